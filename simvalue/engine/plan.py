@@ -1,0 +1,156 @@
+"""Compile a validated Scenario into an engine plan: names become int ids, routes become tables.
+
+The plan is static and picklable; a replication builds its run-time state from it.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+import numpy as np
+
+from ..distributions import Distribution
+from ..scenario.capacity import successors
+from ..scenario.model import DONE, DROP, Demand, Scenario, Step, Stream
+
+WORK, CAB, APPROVER, AUTO = 0, 1, 2, 3
+KIND_NAMES = ("work", "cab", "approver", "auto")
+DONE_ID, DROP_ID = -1, -2
+
+
+@dataclass(frozen=True)
+class StepPlan:
+    """One step of one stream. ``targets`` are local step positions (``DONE_ID`` ends the item)."""
+
+    id: int  # global id across all streams
+    stream: str
+    name: str
+    activity: str
+    kind: int
+    team: int  # -1 when no team is held
+    effort: Distribution | None  # work or approver effort, or auto-gate delay
+    automation_share: float
+    automation_effort: Distribution | None
+    targets: tuple[int, ...]
+    cumulative: tuple[float, ...]
+    approve: float
+    reject_to: int  # local position, or DROP_ID
+    meets: float
+    first_meeting: float
+    meeting_capacity: int  # 0 = decide every waiting item
+    realises_value: bool
+
+
+@dataclass(frozen=True)
+class DemandPlan:
+    """One demand type: its arrival process, priorities and the global ids of its stream's steps."""
+
+    type: str
+    stream: str
+    steps: tuple[int, ...]  # local position -> global step id
+    rate: float | None  # Poisson rate per hour (mean, when profiled)
+    every: Distribution | None
+    intensity: np.ndarray | None  # 168 hourly multipliers (Monday 00:00 first), mean 1
+    priority_ranks: tuple[int, ...]
+    priority_probabilities: tuple[float, ...]
+    prioritised: bool
+
+
+@dataclass(frozen=True)
+class Plan:
+    """Everything a replication needs, indexed by int ids."""
+
+    teams: tuple[str, ...]
+    capacities: tuple[int, ...]
+    steps: tuple[StepPlan, ...]
+    demands: tuple[DemandPlan, ...]
+    priorities: tuple[str, ...]  # rank -> label ("" for none)
+    warmup: float
+    horizon: float
+    drain: float
+    seed: int
+
+    @property
+    def arrivals_end(self) -> float:
+        return self.warmup + self.horizon
+
+
+def compile_plan(scenario: Scenario, seed: int | None = None) -> Plan:
+    """Build the engine plan of a checked scenario (``seed`` overrides the scenario's)."""
+    teams = tuple(scenario.teams)
+    team_ids = {name: i for i, name in enumerate(teams)}
+    steps: list[StepPlan] = []
+    first_step: dict[str, int] = {}
+    for stream_name, stream in scenario.streams.items():
+        first = first_step[stream_name] = len(steps)
+        steps += [_step_plan(first + pos, stream_name, stream, pos, team_ids) for pos in range(len(stream.steps))]
+    labels = priority_labels(scenario)
+    demands = tuple(_demand_plan(d, scenario.streams[d.stream], first_step[d.stream], labels)
+                    for d in scenario.demand)
+    return Plan(teams, tuple(t.capacity for t in scenario.teams.values()), tuple(steps), demands,
+                tuple(labels) or ("",), scenario.warmup, scenario.horizon, scenario.drain_limit,
+                scenario.seed if seed is None else int(seed))
+
+
+def priority_labels(scenario: Scenario) -> list[str]:
+    """All priority labels in serving order: natural sort, so P2 comes before P10."""
+    labels: set[str] = set()
+    for demand in scenario.demand:
+        if isinstance(demand.priority, str):
+            labels.add(demand.priority)
+        elif isinstance(demand.priority, dict):
+            labels.update(demand.priority)
+    natural = lambda s: [int(t) if t.isdigit() else t for t in re.split(r"(\d+)", s)]  # noqa: E731
+    return sorted(labels, key=natural)
+
+
+def _demand_plan(demand: Demand, stream: Stream, first: int, labels: list[str]) -> DemandPlan:
+    arrivals = demand.arrivals
+    if isinstance(demand.priority, dict):
+        ranks = tuple(labels.index(label) for label in demand.priority)
+        probabilities = tuple(demand.priority.values())
+    else:
+        # A fixed label, or none: items without a priority share the lowest priority's place.
+        ranks = (labels.index(demand.priority) if demand.priority else max(len(labels) - 1, 0),)
+        probabilities = (1.0,)
+    return DemandPlan(demand.type, demand.stream, tuple(range(first, first + len(stream.steps))),
+                      arrivals.rate, arrivals.every, _intensity(arrivals.profile), ranks, probabilities,
+                      demand.priority is not None)
+
+
+def _intensity(profile) -> np.ndarray | None:
+    """Hour-of-week multipliers with mean 1, so the scenario's rate stays the average rate."""
+    if profile is None:
+        return None
+    hours = np.asarray(profile.by_hour if profile.by_hour is not None else [1.0] * 24, dtype=float)
+    days = np.asarray(profile.by_weekday if profile.by_weekday is not None else [1.0] * 7, dtype=float)
+    week = np.outer(days / days.mean(), hours / hours.mean()).ravel()
+    return week / week.mean()
+
+
+def _step_plan(global_id: int, stream_name: str, stream: Stream, position: int,
+               team_ids: dict[str, int]) -> StepPlan:
+    step: Step = stream.steps[position]
+    local = {s.name: i for i, s in enumerate(stream.steps)}
+    routes = successors(stream, position)
+    targets = tuple(DONE_ID if t == DONE else local[t] for t in routes)
+    cumulative = tuple(np.cumsum(list(routes.values())))[:-1] + (1.0,)
+    gate = step.gate
+    kind = WORK if gate is None else {"cab": CAB, "approver": APPROVER, "auto": AUTO}[gate.kind]
+    team = step.team if gate is None else getattr(gate, "team", None)
+    effort = step.effort if gate is None else getattr(gate, "effort", None) or getattr(gate, "delay", None)
+    reject = DROP_ID if gate is None or gate.on_reject == DROP else local[gate.on_reject]
+    automation = step.automation
+    return StepPlan(
+        id=global_id, stream=stream_name, name=step.name, activity=str(step.activity), kind=kind,
+        team=team_ids[team] if team is not None else -1, effort=effort,
+        automation_share=automation.share if automation else 0.0,
+        automation_effort=automation.effort if automation else None,
+        targets=targets, cumulative=tuple(float(c) for c in cumulative),
+        approve=gate.approve if gate is not None else 1.0, reject_to=reject,
+        meets=gate.meets if kind == CAB else 0.0,
+        first_meeting=(gate.first if gate.first is not None else gate.meets) if kind == CAB else 0.0,
+        meeting_capacity=(gate.capacity or 0) if kind == CAB else 0,
+        realises_value=stream.value_at == step.name,
+    )

@@ -1,0 +1,132 @@
+"""Results of a simulation as tidy pandas DataFrames, built once after the runs.
+
+``items`` — one row per reported item (arrived after the warm-up):
+    replication, item_id, type, priority, arrived, value_realized, completed (hours since start),
+    time_to_value (value_realized - arrived), work_time, wait_time (both accumulated until value
+    is realised, so work_time + wait_time == time_to_value for items that realise value),
+    handoffs (changes of team between successive team-worked steps), reworks (re-entries of a
+    step already visited), automated_steps, outcome ("done", "rejected", "in_flight").
+``events`` — one row per step execution of a reported item (event-log form):
+    replication, item_id, type, stream, step, activity, team (NA for CAB and automated work),
+    queued, started, finished, wait (started - queued), work (finished - started), automated,
+    outcome ("completed", "approved", "rejected").
+``teams`` — per replication and team, over the reporting window [warmup, warmup + horizon]:
+    replication, team, capacity, utilisation (busy hours / capacity / horizon), busy_hours,
+    mean_queue_length (time-averaged items waiting).
+All times are in hours.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from .engine.plan import CAB, Plan
+from .engine.recorder import ITEM_OUTCOMES, STEP_OUTCOMES
+from .scenario.model import Scenario
+
+
+@dataclass(frozen=True)
+class Results:
+    """What ``simulate`` returns: the scenario, the run settings and three tidy frames."""
+
+    scenario: Scenario
+    replications: int
+    seed: int
+    items: pd.DataFrame = field(repr=False)
+    events: pd.DataFrame = field(repr=False)
+    teams: pd.DataFrame = field(repr=False)
+
+    def summary(self, confidence: float = 0.95) -> pd.DataFrame:
+        """Per item type: completions and time-to-value mean/p50/p85/p95, time per activity, with CIs."""
+        from .metrics import summarise
+        return summarise(self, confidence)
+
+
+def build_results(scenario: Scenario, plan: Plan, outputs: list[tuple[dict, dict]]) -> Results:
+    """Assemble the frames from per-replication column arrays (replication r = outputs[r])."""
+    items = pd.concat([_items_frame(plan, r, cols) for r, (_, cols) in enumerate(outputs)], ignore_index=True)
+    events = pd.concat([_events_frame(plan, r, steps, cols["item_id"])
+                        for r, (steps, cols) in enumerate(outputs)], ignore_index=True)
+    teams = pd.concat([_teams_frame(plan, r, steps) for r, (steps, _) in enumerate(outputs)], ignore_index=True)
+    return Results(scenario, len(outputs), plan.seed, items, events, teams)
+
+
+def _categorical(codes: np.ndarray, names: tuple[str, ...] | list[str]) -> pd.Categorical:
+    """Categorical of ``names[code]`` for each code; repeated names share one category."""
+    categories = list(dict.fromkeys(names))
+    lookup = np.array([categories.index(n) for n in names], dtype=np.int64)
+    codes = codes.astype(np.int64)
+    return pd.Categorical.from_codes(lookup[codes] if codes.size else codes, categories=categories)
+
+
+def _items_frame(plan: Plan, replication: int, cols: dict[str, np.ndarray]) -> pd.DataFrame:
+    demand = cols["demand"].astype(np.int64)
+    prioritised = np.array([d.prioritised for d in plan.demands])
+    rank = np.where(prioritised[demand], cols["rank"], -1).astype(np.int64) if demand.size else demand
+    return pd.DataFrame({
+        "replication": np.full(demand.size, replication, dtype=np.int64),
+        "item_id": cols["item_id"].astype(np.int64),
+        "type": _categorical(demand, [d.type for d in plan.demands]),
+        "priority": pd.Categorical.from_codes(rank, categories=[p for p in plan.priorities if p]),
+        "arrived": cols["arrived"],
+        "value_realized": cols["value_realized"],
+        "completed": cols["completed"],
+        "time_to_value": cols["value_realized"] - cols["arrived"],
+        "work_time": cols["work_time"],
+        "wait_time": cols["wait_time"],
+        "handoffs": cols["handoffs"].astype(np.int64),
+        "reworks": cols["reworks"].astype(np.int64),
+        "automated_steps": cols["automated_steps"].astype(np.int64),
+        "outcome": _categorical(cols["outcome"], ITEM_OUTCOMES),
+    }).sort_values("item_id", kind="stable", ignore_index=True)
+
+
+def _events_frame(plan: Plan, replication: int, steps: dict[str, np.ndarray], reported: np.ndarray) -> pd.DataFrame:
+    keep = np.isin(steps["item_id"], reported)
+    step = steps["step"][keep].astype(np.int64)
+    automated = steps["automated"][keep].astype(bool)
+    step_team = np.array([s.team for s in plan.steps], dtype=np.int64)
+    team = np.where(automated, -1, step_team[step] if step.size else step)
+    queued, started, finished = steps["queued"][keep], steps["started"][keep], steps["finished"][keep]
+    return pd.DataFrame({
+        "replication": np.full(step.size, replication, dtype=np.int64),
+        "item_id": steps["item_id"][keep].astype(np.int64),
+        "type": _categorical(steps["demand"][keep], [d.type for d in plan.demands]),
+        "stream": _categorical(step, [s.stream for s in plan.steps]),
+        "step": _categorical(step, [s.name for s in plan.steps]),
+        "activity": _categorical(step, [s.activity for s in plan.steps]),
+        "team": pd.Categorical.from_codes(team, categories=list(plan.teams)),
+        "queued": queued, "started": started, "finished": finished,
+        "wait": started - queued, "work": finished - started,
+        "automated": automated,
+        "outcome": _categorical(steps["outcome"][keep], STEP_OUTCOMES),
+    })
+
+
+def _teams_frame(plan: Plan, replication: int, steps: dict[str, np.ndarray]) -> pd.DataFrame:
+    """Busy and queue time integrated over the reporting window from every step record."""
+    start, end = plan.warmup, plan.arrivals_end
+    step = steps["step"].astype(np.int64)
+    step_team = np.array([s.team if s.kind != CAB else -1 for s in plan.steps], dtype=np.int64)
+    team = np.where(steps["automated"].astype(bool), -1, step_team[step] if step.size else step)
+    busy = _overlap(steps["started"], steps["finished"], start, end)
+    waiting = _overlap(steps["queued"], steps["started"], start, end)
+    rows = []
+    for index, (name, capacity) in enumerate(zip(plan.teams, plan.capacities)):
+        mine = team == index
+        busy_hours = float(busy[mine].sum())
+        rows.append({"replication": replication, "team": name, "capacity": capacity,
+                     "utilisation": busy_hours / (capacity * plan.horizon), "busy_hours": busy_hours,
+                     "mean_queue_length": float(waiting[mine].sum()) / plan.horizon})
+    frame = pd.DataFrame(rows, columns=["replication", "team", "capacity", "utilisation", "busy_hours",
+                                        "mean_queue_length"])
+    frame["team"] = pd.Categorical(frame["team"], categories=list(plan.teams))
+    return frame
+
+
+def _overlap(begin: np.ndarray, finish: np.ndarray, start: float, end: float) -> np.ndarray:
+    """Length of each interval [begin, finish] that lies inside [start, end]."""
+    return np.clip(np.minimum(finish, end) - np.maximum(begin, start), 0.0, None)

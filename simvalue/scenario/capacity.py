@@ -1,0 +1,116 @@
+"""Offered load per team and per gate from arrival rates, routing and efforts (no simulation).
+
+Visits per step come from the traffic equations of each stream (``theory.visit_ratios``);
+a team's offered load is sum(rate x visits x mean manual effort) in Erlangs, compared with its
+capacity. A CAB with a per-meeting capacity is loaded by rate x interval / capacity.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from ..theory import visit_ratios
+from .model import DONE, DROP, Demand, Scenario, Stream
+
+
+@dataclass(frozen=True)
+class Load:
+    """Offered load on one team or gate: ``offered`` in the units of ``capacity``."""
+
+    name: str
+    kind: str  # "team" or "gate"
+    path: str  # field path of the capacity in the scenario file
+    capacity: float
+    offered: float
+    peak_offered: float
+
+    @property
+    def utilisation(self) -> float:
+        return self.offered / self.capacity
+
+    @property
+    def peak_utilisation(self) -> float:
+        return self.peak_offered / self.capacity
+
+
+def demand_rate(demand: Demand) -> float:
+    """Long-run arrivals per hour of one demand type."""
+    arrivals = demand.arrivals
+    return arrivals.rate if arrivals.rate is not None else 1.0 / arrivals.every.mean  # type: ignore[union-attr]
+
+
+def peak_factor(demand: Demand) -> float:
+    """Ratio of the busiest hour's arrival rate to the mean rate (1 without a profile)."""
+    profile = demand.arrivals.profile
+    if profile is None:
+        return 1.0
+    factor = 1.0
+    for values in (profile.by_hour, profile.by_weekday):
+        if values is not None:
+            factor *= max(values) / (sum(values) / len(values))
+    return factor
+
+
+def routing_matrix(stream: Stream) -> np.ndarray:
+    """P[i, j]: probability that step j follows step i (gate rejections included); rest exits."""
+    index = {step.name: i for i, step in enumerate(stream.steps)}
+    size = len(stream.steps)
+    matrix = np.zeros((size, size))
+    for i, step in enumerate(stream.steps):
+        approve = step.gate.approve if step.gate is not None else 1.0
+        for target, p in successors(stream, i).items():
+            if target not in (DONE, DROP):
+                matrix[i, index[target]] += approve * p
+        if step.gate is not None and step.gate.on_reject != DROP:
+            matrix[i, index[step.gate.on_reject]] += 1.0 - approve
+    return matrix
+
+
+def successors(stream: Stream, position: int) -> dict[str, float]:
+    """Where an item goes after (approval at) step ``position``: ``next`` or the following step."""
+    step = stream.steps[position]
+    if step.next is not None:
+        return dict(step.next)
+    following = stream.steps[position + 1].name if position + 1 < len(stream.steps) else DONE
+    return {following: 1.0}
+
+
+def step_visits(stream: Stream) -> np.ndarray:
+    """Expected executions of each step per item entering the stream."""
+    entry = np.zeros(len(stream.steps))
+    entry[0] = 1.0
+    return visit_ratios(routing_matrix(stream), entry)
+
+
+def offered_loads(scenario: Scenario) -> list[Load]:
+    """Offered load for every team and every capacity-limited CAB, in scenario order."""
+    team_load = {name: [0.0, 0.0] for name in scenario.teams}
+    gate_load: dict[tuple[str, str], list[float]] = {}
+    for demand in scenario.demand:
+        stream = scenario.streams[demand.stream]
+        rate, peak = demand_rate(demand), demand_rate(demand) * peak_factor(demand)
+        for step, visits in zip(stream.steps, step_visits(stream)):
+            for team, hours in _team_hours(step):
+                team_load[team][0] += rate * visits * hours
+                team_load[team][1] += peak * visits * hours
+            gate = step.gate
+            if gate is not None and gate.kind == "cab" and gate.capacity is not None:
+                entry = gate_load.setdefault((demand.stream, step.name), [0.0, 0.0, gate.meets, gate.capacity])
+                entry[0] += rate * visits * gate.meets
+                entry[1] += peak * visits * gate.meets
+    loads = [Load(name, "team", f"teams.{name}.capacity", scenario.teams[name].capacity, load, peak_load)
+             for name, (load, peak_load) in team_load.items()]
+    for (stream_name, step_name), (load, peak_load, _, capacity) in gate_load.items():
+        path = f"streams.{stream_name}.steps[{step_name}].gate.capacity"
+        loads.append(Load(f"{stream_name}.{step_name}", "gate", path, capacity, load, peak_load))
+    return loads
+
+
+def _team_hours(step) -> list[tuple[str, float]]:
+    """Mean team hours one execution of ``step`` takes (automated executions hold no team)."""
+    if step.gate is not None:
+        return [(step.gate.team, step.gate.effort.mean)] if step.gate.kind == "approver" else []
+    manual = 1.0 - (step.automation.share if step.automation is not None else 0.0)
+    return [(step.team, manual * step.effort.mean)]

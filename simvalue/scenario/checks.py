@@ -1,0 +1,117 @@
+"""Cross-reference and stability checks that a single field cannot make: names, routes, load.
+
+Raises :class:`ScenarioError` naming the field path; returns warnings (plain strings) for
+things that are legal but suspicious.
+"""
+
+from __future__ import annotations
+
+import difflib
+
+from ..errors import ScenarioError, UnstableScenarioError
+from .capacity import offered_loads, successors
+from .model import DONE, DROP, Scenario, Stream
+
+#: Utilisation above which a team is reported as nearly saturated.
+HIGH_UTILISATION = 0.95
+RESERVED = (DONE, DROP)
+
+
+def check(scenario: Scenario) -> list[str]:
+    """Run every check; raise on the first error, return the warnings."""
+    warnings: list[str] = []
+    _check_demand(scenario)
+    for name, stream in scenario.streams.items():
+        _check_stream(scenario, name, stream)
+        _check_exits(name, stream)
+    used = {d.stream for d in scenario.demand}
+    warnings += [f"streams.{n}: no demand flows through this stream" for n in scenario.streams if n not in used]
+    warnings += _check_load(scenario)
+    return warnings
+
+
+def unknown(kind: str, name: str, known: list[str]) -> str:
+    """Message for an unknown name, with the closest known names."""
+    close = difflib.get_close_matches(name, known, n=3)
+    hint = f"; did you mean {' or '.join(repr(c) for c in close)}?" if close else ""
+    return f"unknown {kind} {name!r}{hint} (known: {', '.join(known) or 'none'})"
+
+
+def _check_demand(scenario: Scenario) -> None:
+    seen: set[str] = set()
+    for i, demand in enumerate(scenario.demand):
+        if demand.type in seen:
+            raise ScenarioError(f"demand type {demand.type!r} is given twice; types must be unique",
+                                path=f"demand[{i}].type")
+        seen.add(demand.type)
+        if demand.stream not in scenario.streams:
+            raise ScenarioError(unknown("stream", demand.stream, list(scenario.streams)),
+                                path=f"demand[{demand.type}].stream")
+
+
+def _check_stream(scenario: Scenario, name: str, stream: Stream) -> None:
+    names = [step.name for step in stream.steps]
+    teams = list(scenario.teams)
+    for step in stream.steps:
+        path = f"streams.{name}.steps[{step.name}]"
+        if step.name in RESERVED:
+            raise ScenarioError(f"{step.name!r} is reserved for routing; rename the step", path=f"{path}.name")
+        if names.count(step.name) > 1:
+            raise ScenarioError(f"step name {step.name!r} is used twice in this stream", path=f"{path}.name")
+        if step.team is not None and step.team not in scenario.teams:
+            raise ScenarioError(unknown("team", step.team, teams), path=f"{path}.team")
+        gate = step.gate
+        if gate is not None and gate.kind == "approver" and gate.team not in scenario.teams:
+            raise ScenarioError(unknown("team", gate.team, teams), path=f"{path}.gate.team")
+        if gate is not None and gate.on_reject != DROP and gate.on_reject not in names:
+            raise ScenarioError(unknown("step", gate.on_reject, names + [DROP]), path=f"{path}.gate.on_reject")
+        for target in step.next or {}:
+            if target != DONE and target not in names:
+                raise ScenarioError(unknown("step", target, names + [DONE]), path=f"{path}.next.{target}")
+    if stream.value_at is not None and stream.value_at not in names:
+        raise ScenarioError(unknown("step", stream.value_at, names), path=f"streams.{name}.value_at")
+
+
+def _check_exits(name: str, stream: Stream) -> None:
+    """Every step must be able to reach 'done' (or be dropped), or items could loop for ever."""
+    edges: dict[str, set[str]] = {}
+    for position, step in enumerate(stream.steps):
+        targets = {t for t, p in successors(stream, position).items() if p > 0}
+        if step.gate is not None and step.gate.approve < 1:
+            targets.add(step.gate.on_reject)
+        if step.gate is not None and step.gate.approve == 0:
+            targets -= set(successors(stream, position))
+            targets.add(step.gate.on_reject)
+        edges[step.name] = targets
+    exits = {DONE, DROP}
+    changed = True
+    while changed:
+        changed = False
+        for step_name, targets in edges.items():
+            if step_name not in exits and targets & exits:
+                exits.add(step_name)
+                changed = True
+    for step in stream.steps:
+        if step.name not in exits:
+            raise ScenarioError("this step cannot reach 'done': every route from it loops for ever; "
+                                "give a 'next' entry that leads to 'done'",
+                                path=f"streams.{name}.steps[{step.name}]")
+
+
+def _check_load(scenario: Scenario) -> list[str]:
+    warnings = []
+    for load in offered_loads(scenario):
+        what = "team" if load.kind == "team" else "gate"
+        if load.utilisation >= 1:
+            raise UnstableScenarioError(
+                f"{what} {load.name!r} is overloaded: offered load {load.offered:.3g} is at or above its "
+                f"capacity {load.capacity:g} (utilisation {load.utilisation:.0%}); queues would grow "
+                "without bound. Add capacity, automate, or reduce demand",
+                path=load.path)
+        if load.utilisation >= HIGH_UTILISATION:
+            warnings.append(f"{load.path}: {what} {load.name!r} runs at {load.utilisation:.0%} utilisation; "
+                            "queues will be long and slow to settle")
+        elif load.peak_utilisation > 1:
+            warnings.append(f"{load.path}: {what} {load.name!r} is overloaded at peak times "
+                            f"({load.peak_utilisation:.0%}); queues build up at peaks and drain later")
+    return warnings

@@ -1,0 +1,135 @@
+"""Read a scenario from YAML or a mapping, validate it once, and report errors by field path."""
+
+from __future__ import annotations
+
+import copy
+import warnings
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import ValidationError
+
+from ..errors import ScenarioError
+from .checks import check
+from .model import Scenario
+
+
+class ScenarioWarning(UserWarning):
+    """A legal but suspicious scenario (an unused stream, a nearly saturated team)."""
+
+
+def load_scenario(source: str | Path | Mapping[str, Any]) -> Scenario:
+    """Load, validate and check a scenario from a YAML file path or a mapping.
+
+    Raises :class:`ScenarioError` naming the file and field path; warns with
+    :class:`ScenarioWarning` for legal but suspicious settings.
+    """
+    if isinstance(source, Mapping):
+        return validate(source, file=None)
+    path = Path(source)
+    return validate(read_yaml(path), file=str(path))
+
+
+def read_yaml(path: Path) -> dict[str, Any]:
+    """Parse a YAML file safely into a mapping; never constructs arbitrary objects."""
+    if not path.is_file():
+        raise ScenarioError("file not found" if not path.exists() else "not a file", file=str(path))
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else None
+        problem = getattr(exc, "problem", None) or str(exc)
+        raise ScenarioError(f"malformed YAML: {problem}", file=str(path), path=where) from None
+    except UnicodeDecodeError as exc:
+        raise ScenarioError(f"not a UTF-8 text file ({exc.reason})", file=str(path)) from None
+    if not isinstance(data, dict):
+        raise ScenarioError(f"expected a mapping of scenario fields at the top, got {type(data).__name__}",
+                            file=str(path))
+    return rejoin_calls(data)
+
+
+def rejoin_calls(node: Any) -> Any:
+    """Undo YAML's split of ``{effort: gamma(mean=2h, cv=1.2)}`` at the comma inside the call.
+
+    In a flow mapping YAML reads ``cv=1.2)`` as a key without a value. When a string value opens
+    more parentheses than it closes, the following valueless ``name=value`` keys are joined back.
+    """
+    if isinstance(node, list):
+        return [rejoin_calls(v) for v in node]
+    if not isinstance(node, dict):
+        return node
+    joined: dict[Any, Any] = {}
+    open_key = None
+    for key, value in node.items():
+        if open_key is not None and value is None and isinstance(key, str) and "=" in key:
+            joined[open_key] += ", " + key
+            if joined[open_key].count("(") <= joined[open_key].count(")"):
+                open_key = None
+            continue
+        joined[key] = rejoin_calls(value)
+        unbalanced = isinstance(value, str) and value.count("(") > value.count(")")
+        open_key = key if unbalanced else None
+    return joined
+
+
+def validate(data: Mapping[str, Any], file: str | None) -> Scenario:
+    """Validate a mapping (left untouched) into a checked :class:`Scenario`."""
+    try:
+        scenario = Scenario.model_validate(copy.deepcopy(dict(data)))
+    except ValidationError as exc:
+        raise error_from_validation(exc, data, file) from None
+    try:
+        messages = check(scenario)
+    except ScenarioError as exc:
+        raise exc.located(file) from None
+    for message in messages:
+        warnings.warn(f"{file}: {message}" if file else message, ScenarioWarning, stacklevel=2)
+    return scenario
+
+
+def error_from_validation(exc: ValidationError, data: Any, file: str | None) -> ScenarioError:
+    """The first pydantic error as one line: file, field path (list items by name), expected, got."""
+    errors = exc.errors()
+    first = errors[0]
+    path = field_path(first["loc"], data)
+    message = _message(first)
+    if len(errors) > 1:
+        message += f" (and {len(errors) - 1} more problem{'s' if len(errors) > 2 else ''})"
+    return ScenarioError(message, file=file, path=path or None)
+
+
+def _message(error: dict[str, Any]) -> str:
+    kind = error["type"]
+    if kind == "value_error":
+        return str(error["ctx"]["error"])
+    if kind == "extra_forbidden":
+        return "unknown field (not part of the scenario format; `simvalue schema` lists the fields)"
+    if kind == "missing":
+        return "required field is missing"
+    got = error.get("input")
+    shown = repr(got) if not isinstance(got, (dict, list)) else type(got).__name__
+    return f"{error['msg'][0].lower()}{error['msg'][1:]}, got {shown}"
+
+
+def field_path(loc: tuple[Any, ...], data: Any) -> str:
+    """Dotted path for a pydantic location; list entries are shown by their name or type."""
+    parts: list[str] = []
+    node = data
+    for key in loc:
+        if isinstance(key, int) and isinstance(node, list):
+            item = node[key] if key < len(node) else None
+            label = item.get("name") or item.get("type") if isinstance(item, dict) else None
+            parts.append(f"[{label if isinstance(label, str) else key}]")
+            node = item
+        elif isinstance(node, dict) and key in node:
+            parts.append(f".{key}" if parts else str(key))
+            node = node[key]
+        elif isinstance(key, str) and key in ("cab", "approver", "auto") and isinstance(node, dict):
+            continue  # the discriminator tag pydantic inserts for a union member
+        else:
+            parts.append(f".{key}" if parts else str(key))
+            node = None
+    return "".join(parts)

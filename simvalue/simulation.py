@@ -1,0 +1,57 @@
+"""simulate(): run replications of a scenario and collect them into Results."""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Callable, Mapping
+from pathlib import Path
+from typing import Any
+
+from .engine import compile_plan, run_replication
+from .errors import SimulationError
+from .results import Results, build_results
+from .scenario import Scenario, load_scenario
+
+#: ``progress(done, total)`` is called after each replication.
+Progress = Callable[[int, int], None]
+
+
+class InFlightWarning(UserWarning):
+    """Items were still in flight when the drain limit stopped a replication."""
+
+
+def as_scenario(scenario: Scenario | str | Path | Mapping[str, Any]) -> Scenario:
+    """Accept a Scenario, a YAML path or a mapping."""
+    return scenario if isinstance(scenario, Scenario) else load_scenario(scenario)
+
+
+def simulate(scenario: Scenario | str | Path | Mapping[str, Any], replications: int | None = None,
+             seed: int | None = None, progress: Progress | None = None) -> Results:
+    """Simulate ``replications`` independent replications (default: the scenario's) with ``seed``.
+
+    The same scenario and seed always give identical results; replication r draws from its own
+    named random streams, so a variant shares them (common random numbers).
+    """
+    scenario = as_scenario(scenario)
+    count = scenario.replications if replications is None else replications
+    if not isinstance(count, int) or count < 1:
+        raise SimulationError(f"replications must be a positive whole number, got {count!r}")
+    if seed is not None and (not isinstance(seed, int) or seed < 0):
+        raise SimulationError(f"seed must be a non-negative whole number, got {seed!r}")
+    plan = compile_plan(scenario, seed)
+    outputs = []
+    for replication in range(count):
+        outputs.append(run_replication(plan, replication))
+        if progress is not None:
+            progress(replication + 1, count)
+    results = build_results(scenario, plan, outputs)
+    _warn_in_flight(results)
+    return results
+
+
+def _warn_in_flight(results: Results) -> None:
+    unfinished = int((results.items["outcome"] == "in_flight").sum())
+    if unfinished:
+        warnings.warn(f"{unfinished} items were still in flight when the drain limit "
+                      f"({results.scenario.drain_limit:g} h after arrivals stopped) ended the run; they have "
+                      "no time-to-value. Raise 'drain' or check for a bottleneck.", InFlightWarning, stacklevel=3)

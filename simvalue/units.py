@@ -1,0 +1,78 @@
+"""The only module that knows time units: parses "20min", "3h", "40/d"; inside simvalue time is hours."""
+
+from __future__ import annotations
+
+import math
+import re
+
+#: Hours per unit. Months and years are deliberately absent: their length is ambiguous.
+HOURS_PER_UNIT: dict[str, float] = {"s": 1 / 3600, "min": 1 / 60, "h": 1.0, "d": 24.0, "w": 168.0}
+
+_NUMBER = r"[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?"
+_DURATION = re.compile(rf"^\s*({_NUMBER})\s*([a-z]+)\s*$")
+_RATE = re.compile(rf"^\s*({_NUMBER})\s*/\s*({_NUMBER})?\s*([a-z]+)\s*$")
+_UNITS_TEXT = ", ".join(HOURS_PER_UNIT)
+
+
+def parse_duration(value: object, *, allow_zero: bool = True) -> float:
+    """Parse a duration such as ``"20min"`` or ``"1.5d"`` into hours.
+
+    A bare number is refused: ``2`` could mean minutes or days, so the unit must be written.
+    """
+    if isinstance(value, bool) or not isinstance(value, (str, int, float)):
+        raise ValueError(f"expected a duration such as '2h' or '20min', got {value!r}")
+    if isinstance(value, (int, float)):
+        raise ValueError(
+            f"a duration needs a unit ({_UNITS_TEXT}), got the bare number {value!r}; write e.g. '{value}h'"
+        )
+    match = _DURATION.match(value)
+    if not match:
+        raise ValueError(f"expected a duration such as '2h' or '20min' (units {_UNITS_TEXT}), got {value!r}")
+    number, unit = float(match.group(1)), match.group(2)
+    if unit not in HOURS_PER_UNIT:
+        raise ValueError(f"unknown time unit {unit!r} in {value!r}; expected one of {_UNITS_TEXT}")
+    return _checked(number * HOURS_PER_UNIT[unit], value, allow_zero)
+
+
+def _checked(hours: float, text: object, allow_zero: bool) -> float:
+    if not math.isfinite(hours):
+        raise ValueError(f"must be a finite duration, got {text!r}")
+    if hours < 0:
+        raise ValueError(f"must not be negative, got {text!r}")
+    if hours == 0 and not allow_zero:
+        raise ValueError(f"must be greater than zero, got {text!r}")
+    return hours
+
+
+def parse_rate(value: object) -> float:
+    """Parse a rate such as ``"40/d"`` or ``"2.5/h"`` into events per hour."""
+    if isinstance(value, bool) or not isinstance(value, str):
+        raise ValueError(f"expected a rate such as '40/d' or '3/h', got {value!r}")
+    match = _RATE.match(value)
+    if not match:
+        raise ValueError(f"expected a rate such as '40/d' or '3/h' (units {_UNITS_TEXT}), got {value!r}")
+    count, per, unit = float(match.group(1)), float(match.group(2) or 1), match.group(3)
+    if unit not in HOURS_PER_UNIT:
+        raise ValueError(f"unknown time unit {unit!r} in {value!r}; expected one of {_UNITS_TEXT}")
+    if count <= 0 or per <= 0 or not math.isfinite(count):
+        raise ValueError(f"must be a positive rate, got {value!r}")
+    return count / (per * HOURS_PER_UNIT[unit])
+
+
+def format_hours(hours: float) -> str:
+    """Canonical, round-trippable spelling of a duration in hours (``"2.5h"``)."""
+    return f"{hours!r}h" if hours != int(hours) else f"{int(hours)}h"
+
+
+def humanize(hours: float) -> str:
+    """A short human spelling for tables: minutes, hours, days or weeks with two or three digits."""
+    if hours != hours:  # NaN
+        return "-"
+    magnitude = abs(hours)
+    if magnitude < 1:
+        return f"{hours * 60:.3g} min"
+    if magnitude < 48:
+        return f"{hours:.3g} h"
+    if magnitude < 24 * 28:
+        return f"{hours / 24:.3g} d"
+    return f"{hours / 168:.3g} w"
