@@ -22,11 +22,10 @@ def per_replication_ttv(items: pd.DataFrame) -> pd.DataFrame:
     return frame.reset_index()
 
 
-def per_replication_activity(results) -> pd.DataFrame:
+def per_replication_activity(items: pd.DataFrame, events: pd.DataFrame) -> pd.DataFrame:
     """Per replication, item type and activity: mean hours per value-realising item (wait + work)."""
-    items = results.items
     done = items[items["time_to_value"].notna()][["replication", "item_id", "type", "value_realized"]]
-    events = results.events.merge(done, on=["replication", "item_id", "type"])
+    events = events.merge(done, on=["replication", "item_id", "type"])
     events = events[events["finished"] <= events["value_realized"]]
     hours = (events["wait"] + events["work"]).groupby(
         [events["type"], events["replication"], events["activity"]], observed=True).sum()
@@ -36,7 +35,8 @@ def per_replication_activity(results) -> pd.DataFrame:
     return per_item[["type", "replication", "activity", "hours"]]
 
 
-def summarise(results, confidence: float = 0.95) -> pd.DataFrame:
+def summarise(items: pd.DataFrame, events: pd.DataFrame, replications: int,
+              confidence: float = 0.95) -> pd.DataFrame:
     """Tidy summary: type, metric, estimate, ci_low, ci_high (times in hours).
 
     Metrics: ``completed`` (items realising value per replication), ``time_to_value_mean``,
@@ -44,17 +44,17 @@ def summarise(results, confidence: float = 0.95) -> pd.DataFrame:
     for or working in steps of that value-chain activity, until value is realised).
     """
     rows = []
-    ttv = per_replication_ttv(results.items)
-    activity = per_replication_activity(results)
-    replications = np.arange(results.replications)
-    for item_type in results.items["type"].cat.categories:
-        mine = ttv[ttv["type"] == item_type].set_index("replication").reindex(replications)
+    ttv = per_replication_ttv(items)
+    activity = per_replication_activity(items, events)
+    index = np.arange(replications)
+    for item_type in items["type"].cat.categories:
+        mine = ttv[ttv["type"] == item_type].set_index("replication").reindex(index)
         mine["completed"] = mine["completed"].fillna(0)
         for metric in ["completed", "time_to_value_mean"] + [f"time_to_value_p{q}" for q in PERCENTILES]:
             rows.append((item_type, metric, *t_interval(mine[metric], confidence)))
         for act in Activity:
             values = activity[(activity["type"] == item_type) & (activity["activity"] == act.value)]
             if len(values):
-                per_rep = values.set_index("replication")["hours"].reindex(replications).fillna(0.0)
+                per_rep = values.set_index("replication")["hours"].reindex(index).fillna(0.0)
                 rows.append((item_type, f"time_in_{act.value}", *t_interval(per_rep, confidence)))
     return pd.DataFrame(rows, columns=["type", "metric", "estimate", "ci_low", "ci_high"])

@@ -25,6 +25,7 @@ import pandas as pd
 
 from .engine.plan import CAB, Plan
 from .engine.recorder import ITEM_OUTCOMES, STEP_OUTCOMES
+from .metrics import summarise
 from .scenario.model import Scenario
 
 
@@ -41,8 +42,7 @@ class Results:
 
     def summary(self, confidence: float = 0.95) -> pd.DataFrame:
         """Per item type: completions and time-to-value mean/p50/p85/p95, time per activity, with CIs."""
-        from .metrics import summarise
-        return summarise(self, confidence)
+        return summarise(self.items, self.events, self.replications, confidence)
 
 
 def build_results(scenario: Scenario, plan: Plan, outputs: list[tuple[dict, dict]]) -> Results:

@@ -60,8 +60,13 @@ def parse_rate(value: object) -> float:
 
 
 def format_hours(hours: float) -> str:
-    """Canonical, round-trippable spelling of a duration in hours (``"2.5h"``)."""
-    return f"{hours!r}h" if hours != int(hours) else f"{int(hours)}h"
+    """Canonical, round-trippable spelling of a duration: the largest unit giving a whole number
+    (``"20min"``, ``"1w"``), else hours (``"2.5h"``)."""
+    for unit in ("w", "d", "h", "min", "s"):
+        value = hours / HOURS_PER_UNIT[unit]
+        if value != 0 and abs(value - round(value)) <= 1e-9 * abs(value):
+            return f"{round(value)}{unit}"
+    return "0h" if hours == 0 else f"{hours!r}h"
 
 
 def humanize(hours: float) -> str:

@@ -102,13 +102,16 @@ def _check_load(scenario: Scenario) -> list[str]:
     warnings = []
     for load in offered_loads(scenario):
         what = "team" if load.kind == "team" else "gate"
-        if load.utilisation >= 1:
+        if load.utilisation >= 1 and scenario.allow_overload:
+            warnings.append(f"{load.path}: {what} {load.name!r} is overloaded ({load.utilisation:.0%}); "
+                            "running anyway because allow_overload is set")
+        elif load.utilisation >= 1:
             raise UnstableScenarioError(
                 f"{what} {load.name!r} is overloaded: offered load {load.offered:.3g} is at or above its "
                 f"capacity {load.capacity:g} (utilisation {load.utilisation:.0%}); queues would grow "
                 "without bound. Add capacity, automate, or reduce demand",
                 path=load.path)
-        if load.utilisation >= HIGH_UTILISATION:
+        elif load.utilisation >= HIGH_UTILISATION:
             warnings.append(f"{load.path}: {what} {load.name!r} runs at {load.utilisation:.0%} utilisation; "
                             "queues will be long and slow to settle")
         elif load.peak_utilisation > 1:

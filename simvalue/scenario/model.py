@@ -206,6 +206,9 @@ class Scenario(_Model):
     drain: Duration | None = Field(
         None, description="Longest time items in flight may take to finish after arrivals stop "
                           "(default: one horizon).")
+    allow_overload: bool = Field(
+        False, description="Run even when offered load reaches capacity: for short transient studies "
+                           "(a surge, a backlog burn-down); the drain limit still ends each run.")
     replications: int = Field(10, ge=1, le=100_000)
     seed: int = Field(1, ge=0)
     teams: dict[Name, Team] = Field(default_factory=dict)

@@ -1,0 +1,209 @@
+"""The command line: the only module that prints, exits or shows progress.
+
+Every SimvalueError becomes one line on stderr and exit code 2; files are written whole or not
+at all.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import tempfile
+import warnings
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+from . import __version__
+from .errors import SimvalueError
+from .scenario import load_scenario
+from .scenario.capacity import offered_loads, step_visits
+from .scenario.model import Scenario
+from .simulation import simulate
+from .text import summary_tables, table
+from .units import humanize
+
+EXIT_OK, EXIT_USAGE = 0, 2
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the ``simvalue`` console script."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    with warnings.catch_warnings():
+        warnings.showwarning = _show_warning
+        try:
+            return args.handler(args)
+        except SimvalueError as exc:
+            print(f"simvalue: error: {exc}", file=sys.stderr)
+            return EXIT_USAGE
+        except KeyboardInterrupt:
+            print("simvalue: interrupted", file=sys.stderr)
+            return 130
+
+
+def _show_warning(message, category, filename, lineno, file=None, line=None) -> None:
+    print(f"simvalue: warning: {message}", file=sys.stderr)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="simvalue",
+        description="Simulate demand flowing through IT service value streams (ITIL 4 value chain).",
+        epilog="Exit codes: 0 success, 2 bad input (the message names the file and field).")
+    parser.add_argument("--version", action="version", version=f"simvalue {__version__}")
+    commands = parser.add_subparsers(title="commands", metavar="COMMAND", required=True)
+
+    run = commands.add_parser("run", help="simulate a scenario and print its summary",
+                              description="Simulate a scenario file and print time-to-value per item "
+                                          "type, time per value-chain activity and team load.")
+    run.add_argument("scenario", type=Path, help="scenario YAML file")
+    _add_run_options(run)
+    run.add_argument("--out", type=Path, metavar="DIR",
+                     help="write items.parquet, events.parquet, teams.parquet and summary.csv here")
+    run.set_defaults(handler=_run)
+
+    check = commands.add_parser("check", help="validate a scenario and show offered load per team",
+                                description="Validate a scenario file and print its streams, steps, "
+                                            "teams and offered load per team; exit 2 when invalid or "
+                                            "overloaded.")
+    check.add_argument("scenario", type=Path, help="scenario YAML file")
+    check.set_defaults(handler=_check)
+
+    schema = commands.add_parser("schema", help="print the JSON Schema of the scenario format",
+                                 description="Print the JSON Schema of scenario files, for editors.")
+    schema.set_defaults(handler=_schema)
+    return parser
+
+
+def _add_run_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("-r", "--replications", type=_positive_int, metavar="N",
+                        help="number of replications (default: the scenario's)")
+    parser.add_argument("--seed", type=_non_negative_int, metavar="S", help="random seed (default: the scenario's)")
+
+
+def _positive_int(text: str) -> int:
+    value = _non_negative_int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, got {text}")
+    return value
+
+
+def _non_negative_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"must not be negative, got {text}")
+    return value
+
+
+def progress_bar(description: str) -> tuple[Callable[[int, int], None], Callable[[], None]]:
+    """A tqdm bar on stderr that appears only when the work takes more than a moment."""
+    from tqdm import tqdm
+    state: dict[str, tqdm] = {}
+
+    def update(done: int, total: int) -> None:
+        bar = state.get("bar")
+        if bar is None:
+            bar = state["bar"] = tqdm(total=total, desc=description, unit="rep", delay=1.0,
+                                      file=sys.stderr, leave=False)
+        bar.update(done - bar.n)
+
+    def close() -> None:
+        if "bar" in state:
+            state["bar"].close()
+
+    return update, close
+
+
+def _run(args: argparse.Namespace) -> int:
+    scenario = load_scenario(args.scenario)
+    update, close = progress_bar("replications")
+    try:
+        results = simulate(scenario, replications=args.replications, seed=args.seed, progress=update)
+    finally:
+        close()
+    summary = results.summary()
+    print(f"{scenario.name}: {results.replications} replications, seed {results.seed}, "
+          f"horizon {humanize(scenario.horizon)} after {humanize(scenario.warmup)} warm-up "
+          "(± is the 95% confidence half-width across replications)\n")
+    print(summary_tables(summary, results.teams))
+    if args.out is not None:
+        write_outputs(args.out, {
+            "items.parquet": results.items.to_parquet,
+            "events.parquet": results.events.to_parquet,
+            "teams.parquet": results.teams.to_parquet,
+            "summary.csv": lambda path: summary.to_csv(path, index=False),
+        })
+        print(f"\nwrote items.parquet, events.parquet, teams.parquet, summary.csv to {args.out}")
+    return EXIT_OK
+
+
+def write_outputs(directory: Path, writers: dict[str, Callable[[str], object]]) -> None:
+    """Write every file to a temporary name first, then move them all into place."""
+    directory.mkdir(parents=True, exist_ok=True)
+    staged: list[tuple[str, Path]] = []
+    try:
+        for name, write in writers.items():
+            handle, temporary = tempfile.mkstemp(prefix=f".{name}.", dir=directory)
+            os.close(handle)
+            staged.append((temporary, directory / name))
+            write(temporary)
+    except BaseException:
+        for temporary, _ in staged:
+            Path(temporary).unlink(missing_ok=True)
+        raise
+    for temporary, final in staged:
+        os.replace(temporary, final)
+
+
+def _check(args: argparse.Namespace) -> int:
+    scenario = load_scenario(args.scenario)
+    print(f"{args.scenario}: valid scenario {scenario.name!r}\n")
+    print(scenario_overview(scenario))
+    return EXIT_OK
+
+
+def scenario_overview(scenario: Scenario) -> str:
+    """Streams with their steps and expected visits, then offered load per team and gate."""
+    parts = []
+    for name, stream in scenario.streams.items():
+        rows = []
+        for step, visits in zip(stream.steps, step_visits(stream)):
+            rows.append([step.name, str(step.activity), _performer(step), _effort(step), f"{visits:.2f}"])
+        types = ", ".join(d.type for d in scenario.demand if d.stream == name) or "no demand"
+        parts.append(f"stream {name} ({types})\n" + table(["step", "activity", "by", "effort", "visits"], rows))
+    loads = [[load.name, load.kind, f"{load.capacity:g}", f"{load.offered:.2f}", f"{load.utilisation:.0%}",
+              "OVERLOADED" if load.utilisation >= 1 else ("high" if load.utilisation >= 0.85 else "ok")]
+             for load in offered_loads(scenario)]
+    parts.append("offered load (Erlangs = rate x visits x mean effort; gates: items per meeting)\n"
+                 + table(["name", "kind", "capacity", "offered", "utilisation", "status"], loads))
+    return "\n\n".join(parts)
+
+
+def _performer(step) -> str:
+    if step.gate is None:
+        return step.team
+    return f"{step.gate.kind} gate" + (f" ({step.gate.team})" if step.gate.kind == "approver" else "")
+
+
+def _effort(step) -> str:
+    gate = step.gate
+    if gate is None:
+        text = str(step.effort)
+        return text + (f"; {step.automation.share:.0%} automated" if step.automation else "")
+    if gate.kind == "cab":
+        return f"meets every {humanize(gate.meets)}"
+    return str(gate.effort if gate.kind == "approver" else gate.delay)
+
+
+def _schema(args: argparse.Namespace) -> int:
+    print(json.dumps(Scenario.model_json_schema(), indent=2))
+    return EXIT_OK
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,53 @@
+"""Plain-text tables for the terminal: summaries, team load and scenario overviews."""
+
+from __future__ import annotations
+
+import math
+
+import pandas as pd
+
+from .units import humanize
+
+
+def table(headers: list[str], rows: list[list[str]]) -> str:
+    """Left-aligned first column, right-aligned others, two spaces apart."""
+    widths = [max(len(str(x)) for x in column) for column in zip(headers, *rows)]
+    def line(cells: list[str]) -> str:
+        first, *rest = cells
+        return "  ".join([str(first).ljust(widths[0])] + [str(c).rjust(w) for c, w in zip(rest, widths[1:])])
+    return "\n".join([line(headers), "  ".join("-" * w for w in widths)] + [line(r) for r in rows])
+
+
+def with_interval(estimate: float, low: float, high: float, fmt=humanize) -> str:
+    """``8.2 h ±1.2 h``: the estimate and the half-width of its confidence interval."""
+    if math.isnan(low):
+        return fmt(estimate)
+    return f"{fmt(estimate)} ±{fmt((high - low) / 2)}"
+
+
+def summary_tables(summary: pd.DataFrame, teams: pd.DataFrame) -> str:
+    """Time-to-value per type, time per activity, and team load, as three text tables."""
+    indexed = summary.set_index(["type", "metric"])
+    columns = ["time_to_value_mean", "time_to_value_p50", "time_to_value_p85", "time_to_value_p95"]
+    rows = []
+    for item_type in summary["type"].unique():
+        row = indexed.loc[item_type]
+        done = row.loc["completed"]
+        rows.append([item_type, with_interval(*done, fmt=lambda v: f"{v:.0f}")]
+                    + [with_interval(*row.loc[c]) for c in columns])
+    parts = [table(["type", "completed/rep", "mean", "p50", "p85", "p95"], rows)]
+    activity = summary[summary["metric"].str.startswith("time_in_")]
+    if len(activity):
+        parts.append(table(["type", "activity", "time per item"], [
+            [r.type, r.metric.removeprefix("time_in_"), with_interval(r.estimate, r.ci_low, r.ci_high)]
+            for r in activity.itertuples()]))
+    parts.append(team_table(teams))
+    return "\n\n".join(parts)
+
+
+def team_table(teams: pd.DataFrame) -> str:
+    """Mean utilisation and queue length per team across replications."""
+    grouped = teams.groupby("team", observed=True)
+    rows = [[str(name), str(int(frame["capacity"].iloc[0])), f"{frame['utilisation'].mean():.0%}",
+             f"{frame['mean_queue_length'].mean():.2f}"] for name, frame in grouped]
+    return table(["team", "capacity", "utilisation", "mean queue"], rows)

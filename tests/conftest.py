@@ -1,0 +1,42 @@
+"""Shared fixtures."""
+
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+import pytest
+
+
+@pytest.fixture
+def change_scenario() -> dict[str, Any]:
+    """A small change stream with a weekly CAB, rework and automation (stable, fast)."""
+    return copy.deepcopy({
+        "name": "changes",
+        "horizon": "60d",
+        "warmup": "7d",
+        "replications": 3,
+        "seed": 11,
+        "teams": {"platform": {"capacity": 2}, "desk": {"capacity": 2}},
+        "demand": [
+            {"type": "change", "stream": "change", "arrivals": {"every": "gamma(mean=4h, cv=0.7)"}},
+            {"type": "incident", "stream": "incident", "arrivals": {"rate": "6/d"},
+             "priority": {"P1": 0.2, "P2": 0.8}},
+        ],
+        "streams": {
+            "change": {"value_at": "deploy", "steps": [
+                {"name": "assess", "activity": "plan", "team": "platform", "effort": "1h"},
+                {"name": "approve", "activity": "design_and_transition",
+                 "gate": {"kind": "cab", "meets": "1w", "approve": 0.8, "on_reject": "assess"}},
+                {"name": "build", "activity": "obtain_build", "team": "platform",
+                 "effort": "gamma(mean=2h, cv=0.8)", "automation": {"share": 0.3, "effort": "10min"}},
+                {"name": "deploy", "activity": "design_and_transition", "team": "platform", "effort": "30min"},
+                {"name": "review", "activity": "improve", "team": "desk", "effort": "15min"},
+            ]},
+            "incident": {"steps": [
+                {"name": "triage", "activity": "engage", "team": "desk", "effort": "lognormal(mean=20min, sd=10min)"},
+                {"name": "resolve", "activity": "deliver_and_support", "team": "desk",
+                 "effort": "exponential(mean=2h)", "next": {"triage": 0.1, "done": 0.9}},
+            ]},
+        },
+    })
