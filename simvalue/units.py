@@ -21,7 +21,7 @@ def parse_duration(value: object, *, allow_zero: bool = True) -> float:
     """
     if isinstance(value, bool) or not isinstance(value, (str, int, float)):
         raise ValueError(f"expected a duration such as '2h' or '20min', got {value!r}")
-    if isinstance(value, (int, float)):
+    if isinstance(value, (int, float)) or re.fullmatch(rf"\s*{_NUMBER}\s*", value):
         raise ValueError(
             f"a duration needs a unit ({_UNITS_TEXT}), got the bare number {value!r}; write e.g. '{value}h'"
         )

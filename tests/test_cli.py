@@ -1,0 +1,94 @@
+"""The command line, run in-process; every file it writes goes under tmp_path."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pandas as pd
+import pytest
+import yaml
+
+import simvalue
+from simvalue.cli import main
+
+
+def write(tmp_path: Path, data: dict) -> Path:
+    path = tmp_path / "scenario.yaml"
+    path.write_text(yaml.safe_dump(data, sort_keys=False))
+    return path
+
+
+def test_version(capsys):
+    with pytest.raises(SystemExit) as exit_info:
+        main(["--version"])
+    assert exit_info.value.code == 0
+    assert capsys.readouterr().out.strip() == f"simvalue {simvalue.__version__}"
+
+
+def test_help_lists_the_commands(capsys):
+    with pytest.raises(SystemExit):
+        main(["--help"])
+    out = capsys.readouterr().out
+    for command in ("run", "check", "schema"):
+        assert command in out
+
+
+def test_run_prints_summary_and_writes_four_files(tmp_path, capsys, change_scenario):
+    out_dir = tmp_path / "out"
+    assert main(["run", str(write(tmp_path, change_scenario)), "-r", "2", "--seed", "1", "--out", str(out_dir)]) == 0
+    printed = capsys.readouterr().out
+    assert "time per item" in printed and "utilisation" in printed and "change" in printed
+    assert sorted(p.name for p in out_dir.iterdir()) == ["events.parquet", "items.parquet", "summary.csv",
+                                                          "teams.parquet"]
+    items = pd.read_parquet(out_dir / "items.parquet")
+    assert set(items["replication"]) == {0, 1}
+    summary = pd.read_csv(out_dir / "summary.csv")
+    assert {"type", "metric", "estimate", "ci_low", "ci_high"} <= set(summary.columns)
+
+
+def test_check_reports_offered_load(tmp_path, capsys, change_scenario):
+    assert main(["check", str(write(tmp_path, change_scenario))]) == 0
+    out = capsys.readouterr().out
+    assert "offered load" in out and "platform" in out and "visits" in out
+
+
+def test_check_refuses_an_overloaded_scenario(tmp_path, capsys, change_scenario):
+    change_scenario["teams"]["desk"]["capacity"] = 1
+    change_scenario["demand"][1]["arrivals"]["rate"] = "30/d"
+    path = write(tmp_path, change_scenario)
+    assert main(["check", str(path)]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith(f"simvalue: error: {path}: teams.desk.capacity: team 'desk' is overloaded")
+    assert "Traceback" not in err and err.count("\n") == 1
+
+
+@pytest.mark.parametrize("command", ["run", "check"])
+def test_bad_input_exits_2_with_one_line_and_writes_nothing(tmp_path, capsys, change_scenario, command):
+    change_scenario["streams"]["change"]["steps"][0]["team"] = "nobody"
+    path = write(tmp_path, change_scenario)
+    args = [command, str(path)] + (["--out", str(tmp_path / "out")] if command == "run" else [])
+    assert main(args) == 2
+    err = capsys.readouterr().err
+    assert err == (f"simvalue: error: {path}: streams.change.steps[assess].team: unknown team 'nobody' "
+                   "(known: platform, desk)\n")
+    assert not (tmp_path / "out").exists()
+
+
+def test_missing_file_exits_2(capsys, tmp_path):
+    assert main(["run", str(tmp_path / "missing.yaml")]) == 2
+    assert "missing.yaml: file not found" in capsys.readouterr().err
+
+
+def test_bad_replications_is_a_usage_error(tmp_path, change_scenario):
+    with pytest.raises(SystemExit) as exit_info:
+        main(["run", str(write(tmp_path, change_scenario)), "-r", "0"])
+    assert exit_info.value.code == 2
+
+
+def test_schema_is_json_schema_of_the_format(capsys):
+    assert main(["schema"]) == 0
+    schema = json.loads(capsys.readouterr().out)
+    assert schema["title"] == "Scenario"
+    assert {"teams", "demand", "streams", "horizon"} <= set(schema["properties"])
+    assert "cab" in json.dumps(schema)
