@@ -1,17 +1,11 @@
 """simvalue: discrete-event simulation of demand flowing through IT service value streams."""
 
-from importlib.metadata import PackageNotFoundError, version
-
 from .activities import Activity
 from .errors import ScenarioError, SimulationError, SimvalueError, UnstableScenarioError
 from .results import Results
 from .scenario import Scenario, ScenarioWarning, load_scenario
 from .simulation import simulate
-
-try:
-    __version__ = version("simvalue")
-except PackageNotFoundError:  # pragma: no cover - running from a source tree without install
-    __version__ = "0.0.0"
+from .version import __version__
 
 __all__ = [
     "Activity",

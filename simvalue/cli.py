@@ -15,7 +15,6 @@ import warnings
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from . import __version__
 from .errors import SimvalueError
 from .scenario import load_scenario
 from .scenario.capacity import offered_loads, step_visits
@@ -23,6 +22,7 @@ from .scenario.model import Scenario
 from .simulation import simulate
 from .text import summary_tables, table
 from .units import humanize
+from .version import __version__
 
 EXIT_OK, EXIT_USAGE = 0, 2
 

@@ -1,0 +1,72 @@
+"""The package's shape: a curated public API, and imports that only flow forward through layers."""
+
+from __future__ import annotations
+
+import ast
+import re
+from pathlib import Path
+
+import simvalue
+
+PACKAGE = Path(simvalue.__file__).parent
+DOCS = PACKAGE.parent / "docs" / "api.md"
+
+#: Layers in the order data flows (STYLE.md); a module may import only from its own or earlier layers.
+LAYERS = [
+    {"errors", "units", "activities", "version"},
+    {"distributions", "rng", "theory"},
+    {"scenario"},
+    {"engine"},
+    {"stats", "metrics"},
+    {"results"},
+    {"simulation"},
+    {"text"},
+    {"cli"},
+]
+
+
+def layer_of(module: str) -> int:
+    top = module.split(".")[0]
+    for index, names in enumerate(LAYERS):
+        if top in names:
+            return index
+    raise AssertionError(f"module {module!r} is in no layer; add it to LAYERS")
+
+
+def imported_modules(path: Path) -> set[str]:
+    """simvalue modules imported by one file, as names relative to the package."""
+    relative_parts = path.relative_to(PACKAGE).with_suffix("").parts
+    found = set()
+    for node in ast.walk(ast.parse(path.read_text())):
+        if isinstance(node, ast.ImportFrom) and node.level:
+            base = list(relative_parts[:-node.level]) if node.level <= len(relative_parts) else []
+            target = ".".join(base + ([node.module] if node.module else []))
+            if target:
+                found.add(target)
+            else:
+                found.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and (node.module or "").startswith("simvalue."):
+            found.add(node.module.removeprefix("simvalue."))
+    return found
+
+
+def test_imports_only_flow_forward():
+    for path in PACKAGE.rglob("*.py"):
+        if path.name == "__init__.py" and path.parent == PACKAGE:
+            continue
+        own = layer_of(".".join(path.relative_to(PACKAGE).with_suffix("").parts))
+        for module in imported_modules(path):
+            assert layer_of(module) <= own, f"{path.relative_to(PACKAGE)} imports later layer {module}"
+
+
+def test_public_api_is_sorted_and_documented():
+    names = simvalue.__all__
+    assert names == sorted(names)
+    for name in names:
+        assert hasattr(simvalue, name), name
+    documented = set(re.findall(r"^### `([A-Za-z_]+)", DOCS.read_text(), flags=re.MULTILINE))
+    assert documented == set(names) - {"__version__"}
+
+
+def test_package_is_typed():
+    assert (PACKAGE / "py.typed").exists()
