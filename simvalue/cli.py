@@ -18,6 +18,7 @@ from pathlib import Path
 from .errors import SimvalueError
 from .scenario import load_scenario
 from .scenario.capacity import offered_loads, step_visits
+from .scenario.checks import HIGH_UTILISATION
 from .scenario.model import Scenario
 from .simulation import simulate
 from .text import summary_tables, table
@@ -177,7 +178,7 @@ def scenario_overview(scenario: Scenario) -> str:
         types = ", ".join(d.type for d in scenario.demand if d.stream == name) or "no demand"
         parts.append(f"stream {name} ({types})\n" + table(["step", "activity", "by", "effort", "visits"], rows))
     loads = [[load.name, load.kind, f"{load.capacity:g}", f"{load.offered:.2f}", f"{load.utilisation:.0%}",
-              "OVERLOADED" if load.utilisation >= 1 else ("high" if load.utilisation >= 0.85 else "ok")]
+              "OVERLOADED" if load.utilisation >= 1 else ("high" if load.utilisation >= HIGH_UTILISATION else "ok")]
              for load in offered_loads(scenario)]
     parts.append("offered load (Erlangs = rate x visits x mean effort; gates: items per meeting)\n"
                  + table(["name", "kind", "capacity", "offered", "utilisation", "status"], loads))

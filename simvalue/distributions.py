@@ -16,7 +16,7 @@ import numpy as np
 
 from .units import format_hours, parse_duration
 
-_CALL = re.compile(r"^\s*([a-z_]+)\s*\((.*)\)\s*$", re.DOTALL)
+_CALL = re.compile(r"^\s*([A-Za-z_]+)\s*\((.*)\)\s*$", re.DOTALL)
 _LIST = re.compile(r"^\s*\[(.*)\]\s*$", re.DOTALL)
 
 
@@ -87,6 +87,7 @@ def parse_distribution(value: object) -> Distribution:
     if not isinstance(value, str):
         parse_duration(value)  # raises the right message for numbers and other types
     name, body = _CALL.match(value).groups()  # type: ignore[union-attr]
+    name = name.lower()
     if name == "empirical":
         return _parse_empirical(body, value)
     if name not in _SIGNATURES:

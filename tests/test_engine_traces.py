@@ -129,8 +129,9 @@ def test_rejected_items_are_dropped_with_no_value():
     scenario = {
         "name": "reject", "horizon": "3h",
         "demand": [{"type": "t", "stream": "s", "arrivals": {"every": "1h"}}],
-        "streams": {"s": {"steps": [{"name": "check", "activity": "design_and_transition",
-                                     "gate": {"kind": "auto", "delay": "1min", "approve": 0.0}}]}},
+        "streams": {"s": {"value_at": "check", "steps": [
+            {"name": "check", "activity": "design_and_transition",
+             "gate": {"kind": "auto", "delay": "1min", "approve": 0.0}}]}},
     }
     items = simulate(load_scenario(scenario), replications=1).items
     assert items["outcome"].tolist() == ["rejected", "rejected"]

@@ -250,7 +250,7 @@ class Replication:
         if item.value_time < 0:
             item.wait += item.started - item.queued
             item.work += now - item.started
-            if run.realises_value:
+            if run.realises_value and outcome != REJECTED:
                 item.value_time = now
         self.recorder.step(item.id, item.demand, run.plan.id, item.queued, item.started, now, automated, outcome)
 

@@ -53,9 +53,11 @@ def _check_stream(scenario: Scenario, name: str, stream: Stream) -> None:
     names = [step.name for step in stream.steps]
     teams = list(scenario.teams)
     for step in stream.steps:
-        path = f"streams.{name}.steps[{step.name}]"
         if step.name in RESERVED:
-            raise ScenarioError(f"{step.name!r} is reserved for routing; rename the step", path=f"{path}.name")
+            raise ScenarioError(f"{step.name!r} is reserved for routing; rename the step",
+                                path=f"streams.{name}.steps[{step.name}].name")
+    for step in stream.steps:
+        path = f"streams.{name}.steps[{step.name}]"
         if names.count(step.name) > 1:
             raise ScenarioError(f"step name {step.name!r} is used twice in this stream", path=f"{path}.name")
         if step.team is not None and step.team not in scenario.teams:

@@ -149,7 +149,7 @@ class AutoGate(_Gate):
     """An automated check: a fixed or random delay, then a decision; no team is held."""
 
     kind: Literal["auto"]
-    delay: Dist = fixed(0.0)
+    delay: Dist = Field(fixed(0.0), json_schema_extra={"default": "0h"})
 
 
 Gate = Annotated[Union[CabGate, ApproverGate, AutoGate], Field(discriminator="kind")]
@@ -202,7 +202,8 @@ class Scenario(_Model):
     name: str
     description: str = ""
     horizon: PositiveDuration = Field(description="How long demand arrives after the warm-up.")
-    warmup: Duration = Field(0.0, description="Arrivals during the warm-up are simulated, not reported.")
+    warmup: Duration = Field(0.0, description="Arrivals during the warm-up are simulated, not reported.",
+                             json_schema_extra={"default": "0h"})
     drain: Duration | None = Field(
         None, description="Longest time items in flight may take to finish after arrivals stop "
                           "(default: one horizon).")
