@@ -15,13 +15,16 @@ import warnings
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from .errors import SimvalueError
+from .comparison import compare
+from .errors import ScenarioError, SimvalueError
+from .report import render_html
 from .scenario import load_scenario
 from .scenario.capacity import offered_loads, step_visits
 from .scenario.checks import HIGH_UTILISATION
 from .scenario.model import Scenario
+from .scenario.variants import load_variant, parse_assignments
 from .simulation import simulate
-from .text import summary_tables, table
+from .text import comparison_table, summary_tables, table
 from .units import humanize
 from .version import __version__
 
@@ -61,9 +64,24 @@ def build_parser() -> argparse.ArgumentParser:
                                           "type, time per value-chain activity and team load.")
     run.add_argument("scenario", type=Path, help="scenario YAML file")
     _add_run_options(run)
+    _add_edit_options(run)
     run.add_argument("--out", type=Path, metavar="DIR",
                      help="write items.parquet, events.parquet, teams.parquet and summary.csv here")
     run.set_defaults(handler=_run)
+
+    compare = commands.add_parser(
+        "compare", help="compare a baseline with variants (common random numbers)",
+        description="Simulate a baseline and one or more variants with the same random streams and "
+                    "report how time-to-value, SLA attainment, throughput, WIP and team load change, "
+                    "with 95%% confidence intervals paired across replications.")
+    compare.add_argument("base", type=Path, help="baseline scenario YAML file")
+    compare.add_argument("variants", type=Path, nargs="*", metavar="VARIANT",
+                         help="variant files (set/scale edits) or whole scenario files")
+    _add_run_options(compare)
+    _add_edit_options(compare, "define one more variant from edits of the base")
+    compare.add_argument("--out", type=Path, metavar="DIR", help="write comparison.csv, tests.csv and figures here")
+    compare.add_argument("--report", type=Path, metavar="FILE.html", help="write a self-contained HTML report")
+    compare.set_defaults(handler=_compare)
 
     check = commands.add_parser("check", help="validate a scenario and show offered load per team",
                                 description="Validate a scenario file and print its streams, steps, "
@@ -82,6 +100,25 @@ def _add_run_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("-r", "--replications", type=_positive_int, metavar="N",
                         help="number of replications (default: the scenario's)")
     parser.add_argument("--seed", type=_non_negative_int, metavar="S", help="random seed (default: the scenario's)")
+
+
+def _add_edit_options(parser: argparse.ArgumentParser, what: str = "edit the scenario before running") -> None:
+    parser.add_argument("--set", action="append", default=[], metavar="PATH=VALUE",
+                        help=f"{what}: set a dotted path, e.g. teams.platform.capacity=4 (repeatable)")
+    parser.add_argument("--scale", action="append", default=[], metavar="PATH=FACTOR",
+                        help=f"{what}: multiply a rate, duration or count, e.g. demand.incident.arrivals.rate=1.2")
+
+
+def _edits(args: argparse.Namespace) -> dict | None:
+    """A variant mapping from --set/--scale, or None when neither was given."""
+    if not args.set and not args.scale:
+        return None
+    sets, scales = parse_assignments(args.set, "set"), parse_assignments(args.scale, "scale")
+    for path, factor in scales.items():
+        if isinstance(factor, bool) or not isinstance(factor, (int, float)):
+            raise ScenarioError(f"expected a number, got {factor!r}", path=f"--scale {path}")
+    name = ", ".join([f"{p}={v}" for p, v in sets.items()] + [f"{p}x{v}" for p, v in scales.items()])
+    return {"name": name, "set": sets, "scale": scales}
 
 
 def _positive_int(text: str) -> int:
@@ -122,6 +159,9 @@ def progress_bar(description: str) -> tuple[Callable[[int, int], None], Callable
 
 def _run(args: argparse.Namespace) -> int:
     scenario = load_scenario(args.scenario)
+    edits = _edits(args)
+    if edits is not None:
+        scenario = load_variant(scenario, edits | {"name": f"{scenario.name} ({edits['name']})"})
     update, close = progress_bar("replications")
     try:
         results = simulate(scenario, replications=args.replications, seed=args.seed, progress=update)
@@ -157,8 +197,66 @@ def write_outputs(directory: Path, writers: dict[str, Callable[[str], object]]) 
         for temporary, _ in staged:
             Path(temporary).unlink(missing_ok=True)
         raise
+    umask = os.umask(0)
+    os.umask(umask)
     for temporary, final in staged:
+        os.chmod(temporary, 0o666 & ~umask)  # mkstemp creates 0600; give the usual file mode
         os.replace(temporary, final)
+
+
+def _compare(args: argparse.Namespace) -> int:
+    base = load_scenario(args.base)
+    variants: list = list(args.variants)
+    edits = _edits(args)
+    if edits is not None:
+        variants.append(edits)
+    if not variants:
+        raise SimvalueError("compare needs a VARIANT file or --set/--scale edits")
+    bars: dict[str, tuple] = {}
+
+    def progress(name: str, done: int, total: int) -> None:
+        if name not in bars:
+            bars[name] = progress_bar(name[:30])
+        bars[name][0](done, total)
+
+    try:
+        comparison = compare(base, *variants, replications=args.replications, seed=args.seed, progress=progress)
+    finally:
+        for _, close in bars.values():
+            close()
+    print(f"{base.name}: baseline vs {len(comparison.variants)} variant(s), {comparison.baseline.replications} "
+          f"replications, seed {comparison.baseline.seed}, common random numbers\n")
+    print(comparison_table(comparison.table))
+    print("\nFindings:")
+    for sentence in comparison.findings():
+        print(f"- {sentence}")
+    if args.out is not None:
+        write_outputs(args.out, _comparison_files(comparison))
+        print(f"\nwrote comparison.csv, tests.csv and figures to {args.out}")
+    if args.report is not None:
+        report = render_html(comparison)
+        args.report.parent.mkdir(parents=True, exist_ok=True)
+        write_outputs(args.report.parent, {args.report.name: lambda path: Path(path).write_text(report)})
+        print(f"wrote report {args.report}")
+    return EXIT_OK
+
+
+def _comparison_files(comparison) -> dict[str, Callable[[str], object]]:
+    files: dict[str, Callable[[str], object]] = {
+        "comparison.csv": lambda path: comparison.table.to_csv(path, index=False),
+        "tests.csv": lambda path: comparison.tests.to_csv(path, index=False),
+        "utilisation.png": lambda path: comparison.plot_utilisation().savefig(path, format="png"),
+        "cfd.png": lambda path: comparison.plot_cfd().savefig(path, format="png"),
+    }
+    base = comparison.baseline
+    for item_type in base.items["type"].cat.categories:
+        files[f"ttv_{item_type}.png"] = (lambda path, t=item_type: comparison.plot_ttv(t, log=True)
+                                         .savefig(path, format="png"))
+    for stream in base.scenario.streams:
+        if base.events["stream"].eq(stream).any():
+            files[f"value_stream_{stream}.png"] = (lambda path, s=stream: comparison.plot_value_stream(s)
+                                                   .savefig(path, format="png"))
+    return files
 
 
 def _check(args: argparse.Namespace) -> int:

@@ -58,3 +58,63 @@ def summarise(items: pd.DataFrame, events: pd.DataFrame, replications: int,
                 per_rep = values.set_index("replication")["hours"].reindex(index).fillna(0.0)
                 rows.append((item_type, f"time_in_{act.value}", *t_interval(per_rep, confidence)))
     return pd.DataFrame(rows, columns=["type", "metric", "estimate", "ci_low", "ci_high"])
+
+
+def headline(items: pd.DataFrame, events: pd.DataFrame, teams: pd.DataFrame, flow: pd.DataFrame,
+             sla_target) -> pd.DataFrame:
+    """Every headline metric per replication, long form: replication, subject, metric, value.
+
+    Subjects are an item type (``change``), a type and priority (``incident P1``) or a team
+    (``team platform``). ``sla_target(type, priority)`` gives a target in hours or None.
+    """
+    frames = [_item_metrics(items, events, sla_target, by_priority=False)]
+    if items["priority"].notna().any():
+        frames.append(_item_metrics(items[items["priority"].notna()], events, sla_target, by_priority=True))
+    frames.append(_melt(flow.assign(subject=flow["type"].astype(str)), ["wip", "throughput"]))
+    frames.append(_melt(teams.assign(subject="team " + teams["team"].astype(str)), ["utilisation"]))
+    return pd.concat(frames, ignore_index=True)
+
+
+def _melt(frame: pd.DataFrame, metrics: list[str]) -> pd.DataFrame:
+    return frame.melt(id_vars=["replication", "subject"], value_vars=metrics, var_name="metric")
+
+
+def _item_metrics(items: pd.DataFrame, events: pd.DataFrame, sla_target, by_priority: bool) -> pd.DataFrame:
+    keys = ["type", "priority"] if by_priority else ["type"]
+    rows = []
+    automated = events.groupby(["replication", "type"], observed=True)["automated"].mean()
+    for key, group in items.groupby(keys + ["replication"], observed=True):
+        *labels, replication = key
+        item_type, priority = labels[0], labels[1] if by_priority else None
+        subject = f"{item_type} {priority}" if by_priority else str(item_type)
+        done = group[group["time_to_value"].notna()]
+        ttv = done["time_to_value"]
+        values = {"time_to_value_mean": ttv.mean(), "flow_efficiency": done["work_time"].sum() / ttv.sum()
+                  if ttv.sum() > 0 else np.nan, "handoffs_per_item": done["handoffs"].mean(),
+                  "rework_rate": (group["reworks"] > 0).mean()}
+        values.update({f"time_to_value_p{q}": ttv.quantile(q / 100) for q in PERCENTILES})
+        if not by_priority:
+            values["automation_coverage"] = automated.get((replication, item_type), np.nan)
+        target = sla_target(str(item_type), None if priority is None else str(priority))
+        if target is not None:
+            # Items never realising value (rejected, still in flight) count as misses.
+            values["sla_attainment"] = float((group["time_to_value"] <= target).mean())
+        rows += [(replication, subject, metric, float(value)) for metric, value in values.items()]
+    return pd.DataFrame(rows, columns=["replication", "subject", "metric", "value"])
+
+
+def step_breakdown(events: pd.DataFrame) -> pd.DataFrame:
+    """Per stream and step: mean wait and work per execution, and share of all waiting.
+
+    The bottleneck is the step holding the largest share of waiting in its stream.
+    """
+    grouped = events.groupby(["stream", "step", "activity"], observed=True, sort=False)
+    frame = grouped.agg(executions=("work", "size"), wait=("wait", "mean"), work=("work", "mean"),
+                        total_wait=("wait", "sum")).reset_index()
+    stream_wait = frame.groupby("stream", observed=True)["total_wait"].transform("sum")
+    frame["wait_share"] = np.where(stream_wait > 0, frame["total_wait"] / stream_wait, 0.0)
+    frame["bottleneck"] = False
+    for _, group in frame.groupby("stream", observed=True):
+        if group["total_wait"].max() > 0:
+            frame.loc[group["total_wait"].idxmax(), "bottleneck"] = True
+    return frame.drop(columns="total_wait")

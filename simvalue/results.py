@@ -13,6 +13,8 @@
 ``teams`` — per replication and team, over the reporting window [warmup, warmup + horizon]:
     replication, team, capacity, utilisation (busy hours / capacity / horizon), busy_hours,
     mean_queue_length (time-averaged items waiting).
+``flow`` — per replication and item type, over the same window: wip (time-averaged items in
+    flight, warm-up arrivals included) and throughput (items realising value per day).
 All times are in hours.
 """
 
@@ -25,13 +27,13 @@ import pandas as pd
 
 from .engine.plan import CAB, Plan
 from .engine.recorder import ITEM_OUTCOMES, STEP_OUTCOMES
-from .metrics import summarise
+from .metrics import headline, step_breakdown, summarise
 from .scenario.model import Scenario
 
 
 @dataclass(frozen=True)
 class Results:
-    """What ``simulate`` returns: the scenario, the run settings and three tidy frames."""
+    """What ``simulate`` returns: the scenario, the run settings and four tidy frames."""
 
     scenario: Scenario
     replications: int
@@ -39,19 +41,52 @@ class Results:
     items: pd.DataFrame = field(repr=False)
     events: pd.DataFrame = field(repr=False)
     teams: pd.DataFrame = field(repr=False)
+    flow: pd.DataFrame = field(repr=False)
 
     def summary(self, confidence: float = 0.95) -> pd.DataFrame:
         """Per item type: completions and time-to-value mean/p50/p85/p95, time per activity, with CIs."""
         return summarise(self.items, self.events, self.replications, confidence)
 
+    def metrics(self) -> pd.DataFrame:
+        """Headline metrics per replication (long form: replication, subject, metric, value)."""
+        return headline(self.items, self.events, self.teams, self.flow, self.scenario.sla_target)
+
+    def steps(self) -> pd.DataFrame:
+        """Per stream and step: mean wait and work per execution, wait share, and the bottleneck."""
+        return step_breakdown(self.events)
+
 
 def build_results(scenario: Scenario, plan: Plan, outputs: list[tuple[dict, dict]]) -> Results:
     """Assemble the frames from per-replication column arrays (replication r = outputs[r])."""
-    items = pd.concat([_items_frame(plan, r, cols) for r, (_, cols) in enumerate(outputs)], ignore_index=True)
+    reported = [_reported(plan, cols) for _, cols in outputs]
+    items = pd.concat([_items_frame(plan, r, cols) for r, cols in enumerate(reported)], ignore_index=True)
     events = pd.concat([_events_frame(plan, r, steps, cols["item_id"])
-                        for r, (steps, cols) in enumerate(outputs)], ignore_index=True)
+                        for r, ((steps, _), cols) in enumerate(zip(outputs, reported))], ignore_index=True)
     teams = pd.concat([_teams_frame(plan, r, steps) for r, (steps, _) in enumerate(outputs)], ignore_index=True)
-    return Results(scenario, len(outputs), plan.seed, items, events, teams)
+    flow = pd.concat([_flow_frame(plan, r, cols) for r, (_, cols) in enumerate(outputs)], ignore_index=True)
+    return Results(scenario, len(outputs), plan.seed, items, events, teams, flow)
+
+
+def _reported(plan: Plan, cols: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+    """Only items that arrived after the warm-up are reported."""
+    keep = cols["arrived"] >= plan.warmup
+    return {name: values[keep] for name, values in cols.items()}
+
+
+def _flow_frame(plan: Plan, replication: int, cols: dict[str, np.ndarray]) -> pd.DataFrame:
+    """Per type: time-averaged items in flight (WIP) and value deliveries per day in the window."""
+    start, end = plan.warmup, plan.arrivals_end
+    left = np.where(np.isnan(cols["completed"]), np.inf, cols["completed"])
+    in_window = _overlap(cols["arrived"], left, start, end)
+    delivered = (cols["value_realized"] >= start) & (cols["value_realized"] < end)
+    demand = cols["demand"].astype(np.int64)
+    rows = [{"replication": replication, "type": d.type,
+             "wip": float(in_window[demand == i].sum()) / plan.horizon,
+             "throughput": float(delivered[demand == i].sum()) / (plan.horizon / 24.0)}
+            for i, d in enumerate(plan.demands)]
+    frame = pd.DataFrame(rows, columns=["replication", "type", "wip", "throughput"])
+    frame["type"] = pd.Categorical(frame["type"], categories=[d.type for d in plan.demands])
+    return frame
 
 
 def _categorical(codes: np.ndarray, names: tuple[str, ...] | list[str]) -> pd.Categorical:

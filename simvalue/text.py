@@ -51,3 +51,39 @@ def team_table(teams: pd.DataFrame) -> str:
     rows = [[str(name), str(int(frame["capacity"].iloc[0])), f"{frame['utilisation'].mean():.0%}",
              f"{frame['mean_queue_length'].mean():.2f}"] for name, frame in grouped]
     return table(["team", "capacity", "utilisation", "mean queue"], rows)
+
+
+#: Metrics shown in the terminal comparison table, in this order.
+COMPARE_METRICS = ["time_to_value_mean", "time_to_value_p50", "time_to_value_p85", "time_to_value_p95",
+                   "sla_attainment", "throughput", "wip", "flow_efficiency", "utilisation"]
+_SHARES = {"sla_attainment", "flow_efficiency", "utilisation"}
+
+
+def comparison_table(table: pd.DataFrame) -> str:
+    """Baseline, variant and paired change with its interval, one row per subject and metric."""
+    shown = table[table["metric"].isin(COMPARE_METRICS)].copy()
+    shown["order"] = shown["metric"].map(COMPARE_METRICS.index)
+    rows = []
+    for r in shown.sort_values(["variant", "subject", "order"], kind="stable").itertuples():
+        spell = _spelling(r.metric)
+        delta = (lambda v: f"{100 * v:.1f} pt") if r.metric in _SHARES else spell
+        change = "0" if r.change == 0 and r.change_low == r.change_high else (
+            f"{_signed(delta, r.change)} [{_signed(delta, r.change_low)}, {_signed(delta, r.change_high)}]")
+        rows.append([r.subject, r.metric, r.variant, spell(r.baseline), spell(r.value), change])
+    return table_text(["subject", "metric", "variant", "baseline", "variant value", "change [95% CI]"], rows)
+
+
+def _spelling(metric: str):
+    if metric in _SHARES:
+        return lambda v: "-" if math.isnan(v) else f"{v:.1%}"
+    if metric.startswith("time_to_value"):
+        return humanize
+    return lambda v: "-" if math.isnan(v) else f"{v:.3g}"
+
+
+def _signed(spell, value: float) -> str:
+    text = spell(abs(value))
+    return text if math.isnan(value) else ("-" if value < 0 else "+") + text
+
+
+table_text = table

@@ -36,16 +36,15 @@ class Item:
     """Run-time state of one work item; accumulates wait and work until value is realised."""
 
     __slots__ = ("id", "demand", "rank", "arrived", "runs", "step", "queued", "started", "work", "wait",
-                 "handoffs", "reworks", "automated", "last_team", "visited", "value_time", "record")
+                 "handoffs", "reworks", "automated", "last_team", "visited", "value_time")
 
-    def __init__(self, item_id: int, demand: int, rank: int, now: float, runs: list, record: bool) -> None:
+    def __init__(self, item_id: int, demand: int, rank: int, now: float, runs: list) -> None:
         self.id, self.demand, self.rank, self.arrived, self.runs = item_id, demand, rank, now, runs
         self.step = self.handoffs = self.reworks = self.automated = self.visited = 0
         self.queued = self.started = now
         self.work = self.wait = 0.0
         self.last_team = -1
         self.value_time = -1.0
-        self.record = record
 
 
 class TeamState:
@@ -147,7 +146,7 @@ class Replication:
                 total += p
                 if u < total:
                     break
-        item = Item(self.next_id, index, rank, now, self.runs[index], now >= self.plan.warmup)
+        item = Item(self.next_id, index, rank, now, self.runs[index])
         self.next_id += 1
         self.active[item.id] = item
         self._schedule_arrival(source, now)
@@ -274,11 +273,11 @@ class Replication:
             self.finished.succeed()
 
     def _record_item(self, item: Item, outcome: int) -> None:
-        if item.record:
-            now = self.env.now if outcome != IN_FLIGHT else float("nan")
-            value = item.value_time if item.value_time >= 0 else (now if outcome == ITEM_DONE else float("nan"))
-            self.recorder.item(item.id, item.demand, item.rank, item.arrived, value, now, item.work, item.wait,
-                               item.handoffs, item.reworks, item.automated, outcome)
+        """Record every item, warm-up ones too: they count towards work in progress."""
+        now = self.env.now if outcome != IN_FLIGHT else float("nan")
+        value = item.value_time if item.value_time >= 0 else (now if outcome == ITEM_DONE else float("nan"))
+        self.recorder.item(item.id, item.demand, item.rank, item.arrived, value, now, item.work, item.wait,
+                           item.handoffs, item.reworks, item.automated, outcome)
 
     def _stop(self, event: Wake) -> None:
         """The drain limit: stop even though items are still in flight (they are recorded as such)."""

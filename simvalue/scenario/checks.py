@@ -21,6 +21,7 @@ def check(scenario: Scenario) -> list[str]:
     """Run every check; raise on the first error, return the warnings."""
     warnings: list[str] = []
     _check_demand(scenario)
+    _check_sla(scenario)
     for name, stream in scenario.streams.items():
         _check_stream(scenario, name, stream)
         _check_exits(name, stream)
@@ -47,6 +48,20 @@ def _check_demand(scenario: Scenario) -> None:
         if demand.stream not in scenario.streams:
             raise ScenarioError(unknown("stream", demand.stream, list(scenario.streams)),
                                 path=f"demand[{demand.type}].stream")
+
+
+def _check_sla(scenario: Scenario) -> None:
+    types = {d.type: d for d in scenario.demand}
+    for item_type, target in scenario.sla.items():
+        if item_type not in types:
+            raise ScenarioError(unknown("demand type", item_type, list(types)), path=f"sla.{item_type}")
+        if isinstance(target, dict):
+            priority = types[item_type].priority
+            labels = list(priority) if isinstance(priority, dict) else [priority] if priority else []
+            for label in target:
+                if label not in labels:
+                    raise ScenarioError(unknown(f"priority of {item_type}", label, labels),
+                                        path=f"sla.{item_type}.{label}")
 
 
 def _check_stream(scenario: Scenario, name: str, stream: Stream) -> None:

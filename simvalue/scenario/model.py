@@ -6,9 +6,9 @@ in canonical spelling on ``model_dump(mode="json")``, so a scenario round-trips 
 
 from __future__ import annotations
 
-from typing import Annotated, Literal, Union
+from typing import Annotated, Any, Literal, Union
 
-from pydantic import BaseModel, ConfigDict, Field, PlainSerializer, PlainValidator, StringConstraints
+from pydantic import BaseModel, ConfigDict, Field, PlainSerializer, PlainValidator, PrivateAttr, StringConstraints
 from pydantic import WithJsonSchema, field_validator, model_validator
 
 from ..activities import Activity
@@ -212,9 +212,20 @@ class Scenario(_Model):
                            "(a surge, a backlog burn-down); the drain limit still ends each run.")
     replications: int = Field(10, ge=1, le=100_000)
     seed: int = Field(1, ge=0)
+    sla: dict[Name, Annotated[Union[Duration, dict[Name, Duration]], Field(union_mode="left_to_right")]] = Field(
+        default_factory=dict, description="Time-to-value targets per item type, optionally per priority: "
+                                          "{incident: {P1: 4h, P2: 8h}, change: 10d}.")
     teams: dict[Name, Team] = Field(default_factory=dict)
     demand: list[Demand] = Field(min_length=1)
     streams: dict[Name, Stream] = Field(min_length=1)
+    _variant: Any = PrivateAttr(default=None)  # the Variant this scenario was built from, if any
+
+    def sla_target(self, item_type: str, priority: str | None) -> float | None:
+        """The time-to-value target in hours for one type (and priority), or None."""
+        target = self.sla.get(item_type)
+        if isinstance(target, dict):
+            return target.get(priority) if priority is not None else None
+        return target
 
     @property
     def drain_limit(self) -> float:

@@ -1,0 +1,96 @@
+"""A self-contained HTML report of a comparison: words, findings, tables, embedded figures.
+
+Every user-supplied name passes through ``html.escape``; figures are PNGs inlined as base64,
+so the single file can be mailed.
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+import io
+
+import pandas as pd
+
+from .comparison import Comparison
+from .scenario import Scenario
+from .scenario.variants import describe_edits, variant_of
+from .units import humanize
+from .version import __version__
+
+_STYLE = """
+body{font-family:system-ui,-apple-system,Segoe UI,sans-serif;max-width:1100px;margin:2em auto;color:#222;padding:0 1em}
+table{border-collapse:collapse;margin:1em 0;font-size:0.9em}th,td{border:1px solid #ccc;padding:4px 8px;text-align:right}
+th{background:#f3f3f3}td:first-child,th:first-child{text-align:left}img{max-width:100%;margin:0.5em 0}
+.findings li{margin:0.3em 0}.muted{color:#666;font-size:0.9em}
+"""
+
+
+def render_html(comparison: Comparison, extra_sections: list[str] | None = None) -> str:
+    """The report as one HTML string."""
+    base = comparison.baseline
+    parts = [f"<h1>{_e(base.scenario.name)}: what-if comparison</h1>",
+             "<h2>Scenarios</h2>", describe_scenario(base.scenario, baseline=True)]
+    parts += [describe_scenario(run.scenario) for run in comparison.variants]
+    parts += ["<h2>Findings</h2>", '<ul class="findings">']
+    parts += [f"<li>{_e(sentence)}</li>" for sentence in comparison.findings()]
+    parts += ["</ul>", "<h2>Headline metrics</h2>", _table(comparison.table), "<h2>Distribution tests</h2>",
+              '<p class="muted">Two-sample Kolmogorov–Smirnov and Mann–Whitney tests on pooled time-to-value. '
+              "Items within a replication are correlated, so treat p-values as indicative; the paired "
+              "intervals above are the primary evidence.</p>", _table(comparison.tests)]
+    parts += ["<h2>Figures</h2>"] + [_figure(fig) for fig in _figures(comparison)]
+    parts += extra_sections or []
+    parts += ["<h2>Run settings</h2>", _settings(comparison)]
+    body = "\n".join(parts)
+    return (f"<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>{_e(base.scenario.name)}"
+            f"</title><style>{_STYLE}</style></head><body>{body}</body></html>")
+
+
+def describe_scenario(scenario: Scenario, baseline: bool = False) -> str:
+    """A scenario in words: its demand, teams, and (for a variant) the edits that made it."""
+    role = "Baseline" if baseline else "Variant"
+    demand = "; ".join(f"{_e(d.type)} into stream {_e(d.stream)}" for d in scenario.demand)
+    teams = ", ".join(f"{_e(name)} ({team.capacity})" for name, team in scenario.teams.items())
+    lines = [f"<h3>{role}: {_e(scenario.name)}</h3>"]
+    if scenario.description:
+        lines.append(f"<p>{_e(scenario.description)}</p>")
+    lines.append(f"<p>Demand: {demand}. Teams (capacity): {teams or 'none'}. Horizon "
+                 f"{_e(humanize(scenario.horizon))} after a {_e(humanize(scenario.warmup))} warm-up.</p>")
+    spec = variant_of(scenario)
+    if spec is not None:
+        edits = describe_edits(spec)
+        lines.append("<p>Changes from the baseline:</p><ul>" + "".join(f"<li>{_e(e)}</li>" for e in edits)
+                     + "</ul>" if edits else "<p>No changes from the baseline.</p>")
+    return "\n".join(lines)
+
+
+def _figures(comparison: Comparison) -> list:
+    base = comparison.baseline
+    figures = [comparison.plot_ttv(t, log=True) for t in base.items["type"].cat.categories
+               if base.items["type"].eq(t).any()]
+    figures += [comparison.plot_value_stream(stream) for stream in base.scenario.streams
+                if base.events["stream"].eq(stream).any()]
+    return figures + [comparison.plot_utilisation(), comparison.plot_cfd()]
+
+
+def _figure(fig) -> str:
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png", dpi=90)
+    encoded = base64.b64encode(buffer.getvalue()).decode("ascii")
+    return f'<img alt="figure" src="data:image/png;base64,{encoded}">'
+
+
+def _table(frame: pd.DataFrame) -> str:
+    return frame.to_html(index=False, float_format=lambda v: f"{v:.4g}", na_rep="", escape=True, border=0)
+
+
+def _settings(comparison: Comparison) -> str:
+    base = comparison.baseline
+    rows = {"replications": base.replications, "seed": base.seed, "confidence": f"{comparison.confidence:.0%}",
+            "common random numbers": "yes" if all(v.seed == base.seed for v in comparison.variants) else "no",
+            "simvalue version": __version__}
+    return "<table>" + "".join(f"<tr><th>{_e(k)}</th><td>{_e(str(v))}</td></tr>" for k, v in rows.items()) + "</table>"
+
+
+def _e(text: object) -> str:
+    return html.escape(str(text), quote=True)
