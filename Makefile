@@ -18,6 +18,8 @@ venv: $(STAMP)
 
 demo: $(STAMP)
 	$(BIN)/simvalue run scenarios/change_enablement.yaml -r 5 --seed 1 --out out/demo
+	$(BIN)/simvalue compare scenarios/change_enablement.yaml scenarios/variants/automate_approvals.yaml \
+		-r 10 --seed 1 --out out/demo/compare --report out/demo/report.html
 
 test: $(STAMP)
 	$(BIN)/python -m pytest

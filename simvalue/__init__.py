@@ -1,14 +1,16 @@
 """simvalue: discrete-event simulation of demand flowing through IT service value streams."""
 
 from .activities import Activity
+from .comparison import Comparison, compare
 from .errors import ScenarioError, SimulationError, SimvalueError, UnstableScenarioError
 from .results import Results
-from .scenario import Scenario, ScenarioWarning, load_scenario
+from .scenario import Scenario, ScenarioWarning, Variant, load_scenario, load_variant
 from .simulation import simulate
 from .version import __version__
 
 __all__ = [
     "Activity",
+    "Comparison",
     "Results",
     "Scenario",
     "ScenarioError",
@@ -16,7 +18,10 @@ __all__ = [
     "SimulationError",
     "SimvalueError",
     "UnstableScenarioError",
+    "Variant",
     "__version__",
+    "compare",
     "load_scenario",
+    "load_variant",
     "simulate",
 ]

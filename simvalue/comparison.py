@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats as _scipy_stats
 
+from . import plots
 from .errors import SimulationError
 from .results import Results
 from .scenario import Scenario
@@ -65,20 +66,16 @@ class Comparison:
         return findings(self.table, self.confidence)
 
     def plot_ttv(self, item_type: str, log: bool = False):
-        from .plots import plot_ttv
-        return plot_ttv(self.runs, item_type, log=log)
+        return plots.plot_ttv(self.runs, item_type, log=log)
 
     def plot_value_stream(self, stream: str | None = None):
-        from .plots import plot_value_stream
-        return plot_value_stream(self.runs, stream)
+        return plots.plot_value_stream(self.runs, stream)
 
     def plot_utilisation(self):
-        from .plots import plot_utilisation
-        return plot_utilisation(self.runs)
+        return plots.plot_utilisation(self.runs)
 
     def plot_cfd(self, replication: int = 0):
-        from .plots import plot_cfd
-        return plot_cfd(self.runs, replication)
+        return plots.plot_cfd(self.runs, replication)
 
 
 def compare(base: ScenarioLike, *variants: ScenarioLike, replications: int | None = None,

@@ -98,19 +98,28 @@ def plot_utilisation(runs: dict[str, Results]) -> Figure:
 
 
 def plot_cfd(runs: dict[str, Results], replication: int = 0) -> Figure:
-    """Cumulative flow of one replication: arrived and delivered items over time; the gap is WIP."""
-    fig = Figure(figsize=(7, 4.2), layout="constrained")
-    ax = fig.subplots()
-    for name, results in runs.items():
+    """Work in progress over time in one replication, stacked by item type, one panel per scenario.
+
+    WIP of a type at time t = items arrived by t minus items that left by t (a cumulative flow
+    diagram read as the vertical gap between its arrival and departure curves).
+    """
+    fig = Figure(figsize=(8, 1.6 + 2.2 * len(runs)), layout="constrained")
+    axes = np.atleast_1d(fig.subplots(len(runs), 1, sharex=True, sharey=True))
+    for ax, (name, results) in zip(axes, runs.items()):
         items = results.items[results.items["replication"] == replication]
-        arrived = np.sort(items["arrived"].to_numpy()) / 24.0
-        delivered = np.sort(items["value_realized"].dropna().to_numpy()) / 24.0
-        line = ax.step(arrived, np.arange(1, arrived.size + 1), where="post", label=f"{name}: arrived")
-        ax.step(delivered, np.arange(1, delivered.size + 1), where="post", linestyle="--",
-                color=line[0].get_color(), label=f"{name}: value delivered")
-    ax.set_xlabel("days since start")
-    ax.set_ylabel("items (cumulative)")
-    ax.set_title(f"Cumulative flow, replication {replication}")
-    ax.grid(alpha=0.3)
-    ax.legend(fontsize="small")
+        grid = np.linspace(results.scenario.warmup, results.scenario.warmup + results.scenario.horizon, 600)
+        layers, labels = [], []
+        for item_type in items["type"].cat.categories:
+            mine = items[items["type"] == item_type]
+            left = mine["completed"].fillna(np.inf).to_numpy()
+            arrived = np.searchsorted(np.sort(mine["arrived"].to_numpy()), grid, side="right")
+            departed = np.searchsorted(np.sort(left), grid, side="right")
+            layers.append(arrived - departed)
+            labels.append(str(item_type))
+        ax.stackplot(grid / 24.0, *layers, labels=labels, step="post", alpha=0.85)
+        ax.set_title(f"{name}: work in progress, replication {replication}")
+        ax.set_ylabel("items in flight")
+        ax.grid(alpha=0.3)
+    axes[0].legend(loc="upper left", fontsize="small", ncol=min(len(labels), 4))
+    axes[-1].set_xlabel("days since start (reported arrivals only)")
     return fig

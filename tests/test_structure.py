@@ -20,6 +20,9 @@ LAYERS = [
     {"stats", "metrics"},
     {"results"},
     {"simulation"},
+    {"plots"},
+    {"comparison"},
+    {"report"},
     {"text"},
     {"cli"},
 ]

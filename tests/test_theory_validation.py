@@ -48,6 +48,9 @@ def test_mmc_mean_time_in_system_matches_erlang_c():
     assert_theory_inside(per_replication_mean(results), theory, 0.05)
     utilisation = results.teams["utilisation"].to_numpy()
     assert_theory_inside(utilisation, 0.8, 0.02)
+    # Little's law: items in system L = lambda W; throughput = lambda (per day).
+    assert_theory_inside(results.flow["wip"].to_numpy(), 2.4 * theory, 0.05)
+    assert_theory_inside(results.flow["throughput"].to_numpy(), 2.4 * 24, 0.02)
 
 
 def test_mmc_priority_classes_keep_overall_mean():

@@ -1,0 +1,70 @@
+"""The HTML report and the compare command."""
+
+from __future__ import annotations
+
+import copy
+from pathlib import Path
+
+import yaml
+
+from simvalue import compare
+from simvalue.cli import main
+from simvalue.report import render_html
+
+SCENARIOS = Path(__file__).parent.parent / "scenarios"
+
+
+def test_report_is_self_contained_and_escapes_names(change_scenario):
+    hostile = copy.deepcopy(change_scenario)
+    hostile["name"] = "<script>alert(1)</script>"
+    comparison = compare(hostile, {"name": "A & <b>B</b>", "set": {"teams.desk.capacity": 3}}, replications=2)
+    page = render_html(comparison)
+    assert "<script>" not in page and "&lt;script&gt;" in page and "A &amp; &lt;b&gt;B&lt;/b&gt;" in page
+    assert page.count('src="data:image/png;base64,') >= 4
+    assert "http://" not in page and "https://" not in page
+    for section in ("Findings", "Headline metrics", "Distribution tests", "Figures", "Run settings"):
+        assert f"<h2>{section}</h2>" in page
+    assert "set teams.desk.capacity to 3" in page
+
+
+def test_compare_command_prints_table_and_writes_report(tmp_path, capsys):
+    report = tmp_path / "out" / "report.html"
+    args = ["compare", str(SCENARIOS / "change_enablement.yaml"), str(SCENARIOS / "variants" / "automate_approvals.yaml"),
+            "-r", "2", "--seed", "1", "--report", str(report), "--out", str(tmp_path / "cmp")]
+    assert main(args) == 0
+    out = capsys.readouterr().out
+    assert "change [95% CI]" in out and "Findings:" in out and "Median normal_change time-to-value falls" in out
+    assert report.read_text().startswith("<!DOCTYPE html>")
+    written = {p.name for p in (tmp_path / "cmp").iterdir()}
+    assert {"comparison.csv", "tests.csv", "utilisation.png", "cfd.png", "ttv_normal_change.png"} <= written
+
+
+def test_compare_with_set_on_the_command_line(tmp_path, capsys, change_scenario):
+    base = tmp_path / "base.yaml"
+    base.write_text(yaml.safe_dump(change_scenario))
+    assert main(["compare", str(base), "--set", "teams.desk.capacity=3", "-r", "2"]) == 0
+    assert "teams.desk.capacity=3" in capsys.readouterr().out
+
+
+def test_unknown_path_in_set_exits_2_naming_nearest(tmp_path, capsys, change_scenario):
+    base = tmp_path / "base.yaml"
+    base.write_text(yaml.safe_dump(change_scenario))
+    assert main(["compare", str(base), "--set", "teams.desks.capacity=3"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("simvalue: error: set.teams.desks.capacity: no field 'desks' in teams; did you mean 'desk'")
+
+
+def test_compare_without_variants_is_an_error(tmp_path, capsys, change_scenario):
+    base = tmp_path / "base.yaml"
+    base.write_text(yaml.safe_dump(change_scenario))
+    assert main(["compare", str(base)]) == 2
+    assert "needs a VARIANT" in capsys.readouterr().err
+
+
+def test_run_with_set(tmp_path, capsys, change_scenario):
+    base = tmp_path / "base.yaml"
+    base.write_text(yaml.safe_dump(change_scenario))
+    assert main(["run", str(base), "--set", "teams.desk.capacity=5", "-r", "1"]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("changes (teams.desk.capacity=5): 1 replications")
+    assert [line.split()[1] for line in out.splitlines() if line.startswith("desk ")] == ["5"]
