@@ -24,7 +24,7 @@ from .scenario.checks import HIGH_UTILISATION
 from .scenario.model import Scenario
 from .scenario.variants import load_variant, parse_assignments
 from .simulation import simulate
-from .text import comparison_table, summary_tables, table
+from .text import bottleneck_table, comparison_table, summary_tables, table
 from .units import humanize
 from .version import __version__
 
@@ -227,6 +227,8 @@ def _compare(args: argparse.Namespace) -> int:
     print(f"{base.name}: baseline vs {len(comparison.variants)} variant(s), {comparison.baseline.replications} "
           f"replications, seed {comparison.baseline.seed}, common random numbers\n")
     print(comparison_table(comparison.table))
+    print("\nBottlenecks (step with the largest share of waiting, per stream):")
+    print(bottleneck_table(comparison.bottlenecks()))
     print("\nFindings:")
     for sentence in comparison.findings():
         print(f"- {sentence}")

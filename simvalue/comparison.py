@@ -61,6 +61,15 @@ class Comparison:
         """Every run by scenario name, baseline first."""
         return {r.scenario.name: r for r in (self.baseline, *self.variants)}
 
+    def bottlenecks(self) -> pd.DataFrame:
+        """Per scenario and stream: the step with the largest share of waiting, and that share."""
+        rows = []
+        for name, results in self.runs.items():
+            steps = results.steps()
+            for row in steps[steps["bottleneck"]].itertuples():
+                rows.append((name, row.stream, row.step, row.wait_share, row.wait))
+        return pd.DataFrame(rows, columns=["scenario", "stream", "step", "wait_share", "wait"])
+
     def findings(self) -> list[str]:
         """One sentence per headline metric and variant, e.g. 'Median change time-to-value falls ...'."""
         return findings(self.table, self.confidence)

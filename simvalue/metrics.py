@@ -70,9 +70,33 @@ def headline(items: pd.DataFrame, events: pd.DataFrame, teams: pd.DataFrame, flo
     frames = [_item_metrics(items, events, sla_target, by_priority=False)]
     if items["priority"].notna().any():
         frames.append(_item_metrics(items[items["priority"].notna()], events, sla_target, by_priority=True))
+    frames.append(_activity_metrics(items, events))
+    frames.append(_step_metrics(events))
     frames.append(_melt(flow.assign(subject=flow["type"].astype(str)), ["wip", "throughput"]))
     frames.append(_melt(teams.assign(subject="team " + teams["team"].astype(str)), ["utilisation"]))
     return pd.concat(frames, ignore_index=True)
+
+
+def _activity_metrics(items: pd.DataFrame, events: pd.DataFrame) -> pd.DataFrame:
+    """Per type and activity: hours waiting and working per value-realising item."""
+    done = items[items["time_to_value"].notna()][["replication", "item_id", "type", "value_realized"]]
+    joined = events.merge(done, on=["replication", "item_id", "type"])
+    joined = joined[joined["finished"] <= joined["value_realized"]]
+    sums = joined.groupby(["replication", "type", "activity"], observed=True)[["wait", "work"]].sum().reset_index()
+    counts = done.groupby(["replication", "type"], observed=True).size().rename("n").reset_index()
+    sums = sums.merge(counts, on=["replication", "type"])
+    sums["subject"] = sums["type"].astype(str)
+    return pd.concat([
+        pd.DataFrame({"replication": sums["replication"], "subject": sums["subject"],
+                      "metric": kind + "_in_" + sums["activity"].astype(str), "value": sums[kind] / sums["n"]})
+        for kind in ("wait", "work")], ignore_index=True)
+
+
+def _step_metrics(events: pd.DataFrame) -> pd.DataFrame:
+    """Per step: mean hours waiting and working per execution (subject ``step stream.step``)."""
+    means = events.groupby(["replication", "stream", "step"], observed=True)[["wait", "work"]].mean().reset_index()
+    means["subject"] = "step " + means["stream"].astype(str) + "." + means["step"].astype(str)
+    return _melt(means, ["wait", "work"])
 
 
 def _melt(frame: pd.DataFrame, metrics: list[str]) -> pd.DataFrame:

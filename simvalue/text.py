@@ -87,3 +87,10 @@ def _signed(spell, value: float) -> str:
 
 
 table_text = table
+
+
+def bottleneck_table(bottlenecks: pd.DataFrame) -> str:
+    """Stream by stream, the bottleneck step of each scenario and its share of the waiting."""
+    rows = [[r.stream, r.scenario, r.step, f"{r.wait_share:.0%}", humanize(r.wait)]
+            for r in bottlenecks.sort_values(["stream"], kind="stable").itertuples()]
+    return table(["stream", "scenario", "bottleneck step", "share of waiting", "mean wait"], rows)

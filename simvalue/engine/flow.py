@@ -20,6 +20,9 @@ from .recorder import APPROVED, COMPLETED, IN_FLIGHT, ITEM_DONE, ITEM_REJECTED, 
 from .sampling import draws, uniforms
 from ..rng import stream as rng_stream
 
+#: Compact the record buffers every 4,096 arrivals (a bit mask: 4096 - 1).
+COMPACT_EVERY = 0xFFF
+
 
 class Wake:
     """A minimal simpy-compatible event carrying one item (or arrival source) to one callback."""
@@ -148,6 +151,8 @@ class Replication:
                     break
         item = Item(self.next_id, index, rank, now, self.runs[index])
         self.next_id += 1
+        if not self.next_id & COMPACT_EVERY:
+            self.recorder.compact()
         self.active[item.id] = item
         self._schedule_arrival(source, now)
         self._enter(item, 0)

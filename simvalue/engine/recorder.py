@@ -21,13 +21,19 @@ ITEM_FIELDS = ("item_id", "demand", "rank", "arrived", "value_realized", "comple
 
 
 class Recorder:
-    """Records of one replication: every step execution and every reported item."""
+    """Records of one replication: every step execution and every item.
 
-    __slots__ = ("steps", "items")
+    Tuples are compacted into float arrays every few thousand records, so memory stays near
+    8 bytes per field rather than a Python tuple per record (benchmarks/engine_throughput.py).
+    """
+
+    __slots__ = ("steps", "items", "_step_chunks", "_item_chunks")
 
     def __init__(self) -> None:
         self.steps: list[tuple] = []
         self.items: list[tuple] = []
+        self._step_chunks: list[np.ndarray] = []
+        self._item_chunks: list[np.ndarray] = []
 
     def step(self, item_id: int, demand: int, step: int, queued: float, started: float, finished: float,
              automated: bool, outcome: int) -> None:
@@ -36,13 +42,23 @@ class Recorder:
     def item(self, *fields) -> None:
         self.items.append(fields)
 
+    def compact(self) -> None:
+        """Move the buffered tuples into float arrays."""
+        if self.steps:
+            self._step_chunks.append(np.array(self.steps, dtype=float))
+            self.steps = []
+        if self.items:
+            self._item_chunks.append(np.array(self.items, dtype=float))
+            self.items = []
+
     def arrays(self) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
         """Step and item records as column arrays (and the buffers released)."""
-        steps, items = _columns(self.steps, STEP_FIELDS), _columns(self.items, ITEM_FIELDS)
-        self.steps, self.items = [], []
+        self.compact()
+        steps, items = _columns(self._step_chunks, STEP_FIELDS), _columns(self._item_chunks, ITEM_FIELDS)
+        self._step_chunks, self._item_chunks = [], []
         return steps, items
 
 
-def _columns(rows: list[tuple], fields: tuple[str, ...]) -> dict[str, np.ndarray]:
-    table = np.array(rows, dtype=float).reshape(len(rows), len(fields))
-    return {name: table[:, i] for i, name in enumerate(fields)}
+def _columns(chunks: list[np.ndarray], fields: tuple[str, ...]) -> dict[str, np.ndarray]:
+    table = np.concatenate(chunks) if chunks else np.empty((0, len(fields)))
+    return {name: np.ascontiguousarray(table[:, i]) for i, name in enumerate(fields)}
