@@ -25,13 +25,16 @@ COMPACT_EVERY = 0xFFF
 
 
 class Wake:
-    """A minimal simpy-compatible event carrying one item (or arrival source) to one callback."""
+    """A minimal simpy-compatible event carrying one item (or arrival source) to its callbacks.
+
+    PERF: ``callbacks`` is a tuple shared by every event of a kind (simpy only iterates it).
+    """
 
     __slots__ = ("callbacks", "item")
     _ok = True
 
-    def __init__(self, callback, item) -> None:
-        self.callbacks = [callback]
+    def __init__(self, callbacks: tuple, item) -> None:
+        self.callbacks = callbacks
         self.item = item
 
 
@@ -107,6 +110,10 @@ class Replication:
         self.open_sources = len(plan.demands)
         self.next_id = 0
         self.finished = simpy.Event(self.env)
+        self.arrivals_end = plan.arrivals_end
+        self.schedule = self.env.schedule
+        self.on_arrive, self.on_finish_work = (self._arrive,), (self._finish_work,)
+        self.on_finish_automated, self.on_meeting = (self._finish_automated,), (self._meeting,)
 
     def run(self) -> Recorder:
         """Run to the end of the drain (or until every item is done) and return the records."""
@@ -114,10 +121,10 @@ class Replication:
         for index, demand in enumerate(self.plan.demands):
             self._start_arrivals(index, demand)
         for step_id, cab in self.cabs.items():
-            env.schedule(Wake(self._meeting, cab), NORMAL, self.plan.steps[step_id].first_meeting)
+            env.schedule(Wake(self.on_meeting, cab), NORMAL, self.plan.steps[step_id].first_meeting)
         self._finish_if_idle()
         stop_at = self.plan.arrivals_end + self.plan.drain
-        env.schedule(Wake(self._stop, None), NORMAL, stop_at)
+        env.schedule(Wake((self._stop,), None), NORMAL, stop_at)
         env.run(until=self.finished)
         for item in self.active.values():
             self._record_item(item, IN_FLIGHT)
@@ -132,8 +139,8 @@ class Replication:
 
     def _schedule_arrival(self, source, now: float) -> None:
         gap = source[1](now)
-        if now + gap < self.plan.arrivals_end:
-            self.env.schedule(Wake(self._arrive, source), NORMAL, gap)
+        if now + gap < self.arrivals_end:
+            self.schedule(Wake(self.on_arrive, source), NORMAL, gap)
         else:
             self.open_sources -= 1
             self._finish_if_idle()
@@ -173,7 +180,7 @@ class Replication:
             effort = run.effort()
             if run.share and run.automation_u() < run.share:
                 item.started = now
-                self.env.schedule(Wake(self._finish_automated, item), NORMAL, run.automated_effort())
+                self.schedule(Wake(self.on_finish_automated, item), NORMAL, run.automated_effort())
             else:
                 self._request(run.team, item, effort)
         elif kind == CAB:
@@ -184,13 +191,13 @@ class Replication:
             self._request(run.team, item, run.effort())
         else:  # AUTO
             item.started = now
-            self.env.schedule(Wake(self._finish_automated, item), NORMAL, run.effort())
+            self.schedule(Wake(self.on_finish_automated, item), NORMAL, run.effort())
 
     def _request(self, team: TeamState, item: Item, effort: float) -> None:
         if team.busy < team.capacity:
             team.busy += 1
             item.started = self.env.now
-            self.env.schedule(Wake(self._finish_work, item), NORMAL, effort)
+            self.schedule(Wake(self.on_finish_work, item), NORMAL, effort)
         else:
             team.seq += 1
             heappush(team.queue, (item.rank, team.seq, item, effort))
@@ -204,7 +211,7 @@ class Replication:
         if team.queue:
             _, _, waiting, effort = heappop(team.queue)
             waiting.started = now
-            self.env.schedule(Wake(self._finish_work, waiting), NORMAL, effort)
+            self.schedule(Wake(self.on_finish_work, waiting), NORMAL, effort)
         else:
             team.busy -= 1
         if item.last_team != run.team_id:
@@ -236,7 +243,7 @@ class Replication:
         for item in decided:
             item.started = now
             self._decide(item, item.runs[item.step], now, False)
-        self.env.schedule(Wake(self._meeting, cab), NORMAL, cab.meets)
+        self.schedule(Wake(self.on_meeting, cab), NORMAL, cab.meets)
 
     def _decide(self, item: Item, run: StepRun, now: float, automated: bool) -> None:
         """A gate's decision: approved items follow the route, rejected ones rework or drop."""

@@ -6,6 +6,8 @@ built afterwards (benchmarks/engine_throughput.py).
 
 from __future__ import annotations
 
+from itertools import chain
+
 import numpy as np
 
 # Step-execution outcomes.
@@ -45,10 +47,10 @@ class Recorder:
     def compact(self) -> None:
         """Move the buffered tuples into float arrays."""
         if self.steps:
-            self._step_chunks.append(np.array(self.steps, dtype=float))
+            self._step_chunks.append(_table(self.steps, len(STEP_FIELDS)))
             self.steps = []
         if self.items:
-            self._item_chunks.append(np.array(self.items, dtype=float))
+            self._item_chunks.append(_table(self.items, len(ITEM_FIELDS)))
             self.items = []
 
     def arrays(self) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
@@ -57,6 +59,12 @@ class Recorder:
         steps, items = _columns(self._step_chunks, STEP_FIELDS), _columns(self._item_chunks, ITEM_FIELDS)
         self._step_chunks, self._item_chunks = [], []
         return steps, items
+
+
+def _table(rows: list[tuple], width: int) -> np.ndarray:
+    """Rows of equal-length tuples as a float array (PERF: fromiter beats np.array on tuples)."""
+    flat = np.fromiter(chain.from_iterable(rows), dtype=float, count=len(rows) * width)
+    return flat.reshape(len(rows), width)
 
 
 def _columns(chunks: list[np.ndarray], fields: tuple[str, ...]) -> dict[str, np.ndarray]:

@@ -6,7 +6,8 @@ of 512 makes each draw a list index. Values come out in the same order whatever 
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from itertools import repeat
 
 import numpy as np
 
@@ -15,33 +16,24 @@ from ..distributions import Distribution
 BATCH = 512
 
 
-class Draws:
-    """Endless draws from a batch-filling function, consumed in order."""
+def endless(fill: Callable[[int], np.ndarray]) -> Callable[[], float]:
+    """Endless draws from a batch-filling function, consumed in order.
 
-    __slots__ = ("_fill", "_buffer", "_next")
-
-    def __init__(self, fill: Callable[[int], np.ndarray]) -> None:
-        self._fill = fill
-        self._buffer: list[float] = []
-        self._next = 0
-
-    def __call__(self) -> float:
-        position = self._next
-        if position == len(self._buffer):
-            self._buffer = self._fill(BATCH).tolist()
-            position = 0
-        self._next = position + 1
-        return self._buffer[position]
+    PERF: a generator's ``__next__`` is the cheapest Python callable that can hold this state.
+    """
+    def generate() -> Iterator[float]:
+        while True:
+            yield from fill(BATCH).tolist()
+    return generate().__next__
 
 
 def draws(distribution: Distribution, rng: np.random.Generator) -> Callable[[], float]:
     """The cheapest draw function for ``distribution``; a fixed duration consumes no randomness."""
     if distribution.is_fixed:
-        value = distribution.mean
-        return lambda: value
-    return Draws(lambda n: distribution.sample(rng, n))
+        return repeat(distribution.mean).__next__
+    return endless(lambda n: distribution.sample(rng, n))
 
 
 def uniforms(rng: np.random.Generator) -> Callable[[], float]:
     """Endless U(0, 1) draws, for routing, automation and approval decisions."""
-    return Draws(rng.random)
+    return endless(rng.random)
