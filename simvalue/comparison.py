@@ -70,9 +70,14 @@ class Comparison:
                 rows.append((name, row.stream, row.step, row.wait_share, row.wait))
         return pd.DataFrame(rows, columns=["scenario", "stream", "step", "wait_share", "wait"])
 
-    def findings(self) -> list[str]:
-        """One sentence per headline metric and variant, e.g. 'Median change time-to-value falls ...'."""
-        return findings(self.table, self.confidence)
+    def findings(self, variant: str | None = None) -> list[str]:
+        """One sentence per headline metric and variant, e.g. 'Median change time-to-value falls ...'.
+
+        With ``variant``, only that variant's sentences, without the ``[variant]`` prefix.
+        """
+        if variant is None:
+            return findings(self.table, self.confidence)
+        return findings(self.table[self.table["variant"] == variant], self.confidence, prefixed=False)
 
     def plot_ttv(self, item_type: str, log: bool = False):
         return plots.plot_ttv(self.runs, item_type, log=log)
@@ -186,7 +191,7 @@ def _ttv(results: Results, item_type: str) -> np.ndarray:
     return items.loc[(items["type"] == item_type) & items["time_to_value"].notna(), "time_to_value"].to_numpy()
 
 
-def findings(table: pd.DataFrame, confidence: float = 0.95) -> list[str]:
+def findings(table: pd.DataFrame, confidence: float = 0.95, prefixed: bool = True) -> list[str]:
     """Sentences for the headline metrics of every subject without a priority, per variant."""
     sentences = []
     for row in table.itertuples():
@@ -194,16 +199,16 @@ def findings(table: pd.DataFrame, confidence: float = 0.95) -> list[str]:
             continue
         if " " in row.subject and not row.subject.startswith("team "):
             continue  # priorities are in the table; the findings stay at type level
-        sentences.append(finding(row, confidence))
+        sentences.append(finding(row, confidence, prefixed))
     return sentences
 
 
-def finding(row, confidence: float = 0.95) -> str:
+def finding(row, confidence: float = 0.95, prefixed: bool = True) -> str:
     """'Median change time-to-value falls from 6.1 d to 1.3 d (-79%, 95% CI -81% to -76%).'"""
     template, kind = HEADLINE[row.metric]
     what = template.format(row.subject)
     spell = humanize if kind == "time" else (lambda v: f"{v:.0%}")
-    prefix = f"[{row.variant}] "
+    prefix = f"[{row.variant}] " if prefixed else ""
     if row.change == 0 and row.change_low == row.change_high:
         return f"{prefix}{what} is unchanged at {spell(row.baseline)}."
     direction = "rises" if row.change > 0 else "falls"

@@ -15,6 +15,7 @@ import pandas as pd
 from .comparison import Comparison
 from .scenario import Scenario
 from .scenario.variants import describe_edits, variant_of
+from .text import comparison_rows
 from .units import humanize
 from .version import __version__
 
@@ -32,9 +33,19 @@ def render_html(comparison: Comparison, extra_sections: list[str] | None = None)
     parts = [f"<h1>{_e(base.scenario.name)}: what-if comparison</h1>",
              "<h2>Scenarios</h2>", describe_scenario(base.scenario, baseline=True)]
     parts += [describe_scenario(run.scenario) for run in comparison.variants]
-    parts += ["<h2>Findings</h2>", '<ul class="findings">']
-    parts += [f"<li>{_e(sentence)}</li>" for sentence in comparison.findings()]
-    parts += ["</ul>", "<h2>Headline metrics</h2>", _table(comparison.table), "<h2>Distribution tests</h2>",
+    parts.append("<h2>Findings</h2>")
+    for run in comparison.variants:
+        name = run.scenario.name
+        parts += [f"<h3>{_e(name)}</h3>", '<ul class="findings">']
+        parts += [f"<li>{_e(sentence)}</li>" for sentence in comparison.findings(name)]
+        parts.append("</ul>")
+    headers, rows = comparison_rows(comparison.table)
+    parts += ["<h2>Headline metrics</h2>", '<p class="muted">Change is variant minus baseline, paired across '
+              f"replications, with its {comparison.confidence:.0%} confidence interval.</p>",
+              _table(pd.DataFrame(rows, columns=headers)),
+              "<h2>Bottlenecks</h2>", _table(comparison.bottlenecks()),
+              "<details><summary>Every metric (as in comparison.csv)</summary>", _table(comparison.table), "</details>",
+              "<h2>Distribution tests</h2>",
               '<p class="muted">Two-sample Kolmogorov–Smirnov and Mann–Whitney tests on pooled time-to-value. '
               "Items within a replication are correlated, so treat p-values as indicative; the paired "
               "intervals above are the primary evidence.</p>", _table(comparison.tests)]

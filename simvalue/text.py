@@ -61,6 +61,11 @@ _SHARES = {"sla_attainment", "flow_efficiency", "utilisation"}
 
 def comparison_table(table: pd.DataFrame) -> str:
     """Baseline, variant and paired change with its interval, one row per subject and metric."""
+    return table_text(*comparison_rows(table))
+
+
+def comparison_rows(table: pd.DataFrame) -> tuple[list[str], list[list[str]]]:
+    """Headers and humanised rows of the headline metrics of a comparison table."""
     shown = table[table["metric"].isin(COMPARE_METRICS)].copy()
     shown["order"] = shown["metric"].map(COMPARE_METRICS.index)
     rows = []
@@ -70,7 +75,7 @@ def comparison_table(table: pd.DataFrame) -> str:
         change = "0" if r.change == 0 and r.change_low == r.change_high else (
             f"{_signed(delta, r.change)} [{_signed(delta, r.change_low)}, {_signed(delta, r.change_high)}]")
         rows.append([r.subject, r.metric, r.variant, spell(r.baseline), spell(r.value), change])
-    return table_text(["subject", "metric", "variant", "baseline", "variant value", "change [95% CI]"], rows)
+    return ["subject", "metric", "variant", "baseline", "variant value", "change [95% CI]"], rows
 
 
 def _spelling(metric: str):

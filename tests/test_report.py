@@ -22,7 +22,7 @@ def test_report_is_self_contained_and_escapes_names(change_scenario):
     assert "<script>" not in page and "&lt;script&gt;" in page and "A &amp; &lt;b&gt;B&lt;/b&gt;" in page
     assert page.count('src="data:image/png;base64,') >= 4
     assert "http://" not in page and "https://" not in page
-    for section in ("Findings", "Headline metrics", "Distribution tests", "Figures", "Run settings"):
+    for section in ("Findings", "Headline metrics", "Bottlenecks", "Distribution tests", "Figures", "Run settings"):
         assert f"<h2>{section}</h2>" in page
     assert "set teams.desk.capacity to 3" in page
 

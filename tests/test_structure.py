@@ -22,8 +22,8 @@ LAYERS = [
     {"simulation"},
     {"plots"},
     {"comparison"},
-    {"report"},
     {"text"},
+    {"report"},
     {"cli"},
 ]
 
