@@ -2,7 +2,9 @@
 
 from .activities import Activity
 from .comparison import Comparison, compare
+from .economics import BusinessCase, business_case
 from .errors import ScenarioError, SimulationError, SimvalueError, UnstableScenarioError
+from .ranking import Ranking, rank
 from .results import Results
 from .scenario import Scenario, ScenarioWarning, Variant, load_scenario, load_variant
 from .simulation import simulate
@@ -10,7 +12,9 @@ from .version import __version__
 
 __all__ = [
     "Activity",
+    "BusinessCase",
     "Comparison",
+    "Ranking",
     "Results",
     "Scenario",
     "ScenarioError",
@@ -20,8 +24,10 @@ __all__ = [
     "UnstableScenarioError",
     "Variant",
     "__version__",
+    "business_case",
     "compare",
     "load_scenario",
     "load_variant",
+    "rank",
     "simulate",
 ]

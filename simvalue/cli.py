@@ -17,14 +17,16 @@ from pathlib import Path
 
 from .comparison import compare
 from .errors import ScenarioError, SimvalueError
-from .report import render_html
+from .economics import case_from_runs
+from .ranking import rank
+from .report import business_case_html, economics_sections, render_html
 from .scenario import load_scenario
 from .scenario.capacity import offered_loads, step_visits
 from .scenario.checks import HIGH_UTILISATION
 from .scenario.model import Scenario
 from .scenario.variants import load_variant, parse_assignments
 from .simulation import simulate
-from .text import bottleneck_table, comparison_table, summary_tables, table
+from .text import bottleneck_table, business_case_text, comparison_table, ranking_text, summary_tables, table
 from .units import humanize
 from .version import __version__
 
@@ -83,6 +85,30 @@ def build_parser() -> argparse.ArgumentParser:
     compare.add_argument("--report", type=Path, metavar="FILE.html", help="write a self-contained HTML report")
     compare.set_defaults(handler=_compare)
 
+    case = commands.add_parser(
+        "business-case", help="cost of delay saved, hours freed, ROI, payback and NPV of one variant",
+        description="Build the business case of a variant against a baseline: benefit per month (cost of "
+                    "delay avoided + team hours freed at cost + SLA penalties avoided), net benefit, ROI, "
+                    "payback month and NPV over the period, each with a 95%% interval across replications.")
+    case.add_argument("base", type=Path, help="baseline scenario YAML file (with costs)")
+    case.add_argument("variant", type=Path, help="variant file (with economics)")
+    _add_money_options(case)
+    _add_run_options(case)
+    case.add_argument("--report", type=Path, metavar="FILE.html", help="write an HTML report with the case")
+    case.set_defaults(handler=_business_case)
+
+    ranking = commands.add_parser(
+        "rank", help="rank candidate improvements by NPV",
+        description="Build the business case of every candidate against one baseline and rank them by NPV, "
+                    "with ROI, payback, time-to-value change, WSJF and the probability each is best.")
+    ranking.add_argument("base", type=Path, help="baseline scenario YAML file (with costs)")
+    ranking.add_argument("candidates", type=Path, nargs="+", metavar="VARIANT", help="candidate variant files")
+    _add_money_options(ranking)
+    _add_run_options(ranking)
+    ranking.add_argument("--out", type=Path, metavar="DIR", help="write ranking.csv and npv.png here")
+    ranking.add_argument("--chart", type=Path, metavar="FILE.png", help="write the NPV chart to this file")
+    ranking.set_defaults(handler=_rank)
+
     check = commands.add_parser("check", help="validate a scenario and show offered load per team",
                                 description="Validate a scenario file and print its streams, steps, "
                                             "teams and offered load per team; exit 2 when invalid or "
@@ -100,6 +126,23 @@ def _add_run_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("-r", "--replications", type=_positive_int, metavar="N",
                         help="number of replications (default: the scenario's)")
     parser.add_argument("--seed", type=_non_negative_int, metavar="S", help="random seed (default: the scenario's)")
+
+
+def _add_money_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--months", type=_positive_int, default=12, metavar="N",
+                        help="period of the business case in months (default 12)")
+    parser.add_argument("--discount-rate", type=_rate, default=0.08, metavar="R",
+                        help="yearly discount rate as a fraction (default 0.08)")
+
+
+def _rate(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a fraction such as 0.08, got {text!r}") from None
+    if not 0 <= value < 10:
+        raise argparse.ArgumentTypeError(f"expected a yearly fraction such as 0.08, got {text}")
+    return value
 
 
 def _add_edit_options(parser: argparse.ArgumentParser, what: str = "edit the scenario before running") -> None:
@@ -212,18 +255,11 @@ def _compare(args: argparse.Namespace) -> int:
         variants.append(edits)
     if not variants:
         raise SimvalueError("compare needs a VARIANT file or --set/--scale edits")
-    bars: dict[str, tuple] = {}
-
-    def progress(name: str, done: int, total: int) -> None:
-        if name not in bars:
-            bars[name] = progress_bar(name[:30])
-        bars[name][0](done, total)
-
+    update, close = _progress_bars()
     try:
-        comparison = compare(base, *variants, replications=args.replications, seed=args.seed, progress=progress)
+        comparison = compare(base, *variants, replications=args.replications, seed=args.seed, progress=update)
     finally:
-        for _, close in bars.values():
-            close()
+        close()
     print(f"{base.name}: baseline vs {len(comparison.variants)} variant(s), {comparison.baseline.replications} "
           f"replications, seed {comparison.baseline.seed}, common random numbers\n")
     print(comparison_table(comparison.table))
@@ -236,10 +272,65 @@ def _compare(args: argparse.Namespace) -> int:
         write_outputs(args.out, _comparison_files(comparison))
         print(f"\nwrote comparison.csv, tests.csv and figures to {args.out}")
     if args.report is not None:
-        report = render_html(comparison)
+        report = render_html(comparison, economics_sections(comparison))
         args.report.parent.mkdir(parents=True, exist_ok=True)
         write_outputs(args.report.parent, {args.report.name: lambda path: Path(path).write_text(report)})
         print(f"wrote report {args.report}")
+    return EXIT_OK
+
+
+def _progress_bars() -> tuple[Callable[[str, int, int], None], Callable[[], None]]:
+    """One progress bar per scenario name; returns (update, close_all)."""
+    bars: dict[str, tuple] = {}
+
+    def update(name: str, done: int, total: int) -> None:
+        if name not in bars:
+            bars[name] = progress_bar(name[:30])
+        bars[name][0](done, total)
+
+    def close() -> None:
+        for _, close_bar in bars.values():
+            close_bar()
+
+    return update, close
+
+
+def _business_case(args: argparse.Namespace) -> int:
+    base = load_scenario(args.base)
+    update, close = _progress_bars()
+    try:
+        comparison = compare(base, args.variant, replications=args.replications, seed=args.seed, progress=update)
+    finally:
+        close()
+    case = case_from_runs(comparison.baseline, comparison.variants[0], args.months, args.discount_rate)
+    print(business_case_text(case))
+    if args.report is not None:
+        page = render_html(comparison, [business_case_html([case])])
+        args.report.parent.mkdir(parents=True, exist_ok=True)
+        write_outputs(args.report.parent, {args.report.name: lambda path: Path(path).write_text(page)})
+        print(f"\nwrote report {args.report}")
+    return EXIT_OK
+
+
+def _rank(args: argparse.Namespace) -> int:
+    base = load_scenario(args.base)
+    update, close = _progress_bars()
+    try:
+        ranking = rank(base, *args.candidates, months=args.months, discount_rate=args.discount_rate,
+                       replications=args.replications, seed=args.seed, progress=update)
+    finally:
+        close()
+    print(f"{base.name}: {len(args.candidates)} candidates over {args.months} months at "
+          f"{args.discount_rate:.1%} a year, ranked by NPV\n")
+    print(ranking_text(ranking))
+    if args.out is not None:
+        write_outputs(args.out, {"ranking.csv": lambda path: ranking.table.to_csv(path, index=False),
+                                 "npv.png": lambda path: ranking.plot_npv().savefig(path, format="png")})
+        print(f"\nwrote ranking.csv and npv.png to {args.out}")
+    if args.chart is not None:
+        args.chart.parent.mkdir(parents=True, exist_ok=True)
+        write_outputs(args.chart.parent, {args.chart.name: lambda path: ranking.plot_npv().savefig(path, format="png")})
+        print(f"wrote chart {args.chart}")
     return EXIT_OK
 
 

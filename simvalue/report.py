@@ -13,6 +13,7 @@ import io
 import pandas as pd
 
 from .comparison import Comparison
+from .economics import case_from_runs
 from .scenario import Scenario
 from .scenario.variants import describe_edits, variant_of
 from .text import comparison_rows
@@ -105,3 +106,36 @@ def _settings(comparison: Comparison) -> str:
 
 def _e(text: object) -> str:
     return html.escape(str(text), quote=True)
+
+
+def has_costs(scenario: Scenario) -> bool:
+    """Whether a scenario carries any cost figure (team cost, cost of delay, SLA penalty)."""
+    return (any(team.cost_per_hour for team in scenario.teams.values())
+            or any(d.cost_of_delay is not None or d.sla_breach_cost is not None for d in scenario.demand))
+
+
+def economics_sections(comparison: Comparison, months: int = 12, discount_rate: float = 0.08) -> list[str]:
+    """A business-case section when the baseline has costs and a variant has economics; else none."""
+    if not has_costs(comparison.baseline.scenario):
+        return []
+    runs = [run for run in comparison.variants
+            if variant_of(run.scenario) is not None and variant_of(run.scenario).economics is not None]
+    if not runs:
+        return []
+    return [business_case_html([case_from_runs(comparison.baseline, run, months, discount_rate) for run in runs])]
+
+
+def business_case_html(cases: list) -> str:
+    """Business cases as a table per variant: cash, value and capacity apart, with intervals."""
+    parts = ["<h2>Business case</h2>"]
+    for case in cases:
+        economics = case.economics
+        parts += [f"<h3>{_e(case.variant)}</h3>",
+                  f"<p>Over {case.months} months at a yearly discount rate of {case.discount_rate:.1%}; amounts in "
+                  f"{_e(case.currency)}. Investment {economics.investment:,.0f}, running cost "
+                  f"{economics.running_cost:,.0f} a month, benefit from month {economics.lead_time:g}. "
+                  f"Scaling: {_e(case.scaling)}. Probability that NPV is positive: "
+                  f"{case.probability_npv_positive:.0%}.</p>", _table(case.summary)]
+    parts.append('<p class="muted">Hours freed are capacity the teams keep (still paid for), not cash; '
+                 "SLA penalties avoided and running costs are cash; cost of delay avoided is value.</p>")
+    return "\n".join(parts)

@@ -99,3 +99,66 @@ def bottleneck_table(bottlenecks: pd.DataFrame) -> str:
     rows = [[r.stream, r.scenario, r.step, f"{r.wait_share:.0%}", humanize(r.wait)]
             for r in bottlenecks.sort_values(["stream"], kind="stable").itertuples()]
     return table(["stream", "scenario", "bottleneck step", "share of waiting", "mean wait"], rows)
+
+
+#: Business-case figures in reading order: (figure, label, kind) with kind money, hours, ratio or month.
+CASE_LINES = [
+    ("cash", None, None),
+    ("sla_penalties_avoided", "SLA penalties avoided / month", "money"),
+    ("running_cost", "running cost / month", "money"),
+    ("value", None, None),
+    ("cost_of_delay_avoided", "cost of delay avoided / month", "money"),
+    ("capacity (hours freed but still paid for)", None, None),
+    ("hours_freed", "team hours freed / month", "hours"),
+    ("hours_freed_value", "value of those hours / month", "money"),
+    ("totals", None, None),
+    ("benefit", "benefit / month (value + cash + capacity)", "money"),
+    ("net_benefit", "net benefit over the period", "money"),
+    ("roi", "return on investment", "ratio"),
+    ("payback_month", "payback month", "month"),
+    ("npv", "net present value", "money"),
+]
+
+
+def _money(value: float) -> str:
+    return "-" if math.isnan(value) else f"{value:,.0f}"
+
+
+def _case_value(kind: str, value: float) -> str:
+    if math.isnan(value):
+        return "-"
+    return {"money": _money, "hours": lambda v: f"{v:,.1f} h", "ratio": lambda v: f"{v:.0%}",
+            "month": lambda v: f"{v:.1f}"}[kind](value)
+
+
+def business_case_text(case) -> str:
+    """A business case as a table, with cash, value and capacity kept apart."""
+    economics = case.economics
+    head = [f"Business case: {case.variant}, over {case.months} months at {case.discount_rate:.1%} a year "
+            f"(amounts in {case.currency})",
+            f"Scaling: {case.scaling}.",
+            f"Investment {_money(economics.investment)}; running cost {_money(economics.running_cost)} a month; "
+            f"benefit starts after {economics.lead_time:g} month(s)."]
+    summary = case.summary.set_index("figure")
+    rows = []
+    for name, label, kind in CASE_LINES:
+        if label is None:
+            rows.append([name.upper(), "", ""])
+            continue
+        estimate, low, high = summary.loc[name, ["estimate", "ci_low", "ci_high"]]
+        interval = "" if math.isnan(low) else f"[{_case_value(kind, low)}, {_case_value(kind, high)}]"
+        rows.append([f"  {label}", _case_value(kind, estimate), interval])
+    rows.append(["  probability NPV > 0", f"{case.probability_npv_positive:.0%}", ""])
+    return "\n".join(head) + "\n\n" + table(["figure", "estimate", "95% CI"], rows)
+
+
+def ranking_text(ranking) -> str:
+    """The ranked backlog: NPV with interval, chance of being best, ROI, payback, TTV change, WSJF."""
+    rows = [[str(r.rank), r.candidate, f"{_money(r.npv)} [{_money(r.npv_low)}, {_money(r.npv_high)}]",
+             f"{r.probability_best:.0%}", f"{r.probability_npv_positive:.0%}",
+             _case_value("ratio", r.roi), _case_value("month", r.payback_month),
+             "-" if math.isnan(r.ttv_change) else f"{r.ttv_change:+.0%}",
+             "-" if math.isnan(r.wsjf) else f"{r.wsjf:,.0f}"]
+            for r in ranking.table.itertuples()]
+    return table(["#", "candidate", f"NPV ({ranking.currency}) [95% CI]", "P(best)", "P(NPV>0)", "ROI",
+                  "payback month", "TTV change", "WSJF"], rows)

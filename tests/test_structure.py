@@ -22,6 +22,8 @@ LAYERS = [
     {"simulation"},
     {"plots"},
     {"comparison"},
+    {"economics"},
+    {"ranking"},
     {"text"},
     {"report"},
     {"cli"},

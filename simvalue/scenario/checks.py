@@ -22,6 +22,7 @@ def check(scenario: Scenario) -> list[str]:
     warnings: list[str] = []
     _check_demand(scenario)
     _check_sla(scenario)
+    _check_costs(scenario)
     for name, stream in scenario.streams.items():
         _check_stream(scenario, name, stream)
         _check_exits(name, stream)
@@ -50,14 +51,32 @@ def _check_demand(scenario: Scenario) -> None:
                                 path=f"demand[{demand.type}].stream")
 
 
+def _labels(demand) -> list[str]:
+    priority = demand.priority
+    return list(priority) if isinstance(priority, dict) else [priority] if priority else []
+
+
+def _check_costs(scenario: Scenario) -> None:
+    """Per-priority costs must name the type's priorities; penalties need an SLA target."""
+    for demand in scenario.demand:
+        for field in ("cost_of_delay", "sla_breach_cost"):
+            value = getattr(demand, field)
+            for label in value if isinstance(value, dict) else []:
+                if label not in _labels(demand):
+                    raise ScenarioError(unknown(f"priority of {demand.type}", label, _labels(demand)),
+                                        path=f"demand[{demand.type}].{field}.{label}")
+        if demand.sla_breach_cost is not None and demand.type not in scenario.sla:
+            raise ScenarioError(f"a breach cost needs an SLA target: add sla.{demand.type}",
+                                path=f"demand[{demand.type}].sla_breach_cost")
+
+
 def _check_sla(scenario: Scenario) -> None:
     types = {d.type: d for d in scenario.demand}
     for item_type, target in scenario.sla.items():
         if item_type not in types:
             raise ScenarioError(unknown("demand type", item_type, list(types)), path=f"sla.{item_type}")
         if isinstance(target, dict):
-            priority = types[item_type].priority
-            labels = list(priority) if isinstance(priority, dict) else [priority] if priority else []
+            labels = _labels(types[item_type])
             for label in target:
                 if label not in labels:
                     raise ScenarioError(unknown(f"priority of {item_type}", label, labels),

@@ -22,10 +22,19 @@ DROP = "drop"
 Name = Annotated[str, StringConstraints(pattern=r"^[A-Za-z_][A-Za-z0-9_\-]*$")]
 Probability = Annotated[float, Field(ge=0.0, le=1.0, allow_inf_nan=False)]
 
+def _spell_rate(per_hour: float) -> str:
+    return f"{per_hour!r}/h"
+
+
+def _each(spell):
+    """A serializer that spells a value, or each value of a mapping (for per-priority unions)."""
+    return lambda value: {k: spell(v) for k, v in value.items()} if isinstance(value, dict) else spell(value)
+
+
 Duration = Annotated[
     float,
     PlainValidator(parse_duration),
-    PlainSerializer(format_hours, when_used="json"),
+    PlainSerializer(_each(format_hours), when_used="json"),
     WithJsonSchema({"type": "string", "pattern": r"^\d*\.?\d+\s*(s|min|h|d|w)$",
                     "description": "A duration with a unit: s, min, h, d or w (e.g. '20min', '3d')."}),
 ]
@@ -39,7 +48,7 @@ PositiveDuration = Annotated[
 Rate = Annotated[
     float,
     PlainValidator(parse_rate),
-    PlainSerializer(lambda per_hour: f"{per_hour!r}/h", when_used="json"),
+    PlainSerializer(_each(_spell_rate), when_used="json"),
     WithJsonSchema({"type": "string", "pattern": r"^\d*\.?\d+\s*/\s*\d*\.?\d*\s*(s|min|h|d|w)$",
                     "description": "Events per unit of time, e.g. '40/d' or '3/h'."}),
 ]
@@ -69,6 +78,7 @@ class Team(_Model):
     """A resource pool: ``capacity`` people (or agents) working items one at a time each."""
 
     capacity: int = Field(ge=1, description="Number of people who can each work one item at a time.")
+    cost_per_hour: float | None = Field(None, ge=0, description="Cost of one person-hour, in `currency`.")
 
 
 class Profile(_Model):
@@ -109,6 +119,18 @@ class Demand(_Model):
     arrivals: Arrivals
     priority: Name | dict[Name, Probability] | None = Field(
         None, description="A fixed priority label, or label -> probability (P1 is served first).")
+    cost_of_delay: Annotated[Union[Rate, dict[Name, Rate]], Field(union_mode="left_to_right")] | None = Field(
+        None, description="Money lost per unit of time-to-value, e.g. '200/d', or per priority.")
+    sla_breach_cost: Annotated[Union[float, dict[Name, float]], Field(union_mode="left_to_right")] | None = Field(
+        None, description="Penalty per item that misses its SLA target, or per priority.")
+
+    @field_validator("sla_breach_cost")
+    @classmethod
+    def _non_negative_penalty(cls, value):
+        values = value.values() if isinstance(value, dict) else [value] if value is not None else []
+        if any(v < 0 for v in values):
+            raise ValueError("a penalty must not be negative")
+        return value
 
     @field_validator("priority")
     @classmethod
@@ -212,6 +234,7 @@ class Scenario(_Model):
                            "(a surge, a backlog burn-down); the drain limit still ends each run.")
     replications: int = Field(10, ge=1, le=100_000)
     seed: int = Field(1, ge=0)
+    currency: str | None = Field(None, description="Label of the money amounts (e.g. EUR); never assumed.")
     sla: dict[Name, Annotated[Union[Duration, dict[Name, Duration]], Field(union_mode="left_to_right")]] = Field(
         default_factory=dict, description="Time-to-value targets per item type, optionally per priority: "
                                           "{incident: {P1: 4h, P2: 8h}, change: 10d}.")

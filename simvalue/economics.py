@@ -1,0 +1,193 @@
+"""Business cases for improvements: benefit per month from a paired comparison, then ROI and NPV.
+
+Per replication r of baseline and variant (common random numbers), over the reporting window of
+H simulated hours, scaled to months by MONTH_HOURS / H:
+  benefit/month = cost of delay avoided + team hours freed x cost per hour + SLA penalties avoided.
+Cash flows then follow a standard discounted cash-flow model (Brealey, Myers & Allen,
+*Principles of Corporate Finance*, ch. 2 and 5): investment at month 0, benefit and running cost
+from the end of the lead time, discounted monthly at (1 + annual rate)^(1/12) - 1.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from .comparison import Comparison, ScenarioLike, compare
+from .errors import SimulationError
+from .results import Results
+from .scenario import Scenario
+from .scenario.variants import Economics, variant_of
+from .stats import t_interval
+
+#: Hours in an average calendar month (365.25 x 24 / 12).
+MONTH_HOURS = 730.5
+
+#: Per-replication figures of a business case, in the order they are reported.
+FIGURES = ("cost_of_delay_avoided", "sla_penalties_avoided", "hours_freed", "hours_freed_value", "benefit",
+           "running_cost", "net_benefit", "roi", "payback_month", "npv")
+
+
+@dataclass(frozen=True)
+class BusinessCase:
+    """The business case of one variant against the baseline.
+
+    ``per_replication``: one row per replication with every figure in ``FIGURES`` (monthly
+    amounts for the first six, totals over ``months`` for net_benefit and npv, roi as a
+    fraction, payback_month as the first month (0 = at once) whose cumulative cash flow is >= 0,
+    NaN if none within the period).
+    ``summary``: figure, estimate, ci_low, ci_high. ``cash`` and ``capacity`` keep money that
+    changes hands apart from hours that are freed but still paid for.
+    """
+
+    variant: str
+    currency: str
+    months: int
+    discount_rate: float
+    economics: Economics
+    simulated_months: float
+    per_replication: pd.DataFrame = field(repr=False)
+    summary: pd.DataFrame = field(repr=False)
+
+    @property
+    def probability_npv_positive(self) -> float:
+        """Share of replications (each a plausible period of operation) with NPV above zero."""
+        return float((self.per_replication["npv"] > 0).mean())
+
+    @property
+    def scaling(self) -> str:
+        """How simulated totals become monthly figures, in words."""
+        return (f"the reporting window of {self.simulated_months:.2f} months ({self.simulated_months * MONTH_HOURS:g} h) "
+                f"is scaled to months by dividing its totals by {self.simulated_months:.4g}")
+
+    def figure(self, name: str) -> tuple[float, float, float]:
+        """(estimate, ci_low, ci_high) of one figure."""
+        row = self.summary.set_index("figure").loc[name]
+        return float(row["estimate"]), float(row["ci_low"]), float(row["ci_high"])
+
+
+def business_case(base: ScenarioLike, variant: ScenarioLike, months: int = 12, discount_rate: float = 0.08,
+                  replications: int | None = None, seed: int | None = None,
+                  comparison: Comparison | None = None,
+                  progress: Callable[[str, int, int], None] | None = None) -> BusinessCase:
+    """Simulate baseline and variant (or reuse ``comparison``) and build the variant's business case."""
+    _check_period(months, discount_rate)
+    if comparison is None:
+        comparison = compare(base, variant, replications=replications, seed=seed, progress=progress)
+    return case_from_runs(comparison.baseline, comparison.variants[0], months, discount_rate)
+
+
+def case_from_runs(baseline: Results, variant: Results, months: int, discount_rate: float) -> BusinessCase:
+    """The business case from two finished runs paired by replication."""
+    _check_period(months, discount_rate)
+    economics = variant_of(variant.scenario)
+    economics = economics.economics if economics is not None and economics.economics else Economics()
+    simulated_months = baseline.scenario.horizon / MONTH_HOURS
+    monthly = monthly_benefits(baseline, variant) / simulated_months
+    rows = [dict(replication=r, **monthly.loc[r].to_dict(),
+                 **cash_flow_figures(float(monthly.loc[r, "benefit"]), economics, months, discount_rate))
+            for r in monthly.index]
+    frame = pd.DataFrame(rows, columns=["replication", *FIGURES])
+    summary = pd.DataFrame([(name, *t_interval(frame[name])) for name in FIGURES],
+                           columns=["figure", "estimate", "ci_low", "ci_high"])
+    currency = baseline.scenario.currency or "(no currency given)"
+    return BusinessCase(variant.scenario.name, currency, months, discount_rate, economics, simulated_months,
+                        frame, summary)
+
+
+def _check_period(months: int, discount_rate: float) -> None:
+    if not isinstance(months, int) or months < 1:
+        raise SimulationError(f"months must be a whole number of at least 1, got {months!r}")
+    if not -1 < discount_rate < 10:
+        raise SimulationError(f"discount rate is a yearly fraction such as 0.08, got {discount_rate!r}")
+
+
+def monthly_benefits(baseline: Results, variant: Results) -> pd.DataFrame:
+    """Per replication, window totals: cost of delay and SLA penalties avoided, hours freed and their value."""
+    delay = delay_cost(baseline) - delay_cost(variant)
+    penalties = breach_cost(baseline) - breach_cost(variant)
+    freed_hours, freed_value = team_hours(baseline)
+    variant_hours, variant_value = team_hours(variant)
+    frame = pd.DataFrame({"cost_of_delay_avoided": delay, "sla_penalties_avoided": penalties,
+                          "hours_freed": freed_hours - variant_hours,
+                          "hours_freed_value": freed_value - variant_value})
+    frame["benefit"] = frame["cost_of_delay_avoided"] + frame["sla_penalties_avoided"] + frame["hours_freed_value"]
+    return frame.fillna(0.0)
+
+
+def _per_item(scenario: Scenario, items: pd.DataFrame, field_name: str) -> np.ndarray:
+    """The per-type (and per-priority) amount of a demand cost field for each item, 0 when absent."""
+    amounts = np.zeros(len(items))
+    for demand in scenario.demand:
+        value = getattr(demand, field_name)
+        mine = (items["type"] == demand.type).to_numpy()
+        if isinstance(value, dict):
+            priorities = items["priority"].astype(object).to_numpy()
+            for label, amount in value.items():
+                amounts[mine & (priorities == label)] = amount
+        elif value is not None:
+            amounts[mine] = value
+    return amounts
+
+
+def delay_cost(results: Results) -> pd.Series:
+    """Per replication: sum over reported items of cost-of-delay rate x time until value.
+
+    Items that never realise value accrue until they leave (rejected) or are left out (in flight).
+    """
+    items = results.items
+    delay = items["time_to_value"].fillna(items["completed"] - items["arrived"]).fillna(0.0)
+    cost = _per_item(results.scenario, items, "cost_of_delay") * delay.to_numpy()
+    return pd.Series(cost).groupby(items["replication"].to_numpy()).sum().reindex(range(results.replications),
+                                                                                   fill_value=0.0)
+
+
+def breach_cost(results: Results) -> pd.Series:
+    """Per replication: penalties for items missing their SLA target (never realising value is a miss)."""
+    items = results.items
+    scenario = results.scenario
+    targets = np.array([_target(scenario, t, p) for t, p in zip(items["type"].astype(str),
+                                                                 items["priority"].astype(object))], dtype=float)
+    ttv = items["time_to_value"].to_numpy()
+    breached = np.isfinite(targets) & ~(ttv <= targets)
+    cost = _per_item(scenario, items, "sla_breach_cost") * breached
+    return pd.Series(cost).groupby(items["replication"].to_numpy()).sum().reindex(range(results.replications),
+                                                                                   fill_value=0.0)
+
+
+def _target(scenario: Scenario, item_type: str, priority) -> float:
+    target = scenario.sla_target(item_type, priority if isinstance(priority, str) else None)
+    return math.nan if target is None else target
+
+
+def team_hours(results: Results) -> tuple[pd.Series, pd.Series]:
+    """Per replication: busy team hours in the window, and their cost at each team's cost per hour."""
+    teams = results.teams
+    rates = teams["team"].astype(str).map(lambda t: results.scenario.teams[t].cost_per_hour or 0.0).to_numpy()
+    hours = teams.groupby("replication")["busy_hours"].sum()
+    value = pd.Series(teams["busy_hours"].to_numpy() * rates).groupby(teams["replication"].to_numpy()).sum()
+    return hours, value
+
+
+def cash_flow_figures(benefit: float, economics: Economics, months: int, discount_rate: float) -> dict[str, float]:
+    """Net benefit, ROI, payback month and NPV of a monthly benefit over ``months``.
+
+    Month m (1..months) earns its benefit and pays its running cost for the share of it after the
+    lead time, min(max(m - lead_time, 0), 1); the investment is paid at month 0.
+    """
+    active = np.clip(np.arange(1, months + 1) - economics.lead_time, 0.0, 1.0)
+    flows = (benefit - economics.running_cost) * active
+    running = float(economics.running_cost * active.sum())
+    net = float(flows.sum()) - economics.investment
+    cost = economics.investment + running
+    monthly_rate = (1 + discount_rate) ** (1 / 12) - 1
+    npv = -economics.investment + float((flows / (1 + monthly_rate) ** np.arange(1, months + 1)).sum())
+    cumulative = -economics.investment + np.concatenate([[0.0], np.cumsum(flows)])  # month 0, 1, ...
+    paid_back = np.flatnonzero(cumulative >= 0)
+    return {"running_cost": economics.running_cost, "net_benefit": net,
+            "roi": net / cost if cost > 0 else math.nan,
+            "payback_month": float(paid_back[0]) if paid_back.size else math.nan, "npv": npv}

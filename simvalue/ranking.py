@@ -1,0 +1,101 @@
+"""rank(): business cases of competing improvements side by side, with the chance each is best.
+
+All candidates run against one baseline under common random numbers, so in every replication
+they face the same demand; the probability a candidate is best by NPV is the share of
+replications in which its NPV is the highest.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+from matplotlib.figure import Figure
+from matplotlib.ticker import FuncFormatter
+
+from .comparison import ScenarioLike, compare
+from .economics import BusinessCase, case_from_runs
+from .errors import SimulationError
+from .results import Results
+from .stats import t_interval
+
+COLUMNS = ["rank", "candidate", "npv", "npv_low", "npv_high", "probability_best", "probability_npv_positive",
+           "roi", "roi_low", "roi_high", "payback_month", "ttv_change", "ttv_change_low", "ttv_change_high",
+           "cost_of_delay_avoided", "size", "wsjf", "wsjf_low", "wsjf_high"]
+
+
+@dataclass(frozen=True)
+class Ranking:
+    """Candidates ordered by mean NPV; ``cases`` holds each candidate's full business case.
+
+    ``table`` columns: rank, candidate, npv (+ interval), probability_best,
+    probability_npv_positive, roi (+ interval), payback_month (mean over replications that pay
+    back), ttv_change (relative change of mean time-to-value over all items, + interval),
+    cost_of_delay_avoided (per month), size, wsjf (cost of delay avoided per month / size).
+    """
+
+    currency: str
+    months: int
+    discount_rate: float
+    cases: tuple[BusinessCase, ...]
+    table: pd.DataFrame = field(repr=False)
+
+    def plot_npv(self) -> Figure:
+        """NPV of each candidate with its 95% interval, best at the top."""
+        fig = Figure(figsize=(7, 1.2 + 0.55 * len(self.table)), layout="constrained")
+        ax = fig.subplots()
+        y = np.arange(len(self.table))
+        npv = self.table["npv"].to_numpy()
+        errors = np.vstack([npv - self.table["npv_low"].to_numpy(), self.table["npv_high"].to_numpy() - npv])
+        colours = ["#2a9d8f" if v > 0 else "#e63946" for v in npv]
+        ax.errorbar(npv, y, xerr=np.nan_to_num(errors), fmt="none", ecolor="grey", capsize=4)
+        ax.scatter(npv, y, color=colours, zorder=3)
+        ax.axvline(0, color="black", linewidth=0.8)
+        ax.set_yticks(y, self.table["candidate"])
+        ax.invert_yaxis()
+        ax.set_xlabel(f"NPV over {self.months} months ({self.currency}), 95% interval")
+        ax.set_title("Improvement backlog by net present value")
+        ax.grid(axis="x", alpha=0.3)
+        ax.xaxis.set_major_formatter(FuncFormatter(lambda value, _: f"{value:,.0f}"))
+        return fig
+
+
+def rank(base: ScenarioLike, *candidates: ScenarioLike, months: int = 12, discount_rate: float = 0.08,
+         replications: int | None = None, seed: int | None = None,
+         progress: Callable[[str, int, int], None] | None = None) -> Ranking:
+    """Build every candidate's business case against ``base`` and rank them by NPV."""
+    if not candidates:
+        raise SimulationError("rank needs at least one candidate variant")
+    comparison = compare(base, *candidates, replications=replications, seed=seed, progress=progress)
+    cases = tuple(case_from_runs(comparison.baseline, run, months, discount_rate) for run in comparison.variants)
+    npv = np.column_stack([case.per_replication["npv"].to_numpy() for case in cases])
+    best = np.bincount(np.argmax(npv, axis=1), minlength=len(cases)) / npv.shape[0]
+    rows = [_row(case, run, comparison.baseline, p) for case, run, p in zip(cases, comparison.variants, best)]
+    table = pd.DataFrame(rows).sort_values("npv", ascending=False, kind="stable").reset_index(drop=True)
+    table.insert(0, "rank", np.arange(1, len(table) + 1))
+    return Ranking(cases[0].currency, months, discount_rate, cases, table[COLUMNS])
+
+
+def _row(case: BusinessCase, run: Results, baseline: Results, probability_best: float) -> dict:
+    npv, npv_low, npv_high = case.figure("npv")
+    roi, roi_low, roi_high = case.figure("roi")
+    ttv, ttv_low, ttv_high = t_interval(_mean_ttv(run) / _mean_ttv(baseline) - 1)
+    delay = case.per_replication["cost_of_delay_avoided"]
+    size = case.economics.size
+    wsjf = t_interval(delay / size) if size else (np.nan, np.nan, np.nan)
+    return {"candidate": case.variant, "npv": npv, "npv_low": npv_low, "npv_high": npv_high,
+            "probability_best": float(probability_best), "probability_npv_positive": case.probability_npv_positive,
+            "roi": roi, "roi_low": roi_low, "roi_high": roi_high,
+            "payback_month": float(case.per_replication["payback_month"].mean()),
+            "ttv_change": ttv, "ttv_change_low": ttv_low, "ttv_change_high": ttv_high,
+            "cost_of_delay_avoided": float(delay.mean()), "size": size if size else np.nan,
+            "wsjf": wsjf[0], "wsjf_low": wsjf[1], "wsjf_high": wsjf[2]}
+
+
+def _mean_ttv(results: Results) -> np.ndarray:
+    """Mean time-to-value over all value-realising items, per replication."""
+    items = results.items
+    means = items.groupby("replication")["time_to_value"].mean()
+    return means.reindex(range(results.replications)).to_numpy()

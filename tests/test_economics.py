@@ -1,0 +1,145 @@
+"""Business cases and ranking: a case computable by hand, to the cent, and the ranking logic."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+
+from simvalue import ScenarioError, business_case, load_scenario, rank
+from simvalue.economics import MONTH_HOURS, cash_flow_figures
+from simvalue.scenario.variants import Economics
+
+
+def base_scenario() -> dict:
+    """One person, an item every 4 h taking 2 h: arrivals at 4, 8, ..., 36 h (9 items), no queue."""
+    return {
+        "name": "desk", "horizon": "40h", "replications": 2, "seed": 1, "currency": "EUR",
+        "sla": {"ticket": "90min"},
+        "teams": {"desk": {"capacity": 1, "cost_per_hour": 100}},
+        "demand": [{"type": "ticket", "stream": "s", "arrivals": {"every": "4h"},
+                    "cost_of_delay": "10/h", "sla_breach_cost": 50}],
+        "streams": {"s": {"steps": [{"name": "fix", "activity": "deliver_and_support", "team": "desk",
+                                     "effort": "2h"}]}},
+    }
+
+
+FASTER = {"name": "faster fixes", "set": {"streams.s.steps.fix.effort": "1h"},
+          "economics": {"investment": 50_000, "running_cost": 1_000, "lead_time": 1, "size": 5}}
+
+
+def test_hand_computed_business_case_matches_to_the_cent():
+    case = business_case(base_scenario(), FASTER, months=12, discount_rate=0.08)
+    # Window of 40 h: 9 items. Baseline: 2 h each (18 busy hours), all breach the 1.5 h SLA.
+    # Variant: 1 h each (9 busy hours), none breach. Per window:
+    delay_avoided = 9 * (2 - 1) * 10.0        # cost of delay: 10 per hour of time-to-value
+    hours_freed = 9 * (2 - 1)                  # team hours
+    freed_value = hours_freed * 100.0          # at 100 per hour
+    penalties_avoided = 9 * 50.0
+    per_month = MONTH_HOURS / 40                # 40 simulated hours -> one month
+    benefit = (delay_avoided + freed_value + penalties_avoided) * per_month
+    assert round(case.figure("benefit")[0], 2) == round(benefit, 2) == 26298.00
+    assert round(case.figure("cost_of_delay_avoided")[0], 2) == round(delay_avoided * per_month, 2)
+    assert round(case.figure("hours_freed")[0], 6) == round(hours_freed * per_month, 6)
+    assert round(case.figure("sla_penalties_avoided")[0], 2) == round(penalties_avoided * per_month, 2)
+    # Lead time 1 month: months 2..12 earn (benefit - running cost); investment at month 0.
+    flow = benefit - 1_000
+    net = 11 * flow - 50_000
+    assert round(case.figure("net_benefit")[0], 2) == round(net, 2) == 228278.00
+    assert round(case.figure("roi")[0], 6) == round(net / (50_000 + 11 * 1_000), 6)
+    monthly = 1.08 ** (1 / 12) - 1
+    npv = -50_000 + sum(flow / (1 + monthly) ** m for m in range(2, 13))
+    assert round(case.figure("npv")[0], 2) == round(npv, 2)
+    # Cumulative: -50,000 at months 0 and 1, -24,702 at month 2, +596 at month 3.
+    assert case.figure("payback_month")[0] == 3
+    assert case.probability_npv_positive == 1.0
+    assert case.currency == "EUR"
+    # Deterministic: every replication agrees, so the interval has no width.
+    assert case.figure("npv")[1] == pytest.approx(case.figure("npv")[2])
+
+
+def test_cash_flows_without_investment_pay_back_at_once():
+    figures = cash_flow_figures(1_000.0, Economics(), months=3, discount_rate=0.0)
+    assert figures["payback_month"] == 0 and figures["npv"] == pytest.approx(3_000) and math.isnan(figures["roi"])
+
+
+def test_a_loss_never_pays_back():
+    figures = cash_flow_figures(-10.0, Economics(investment=100), months=12, discount_rate=0.05)
+    assert math.isnan(figures["payback_month"]) and figures["npv"] < -100
+
+
+def test_ranking_orders_by_npv_and_probabilities_sum_to_one():
+    slower = {"name": "slower fixes", "set": {"streams.s.steps.fix.effort": "3h"},
+              "economics": {"investment": 1_000, "size": 1}}
+    cheap = dict(FASTER, name="cheap faster fixes", economics={"investment": 1_000, "size": 2})
+    ranking = rank(base_scenario(), FASTER, slower, cheap, months=12)
+    assert list(ranking.table["candidate"]) == ["cheap faster fixes", "faster fixes", "slower fixes"]
+    assert ranking.table["probability_best"].sum() == pytest.approx(1.0)
+    assert ranking.table.loc[0, "probability_best"] == 1.0
+    # WSJF: cost of delay avoided per month / size.
+    row = ranking.table.set_index("candidate").loc["cheap faster fixes"]
+    assert row["wsjf"] == pytest.approx(row["cost_of_delay_avoided"] / 2)
+    assert row["ttv_change"] == pytest.approx(-0.5)
+    fig = ranking.plot_npv()
+    assert fig.axes[0].get_title() == "Improvement backlog by net present value"
+
+
+def test_per_priority_costs_must_name_known_priorities():
+    data = base_scenario()
+    data["demand"][0]["cost_of_delay"] = {"P1": "10/h"}
+    with pytest.raises(ScenarioError, match=r"demand\[ticket\]\.cost_of_delay\.P1: unknown priority of ticket 'P1'"):
+        load_scenario(data)
+
+
+def test_breach_cost_needs_an_sla_target():
+    data = base_scenario()
+    del data["sla"]
+    with pytest.raises(ScenarioError, match=r"demand\[ticket\]\.sla_breach_cost: a breach cost needs an SLA target"):
+        load_scenario(data)
+
+
+def write(tmp_path, name: str, data: dict):
+    import yaml
+    path = tmp_path / name
+    path.write_text(yaml.safe_dump(data, sort_keys=False))
+    return path
+
+
+def test_business_case_command_keeps_cash_value_and_capacity_apart(tmp_path, capsys):
+    from simvalue.cli import main
+    base, variant = write(tmp_path, "base.yaml", base_scenario()), write(tmp_path, "v.yaml", FASTER)
+    report = tmp_path / "case.html"
+    assert main(["business-case", str(base), str(variant), "--months", "12", "--discount-rate", "0.08",
+                 "-r", "2", "--report", str(report)]) == 0
+    out = capsys.readouterr().out
+    for text in ("CASH", "VALUE", "CAPACITY (HOURS FREED BUT STILL PAID FOR)", "net present value",
+                 "probability NPV > 0", "Scaling: the reporting window", "amounts in EUR", "228,278"):
+        assert text in out
+    page = report.read_text()
+    assert "<h2>Business case</h2>" in page and "faster fixes" in page
+
+
+def test_rank_command_prints_ranking_and_writes_chart(tmp_path, capsys):
+    from simvalue.cli import main
+    base = write(tmp_path, "base.yaml", base_scenario())
+    slower = write(tmp_path, "slower.yaml", {"name": "slower", "set": {"streams.s.steps.fix.effort": "3h"},
+                                             "economics": {"investment": 10}})
+    faster = write(tmp_path, "faster.yaml", FASTER)
+    chart = tmp_path / "charts" / "npv.png"
+    assert main(["rank", str(base), str(slower), str(faster), "-r", "2", "--chart", str(chart),
+                 "--out", str(tmp_path / "out")]) == 0
+    out = capsys.readouterr().out
+    lines = [line for line in out.splitlines() if line[:1].isdigit()]
+    assert lines[0].split()[1:3] == ["faster", "fixes"] and lines[1].split()[1] == "slower"
+    assert chart.read_bytes()[:4] == b"\x89PNG"
+    assert {p.name for p in (tmp_path / "out").iterdir()} == {"ranking.csv", "npv.png"}
+
+
+def test_bundled_backlog_ranks(tmp_path):
+    from pathlib import Path
+    backlog = sorted((Path(__file__).parent.parent / "scenarios" / "backlog").glob("*.yaml"))
+    assert len(backlog) >= 4
+    ranking = rank(Path(__file__).parent.parent / "scenarios" / "change_enablement.yaml", *backlog,
+                   replications=2, seed=1)
+    assert len(ranking.table) == len(backlog) and ranking.currency == "EUR"
+    assert ranking.table["npv"].is_monotonic_decreasing
