@@ -68,3 +68,17 @@ def test_run_with_set(tmp_path, capsys, change_scenario):
     out = capsys.readouterr().out
     assert out.startswith("changes (teams.desk.capacity=5): 1 replications")
     assert [line.split()[1] for line in out.splitlines() if line.startswith("desk ")] == ["5"]
+
+
+def test_compare_report_gains_a_business_case_section_when_economics_are_given(tmp_path):
+    report = tmp_path / "report.html"
+    args = ["compare", str(SCENARIOS / "change_enablement.yaml"),
+            str(SCENARIOS / "backlog" / "hire_platform_engineer.yaml"), "-r", "2", "--report", str(report)]
+    assert main(args) == 0
+    page = report.read_text()
+    assert "<h2>Business case</h2>" in page and "Hire a platform engineer" in page and "EUR" in page
+
+
+def test_compare_report_has_no_business_case_without_economics(change_scenario):
+    page = render_html(compare(change_scenario, {"name": "v", "set": {"teams.desk.capacity": 3}}, replications=2))
+    assert "Business case" not in page
