@@ -8,6 +8,7 @@ from .ranking import Ranking, rank
 from .results import Results
 from .scenario import Scenario, ScenarioWarning, Variant, load_scenario, load_variant
 from .simulation import simulate
+from .sweeps import sobol_indices, sweep
 from .version import __version__
 
 __all__ = [
@@ -30,4 +31,6 @@ __all__ = [
     "load_variant",
     "rank",
     "simulate",
+    "sobol_indices",
+    "sweep",
 ]

@@ -16,7 +16,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from .comparison import compare
-from .errors import ScenarioError, SimvalueError
+from .errors import ScenarioError, SimulationError, SimvalueError
 from .economics import case_from_runs
 from .ranking import rank
 from .report import business_case_html, economics_sections, render_html
@@ -26,6 +26,7 @@ from .scenario.checks import HIGH_UTILISATION
 from .scenario.model import Scenario
 from .scenario.variants import load_variant, parse_assignments
 from .simulation import simulate
+from .sweeps import plot_sensitivity, sobol_indices, sweep
 from .text import bottleneck_table, business_case_text, comparison_table, ranking_text, summary_tables, table
 from .units import humanize
 from .version import __version__
@@ -108,6 +109,32 @@ def build_parser() -> argparse.ArgumentParser:
     ranking.add_argument("--out", type=Path, metavar="DIR", help="write ranking.csv and npv.png here")
     ranking.add_argument("--chart", type=Path, metavar="FILE.png", help="write the NPV chart to this file")
     ranking.set_defaults(handler=_rank)
+
+    sweeping = commands.add_parser(
+        "sweep", help="sweep parameters over a design (grid, lhs, sobol), in parallel or on Dask",
+        description="Simulate a scenario at every point of a design over dotted-path parameters and write "
+                    "one row per point and replication to a Parquet dataset. Rerunning with the same --out "
+                    "resumes where a stopped sweep left off.")
+    sweeping.add_argument("scenario", type=Path, help="scenario YAML file")
+    sweeping.add_argument("--param", action="append", required=True, metavar="PATH=SPEC",
+                          help="a swept parameter: PATH=2:6 (range; low:high:step), PATH=0.7,0.8,0.9 (values), "
+                               "PATH=uniform(0.7, 0.9) (sampled designs); repeatable")
+    sweeping.add_argument("--design", choices=["grid", "lhs", "sobol"], default="grid", help="default: grid")
+    sweeping.add_argument("--samples", type=_positive_int, metavar="N",
+                          help="points of an lhs design; base samples of a sobol design (N x (params + 2) points)")
+    _add_run_options(sweeping)
+    sweeping.add_argument("--metric", action="append", default=[], metavar="NAME",
+                          help="metric name (e.g. utilisation) or column (normal_change.time_to_value_p50); "
+                               "repeatable; default: the headline metrics")
+    where = sweeping.add_mutually_exclusive_group()
+    where.add_argument("--workers", type=_positive_int, metavar="N", help="local process pool size (default: cores)")
+    where.add_argument("--scheduler", metavar="ADDRESS", help="Dask scheduler (tcp://host:port, or 'local')")
+    where.add_argument("--serial", action="store_true", help="run in this process, one point at a time")
+    sweeping.add_argument("--out", type=Path, required=True, metavar="sweep.parquet",
+                          help="output Parquet dataset folder (resumable)")
+    sweeping.add_argument("--sensitivity", metavar="COLUMN",
+                          help="with --design sobol: print Sobol indices of this metric column and chart them")
+    sweeping.set_defaults(handler=_sweep)
 
     check = commands.add_parser("check", help="validate a scenario and show offered load per team",
                                 description="Validate a scenario file and print its streams, steps, "
@@ -331,6 +358,49 @@ def _rank(args: argparse.Namespace) -> int:
         args.chart.parent.mkdir(parents=True, exist_ok=True)
         write_outputs(args.chart.parent, {args.chart.name: lambda path: ranking.plot_npv().savefig(path, format="png")})
         print(f"wrote chart {args.chart}")
+    return EXIT_OK
+
+
+def _sweep(args: argparse.Namespace) -> int:
+    scenario = load_scenario(args.scenario)
+    params = {}
+    for item in args.param:
+        path, sep, spec = item.partition("=")
+        if not sep or not path.strip() or not spec.strip():
+            raise SimulationError(f"--param expects PATH=SPEC, got {item!r}")
+        params[path.strip()] = spec.strip()
+    from tqdm import tqdm
+    bar: dict[str, tqdm] = {}
+
+    def progress(done: int, total: int, resumed: int) -> None:
+        if "bar" not in bar:
+            if resumed:
+                print(f"resuming: {resumed} of {total} points already in {args.out}", file=sys.stderr)
+            bar["bar"] = tqdm(total=total, initial=resumed, desc="points", unit="pt", file=sys.stderr)
+        bar["bar"].update(done - bar["bar"].n)
+
+    executor = "serial" if args.serial else "process"
+    try:
+        frame = sweep(scenario, params, design=args.design, samples=args.samples, replications=args.replications,
+                      seed=args.seed, metrics=args.metric or None, executor=executor, workers=args.workers,
+                      scheduler=args.scheduler, out=args.out, progress=progress)
+    finally:
+        if "bar" in bar:
+            bar["bar"].close()
+    resumed = frame.attrs["resumed"]
+    print(f"{scenario.name}: {frame.attrs['points']} points x {frame['replication'].nunique()} replications "
+          f"({args.design} design) in {args.out}" + (f"; {resumed} points were resumed from disk" if resumed else ""))
+    metric_columns = [c for c in frame.columns if c not in ("point", "replication") and c not in params]
+    print(f"columns: point, {', '.join(params)}, replication, and {len(metric_columns)} metrics")
+    if args.sensitivity:
+        indices = sobol_indices(frame, args.sensitivity)
+        print(f"\nSobol indices of {args.sensitivity} (95% confidence half-widths):")
+        print(table(["parameter", "S1", "ST"], [[r.parameter, f"{r.S1:.3f} ±{r.S1_conf:.3f}",
+                                                 f"{r.ST:.3f} ±{r.ST_conf:.3f}"] for r in indices.itertuples()]))
+        chart = args.out.with_name(args.out.stem + "_sensitivity.png")
+        write_outputs(chart.parent, {chart.name: lambda path: plot_sensitivity(indices, args.sensitivity)
+                                     .savefig(path, format="png")})
+        print(f"wrote {chart}")
     return EXIT_OK
 
 

@@ -24,6 +24,7 @@ LAYERS = [
     {"comparison"},
     {"economics"},
     {"ranking"},
+    {"sweeps"},
     {"text"},
     {"report"},
     {"cli"},

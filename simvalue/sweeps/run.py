@@ -1,0 +1,134 @@
+"""sweep(): simulate a scenario at every point of a design and collect headline metrics, tidy.
+
+Each point is the base scenario with its parameter values set by dotted path, run for the given
+replications; one row per point and replication, one column per parameter and per metric. With
+common random numbers (the default) every point uses the same seed, so differences between points
+come from the parameters, not from noise.
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Callable, Mapping
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from ..errors import SimvalueError
+from ..scenario import Scenario
+from ..scenario.variants import load_variant
+from ..simulation import as_scenario, simulate
+from .design import Parameter, design_points, parse_parameter
+from .executors import Executor, make_executor
+from .store import SweepStore
+
+#: Metrics reported when none are named: type-level and team-level headline metrics.
+DEFAULT_METRICS = ("time_to_value_mean", "time_to_value_p50", "time_to_value_p85", "sla_attainment",
+                   "throughput", "wip", "flow_efficiency", "utilisation")
+
+#: ``progress(done, total, resumed)`` after each finished point.
+SweepProgress = Callable[[int, int, int], None]
+
+
+def sweep(scenario: Scenario | str | Path | Mapping[str, Any], params: Mapping[str, Any],
+          design: str = "grid", samples: int | None = None, replications: int | None = None,
+          seed: int | None = None, metrics: list[str] | tuple[str, ...] | None = None,
+          executor: str | Executor = "process", workers: int | None = None, scheduler: str | None = None,
+          out: str | Path | None = None, common_random_numbers: bool = True,
+          progress: SweepProgress | None = None) -> pd.DataFrame:
+    """Run the sweep and return one row per point and replication.
+
+    ``params`` maps dotted paths to a list of values, a range ``"low:high[:step]"`` or ``(low, high)``,
+    or a distribution (``"uniform(a, b)"``) for sampled designs. ``metrics`` are metric names
+    (``"utilisation"``) or full column names (``"change.time_to_value_p50"``). With ``out`` the
+    results go to a Parquet dataset as points finish, and a rerun resumes where it stopped.
+    ``df.attrs`` records the design, its parameters and how many points were ``resumed`` (already done).
+    """
+    base = as_scenario(scenario)
+    parameters = [parse_parameter(path, spec) for path, spec in params.items()]
+    root_seed = base.seed if seed is None else int(seed)
+    points = design_points(parameters, design, samples, root_seed)
+    count = replications or base.replications
+    chosen = tuple(metrics) if metrics else DEFAULT_METRICS
+    base_data = base.model_dump(mode="json")
+    _check_point(base, parameters, points)
+    spec = {"scenario": base_data, "params": {p.path: repr(p) for p in parameters}, "design": design,
+            "samples": samples, "replications": count, "seed": root_seed, "metrics": list(chosen),
+            "common_random_numbers": common_random_numbers}
+    store = SweepStore(out, spec) if out is not None else None
+    done = store.open() if store is not None else set()
+    tasks = [(base_data, int(row["point"]), _edits(parameters, row), count,
+              point_seed(root_seed, int(row["point"]), common_random_numbers), chosen)
+             for row in points.to_dict("records") if int(row["point"]) not in done]
+    frames = []
+    finished = len(done)
+    if progress is not None and done:
+        progress(finished, len(points), len(done))
+    for frame in make_executor(executor, workers, scheduler).map_unordered(evaluate_point, tasks):
+        if store is not None:
+            store.write(int(frame["point"].iloc[0]), frame)
+        else:
+            frames.append(frame)
+        finished += 1
+        if progress is not None:
+            progress(finished, len(points), len(done))
+    result = store.read() if store is not None else _sorted(frames)
+    result = points.merge(result, on="point", how="right") if len(result) else result
+    result.attrs.update(resumed=len(done), design=design, samples=samples, points=len(points),
+                        parameters=[p.path for p in parameters])
+    return result
+
+
+def point_seed(seed: int, point: int, common_random_numbers: bool = True) -> int:
+    """The seed of one point: the sweep's seed (common random numbers) or one spawned per point."""
+    if common_random_numbers:
+        return seed
+    return int(np.random.SeedSequence(seed, spawn_key=(point,)).generate_state(1, np.uint32)[0])
+
+
+def _edits(parameters: list[Parameter], row: dict[str, Any]) -> dict[str, Any]:
+    """The dotted-path edits of one design point."""
+    return {p.path: p.to_yaml(_plain(row[p.path])) for p in parameters}
+
+
+def _plain(value: Any) -> Any:
+    """numpy scalars to Python ones, so YAML-style values validate."""
+    return value.item() if isinstance(value, np.generic) else value
+
+
+def _check_point(base: Scenario, parameters: list[Parameter], points: pd.DataFrame) -> None:
+    """Fail fast, before any worker starts, if the first point's edits are invalid."""
+    if len(points):
+        load_variant(base, {"name": "sweep point 0", "set": _edits(parameters, points.iloc[0].to_dict())})
+
+
+def evaluate_point(base_data: dict[str, Any], point: int, edits: dict[str, Any], replications: int, seed: int,
+                   metrics: tuple[str, ...]) -> pd.DataFrame:
+    """Simulate one point (picklable, runs in workers): one row per replication with its metrics."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        try:
+            scenario = load_variant(base_data, {"name": f"sweep point {point}", "set": edits})
+        except SimvalueError as exc:
+            raise SimvalueError(f"sweep point {point} ({edits}): {exc}") from None
+        results = simulate(scenario, replications=replications, seed=seed)
+    long = results.metrics()
+    long = long[~long["subject"].str.startswith("step ") & ~long["metric"].str.contains("_in_")]
+    long = long.assign(column=long["subject"].str.replace(" ", "_") + "." + long["metric"],
+                       by_priority=long["subject"].str.contains(" ") & ~long["subject"].str.startswith("team "))
+    named = long["metric"].isin(metrics) & ~long["by_priority"]
+    long = long[named | long["column"].isin(metrics)]
+    wide = long.pivot_table(index="replication", columns="column", values="value", aggfunc="first")
+    keep = list(wide.columns)
+    wide = wide[sorted(keep)].reset_index()
+    wide.columns.name = None
+    wide.insert(0, "point", point)
+    return wide
+
+
+def _sorted(frames: list[pd.DataFrame]) -> pd.DataFrame:
+    if not frames:
+        return pd.DataFrame()
+    return pd.concat(frames, ignore_index=True).sort_values(["point", "replication"], ignore_index=True)

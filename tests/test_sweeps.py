@@ -1,0 +1,162 @@
+"""Sweeps: designs, identical results whatever the executor, resuming after a kill, sensitivity."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+import yaml
+
+from simvalue import SimulationError, sobol_indices, sweep
+from simvalue.sweeps import design_points, parse_parameter, plot_response, plot_sensitivity
+
+
+def small_scenario(horizon: str = "30d") -> dict:
+    return {
+        "name": "sweepable", "horizon": horizon, "warmup": "2d", "seed": 5, "replications": 2,
+        "teams": {"desk": {"capacity": 2}, "spare": {"capacity": 1}},
+        "demand": [{"type": "ticket", "stream": "s", "arrivals": {"rate": "20/d"}}],
+        "streams": {"s": {"steps": [
+            {"name": "approve", "activity": "design_and_transition", "gate": {"kind": "cab", "meets": "2d"}},
+            {"name": "fix", "activity": "deliver_and_support", "team": "desk", "effort": "exponential(mean=1h)"},
+        ]}},
+    }
+
+
+PARAMS = {"teams.desk.capacity": "2:3", "streams.s.steps.approve.gate.meets": ["1d", "2d"]}
+
+
+def test_parameter_specs():
+    assert parse_parameter("a", "2:6").levels() == [2, 3, 4, 5, 6]
+    assert parse_parameter("a", "0.5:1:0.25").levels() == [0.5, 0.75, 1.0]
+    assert parse_parameter("a", "0.7,0.8,0.9").levels() == [0.7, 0.8, 0.9]
+    assert parse_parameter("a", "1d:2d:12h").levels() == [24.0, 36.0, 48.0]
+    assert parse_parameter("a", "1d:2d:12h").to_yaml(36.0) == "36h"
+    assert parse_parameter("a", "uniform(2d, 4d)").from_unit(0.5) == pytest.approx(72.0)
+    assert parse_parameter("a", (1, 3)).from_unit(0.999) == 3
+    with pytest.raises(SimulationError, match="needs a step for a grid"):
+        parse_parameter("a", "0.5:1").levels()
+    with pytest.raises(SimulationError, match="expected low < high"):
+        parse_parameter("a", "5:2")
+
+
+def test_designs_have_the_expected_points():
+    params = [parse_parameter("a", "1:3"), parse_parameter("b", [10, 20])]
+    assert len(design_points(params, "grid")) == 6
+    lhs = design_points(params, "lhs", samples=8, seed=1)
+    assert len(lhs) == 8 and set(lhs["a"]) <= {1, 2, 3}
+    # Latin hypercube: each third of a's range is hit as evenly as 8 points allow.
+    assert sorted(np.bincount(lhs["a"] - 1, minlength=3)) in ([2, 3, 3], [3, 3, 2])
+    assert len(design_points(params, "sobol", samples=8, seed=1)) == 8 * (2 + 2)
+    pd.testing.assert_frame_equal(design_points(params, "lhs", 8, 1), design_points(params, "lhs", 8, 1))
+
+
+def test_sweep_is_tidy_and_sets_parameters():
+    frame = sweep(small_scenario(), PARAMS, replications=2, executor="serial",
+                  metrics=["utilisation", "ticket.time_to_value_mean"])
+    assert list(frame.columns) == ["point", "teams.desk.capacity", "streams.s.steps.approve.gate.meets",
+                                   "replication", "team_desk.utilisation", "team_spare.utilisation",
+                                   "ticket.time_to_value_mean"]
+    assert len(frame) == 4 * 2
+    # Capacity 3 lowers utilisation by a third at the same demand (common random numbers).
+    by_capacity = frame.groupby("teams.desk.capacity")["team_desk.utilisation"].mean()
+    assert by_capacity[3] == pytest.approx(by_capacity[2] * 2 / 3, rel=1e-9)
+
+
+def test_identical_results_serially_in_a_process_pool_and_on_dask():
+    kwargs = dict(replications=2, metrics=["time_to_value_mean", "utilisation"])
+    serial = sweep(small_scenario(), PARAMS, executor="serial", **kwargs)
+    pool = sweep(small_scenario(), PARAMS, executor="process", workers=2, **kwargs)
+    dask = sweep(small_scenario(), PARAMS, executor="dask", workers=2, **kwargs)
+    pd.testing.assert_frame_equal(serial, pool)
+    pd.testing.assert_frame_equal(serial, dask)
+
+
+def test_independent_seeds_per_point_when_asked():
+    same = sweep(small_scenario(), {"teams.spare.capacity": [1, 2]}, replications=1, executor="serial")
+    apart = sweep(small_scenario(), {"teams.spare.capacity": [1, 2]}, replications=1, executor="serial",
+                  common_random_numbers=False)
+    column = "ticket.time_to_value_mean"
+    assert same[column].iloc[0] == same[column].iloc[1]  # the spare team is unused: identical under CRN
+    assert apart[column].iloc[0] != apart[column].iloc[1]
+
+
+def test_a_killed_sweep_resumes_to_the_same_result(tmp_path):
+    scenario = tmp_path / "scenario.yaml"
+    scenario.write_text(yaml.safe_dump(small_scenario(horizon="400d")))
+    out = tmp_path / "sweep.parquet"
+    command = [sys.executable, "-m", "simvalue", "sweep", str(scenario), "--param", "teams.desk.capacity=2:4",
+               "--param", "streams.s.steps.approve.gate.meets=1d,2d,3d,4d", "-r", "2", "--serial",
+               "--metric", "time_to_value_mean", "--out", str(out)]
+    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 120
+    while len(list(out.glob("point-*.parquet"))) < 3 and time.monotonic() < deadline:
+        assert process.poll() is None, "the sweep finished before it could be killed; make points slower"
+        time.sleep(0.02)
+    os.kill(process.pid, signal.SIGKILL)
+    process.wait()
+    written = len(list(out.glob("point-*.parquet")))
+    assert 3 <= written < 12
+    params = {"teams.desk.capacity": "2:4", "streams.s.steps.approve.gate.meets": "1d,2d,3d,4d"}
+    kwargs = dict(replications=2, metrics=["time_to_value_mean"], executor="serial")
+    resumed = sweep(scenario, params, out=out, **kwargs)
+    assert resumed.attrs["resumed"] == written
+    fresh = sweep(scenario, params, out=tmp_path / "fresh.parquet", **kwargs)
+    pd.testing.assert_frame_equal(resumed, fresh)
+    assert len(fresh) == 12 * 2
+    assert not list(out.glob(".point-*"))  # temporary files of points killed mid-write are cleared
+    assert len(pd.read_parquet(out)) == 24
+
+
+def test_a_different_sweep_into_the_same_output_is_refused(tmp_path):
+    out = tmp_path / "sweep.parquet"
+    sweep(small_scenario(), {"teams.desk.capacity": [2]}, replications=1, executor="serial", out=out)
+    with pytest.raises(Exception, match="holds a different sweep"):
+        sweep(small_scenario(), {"teams.desk.capacity": [3]}, replications=1, executor="serial", out=out)
+
+
+def test_bad_parameter_path_fails_before_any_work(tmp_path):
+    from simvalue import ScenarioError
+    with pytest.raises(ScenarioError, match=r"set\.teams\.dsk\.capacity: no field 'dsk' in teams; did you mean 'desk'"):
+        sweep(small_scenario(), {"teams.dsk.capacity": [2, 3]}, executor="serial", out=tmp_path / "never")
+    assert not (tmp_path / "never").exists()
+
+
+def test_sobol_indices_find_the_parameter_that_matters():
+    # Time-to-value depends on the CAB interval; the spare team's capacity touches nothing.
+    params = {"streams.s.steps.approve.gate.meets": "uniform(1d, 5d)", "teams.spare.capacity": "1:4"}
+    frame = sweep(small_scenario(), params, design="sobol", samples=32, replications=1, executor="serial",
+                  metrics=["time_to_value_mean"])
+    indices = sobol_indices(frame, "ticket.time_to_value_mean").set_index("parameter")
+    cab, spare = indices.loc["streams.s.steps.approve.gate.meets"], indices.loc["teams.spare.capacity"]
+    assert cab["ST"] > 0.8 and cab["S1"] > 0.8
+    assert spare["ST"] == pytest.approx(0.0, abs=1e-9)
+    assert plot_sensitivity(indices.reset_index(), "ttv").axes
+    assert plot_response(frame, "ticket.time_to_value_mean", "teams.spare.capacity").axes
+
+
+def test_sobol_indices_need_a_sobol_design():
+    frame = sweep(small_scenario(), {"teams.desk.capacity": [2, 3]}, replications=1, executor="serial")
+    with pytest.raises(SimulationError, match="design='sobol'"):
+        sobol_indices(frame, "ticket.time_to_value_mean")
+
+
+def test_sweep_command(tmp_path, capsys):
+    from simvalue.cli import main
+    scenario = tmp_path / "s.yaml"
+    scenario.write_text(yaml.safe_dump(small_scenario()))
+    out = tmp_path / "sweep.parquet"
+    args = ["sweep", str(scenario), "--param", "teams.desk.capacity=2:3", "-r", "1", "--serial", "--out", str(out)]
+    assert main(args) == 0
+    assert "2 points x 1 replications (grid design)" in capsys.readouterr().out
+    assert main(args) == 0
+    captured = capsys.readouterr()
+    assert "2 points were resumed from disk" in captured.out and "resuming: 2 of 2 points" in captured.err
+    assert len(pd.read_parquet(out)) == 2
