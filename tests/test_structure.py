@@ -27,7 +27,7 @@ LAYERS = [
     {"sweeps"},
     {"text"},
     {"report"},
-    {"cli"},
+    {"cli", "__main__"},
 ]
 
 
