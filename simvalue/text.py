@@ -6,6 +6,9 @@ import math
 
 import pandas as pd
 
+from .scenario.capacity import offered_loads, step_visits
+from .scenario.checks import HIGH_UTILISATION
+from .scenario.model import Scenario
 from .units import humanize
 
 
@@ -162,3 +165,36 @@ def ranking_text(ranking) -> str:
             for r in ranking.table.itertuples()]
     return table(["#", "candidate", f"NPV ({ranking.currency}) [95% CI]", "P(best)", "P(NPV>0)", "ROI",
                   "payback month", "TTV change", "WSJF"], rows)
+
+
+def scenario_overview(scenario: Scenario) -> str:
+    """Streams with their steps and expected visits, then offered load per team and gate."""
+    parts = []
+    for name, stream in scenario.streams.items():
+        rows = []
+        for step, visits in zip(stream.steps, step_visits(stream)):
+            rows.append([step.name, str(step.activity), _performer(step), _effort(step), f"{visits:.2f}"])
+        types = ", ".join(d.type for d in scenario.demand if d.stream == name) or "no demand"
+        parts.append(f"stream {name} ({types})\n" + table(["step", "activity", "by", "effort", "visits"], rows))
+    loads = [[load.name, load.kind, f"{load.capacity:g}", f"{load.offered:.2f}", f"{load.utilisation:.0%}",
+              "OVERLOADED" if load.utilisation >= 1 else ("high" if load.utilisation >= HIGH_UTILISATION else "ok")]
+             for load in offered_loads(scenario)]
+    parts.append("offered load (Erlangs = rate x visits x mean effort; gates: items per meeting)\n"
+                 + table(["name", "kind", "capacity", "offered", "utilisation", "status"], loads))
+    return "\n\n".join(parts)
+
+
+def _performer(step) -> str:
+    if step.gate is None:
+        return step.team
+    return f"{step.gate.kind} gate" + (f" ({step.gate.team})" if step.gate.kind == "approver" else "")
+
+
+def _effort(step) -> str:
+    gate = step.gate
+    if gate is None:
+        text = str(step.effort)
+        return text + (f"; {step.automation.share:.0%} automated" if step.automation else "")
+    if gate.kind == "cab":
+        return f"meets every {humanize(gate.meets)}"
+    return str(gate.effort if gate.kind == "approver" else gate.delay)

@@ -45,7 +45,8 @@ def imported_modules(path: Path) -> set[str]:
     found = set()
     for node in ast.walk(ast.parse(path.read_text())):
         if isinstance(node, ast.ImportFrom) and node.level:
-            base = list(relative_parts[:-node.level]) if node.level <= len(relative_parts) else []
+            package_parts = relative_parts[:-1]  # the package holding this module (or __init__)
+            base = list(package_parts[:len(package_parts) - node.level + 1])
             target = ".".join(base + ([node.module] if node.module else []))
             if target:
                 found.add(target)

@@ -1,0 +1,208 @@
+"""What each command does: load, run, print, write. Handlers return the exit code."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+from ..comparison import compare
+from ..economics import case_from_runs
+from ..errors import ScenarioError, SimulationError, SimvalueError
+from ..ranking import rank
+from ..report import business_case_html, economics_sections, render_html
+from ..scenario import load_scenario
+from ..scenario.model import Scenario
+from ..scenario.variants import load_variant, parse_assignments
+from ..simulation import simulate
+from ..sweeps import plot_sensitivity, sobol_indices, sweep
+from ..text import (bottleneck_table, business_case_text, comparison_table, ranking_text, scenario_overview,
+                    summary_tables, table)
+from ..units import humanize
+from .output import progress_bar, progress_bars, write_outputs
+
+EXIT_OK = 0
+
+
+def _edits(args: argparse.Namespace) -> dict | None:
+    """A variant mapping from --set/--scale, or None when neither was given."""
+    if not args.set and not args.scale:
+        return None
+    sets, scales = parse_assignments(args.set, "set"), parse_assignments(args.scale, "scale")
+    for path, factor in scales.items():
+        if isinstance(factor, bool) or not isinstance(factor, (int, float)):
+            raise ScenarioError(f"expected a number, got {factor!r}", path=f"--scale {path}")
+    name = ", ".join([f"{p}={v}" for p, v in sets.items()] + [f"{p}x{v}" for p, v in scales.items()])
+    return {"name": name, "set": sets, "scale": scales}
+
+
+def run(args: argparse.Namespace) -> int:
+    scenario = load_scenario(args.scenario)
+    edits = _edits(args)
+    if edits is not None:
+        scenario = load_variant(scenario, edits | {"name": f"{scenario.name} ({edits['name']})"})
+    update, close = progress_bar("replications")
+    try:
+        results = simulate(scenario, replications=args.replications, seed=args.seed, progress=update)
+    finally:
+        close()
+    summary = results.summary()
+    print(f"{scenario.name}: {results.replications} replications, seed {results.seed}, "
+          f"horizon {humanize(scenario.horizon)} after {humanize(scenario.warmup)} warm-up "
+          "(± is the 95% confidence half-width across replications)\n")
+    print(summary_tables(summary, results.teams))
+    if args.out is not None:
+        write_outputs(args.out, {
+            "items.parquet": results.items.to_parquet,
+            "events.parquet": results.events.to_parquet,
+            "teams.parquet": results.teams.to_parquet,
+            "summary.csv": lambda path: summary.to_csv(path, index=False),
+        })
+        print(f"\nwrote items.parquet, events.parquet, teams.parquet, summary.csv to {args.out}")
+    return EXIT_OK
+
+
+def compare_command(args: argparse.Namespace) -> int:
+    base = load_scenario(args.base)
+    variants: list = list(args.variants)
+    edits = _edits(args)
+    if edits is not None:
+        variants.append(edits)
+    if not variants:
+        raise SimvalueError("compare needs a VARIANT file or --set/--scale edits")
+    update, close = progress_bars()
+    try:
+        comparison = compare(base, *variants, replications=args.replications, seed=args.seed, progress=update)
+    finally:
+        close()
+    print(f"{base.name}: baseline vs {len(comparison.variants)} variant(s), {comparison.baseline.replications} "
+          f"replications, seed {comparison.baseline.seed}, common random numbers\n")
+    print(comparison_table(comparison.table))
+    print("\nBottlenecks (step with the largest share of waiting, per stream):")
+    print(bottleneck_table(comparison.bottlenecks()))
+    print("\nFindings:")
+    for sentence in comparison.findings():
+        print(f"- {sentence}")
+    if args.out is not None:
+        write_outputs(args.out, _comparison_files(comparison))
+        print(f"\nwrote comparison.csv, tests.csv and figures to {args.out}")
+    if args.report is not None:
+        report = render_html(comparison, economics_sections(comparison))
+        args.report.parent.mkdir(parents=True, exist_ok=True)
+        write_outputs(args.report.parent, {args.report.name: lambda path: Path(path).write_text(report)})
+        print(f"wrote report {args.report}")
+    return EXIT_OK
+
+
+def business_case_command(args: argparse.Namespace) -> int:
+    base = load_scenario(args.base)
+    update, close = progress_bars()
+    try:
+        comparison = compare(base, args.variant, replications=args.replications, seed=args.seed, progress=update)
+    finally:
+        close()
+    case = case_from_runs(comparison.baseline, comparison.variants[0], args.months, args.discount_rate)
+    print(business_case_text(case))
+    if args.report is not None:
+        page = render_html(comparison, [business_case_html([case])])
+        args.report.parent.mkdir(parents=True, exist_ok=True)
+        write_outputs(args.report.parent, {args.report.name: lambda path: Path(path).write_text(page)})
+        print(f"\nwrote report {args.report}")
+    return EXIT_OK
+
+
+def rank_command(args: argparse.Namespace) -> int:
+    base = load_scenario(args.base)
+    update, close = progress_bars()
+    try:
+        ranking = rank(base, *args.candidates, months=args.months, discount_rate=args.discount_rate,
+                       replications=args.replications, seed=args.seed, progress=update)
+    finally:
+        close()
+    print(f"{base.name}: {len(args.candidates)} candidates over {args.months} months at "
+          f"{args.discount_rate:.1%} a year, ranked by NPV\n")
+    print(ranking_text(ranking))
+    if args.out is not None:
+        write_outputs(args.out, {"ranking.csv": lambda path: ranking.table.to_csv(path, index=False),
+                                 "npv.png": lambda path: ranking.plot_npv().savefig(path, format="png")})
+        print(f"\nwrote ranking.csv and npv.png to {args.out}")
+    if args.chart is not None:
+        args.chart.parent.mkdir(parents=True, exist_ok=True)
+        write_outputs(args.chart.parent, {args.chart.name: lambda path: ranking.plot_npv().savefig(path, format="png")})
+        print(f"wrote chart {args.chart}")
+    return EXIT_OK
+
+
+def sweep_command(args: argparse.Namespace) -> int:
+    scenario = load_scenario(args.scenario)
+    params = {}
+    for item in args.param:
+        path, sep, spec = item.partition("=")
+        if not sep or not path.strip() or not spec.strip():
+            raise SimulationError(f"--param expects PATH=SPEC, got {item!r}")
+        params[path.strip()] = spec.strip()
+    from tqdm import tqdm
+    bar: dict[str, tqdm] = {}
+
+    def progress(done: int, total: int, resumed: int) -> None:
+        if "bar" not in bar:
+            if resumed:
+                print(f"resuming: {resumed} of {total} points already in {args.out}", file=sys.stderr)
+            bar["bar"] = tqdm(total=total, initial=resumed, desc="points", unit="pt", file=sys.stderr)
+        bar["bar"].update(done - bar["bar"].n)
+
+    executor = "serial" if args.serial else "process"
+    try:
+        frame = sweep(scenario, params, design=args.design, samples=args.samples, replications=args.replications,
+                      seed=args.seed, metrics=args.metric or None, executor=executor, workers=args.workers,
+                      scheduler=args.scheduler, out=args.out, progress=progress)
+    finally:
+        if "bar" in bar:
+            bar["bar"].close()
+    resumed = frame.attrs["resumed"]
+    print(f"{scenario.name}: {frame.attrs['points']} points x {frame['replication'].nunique()} replications "
+          f"({args.design} design) in {args.out}" + (f"; {resumed} points were resumed from disk" if resumed else ""))
+    metric_columns = [c for c in frame.columns if c not in ("point", "replication") and c not in params]
+    print(f"columns: point, {', '.join(params)}, replication, and {len(metric_columns)} metrics")
+    if args.sensitivity:
+        indices = sobol_indices(frame, args.sensitivity)
+        print(f"\nSobol indices of {args.sensitivity} (95% confidence half-widths):")
+        print(table(["parameter", "S1", "ST"], [[r.parameter, f"{r.S1:.3f} ±{r.S1_conf:.3f}",
+                                                 f"{r.ST:.3f} ±{r.ST_conf:.3f}"] for r in indices.itertuples()]))
+        chart = args.out.with_name(args.out.stem + "_sensitivity.png")
+        write_outputs(chart.parent, {chart.name: lambda path: plot_sensitivity(indices, args.sensitivity)
+                                     .savefig(path, format="png")})
+        print(f"wrote {chart}")
+    return EXIT_OK
+
+
+def _comparison_files(comparison) -> dict[str, Callable[[str], object]]:
+    files: dict[str, Callable[[str], object]] = {
+        "comparison.csv": lambda path: comparison.table.to_csv(path, index=False),
+        "tests.csv": lambda path: comparison.tests.to_csv(path, index=False),
+        "utilisation.png": lambda path: comparison.plot_utilisation().savefig(path, format="png"),
+        "cfd.png": lambda path: comparison.plot_cfd().savefig(path, format="png"),
+    }
+    base = comparison.baseline
+    for item_type in base.items["type"].cat.categories:
+        files[f"ttv_{item_type}.png"] = (lambda path, t=item_type: comparison.plot_ttv(t, log=True)
+                                         .savefig(path, format="png"))
+    for stream in base.scenario.streams:
+        if base.events["stream"].eq(stream).any():
+            files[f"value_stream_{stream}.png"] = (lambda path, s=stream: comparison.plot_value_stream(s)
+                                                   .savefig(path, format="png"))
+    return files
+
+
+def check(args: argparse.Namespace) -> int:
+    scenario = load_scenario(args.scenario)
+    print(f"{args.scenario}: valid scenario {scenario.name!r}\n")
+    print(scenario_overview(scenario))
+    return EXIT_OK
+
+
+def schema(args: argparse.Namespace) -> int:
+    print(json.dumps(Scenario.model_json_schema(), indent=2))
+    return EXIT_OK

@@ -1,0 +1,65 @@
+"""Terminal progress bars and all-or-nothing file writing for the command line."""
+
+from __future__ import annotations
+
+import os
+import sys
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+
+
+def progress_bar(description: str) -> tuple[Callable[[int, int], None], Callable[[], None]]:
+    """A tqdm bar on stderr that appears only when the work takes more than a moment."""
+    from tqdm import tqdm
+    state: dict[str, tqdm] = {}
+
+    def update(done: int, total: int) -> None:
+        bar = state.get("bar")
+        if bar is None:
+            bar = state["bar"] = tqdm(total=total, desc=description, unit="rep", delay=1.0,
+                                      file=sys.stderr, leave=False)
+        bar.update(done - bar.n)
+
+    def close() -> None:
+        if "bar" in state:
+            state["bar"].close()
+
+    return update, close
+
+
+def progress_bars() -> tuple[Callable[[str, int, int], None], Callable[[], None]]:
+    """One progress bar per scenario name; returns (update, close_all)."""
+    bars: dict[str, tuple] = {}
+
+    def update(name: str, done: int, total: int) -> None:
+        if name not in bars:
+            bars[name] = progress_bar(name[:30])
+        bars[name][0](done, total)
+
+    def close() -> None:
+        for _, close_bar in bars.values():
+            close_bar()
+
+    return update, close
+
+
+def write_outputs(directory: Path, writers: dict[str, Callable[[str], object]]) -> None:
+    """Write every file to a temporary name first, then move them all into place."""
+    directory.mkdir(parents=True, exist_ok=True)
+    staged: list[tuple[str, Path]] = []
+    try:
+        for name, write in writers.items():
+            handle, temporary = tempfile.mkstemp(prefix=f".{name}.", dir=directory)
+            os.close(handle)
+            staged.append((temporary, directory / name))
+            write(temporary)
+    except BaseException:
+        for temporary, _ in staged:
+            Path(temporary).unlink(missing_ok=True)
+        raise
+    umask = os.umask(0)
+    os.umask(umask)
+    for temporary, final in staged:
+        os.chmod(temporary, 0o666 & ~umask)  # mkstemp creates 0600; give the usual file mode
+        os.replace(temporary, final)

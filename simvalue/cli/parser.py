@@ -1,0 +1,151 @@
+"""The argument parser: every command, its options and their help, in one place."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from ..version import __version__
+from . import commands as handlers
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="simvalue",
+        description="Simulate demand flowing through IT service value streams (ITIL 4 value chain).",
+        epilog="Exit codes: 0 success, 2 bad input (the message names the file and field).")
+    parser.add_argument("--version", action="version", version=f"simvalue {__version__}")
+    commands = parser.add_subparsers(title="commands", metavar="COMMAND", required=True)
+
+    run = commands.add_parser("run", help="simulate a scenario and print its summary",
+                              description="Simulate a scenario file and print time-to-value per item "
+                                          "type, time per value-chain activity and team load.")
+    run.add_argument("scenario", type=Path, help="scenario YAML file")
+    _add_run_options(run)
+    _add_edit_options(run)
+    run.add_argument("--out", type=Path, metavar="DIR",
+                     help="write items.parquet, events.parquet, teams.parquet and summary.csv here")
+    run.set_defaults(handler=handlers.run)
+
+    compare = commands.add_parser(
+        "compare", help="compare a baseline with variants (common random numbers)",
+        description="Simulate a baseline and one or more variants with the same random streams and "
+                    "report how time-to-value, SLA attainment, throughput, WIP and team load change, "
+                    "with 95%% confidence intervals paired across replications.")
+    compare.add_argument("base", type=Path, help="baseline scenario YAML file")
+    compare.add_argument("variants", type=Path, nargs="*", metavar="VARIANT",
+                         help="variant files (set/scale edits) or whole scenario files")
+    _add_run_options(compare)
+    _add_edit_options(compare, "define one more variant from edits of the base")
+    compare.add_argument("--out", type=Path, metavar="DIR", help="write comparison.csv, tests.csv and figures here")
+    compare.add_argument("--report", type=Path, metavar="FILE.html", help="write a self-contained HTML report")
+    compare.set_defaults(handler=handlers.compare_command)
+
+    case = commands.add_parser(
+        "business-case", help="cost of delay saved, hours freed, ROI, payback and NPV of one variant",
+        description="Build the business case of a variant against a baseline: benefit per month (cost of "
+                    "delay avoided + team hours freed at cost + SLA penalties avoided), net benefit, ROI, "
+                    "payback month and NPV over the period, each with a 95%% interval across replications.")
+    case.add_argument("base", type=Path, help="baseline scenario YAML file (with costs)")
+    case.add_argument("variant", type=Path, help="variant file (with economics)")
+    _add_money_options(case)
+    _add_run_options(case)
+    case.add_argument("--report", type=Path, metavar="FILE.html", help="write an HTML report with the case")
+    case.set_defaults(handler=handlers.business_case_command)
+
+    ranking = commands.add_parser(
+        "rank", help="rank candidate improvements by NPV",
+        description="Build the business case of every candidate against one baseline and rank them by NPV, "
+                    "with ROI, payback, time-to-value change, WSJF and the probability each is best.")
+    ranking.add_argument("base", type=Path, help="baseline scenario YAML file (with costs)")
+    ranking.add_argument("candidates", type=Path, nargs="+", metavar="VARIANT", help="candidate variant files")
+    _add_money_options(ranking)
+    _add_run_options(ranking)
+    ranking.add_argument("--out", type=Path, metavar="DIR", help="write ranking.csv and npv.png here")
+    ranking.add_argument("--chart", type=Path, metavar="FILE.png", help="write the NPV chart to this file")
+    ranking.set_defaults(handler=handlers.rank_command)
+
+    sweeping = commands.add_parser(
+        "sweep", help="sweep parameters over a design (grid, lhs, sobol), in parallel or on Dask",
+        description="Simulate a scenario at every point of a design over dotted-path parameters and write "
+                    "one row per point and replication to a Parquet dataset. Rerunning with the same --out "
+                    "resumes where a stopped sweep left off.")
+    sweeping.add_argument("scenario", type=Path, help="scenario YAML file")
+    sweeping.add_argument("--param", action="append", required=True, metavar="PATH=SPEC",
+                          help="a swept parameter: PATH=2:6 (range; low:high:step), PATH=0.7,0.8,0.9 (values), "
+                               "PATH=uniform(0.7, 0.9) (sampled designs); repeatable")
+    sweeping.add_argument("--design", choices=["grid", "lhs", "sobol"], default="grid", help="default: grid")
+    sweeping.add_argument("--samples", type=_positive_int, metavar="N",
+                          help="points of an lhs design; base samples of a sobol design (N x (params + 2) points)")
+    _add_run_options(sweeping)
+    sweeping.add_argument("--metric", action="append", default=[], metavar="NAME",
+                          help="metric name (e.g. utilisation) or column (normal_change.time_to_value_p50); "
+                               "repeatable; default: the headline metrics")
+    where = sweeping.add_mutually_exclusive_group()
+    where.add_argument("--workers", type=_positive_int, metavar="N", help="local process pool size (default: cores)")
+    where.add_argument("--scheduler", metavar="ADDRESS", help="Dask scheduler (tcp://host:port, or 'local')")
+    where.add_argument("--serial", action="store_true", help="run in this process, one point at a time")
+    sweeping.add_argument("--out", type=Path, required=True, metavar="sweep.parquet",
+                          help="output Parquet dataset folder (resumable)")
+    sweeping.add_argument("--sensitivity", metavar="COLUMN",
+                          help="with --design sobol: print Sobol indices of this metric column and chart them")
+    sweeping.set_defaults(handler=handlers.sweep_command)
+
+    check = commands.add_parser("check", help="validate a scenario and show offered load per team",
+                                description="Validate a scenario file and print its streams, steps, "
+                                            "teams and offered load per team; exit 2 when invalid or "
+                                            "overloaded.")
+    check.add_argument("scenario", type=Path, help="scenario YAML file")
+    check.set_defaults(handler=handlers.check)
+
+    schema = commands.add_parser("schema", help="print the JSON Schema of the scenario format",
+                                 description="Print the JSON Schema of scenario files, for editors.")
+    schema.set_defaults(handler=handlers.schema)
+    return parser
+
+
+def _add_run_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("-r", "--replications", type=_positive_int, metavar="N",
+                        help="number of replications (default: the scenario's)")
+    parser.add_argument("--seed", type=_non_negative_int, metavar="S", help="random seed (default: the scenario's)")
+
+
+def _add_money_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--months", type=_positive_int, default=12, metavar="N",
+                        help="period of the business case in months (default 12)")
+    parser.add_argument("--discount-rate", type=_rate, default=0.08, metavar="R",
+                        help="yearly discount rate as a fraction (default 0.08)")
+
+
+def _rate(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a fraction such as 0.08, got {text!r}") from None
+    if not 0 <= value < 10:
+        raise argparse.ArgumentTypeError(f"expected a yearly fraction such as 0.08, got {text}")
+    return value
+
+
+def _add_edit_options(parser: argparse.ArgumentParser, what: str = "edit the scenario before running") -> None:
+    parser.add_argument("--set", action="append", default=[], metavar="PATH=VALUE",
+                        help=f"{what}: set a dotted path, e.g. teams.platform.capacity=4 (repeatable)")
+    parser.add_argument("--scale", action="append", default=[], metavar="PATH=FACTOR",
+                        help=f"{what}: multiply a rate, duration or count, e.g. demand.incident.arrivals.rate=1.2")
+
+
+def _positive_int(text: str) -> int:
+    value = _non_negative_int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, got {text}")
+    return value
+
+
+def _non_negative_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"must not be negative, got {text}")
+    return value
