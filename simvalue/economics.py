@@ -11,6 +11,7 @@ from the end of the lead time, discounted monthly at (1 + annual rate)^(1/12) - 
 from __future__ import annotations
 
 import math
+import warnings
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -23,6 +24,16 @@ from .results import Results
 from .scenario import Scenario
 from .scenario.variants import Economics, variant_of
 from .stats import t_interval
+
+class EconomicsWarning(UserWarning):
+    """A business case built on missing figures (no costs, or a variant without economics)."""
+
+
+def has_costs(scenario: Scenario) -> bool:
+    """Whether a scenario carries any cost figure (team cost, cost of delay, SLA penalty)."""
+    return (any(team.cost_per_hour for team in scenario.teams.values())
+            or any(d.cost_of_delay is not None or d.sla_breach_cost is not None for d in scenario.demand))
+
 
 #: Hours in an average calendar month (365.25 x 24 / 12).
 MONTH_HOURS = 730.5
@@ -84,8 +95,15 @@ def business_case(base: ScenarioLike, variant: ScenarioLike, months: int = 12, d
 def case_from_runs(baseline: Results, variant: Results, months: int, discount_rate: float) -> BusinessCase:
     """The business case from two finished runs paired by replication."""
     _check_period(months, discount_rate)
-    economics = variant_of(variant.scenario)
-    economics = economics.economics if economics is not None and economics.economics else Economics()
+    spec = variant_of(variant.scenario)
+    economics = spec.economics if spec is not None and spec.economics else None
+    if economics is None:
+        warnings.warn(f"variant {variant.scenario.name!r} gives no economics: investment and running cost are "
+                      "taken as 0, so ROI is undefined", EconomicsWarning, stacklevel=2)
+        economics = Economics()
+    if not has_costs(baseline.scenario):
+        warnings.warn(f"scenario {baseline.scenario.name!r} gives no costs (cost_per_hour, cost_of_delay, "
+                      "sla_breach_cost): every benefit is 0", EconomicsWarning, stacklevel=2)
     simulated_months = baseline.scenario.horizon / MONTH_HOURS
     monthly = monthly_benefits(baseline, variant) / simulated_months
     rows = [dict(replication=r, **monthly.loc[r].to_dict(),

@@ -13,7 +13,7 @@ import io
 import pandas as pd
 
 from .comparison import Comparison
-from .economics import case_from_runs
+from .economics import case_from_runs, has_costs
 from .scenario import Scenario
 from .scenario.variants import describe_edits, variant_of
 from .text import comparison_rows
@@ -106,12 +106,6 @@ def _settings(comparison: Comparison) -> str:
 
 def _e(text: object) -> str:
     return html.escape(str(text), quote=True)
-
-
-def has_costs(scenario: Scenario) -> bool:
-    """Whether a scenario carries any cost figure (team cost, cost of delay, SLA penalty)."""
-    return (any(team.cost_per_hour for team in scenario.teams.values())
-            or any(d.cost_of_delay is not None or d.sla_breach_cost is not None for d in scenario.demand))
 
 
 def economics_sections(comparison: Comparison, months: int = 12, discount_rate: float = 0.08) -> list[str]:
