@@ -10,13 +10,19 @@ from . import commands as handlers
 
 
 def build_parser() -> argparse.ArgumentParser:
+    """The ``simvalue`` parser with one sub-command per job."""
     parser = argparse.ArgumentParser(
         prog="simvalue",
         description="Simulate demand flowing through IT service value streams (ITIL 4 value chain).",
         epilog="Exit codes: 0 success, 2 bad input (the message names the file and field).")
     parser.add_argument("--version", action="version", version=f"simvalue {__version__}")
     commands = parser.add_subparsers(title="commands", metavar="COMMAND", required=True)
+    for add in (_add_run, _add_compare, _add_business_case, _add_rank, _add_sweep, _add_check, _add_schema):
+        add(commands)
+    return parser
 
+
+def _add_run(commands) -> None:
     run = commands.add_parser("run", help="simulate a scenario and print its summary",
                               description="Simulate a scenario file and print time-to-value per item "
                                           "type, time per value-chain activity and team load.")
@@ -27,6 +33,8 @@ def build_parser() -> argparse.ArgumentParser:
                      help="write items.parquet, events.parquet, teams.parquet and summary.csv here")
     run.set_defaults(handler=handlers.run)
 
+
+def _add_compare(commands) -> None:
     compare = commands.add_parser(
         "compare", help="compare a baseline with variants (common random numbers)",
         description="Simulate a baseline and one or more variants with the same random streams and "
@@ -41,6 +49,8 @@ def build_parser() -> argparse.ArgumentParser:
     compare.add_argument("--report", type=Path, metavar="FILE.html", help="write a self-contained HTML report")
     compare.set_defaults(handler=handlers.compare_command)
 
+
+def _add_business_case(commands) -> None:
     case = commands.add_parser(
         "business-case", help="cost of delay saved, hours freed, ROI, payback and NPV of one variant",
         description="Build the business case of a variant against a baseline: benefit per month (cost of "
@@ -53,6 +63,8 @@ def build_parser() -> argparse.ArgumentParser:
     case.add_argument("--report", type=Path, metavar="FILE.html", help="write an HTML report with the case")
     case.set_defaults(handler=handlers.business_case_command)
 
+
+def _add_rank(commands) -> None:
     ranking = commands.add_parser(
         "rank", help="rank candidate improvements by NPV",
         description="Build the business case of every candidate against one baseline and rank them by NPV, "
@@ -65,6 +77,8 @@ def build_parser() -> argparse.ArgumentParser:
     ranking.add_argument("--chart", type=Path, metavar="FILE.png", help="write the NPV chart to this file")
     ranking.set_defaults(handler=handlers.rank_command)
 
+
+def _add_sweep(commands) -> None:
     sweeping = commands.add_parser(
         "sweep", help="sweep parameters over a design (grid, lhs, sobol), in parallel or on Dask",
         description="Simulate a scenario at every point of a design over dotted-path parameters and write "
@@ -91,6 +105,8 @@ def build_parser() -> argparse.ArgumentParser:
                           help="with --design sobol: print Sobol indices of this metric column and chart them")
     sweeping.set_defaults(handler=handlers.sweep_command)
 
+
+def _add_check(commands) -> None:
     check = commands.add_parser("check", help="validate a scenario and show offered load per team",
                                 description="Validate a scenario file and print its streams, steps, "
                                             "teams and offered load per team; exit 2 when invalid or "
@@ -98,10 +114,11 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("scenario", type=Path, help="scenario YAML file")
     check.set_defaults(handler=handlers.check)
 
+
+def _add_schema(commands) -> None:
     schema = commands.add_parser("schema", help="print the JSON Schema of the scenario format",
                                  description="Print the JSON Schema of scenario files, for editors.")
     schema.set_defaults(handler=handlers.schema)
-    return parser
 
 
 def _add_run_options(parser: argparse.ArgumentParser) -> None:
