@@ -17,7 +17,7 @@ from simpy.events import NORMAL
 from .arrivals import arrival_gaps
 from .plan import APPROVER, AUTO, CAB, DONE_ID, DROP_ID, WORK, Plan, StepPlan
 from .recorder import APPROVED, COMPLETED, IN_FLIGHT, ITEM_DONE, ITEM_REJECTED, REJECTED, Recorder
-from .sampling import draws, uniforms
+from .sampling import item_draws, item_uniforms, uniforms
 from ..rng import stream as rng_stream
 
 #: Compact the record buffers every 4,096 arrivals (a bit mask: 4096 - 1).
@@ -41,12 +41,12 @@ class Wake:
 class Item:
     """Run-time state of one work item; accumulates wait and work until value is realised."""
 
-    __slots__ = ("id", "demand", "rank", "arrived", "runs", "step", "queued", "started", "work", "wait",
+    __slots__ = ("id", "index", "visit", "demand", "rank", "arrived", "runs", "step", "queued", "started", "work", "wait",
                  "handoffs", "reworks", "automated", "last_team", "visited", "value_time")
 
-    def __init__(self, item_id: int, demand: int, rank: int, now: float, runs: list) -> None:
-        self.id, self.demand, self.rank, self.arrived, self.runs = item_id, demand, rank, now, runs
-        self.step = self.handoffs = self.reworks = self.automated = self.visited = 0
+    def __init__(self, item_id: int, index: int, demand: int, rank: int, now: float, runs: list) -> None:
+        self.id, self.index, self.demand, self.rank, self.arrived, self.runs = item_id, index, demand, rank, now, runs
+        self.step = self.handoffs = self.reworks = self.automated = self.visited = self.visit = 0
         self.queued = self.started = now
         self.work = self.wait = 0.0
         self.last_team = -1
@@ -80,18 +80,19 @@ class StepRun:
     def __init__(self, step: StepPlan, demand_type: str, seed: int, replication: int,
                  teams: list[TeamState], cabs: dict[int, CabState]) -> None:
         def rng(purpose: str):
-            return rng_stream(seed, replication, demand_type, step.stream, step.name, purpose)
+            names = (demand_type, step.stream, step.name, purpose)
+            return lambda block: rng_stream(seed, replication, *names, block)
         self.plan, self.kind, self.team_id = step, step.kind, step.team
         self.team = teams[step.team] if step.team >= 0 else None
         self.cab = cabs.get(step.id)
-        self.effort = draws(step.effort, rng("effort")) if step.effort is not None else None
+        self.effort = item_draws(step.effort, rng("effort")) if step.effort is not None else None
         self.share = step.automation_share
-        self.automation_u = uniforms(rng("automation")) if self.share > 0 else None
-        self.automated_effort = draws(step.automation_effort, rng("automated_effort")) if self.share > 0 else None
+        self.automation_u = item_uniforms(rng("automation")) if self.share > 0 else None
+        self.automated_effort = item_draws(step.automation_effort, rng("automated_effort")) if self.share > 0 else None
         self.targets, self.cumulative = step.targets, step.cumulative
-        self.route_u = uniforms(rng("route")) if len(step.targets) > 1 else None
+        self.route_u = item_uniforms(rng("route")) if len(step.targets) > 1 else None
         self.approve, self.reject_to = step.approve, step.reject_to
-        self.decide_u = uniforms(rng("decision")) if 0 < step.approve < 1 else None
+        self.decide_u = item_uniforms(rng("decision")) if 0 < step.approve < 1 else None
         self.realises_value = step.realises_value
 
 
@@ -134,7 +135,7 @@ class Replication:
     def _start_arrivals(self, index: int, demand) -> None:
         gaps = arrival_gaps(demand, rng_stream(self.plan.seed, self.replication, demand.type, "arrivals"))
         pick = uniforms(rng_stream(self.plan.seed, self.replication, demand.type, "priority"))
-        source = (index, gaps, pick, demand.priority_ranks, demand.priority_probabilities)
+        source = [index, gaps, pick, demand.priority_ranks, demand.priority_probabilities, 0]  # 0: arrivals so far
         self._schedule_arrival(source, 0.0)
 
     def _schedule_arrival(self, source, now: float) -> None:
@@ -147,7 +148,7 @@ class Replication:
 
     def _arrive(self, event: Wake) -> None:
         source = event.item
-        index, _, pick, ranks, probabilities = source
+        index, _, pick, ranks, probabilities, count = source
         now = self.env.now
         rank = ranks[0]
         if len(ranks) > 1:
@@ -156,7 +157,8 @@ class Replication:
                 total += p
                 if u < total:
                     break
-        item = Item(self.next_id, index, rank, now, self.runs[index])
+        item = Item(self.next_id, count, index, rank, now, self.runs[index])
+        source[5] = count + 1
         self.next_id += 1
         if not self.next_id & COMPACT_EVERY:
             self.recorder.compact()
@@ -173,14 +175,16 @@ class Replication:
         bit = 1 << position
         if item.visited & bit:
             item.reworks += 1
+            item.visit = item.reworks  # a rework visit draws from its own per-item key
         else:
             item.visited |= bit
+            item.visit = 0
         kind = run.kind
         if kind == WORK:
-            effort = run.effort()
-            if run.share and run.automation_u() < run.share:
+            effort = run.effort(item)
+            if run.share and run.automation_u(item) < run.share:
                 item.started = now
-                self.schedule(Wake(self.on_finish_automated, item), NORMAL, run.automated_effort())
+                self.schedule(Wake(self.on_finish_automated, item), NORMAL, run.automated_effort(item))
             else:
                 self._request(run.team, item, effort)
         elif kind == CAB:
@@ -188,10 +192,10 @@ class Replication:
             cab.seq += 1
             heappush(cab.queue, (item.rank, cab.seq, item))
         elif kind == APPROVER:
-            self._request(run.team, item, run.effort())
+            self._request(run.team, item, run.effort(item))
         else:  # AUTO
             item.started = now
-            self.schedule(Wake(self.on_finish_automated, item), NORMAL, run.effort())
+            self.schedule(Wake(self.on_finish_automated, item), NORMAL, run.effort(item))
 
     def _request(self, team: TeamState, item: Item, effort: float) -> None:
         if team.busy < team.capacity:
@@ -247,7 +251,7 @@ class Replication:
 
     def _decide(self, item: Item, run: StepRun, now: float, automated: bool) -> None:
         """A gate's decision: approved items follow the route, rejected ones rework or drop."""
-        approved = run.approve > 0 if run.decide_u is None else run.decide_u() < run.approve
+        approved = run.approve > 0 if run.decide_u is None else run.decide_u(item) < run.approve
         self._done_step(item, run, now, APPROVED if approved else REJECTED, automated)
         if approved:
             self._route(item, run)
@@ -267,7 +271,7 @@ class Replication:
 
     def _route(self, item: Item, run: StepRun) -> None:
         targets = run.targets
-        target = targets[0] if run.route_u is None else targets[bisect_right(run.cumulative, run.route_u())]
+        target = targets[0] if run.route_u is None else targets[bisect_right(run.cumulative, run.route_u(item))]
         if target == DONE_ID:
             self._complete(item, ITEM_DONE)
         else:

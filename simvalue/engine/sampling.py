@@ -37,3 +37,48 @@ def draws(distribution: Distribution, rng: np.random.Generator) -> Callable[[], 
 def uniforms(rng: np.random.Generator) -> Callable[[], float]:
     """Endless U(0, 1) draws, for routing, automation and approval decisions."""
     return endless(rng.random)
+
+
+#: Items per block of per-item draws; each block has its own named random stream.
+BLOCK_BITS = 9
+_BLOCK_MASK = (1 << BLOCK_BITS) - 1
+#: Blocks kept per stream; an evicted block is simply drawn again (same seed, same numbers).
+CACHED_BLOCKS = 8
+
+
+class ItemDraws:
+    """Draws keyed by the item, not by the order items come: item k of a demand type always gets
+    the same value at a step (its first visit; each rework visit has its own key too).
+
+    This is what makes common random numbers hold per item and step: a variant that reorders a
+    queue upstream still hands every item the effort it had in the baseline. Values come in
+    blocks of 512 items, each block from a stream named by (…, purpose, visit, block).
+    """
+
+    __slots__ = ("_fill", "_blocks")
+
+    def __init__(self, fill: Callable[[int], list[float]]) -> None:
+        self._fill = fill
+        self._blocks: dict[int, list[float]] = {}
+
+    def __call__(self, item) -> float:
+        key = (item.visit << 40) | (item.index >> BLOCK_BITS)
+        block = self._blocks.get(key)
+        if block is None:
+            if len(self._blocks) >= CACHED_BLOCKS:
+                del self._blocks[next(iter(self._blocks))]
+            block = self._blocks[key] = self._fill(key)
+        return block[item.index & _BLOCK_MASK]
+
+
+def item_draws(distribution: Distribution, stream: Callable[[str], np.random.Generator]) -> Callable:
+    """Per-item draws of ``distribution``; ``stream(key)`` gives the generator of one block."""
+    if distribution.is_fixed:
+        value = distribution.mean
+        return lambda item: value
+    return ItemDraws(lambda key: distribution.sample(stream(str(key)), 1 << BLOCK_BITS).tolist())
+
+
+def item_uniforms(stream: Callable[[str], np.random.Generator]) -> ItemDraws:
+    """Per-item U(0, 1) draws for routing, automation and approval decisions."""
+    return ItemDraws(lambda key: stream(str(key)).random(1 << BLOCK_BITS).tolist())
