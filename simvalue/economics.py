@@ -51,8 +51,9 @@ class BusinessCase:
     amounts for the first six, totals over ``months`` for net_benefit and npv, roi as a
     fraction, payback_month as the first month (0 = at once) whose cumulative cash flow is >= 0,
     NaN if none within the period).
-    ``summary``: figure, estimate, ci_low, ci_high. ``cash`` and ``capacity`` keep money that
-    changes hands apart from hours that are freed but still paid for.
+    ``summary``: figure, estimate, ci_low, ci_high. SLA penalties and running costs are cash; cost
+    of delay avoided is value; hours freed (and their value at cost) are capacity still paid for —
+    reports keep the three apart.
     """
 
     variant: str
@@ -104,6 +105,7 @@ def case_from_runs(baseline: Results, variant: Results, months: int, discount_ra
     if not has_costs(baseline.scenario):
         warnings.warn(f"scenario {baseline.scenario.name!r} gives no costs (cost_per_hour, cost_of_delay, "
                       "sla_breach_cost): every benefit is 0", EconomicsWarning, stacklevel=2)
+    _warn_if_less_delivered(baseline, variant)
     simulated_months = baseline.scenario.horizon / MONTH_HOURS
     monthly = monthly_benefits(baseline, variant) / simulated_months
     rows = [dict(replication=r, **monthly.loc[r].to_dict(),
@@ -115,6 +117,19 @@ def case_from_runs(baseline: Results, variant: Results, months: int, discount_ra
     currency = baseline.scenario.currency or "(no currency given)"
     return BusinessCase(variant.scenario.name, currency, months, discount_rate, economics, simulated_months,
                         frame, summary)
+
+
+def _undelivered_share(results: Results) -> float:
+    return float(results.items["time_to_value"].isna().mean()) if len(results.items) else 0.0
+
+
+def _warn_if_less_delivered(baseline: Results, variant: Results) -> None:
+    """Freed hours and avoided penalties mean little if the variant simply delivers less."""
+    before, after = _undelivered_share(baseline), _undelivered_share(variant)
+    if after > before + 0.01:
+        warnings.warn(f"variant {variant.scenario.name!r} leaves {after:.1%} of items without value (baseline "
+                      f"{before:.1%}): team hours it 'frees' come partly from work not done", EconomicsWarning,
+                      stacklevel=3)
 
 
 def _check_period(months: int, discount_rate: float) -> None:
@@ -155,10 +170,14 @@ def _per_item(scenario: Scenario, items: pd.DataFrame, field_name: str) -> np.nd
 def delay_cost(results: Results) -> pd.Series:
     """Per replication: sum over reported items of cost-of-delay rate x time until value.
 
-    Items that never realise value accrue until they leave (rejected) or are left out (in flight).
+    Items that never realise value (rejected, or still in flight at the drain limit) accrue until
+    the latest end of the run, warm-up + horizon + drain: a variant cannot save cost of delay by
+    delivering less.
     """
     items = results.items
-    delay = items["time_to_value"].fillna(items["completed"] - items["arrived"]).fillna(0.0)
+    scenario = results.scenario
+    run_end = scenario.warmup + scenario.horizon + scenario.drain_limit
+    delay = items["time_to_value"].fillna(run_end - items["arrived"])
     cost = _per_item(results.scenario, items, "cost_of_delay") * delay.to_numpy()
     return pd.Series(cost).groupby(items["replication"].to_numpy()).sum().reindex(range(results.replications),
                                                                                    fill_value=0.0)

@@ -143,3 +143,28 @@ def test_bundled_backlog_ranks(tmp_path):
                    replications=2, seed=1)
     assert len(ranking.table) == len(backlog) and ranking.currency == "EUR"
     assert ranking.table["npv"].is_monotonic_decreasing
+
+
+def test_delivering_nothing_is_not_a_saving():
+    # A variant that rejects every ticket frees the desk but must not look profitable: items that
+    # never realise value accrue cost of delay until the end of the run.
+    refuse = {"name": "refuse everything", "economics": {"investment": 0},
+              "set": {"streams.s.steps": [
+                  {"name": "screen", "activity": "engage", "gate": {"kind": "auto", "approve": 0.0}},
+                  {"name": "fix", "activity": "deliver_and_support", "team": "desk", "effort": "2h"}]}}
+    with pytest.warns(UserWarning, match="leaves 100.0% of items without value"):
+        case = business_case(base_scenario(), refuse)
+    assert case.figure("cost_of_delay_avoided")[0] < 0 and case.figure("npv")[0] < 0
+
+
+def test_drain_limit_keeps_unfinished_work_in_team_hours():
+    # Effort far beyond the drain: the work in progress at the cut still counts as busy time.
+    from simvalue import simulate
+    data = base_scenario()
+    data.update(drain="1h", allow_overload=True)
+    data["streams"]["s"]["steps"][0]["effort"] = "100h"
+    with pytest.warns(UserWarning):
+        results = simulate(load_scenario(data), replications=1)
+    # One person, busy from the first arrival (4 h) to the end of the window (40 h).
+    assert results.teams["busy_hours"].item() == pytest.approx(36.0)
+    assert (results.events["outcome"] == "in_progress").sum() == 9

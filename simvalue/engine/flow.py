@@ -16,7 +16,7 @@ from simpy.events import NORMAL
 
 from .arrivals import arrival_gaps
 from .plan import APPROVER, AUTO, CAB, DONE_ID, DROP_ID, WORK, Plan, StepPlan
-from .recorder import APPROVED, COMPLETED, IN_FLIGHT, ITEM_DONE, ITEM_REJECTED, REJECTED, Recorder
+from .recorder import APPROVED, COMPLETED, IN_FLIGHT, IN_PROGRESS, ITEM_DONE, ITEM_REJECTED, REJECTED, Recorder
 from .sampling import item_draws, item_uniforms, uniforms
 from ..rng import stream as rng_stream
 
@@ -42,7 +42,7 @@ class Item:
     """Run-time state of one work item; accumulates wait and work until value is realised."""
 
     __slots__ = ("id", "index", "visit", "demand", "rank", "arrived", "runs", "step", "queued", "started", "work", "wait",
-                 "handoffs", "reworks", "automated", "last_team", "visited", "value_time")
+                 "handoffs", "reworks", "automated", "last_team", "visited", "value_time", "automating")
 
     def __init__(self, item_id: int, index: int, demand: int, rank: int, now: float, runs: list) -> None:
         self.id, self.index, self.demand, self.rank, self.arrived, self.runs = item_id, index, demand, rank, now, runs
@@ -51,6 +51,7 @@ class Item:
         self.work = self.wait = 0.0
         self.last_team = -1
         self.value_time = -1.0
+        self.automating = False
 
 
 class TeamState:
@@ -128,8 +129,17 @@ class Replication:
         env.schedule(Wake((self._stop,), None), NORMAL, stop_at)
         env.run(until=self.finished)
         for item in self.active.values():
+            self._record_unfinished_step(item)
             self._record_item(item, IN_FLIGHT)
         return self.recorder
+
+    def _record_unfinished_step(self, item: Item) -> None:
+        """At the drain limit, the step an item is on: waiting so far, or worked on so far."""
+        now = self.env.now
+        run = item.runs[item.step]
+        started = item.started if item.started >= 0 else now
+        automated = item.automating or run.kind == AUTO
+        self.recorder.step(item.id, item.demand, run.plan.id, item.queued, started, now, automated, IN_PROGRESS)
 
     # -- arrivals -------------------------------------------------------------------------------
     def _start_arrivals(self, index: int, demand) -> None:
@@ -171,7 +181,7 @@ class Replication:
         """Put ``item`` on step ``position`` of its stream: queue for a team, a meeting, or a delay."""
         run = item.runs[position]
         now = self.env.now
-        item.step, item.queued = position, now
+        item.step, item.queued, item.started = position, now, -1.0  # started stays -1 while it waits
         bit = 1 << position
         if item.visited & bit:
             item.reworks += 1
@@ -183,7 +193,7 @@ class Replication:
         if kind == WORK:
             effort = run.effort(item)
             if run.share and run.automation_u(item) < run.share:
-                item.started = now
+                item.started, item.automating = now, True
                 self.schedule(Wake(self.on_finish_automated, item), NORMAL, run.automated_effort(item))
             else:
                 self._request(run.team, item, effort)
@@ -232,6 +242,7 @@ class Replication:
         item = event.item
         run = item.runs[item.step]
         item.automated += 1
+        item.automating = False
         if run.kind == AUTO:
             self._decide(item, run, self.env.now, True)
         else:

@@ -11,8 +11,8 @@ from itertools import chain
 import numpy as np
 
 # Step-execution outcomes.
-COMPLETED, APPROVED, REJECTED = 0, 1, 2
-STEP_OUTCOMES = ("completed", "approved", "rejected")
+COMPLETED, APPROVED, REJECTED, IN_PROGRESS = 0, 1, 2, 3
+STEP_OUTCOMES = ("completed", "approved", "rejected", "in_progress")
 # Item outcomes.
 ITEM_DONE, ITEM_REJECTED, IN_FLIGHT = 0, 1, 2
 ITEM_OUTCOMES = ("done", "rejected", "in_flight")
