@@ -16,6 +16,21 @@ from .checks import check
 from .model import Scenario
 
 
+class _UniqueKeyLoader(yaml.SafeLoader):
+    """yaml.SafeLoader that refuses a key given twice in one mapping (YAML would keep the last)."""
+
+    def construct_mapping(self, node, deep=False):
+        seen: set = set()
+        for key_node, _ in node.value:
+            key = self.construct_object(key_node, deep=deep)
+            if key in seen:
+                raise yaml.constructor.ConstructorError(
+                    None, None, f"duplicate key {key!r} (each key may appear once; in a {{...}} mapping, quote "
+                    "distributions that contain commas)", key_node.start_mark)
+            seen.add(key)
+        return super().construct_mapping(node, deep=deep)
+
+
 class ScenarioWarning(UserWarning):
     """A legal but suspicious scenario (an unused stream, a nearly saturated team)."""
 
@@ -37,7 +52,7 @@ def read_yaml(path: Path) -> dict[str, Any]:
     if not path.is_file():
         raise ScenarioError("file not found" if not path.exists() else "not a file", file=str(path))
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        data = yaml.load(path.read_text(encoding="utf-8"), Loader=_UniqueKeyLoader)  # safe: a SafeLoader
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else None

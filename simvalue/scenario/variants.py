@@ -196,7 +196,8 @@ def parse_assignments(items: list[str], what: str) -> dict[str, Any]:
         try:
             result[path.strip()] = yaml.safe_load(raw) if raw.strip() else None
         except yaml.YAMLError as exc:
-            raise ScenarioError(f"cannot read value {raw!r}: {exc}", path=f"--{what} {path}") from None
+            problem = getattr(exc, "problem", None) or type(exc).__name__
+            raise ScenarioError(f"cannot read value {raw!r}: {problem}", path=f"--{what} {path}") from None
     return result
 
 
