@@ -11,6 +11,11 @@ from .stats import t_interval
 #: Percentiles reported for time-to-value; p85 is the common service-level forecast in flow practice.
 PERCENTILES = (50, 85, 95)
 
+#: Every metric name ``headline`` can produce (per item type, type and priority, or team).
+METRIC_NAMES = ("time_to_value_mean", *(f"time_to_value_p{q}" for q in PERCENTILES), "sla_attainment",
+                "flow_efficiency", "handoffs_per_item", "rework_rate", "automation_coverage", "wip",
+                "throughput", "utilisation")
+
 
 def per_replication_ttv(items: pd.DataFrame) -> pd.DataFrame:
     """Per replication and item type: completed count and time-to-value mean and percentiles."""

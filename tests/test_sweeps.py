@@ -62,7 +62,7 @@ def test_sweep_is_tidy_and_sets_parameters():
                   metrics=["utilisation", "ticket.time_to_value_mean"])
     assert list(frame.columns) == ["point", "teams.desk.capacity", "streams.s.steps.approve.gate.meets",
                                    "replication", "team_desk.utilisation", "team_spare.utilisation",
-                                   "ticket.time_to_value_mean"]
+                                   "ticket.time_to_value_mean", "in_flight_items"]
     assert len(frame) == 4 * 2
     # Capacity 3 lowers utilisation by a third at the same demand (common random numbers).
     by_capacity = frame.groupby("teams.desk.capacity")["team_desk.utilisation"].mean()
@@ -159,3 +159,23 @@ def test_sweep_command(tmp_path, capsys):
     captured = capsys.readouterr()
     assert "2 points were resumed from disk" in captured.out and "resuming: 2 of 2 points" in captured.err
     assert len(pd.read_parquet(out)) == 2
+
+
+def test_unknown_metric_is_refused_before_any_work(tmp_path):
+    with pytest.raises(SimulationError, match=r"unknown metric 'nonsense': give a metric name"):
+        sweep(small_scenario(), {"teams.desk.capacity": [2]}, metrics=["nonsense"], executor="serial",
+              out=tmp_path / "never")
+    with pytest.raises(SimulationError, match=r"unknown metric 'tickets\.utilisation'.*SUBJECT one of team_desk"):
+        sweep(small_scenario(), {"teams.desk.capacity": [2]}, metrics=["tickets.utilisation"], executor="serial")
+    assert not (tmp_path / "never").exists()
+
+
+def test_sensitivity_without_a_sobol_design_fails_before_the_sweep(tmp_path, capsys):
+    from simvalue.cli import main
+    scenario = tmp_path / "s.yaml"
+    scenario.write_text(yaml.safe_dump(small_scenario()))
+    args = ["sweep", str(scenario), "--param", "teams.desk.capacity=2:3", "--serial", "--out", str(tmp_path / "o"),
+            "--sensitivity", "ticket.time_to_value_mean"]
+    assert main(args) == 2
+    assert "--sensitivity needs --design sobol" in capsys.readouterr().err
+    assert not (tmp_path / "o").exists()

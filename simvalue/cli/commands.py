@@ -18,6 +18,7 @@ from ..scenario.model import Scenario
 from ..scenario.variants import load_variant, parse_assignments
 from ..simulation import simulate
 from ..sweeps import plot_sensitivity, sobol_indices, sweep
+from ..sweeps.run import check_metrics
 from ..text import (bottleneck_table, business_case_text, comparison_table, ranking_text, scenario_overview,
                     summary_tables, table)
 from ..units import humanize
@@ -153,6 +154,10 @@ def sweep_command(args: argparse.Namespace) -> int:
             bar["bar"] = tqdm(total=total, initial=resumed, desc="points", unit="pt", file=sys.stderr)
         bar["bar"].update(done - bar["bar"].n)
 
+    if args.sensitivity and args.design != "sobol":
+        raise SimulationError("--sensitivity needs --design sobol (Sobol indices come from Saltelli's design)")
+    if args.sensitivity:
+        check_metrics(scenario, (args.sensitivity,))
     executor = "serial" if args.serial else "process"
     try:
         frame = sweep(scenario, params, design=args.design, samples=args.samples, replications=args.replications,
@@ -164,7 +169,7 @@ def sweep_command(args: argparse.Namespace) -> int:
     resumed = frame.attrs["resumed"]
     print(f"{scenario.name}: {frame.attrs['points']} points x {frame['replication'].nunique()} replications "
           f"({args.design} design) in {args.out}" + (f"; {resumed} points were resumed from disk" if resumed else ""))
-    metric_columns = [c for c in frame.columns if c not in ("point", "replication") and c not in params]
+    metric_columns = [c for c in frame.columns if c not in ("point", "replication", "in_flight_items") and c not in params]
     print(f"columns: point, {', '.join(params)}, replication, and {len(metric_columns)} metrics")
     if args.sensitivity:
         indices = sobol_indices(frame, args.sensitivity)

@@ -16,7 +16,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ..errors import SimvalueError
+from ..errors import SimulationError, SimvalueError
+from ..metrics import METRIC_NAMES
 from ..scenario import Scenario
 from ..scenario.variants import load_variant
 from ..simulation import as_scenario, simulate
@@ -45,13 +46,14 @@ def sweep(scenario: Scenario | str | Path | Mapping[str, Any], params: Mapping[s
     (``"utilisation"``) or full column names (``"change.time_to_value_p50"``). With ``out`` the
     results go to a Parquet dataset as points finish, and a rerun resumes where it stopped.
     ``df.attrs`` records the design, its parameters and how many points were ``resumed`` (already done).
+    A ``scheduler`` (Dask address or "local") sends the work to Dask whatever ``executor`` says.
     """
     base = as_scenario(scenario)
     parameters = [parse_parameter(path, spec) for path, spec in params.items()]
     root_seed = base.seed if seed is None else int(seed)
     points = design_points(parameters, design, samples, root_seed)
     count = replications or base.replications
-    chosen = tuple(metrics) if metrics else DEFAULT_METRICS
+    chosen = check_metrics(base, tuple(metrics) if metrics else DEFAULT_METRICS)
     base_data = base.model_dump(mode="json")
     _check_point(base, parameters, points)
     spec = {"scenario": base_data, "params": {p.path: repr(p) for p in parameters}, "design": design,
@@ -62,23 +64,53 @@ def sweep(scenario: Scenario | str | Path | Mapping[str, Any], params: Mapping[s
     tasks = [(base_data, int(row["point"]), _edits(parameters, row), count,
               point_seed(root_seed, int(row["point"]), common_random_numbers), chosen)
              for row in points.to_dict("records") if int(row["point"]) not in done]
+    result = _run_points(tasks, make_executor(executor, workers, scheduler), store, len(points), len(done),
+                         progress)
+    result = points.merge(result, on="point", how="right") if len(result) else result
+    result.attrs.update(resumed=len(done), design=design, samples=samples, points=len(points),
+                        parameters=[p.path for p in parameters])
+    _warn_in_flight(result)
+    return result
+
+
+def _run_points(tasks: list[tuple], executor: Executor, store: SweepStore | None, total: int, resumed: int,
+                progress: SweepProgress | None) -> pd.DataFrame:
+    """Evaluate the points, storing each as it finishes; return every point's rows, sorted."""
     frames = []
-    finished = len(done)
-    if progress is not None and done:
-        progress(finished, len(points), len(done))
-    for frame in make_executor(executor, workers, scheduler).map_unordered(evaluate_point, tasks):
+    finished = resumed
+    if progress is not None and resumed:
+        progress(finished, total, resumed)
+    for frame in executor.map_unordered(evaluate_point, tasks):
         if store is not None:
             store.write(int(frame["point"].iloc[0]), frame)
         else:
             frames.append(frame)
         finished += 1
         if progress is not None:
-            progress(finished, len(points), len(done))
-    result = store.read() if store is not None else _sorted(frames)
-    result = points.merge(result, on="point", how="right") if len(result) else result
-    result.attrs.update(resumed=len(done), design=design, samples=samples, points=len(points),
-                        parameters=[p.path for p in parameters])
-    return result
+            progress(finished, total, resumed)
+    return store.read() if store is not None else _sorted(frames)
+
+
+def check_metrics(scenario: Scenario, metrics: tuple[str, ...]) -> tuple[str, ...]:
+    """Refuse unknown metric names or columns before any work starts."""
+    subjects = {d.type for d in scenario.demand} | {f"team_{t}" for t in scenario.teams}
+    for demand in scenario.demand:
+        labels = demand.priority if isinstance(demand.priority, dict) else [demand.priority] if demand.priority else []
+        subjects |= {f"{demand.type}_{label}" for label in labels}
+    for name in metrics:
+        subject, _, metric = name.rpartition(".")
+        if metric not in METRIC_NAMES or (subject and subject not in subjects):
+            raise SimulationError(f"unknown metric {name!r}: give a metric name ({', '.join(METRIC_NAMES)}) or a "
+                                  f"column SUBJECT.METRIC with SUBJECT one of {', '.join(sorted(subjects))}")
+    return metrics
+
+
+def _warn_in_flight(result: pd.DataFrame) -> None:
+    if "in_flight_items" in result.columns and result["in_flight_items"].sum() > 0:
+        points = result.loc[result["in_flight_items"] > 0, "point"].nunique()
+        warnings.warn(f"at {points} sweep point(s) items were still in flight when the drain limit stopped a "
+                      "replication; their metrics are biased (see the in_flight_items column)", UserWarning,
+                      stacklevel=3)
 
 
 def point_seed(seed: int, point: int, common_random_numbers: bool = True) -> int:
@@ -125,6 +157,8 @@ def evaluate_point(base_data: dict[str, Any], point: int, edits: dict[str, Any],
     wide = wide[sorted(keep)].reset_index()
     wide.columns.name = None
     wide.insert(0, "point", point)
+    in_flight = results.items["outcome"].eq("in_flight").groupby(results.items["replication"]).sum()
+    wide["in_flight_items"] = in_flight.reindex(wide["replication"], fill_value=0).to_numpy()
     return wide
 
 
