@@ -44,8 +44,8 @@ class Comparison:
     """A baseline, its variants and the paired comparison of their headline metrics.
 
     ``table``: subject, metric, variant, baseline, value, change, change_low, change_high,
-    relative, relative_low, relative_high (changes paired across replications; relative ones
-    divide by the baseline estimate), and for percentiles bootstrap_low, bootstrap_high.
+    relative, relative_low, relative_high (changes paired across replications; relative ones from
+    log ratios, see ``relative_change``), and for percentiles bootstrap_low, bootstrap_high.
     ``tests``: per variant and item type, two-sample Kolmogorov-Smirnov and Mann-Whitney tests
     on pooled time-to-value.
     """
@@ -141,12 +141,26 @@ def paired_table(baseline: Results, variant: Results, confidence: float = 0.95) 
         b_mean, v_mean = _mean(b), _mean(v)
         change, low, high = t_interval(v - b, confidence)
         boot = bootstrap_interval(v - b, confidence) if "_p" in metric else (np.nan, np.nan)
-        scale = b_mean if b_mean else np.nan
+        relative = relative_change(b, v, confidence)
         rows.append((subject, metric, variant.scenario.name, b_mean, v_mean, change, low, high,
-                     change / scale, low / scale, high / scale, *boot))
+                     *relative, *boot))
     return pd.DataFrame(rows, columns=["subject", "metric", "variant", "baseline", "value", "change", "change_low",
                                        "change_high", "relative", "relative_low", "relative_high",
                                        "bootstrap_low", "bootstrap_high"])
+
+
+def relative_change(baseline: np.ndarray, variant: np.ndarray, confidence: float = 0.95) -> tuple[float, float, float]:
+    """Relative change and interval: the geometric mean of per-replication ratios variant / baseline,
+    minus 1, from a t-interval on log ratios — it stays above -100%. Falls back to the change over
+    the baseline mean when a value is zero or negative."""
+    ok = np.isfinite(baseline) & np.isfinite(variant)
+    b, v = baseline[ok], variant[ok]
+    if b.size and (b > 0).all() and (v > 0).all():
+        mean, low, high = t_interval(np.log(v / b), confidence)
+        return float(np.expm1(mean)), float(np.expm1(low)), float(np.expm1(high))
+    base = _mean(baseline)
+    change, low, high = t_interval(v - b, confidence)
+    return (change / base, low / base, high / base) if base else (np.nan, np.nan, np.nan)
 
 
 def _mean(values: np.ndarray) -> float:

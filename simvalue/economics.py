@@ -71,6 +71,11 @@ class BusinessCase:
         return float((self.per_replication["npv"] > 0).mean())
 
     @property
+    def probability_payback(self) -> float:
+        """Share of replications that pay back within the period (the payback month averages these)."""
+        return float(self.per_replication["payback_month"].notna().mean())
+
+    @property
     def scaling(self) -> str:
         """How simulated totals become monthly figures, in words."""
         return (f"the reporting window of {self.simulated_months:.2f} months ({self.simulated_months * MONTH_HOURS:g} h) "

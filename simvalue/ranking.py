@@ -22,7 +22,7 @@ from .results import Results
 from .stats import t_interval
 
 COLUMNS = ["rank", "candidate", "npv", "npv_low", "npv_high", "probability_best", "probability_npv_positive",
-           "roi", "roi_low", "roi_high", "payback_month", "ttv_change", "ttv_change_low", "ttv_change_high",
+           "roi", "roi_low", "roi_high", "payback_month", "probability_payback", "ttv_change", "ttv_change_low", "ttv_change_high",
            "cost_of_delay_avoided", "size", "wsjf", "wsjf_low", "wsjf_high"]
 
 
@@ -32,7 +32,7 @@ class Ranking:
 
     ``table`` columns: rank, candidate, npv (+ interval), probability_best,
     probability_npv_positive, roi (+ interval), payback_month (mean over replications that pay
-    back), ttv_change (relative change of mean time-to-value over all items, + interval),
+    back) and probability_payback (the share that do), ttv_change (relative change of mean time-to-value over all items, + interval),
     cost_of_delay_avoided (per month), size, wsjf (cost of delay avoided per month / size).
     """
 
@@ -89,6 +89,7 @@ def _row(case: BusinessCase, run: Results, baseline: Results, probability_best: 
             "probability_best": float(probability_best), "probability_npv_positive": case.probability_npv_positive,
             "roi": roi, "roi_low": roi_low, "roi_high": roi_high,
             "payback_month": float(case.per_replication["payback_month"].mean()),
+            "probability_payback": case.probability_payback,
             "ttv_change": ttv, "ttv_change_low": ttv_low, "ttv_change_high": ttv_high,
             "cost_of_delay_avoided": float(delay.mean()), "size": size if size else np.nan,
             "wsjf": wsjf[0], "wsjf_low": wsjf[1], "wsjf_high": wsjf[2]}

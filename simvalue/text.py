@@ -118,7 +118,7 @@ CASE_LINES = [
     ("benefit", "benefit / month (value + cash + capacity)", "money"),
     ("net_benefit", "net benefit over the period", "money"),
     ("roi", "return on investment", "ratio"),
-    ("payback_month", "payback month", "month"),
+    ("payback_month", "payback month (replications that pay back)", "month"),
     ("npv", "net present value", "money"),
 ]
 
@@ -151,6 +151,7 @@ def business_case_text(case) -> str:
         estimate, low, high = summary.loc[name, ["estimate", "ci_low", "ci_high"]]
         interval = "" if math.isnan(low) else f"[{_case_value(kind, low)}, {_case_value(kind, high)}]"
         rows.append([f"  {label}", _case_value(kind, estimate), interval])
+    rows.append(["  probability of payback within the period", f"{case.probability_payback:.0%}", ""])
     rows.append(["  probability NPV > 0", f"{case.probability_npv_positive:.0%}", ""])
     return "\n".join(head) + "\n\n" + table(["figure", "estimate", "95% CI"], rows)
 
@@ -159,12 +160,14 @@ def ranking_text(ranking) -> str:
     """The ranked backlog: NPV with interval, chance of being best, ROI, payback, TTV change, WSJF."""
     rows = [[str(r.rank), r.candidate, f"{_money(r.npv)} [{_money(r.npv_low)}, {_money(r.npv_high)}]",
              f"{r.probability_best:.0%}", f"{r.probability_npv_positive:.0%}",
-             _case_value("ratio", r.roi), _case_value("month", r.payback_month),
+             _case_value("ratio", r.roi),
+             _case_value("month", r.payback_month) + ("" if r.probability_payback == 1 else
+                                                       f" ({r.probability_payback:.0%})"),
              "-" if math.isnan(r.ttv_change) else f"{r.ttv_change:+.0%}",
              "-" if math.isnan(r.wsjf) else f"{r.wsjf:,.0f}"]
             for r in ranking.table.itertuples()]
     return table(["#", "candidate", f"NPV ({ranking.currency}) [95% CI]", "P(best)", "P(NPV>0)", "ROI",
-                  "payback month", "TTV change", "WSJF"], rows)
+                  "payback month (P)", "TTV change", "WSJF"], rows)
 
 
 def scenario_overview(scenario: Scenario) -> str:

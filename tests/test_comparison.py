@@ -73,7 +73,10 @@ def test_paired_interval_is_a_t_interval_of_replication_differences(change_scena
     mean, low, high = t_interval(pick(other) - pick(base))
     result = row(comparison, "incident", "time_to_value_mean")
     assert (result.change, result.change_low, result.change_high) == pytest.approx((mean, low, high))
-    assert result.relative == pytest.approx(mean / pick(base).mean())
+    log_mean, log_low, log_high = t_interval(np.log(pick(other) / pick(base)))
+    assert (result.relative, result.relative_low, result.relative_high) == pytest.approx(
+        (np.expm1(log_mean), np.expm1(log_low), np.expm1(log_high)))
+    assert result.relative_low > -1
     assert np.isnan(result.bootstrap_low)  # bootstrap intervals are for percentiles only
     median = row(comparison, "incident", "time_to_value_p50")
     assert median.bootstrap_low <= median.change <= median.bootstrap_high

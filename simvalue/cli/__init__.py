@@ -27,6 +27,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         except SimvalueError as exc:
             print(f"simvalue: error: {exc}", file=sys.stderr)
             return EXIT_USAGE
+        except OSError as exc:  # a file that cannot be read or written: bad input, one line
+            print(f"simvalue: error: {exc.filename or ''}: {exc.strerror or exc}", file=sys.stderr)
+            return EXIT_USAGE
         except KeyboardInterrupt:
             print("simvalue: interrupted", file=sys.stderr)
             return 130

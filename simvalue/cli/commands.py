@@ -22,7 +22,7 @@ from ..sweeps.run import check_metrics
 from ..text import (bottleneck_table, business_case_text, comparison_table, ranking_text, scenario_overview,
                     summary_tables, table)
 from ..units import humanize
-from .output import progress_bar, progress_bars, write_outputs
+from .output import check_target, progress_bar, progress_bars, write_outputs
 
 EXIT_OK = 0
 
@@ -40,6 +40,7 @@ def _edits(args: argparse.Namespace) -> dict | None:
 
 
 def run(args: argparse.Namespace) -> int:
+    check_target(args.out, "--out", folder=True)
     scenario = load_scenario(args.scenario)
     edits = _edits(args)
     if edits is not None:
@@ -66,6 +67,8 @@ def run(args: argparse.Namespace) -> int:
 
 
 def compare_command(args: argparse.Namespace) -> int:
+    check_target(args.out, "--out", folder=True)
+    check_target(args.report, "--report", folder=False)
     base = load_scenario(args.base)
     variants: list = list(args.variants)
     edits = _edits(args)
@@ -98,6 +101,7 @@ def compare_command(args: argparse.Namespace) -> int:
 
 
 def business_case_command(args: argparse.Namespace) -> int:
+    check_target(args.report, "--report", folder=False)
     base = load_scenario(args.base)
     update, close = progress_bars()
     try:
@@ -115,6 +119,8 @@ def business_case_command(args: argparse.Namespace) -> int:
 
 
 def rank_command(args: argparse.Namespace) -> int:
+    check_target(args.out, "--out", folder=True)
+    check_target(args.chart, "--chart", folder=False)
     base = load_scenario(args.base)
     update, close = progress_bars()
     try:
@@ -137,6 +143,7 @@ def rank_command(args: argparse.Namespace) -> int:
 
 
 def sweep_command(args: argparse.Namespace) -> int:
+    check_target(args.out, "--out", folder=True)
     scenario = load_scenario(args.scenario)
     params = {}
     for item in args.param:

@@ -8,6 +8,8 @@ import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
+from ..errors import SimvalueError
+
 
 def progress_bar(description: str) -> tuple[Callable[[int, int], None], Callable[[], None]]:
     """A tqdm bar on stderr that appears only when the work takes more than a moment."""
@@ -60,6 +62,25 @@ def write_outputs(directory: Path, writers: dict[str, Callable[[str], object]]) 
         raise
     umask = os.umask(0)
     os.umask(umask)
-    for temporary, final in staged:
-        os.chmod(temporary, 0o666 & ~umask)  # mkstemp creates 0600; give the usual file mode
-        os.replace(temporary, final)
+    try:
+        for temporary, final in staged:
+            os.chmod(temporary, 0o666 & ~umask)  # mkstemp creates 0600; give the usual file mode
+            os.replace(temporary, final)
+    finally:
+        for temporary, _ in staged:
+            Path(temporary).unlink(missing_ok=True)
+
+
+def check_target(path: Path | None, option: str, folder: bool) -> None:
+    """Before any work: refuse an output path that cannot be written (named by its option)."""
+    if path is None:
+        return
+    if folder and path.exists() and not path.is_dir():
+        raise SimvalueError(f"{option} {path}: exists and is not a folder")
+    if not folder and path.is_dir():
+        raise SimvalueError(f"{option} {path}: is a folder; give a file name")
+    ancestor = path if folder else path.parent
+    while not ancestor.exists():
+        ancestor = ancestor.parent
+    if not ancestor.is_dir() or not os.access(ancestor, os.W_OK):
+        raise SimvalueError(f"{option} {path}: cannot write under {ancestor}")
