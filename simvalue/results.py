@@ -35,13 +35,17 @@ from .scenario.model import Scenario
 class Results:
     """What ``simulate`` returns: the scenario, the run settings and four tidy frames."""
 
-    scenario: Scenario
+    scenario: Scenario = field(repr=False)
     replications: int
     seed: int
     items: pd.DataFrame = field(repr=False)
     events: pd.DataFrame = field(repr=False)
     teams: pd.DataFrame = field(repr=False)
     flow: pd.DataFrame = field(repr=False)
+
+    def __repr__(self) -> str:
+        return (f"Results(scenario={self.scenario.name!r}, replications={self.replications}, seed={self.seed}, "
+                f"items={len(self.items)}, events={len(self.events)})")
 
     def summary(self, confidence: float = 0.95) -> pd.DataFrame:
         """Per item type: completions and time-to-value mean/p50/p85/p95, time per activity, with CIs."""

@@ -92,3 +92,25 @@ def test_schema_is_json_schema_of_the_format(capsys):
     assert schema["title"] == "Scenario"
     assert {"teams", "demand", "streams", "horizon"} <= set(schema["properties"])
     assert "cab" in json.dumps(schema)
+
+
+@pytest.mark.parametrize("args, message", [
+    (["--out", "{file}"], "--out {file}: exists and is not a folder"),
+    (["--set", "horizon=1e9h"], "with --set/--scale: horizon: warm-up + horizon would bring about"),
+    (["--set", "teams.desk.capacity=[unclosed"], "--set teams.desk.capacity: cannot read value '[unclosed'"),
+    (["--scale", "teams.desk.capacity=x"], "--scale teams.desk.capacity: expected a number, got 'x'"),
+])
+def test_bad_options_exit_2_with_one_line(tmp_path, capsys, change_scenario, args, message):
+    file = tmp_path / "a-file"
+    file.write_text("")
+    scenario = write(tmp_path, change_scenario)
+    assert main(["run", str(scenario), "-r", "1"] + [a.format(file=file) for a in args]) == 2
+    err = capsys.readouterr().err
+    assert message.format(file=file) in err and err.count("\n") == 1 and "Traceback" not in err
+
+
+def test_report_path_that_is_a_folder_is_refused_before_work(tmp_path, capsys, change_scenario):
+    scenario = write(tmp_path, change_scenario)
+    assert main(["compare", str(scenario), "--set", "teams.desk.capacity=3", "--report", str(tmp_path)]) == 2
+    assert f"--report {tmp_path}: is a folder" in capsys.readouterr().err
+    assert not list(tmp_path.glob(".*"))

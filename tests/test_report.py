@@ -51,7 +51,8 @@ def test_unknown_path_in_set_exits_2_naming_nearest(tmp_path, capsys, change_sce
     base.write_text(yaml.safe_dump(change_scenario))
     assert main(["compare", str(base), "--set", "teams.desks.capacity=3"]) == 2
     err = capsys.readouterr().err
-    assert err.startswith("simvalue: error: set.teams.desks.capacity: no field 'desks' in teams; did you mean 'desk'")
+    assert err.startswith(f"simvalue: error: {base} with --set/--scale: set.teams.desks.capacity: no field 'desks' "
+                          "in teams; did you mean 'desk'")
 
 
 def test_compare_without_variants_is_an_error(tmp_path, capsys, change_scenario):

@@ -27,6 +27,14 @@ from .output import check_target, progress_bar, progress_bars, write_outputs
 EXIT_OK = 0
 
 
+def _edited(base: Scenario, edits: dict, file: Path) -> Scenario:
+    """The base with command-line edits applied; errors name the file and the options."""
+    try:
+        return load_variant(base, edits)
+    except ScenarioError as exc:
+        raise exc.located(f"{file} with --set/--scale") from None
+
+
 def _edits(args: argparse.Namespace) -> dict | None:
     """A variant mapping from --set/--scale, or None when neither was given."""
     if not args.set and not args.scale:
@@ -44,7 +52,7 @@ def run(args: argparse.Namespace) -> int:
     scenario = load_scenario(args.scenario)
     edits = _edits(args)
     if edits is not None:
-        scenario = load_variant(scenario, edits | {"name": f"{scenario.name} ({edits['name']})"})
+        scenario = _edited(scenario, edits | {"name": f"{scenario.name} ({edits['name']})"}, args.scenario)
     update, close = progress_bar("replications")
     try:
         results = simulate(scenario, replications=args.replications, seed=args.seed, progress=update)
@@ -73,7 +81,7 @@ def compare_command(args: argparse.Namespace) -> int:
     variants: list = list(args.variants)
     edits = _edits(args)
     if edits is not None:
-        variants.append(edits)
+        variants.append(_edited(base, edits, args.base))
     if not variants:
         raise SimvalueError("compare needs a VARIANT file or --set/--scale edits")
     update, close = progress_bars()

@@ -9,11 +9,13 @@ from __future__ import annotations
 import difflib
 
 from ..errors import ScenarioError, UnstableScenarioError
-from .capacity import offered_loads, successors
+from .capacity import demand_rate, offered_loads, successors
 from .model import DONE, DROP, Scenario, Stream
 
 #: Utilisation above which a team is reported as nearly saturated.
 HIGH_UTILISATION = 0.95
+#: Most items one replication may simulate: about five minutes at the engine's ~100k items/s.
+MAX_ITEMS_PER_REPLICATION = 30_000_000
 RESERVED = (DONE, DROP)
 
 
@@ -29,7 +31,16 @@ def check(scenario: Scenario) -> list[str]:
     used = {d.stream for d in scenario.demand}
     warnings += [f"streams.{n}: no demand flows through this stream" for n in scenario.streams if n not in used]
     warnings += _check_load(scenario)
+    _check_size(scenario)
     return warnings
+
+
+def _check_size(scenario: Scenario) -> None:
+    """Refuse runs so long they would not finish in reasonable time (a typo such as 180w for 180d)."""
+    expected = sum(demand_rate(d) for d in scenario.demand) * (scenario.warmup + scenario.horizon)
+    if expected > MAX_ITEMS_PER_REPLICATION:
+        raise ScenarioError(f"warm-up + horizon would bring about {expected:.3g} items per replication, more than "
+                            f"{MAX_ITEMS_PER_REPLICATION:,}; shorten the horizon", path="horizon")
 
 
 def unknown(kind: str, name: str, known: list[str]) -> str:
