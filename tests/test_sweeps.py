@@ -62,7 +62,7 @@ def test_sweep_is_tidy_and_sets_parameters():
                   metrics=["utilisation", "ticket.time_to_value_mean"])
     assert list(frame.columns) == ["point", "teams.desk.capacity", "streams.s.steps.approve.gate.meets",
                                    "replication", "team_desk.utilisation", "team_spare.utilisation",
-                                   "ticket.time_to_value_mean", "in_flight_items"]
+                                   "ticket.time_to_value_mean", "in_flight_items", "infeasible"]
     assert len(frame) == 4 * 2
     # Capacity 3 lowers utilisation by a third at the same demand (common random numbers).
     by_capacity = frame.groupby("teams.desk.capacity")["team_desk.utilisation"].mean()
@@ -179,3 +179,13 @@ def test_sensitivity_without_a_sobol_design_fails_before_the_sweep(tmp_path, cap
     assert main(args) == 2
     assert "--sensitivity needs --design sobol" in capsys.readouterr().err
     assert not (tmp_path / "o").exists()
+
+
+def test_overloaded_points_are_kept_as_infeasible():
+    # Capacity 1 at 20 tickets a day of 1 h each is 83%; at 2 h effort it is 167%: overloaded.
+    with pytest.warns(UserWarning, match="1 sweep point\\(s\\) overload a team"):
+        frame = sweep(small_scenario(), {"streams.s.steps.fix.effort": ["1h", "4h"], "teams.desk.capacity": [1]},
+                      replications=1, executor="serial", metrics=["utilisation"])
+    feasible, overloaded = frame.iloc[0], frame.iloc[1]
+    assert feasible["infeasible"] == "" and feasible["team_desk.utilisation"] > 0
+    assert "overloaded" in overloaded["infeasible"] and np.isnan(overloaded["team_desk.utilisation"])

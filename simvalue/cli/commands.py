@@ -184,7 +184,8 @@ def sweep_command(args: argparse.Namespace) -> int:
     resumed = frame.attrs["resumed"]
     print(f"{scenario.name}: {frame.attrs['points']} points x {frame['replication'].nunique()} replications "
           f"({args.design} design) in {args.out}" + (f"; {resumed} points were resumed from disk" if resumed else ""))
-    metric_columns = [c for c in frame.columns if c not in ("point", "replication", "in_flight_items") and c not in params]
+    metric_columns = [c for c in frame.columns
+                      if c not in ("point", "replication", "in_flight_items", "infeasible") and c not in params]
     print(f"columns: point, {', '.join(params)}, replication, and {len(metric_columns)} metrics")
     if args.sensitivity:
         indices = sobol_indices(frame, args.sensitivity)

@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ..errors import SimulationError, SimvalueError
+from ..errors import SimulationError, SimvalueError, UnstableScenarioError
 from ..metrics import METRIC_NAMES
 from ..scenario import Scenario
 from ..scenario.variants import load_variant
@@ -70,6 +70,7 @@ def sweep(scenario: Scenario | str | Path | Mapping[str, Any], params: Mapping[s
     result.attrs.update(resumed=len(done), design=design, samples=samples, points=len(points),
                         parameters=[p.path for p in parameters])
     _warn_in_flight(result)
+    _warn_infeasible(result)
     return result
 
 
@@ -105,6 +106,13 @@ def check_metrics(scenario: Scenario, metrics: tuple[str, ...]) -> tuple[str, ..
     return metrics
 
 
+def _warn_infeasible(result: pd.DataFrame) -> None:
+    if "infeasible" in result.columns and (result["infeasible"] != "").any():
+        points = result.loc[result["infeasible"] != "", "point"].nunique()
+        warnings.warn(f"{points} sweep point(s) overload a team or gate and were not simulated; their metrics are "
+                      "missing and the 'infeasible' column says why", UserWarning, stacklevel=3)
+
+
 def _warn_in_flight(result: pd.DataFrame) -> None:
     if "in_flight_items" in result.columns and result["in_flight_items"].sum() > 0:
         points = result.loc[result["in_flight_items"] > 0, "point"].nunique()
@@ -131,9 +139,15 @@ def _plain(value: Any) -> Any:
 
 
 def _check_point(base: Scenario, parameters: list[Parameter], points: pd.DataFrame) -> None:
-    """Fail fast, before any worker starts, if the first point's edits are invalid."""
+    """Fail fast, before any worker starts, if the first point's edits are invalid (an overloaded
+    point is not invalid: it is reported as infeasible)."""
     if len(points):
-        load_variant(base, {"name": "sweep point 0", "set": _edits(parameters, points.iloc[0].to_dict())})
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            try:
+                load_variant(base, {"name": "sweep point 0", "set": _edits(parameters, points.iloc[0].to_dict())})
+            except UnstableScenarioError:
+                pass
 
 
 def evaluate_point(base_data: dict[str, Any], point: int, edits: dict[str, Any], replications: int, seed: int,
@@ -143,6 +157,10 @@ def evaluate_point(base_data: dict[str, Any], point: int, edits: dict[str, Any],
         warnings.simplefilter("ignore")
         try:
             scenario = load_variant(base_data, {"name": f"sweep point {point}", "set": edits})
+        except UnstableScenarioError as exc:
+            # An overloaded point has no steady state: it is kept, with no metrics, and said why.
+            return pd.DataFrame({"point": point, "replication": np.arange(replications), "in_flight_items": 0,
+                                 "infeasible": exc.detail})
         except SimvalueError as exc:
             raise SimvalueError(f"sweep point {point} ({edits}): {exc}") from None
         results = simulate(scenario, replications=replications, seed=seed)
@@ -159,6 +177,7 @@ def evaluate_point(base_data: dict[str, Any], point: int, edits: dict[str, Any],
     wide.insert(0, "point", point)
     in_flight = results.items["outcome"].eq("in_flight").groupby(results.items["replication"]).sum()
     wide["in_flight_items"] = in_flight.reindex(wide["replication"], fill_value=0).to_numpy()
+    wide["infeasible"] = ""
     return wide
 
 

@@ -35,6 +35,9 @@ def sobol_indices(frame: pd.DataFrame, metric: str, seed: int = 0) -> pd.DataFra
                               "resume it before computing indices")
     problem = {"num_vars": len(names), "names": names, "bounds": [[0.0, 1.0]] * len(names)}
     values = outputs.to_numpy(dtype=float)
+    if np.isnan(values).any():
+        raise SimulationError(f"{metric} is missing at {int(np.isnan(values).sum())} points (infeasible or no items); "
+                              "narrow the parameter ranges so every point is stable")
     if np.ptp(values) == 0:
         raise SimulationError(f"{metric} does not vary across the sweep; its indices are undefined")
     result = analyze.analyze(problem, values, calc_second_order=False, seed=seed)
