@@ -22,7 +22,7 @@ from ..sweeps.run import check_metrics
 from ..text import (bottleneck_table, business_case_text, comparison_table, ranking_text, scenario_overview,
                     summary_tables, table)
 from ..units import humanize
-from .output import check_target, progress_bar, progress_bars, write_outputs
+from .output import check_target, progress_bar, progress_bars, write_file, write_outputs
 
 EXIT_OK = 0
 
@@ -102,8 +102,7 @@ def compare_command(args: argparse.Namespace) -> int:
         print(f"\nwrote comparison.csv, tests.csv and figures to {args.out}")
     if args.report is not None:
         report = render_html(comparison, economics_sections(comparison))
-        args.report.parent.mkdir(parents=True, exist_ok=True)
-        write_outputs(args.report.parent, {args.report.name: lambda path: Path(path).write_text(report)})
+        write_file(args.report, lambda path: Path(path).write_text(report))
         print(f"wrote report {args.report}")
     return EXIT_OK
 
@@ -120,8 +119,7 @@ def business_case_command(args: argparse.Namespace) -> int:
     print(business_case_text(case))
     if args.report is not None:
         page = render_html(comparison, [business_case_html([case])])
-        args.report.parent.mkdir(parents=True, exist_ok=True)
-        write_outputs(args.report.parent, {args.report.name: lambda path: Path(path).write_text(page)})
+        write_file(args.report, lambda path: Path(path).write_text(page))
         print(f"\nwrote report {args.report}")
     return EXIT_OK
 
@@ -144,8 +142,7 @@ def rank_command(args: argparse.Namespace) -> int:
                                  "npv.png": lambda path: ranking.plot_npv().savefig(path, format="png")})
         print(f"\nwrote ranking.csv and npv.png to {args.out}")
     if args.chart is not None:
-        args.chart.parent.mkdir(parents=True, exist_ok=True)
-        write_outputs(args.chart.parent, {args.chart.name: lambda path: ranking.plot_npv().savefig(path, format="png")})
+        write_file(args.chart, lambda path: ranking.plot_npv().savefig(path, format="png"))
         print(f"wrote chart {args.chart}")
     return EXIT_OK
 
@@ -193,8 +190,7 @@ def sweep_command(args: argparse.Namespace) -> int:
         print(table(["parameter", "S1", "ST"], [[r.parameter, f"{r.S1:.3f} ±{r.S1_conf:.3f}",
                                                  f"{r.ST:.3f} ±{r.ST_conf:.3f}"] for r in indices.itertuples()]))
         chart = args.out.with_name(args.out.stem + "_sensitivity.png")
-        write_outputs(chart.parent, {chart.name: lambda path: plot_sensitivity(indices, args.sensitivity)
-                                     .savefig(path, format="png")})
+        write_file(chart, lambda path: plot_sensitivity(indices, args.sensitivity).savefig(path, format="png"))
         print(f"wrote {chart}")
     return EXIT_OK
 

@@ -71,6 +71,12 @@ def write_outputs(directory: Path, writers: dict[str, Callable[[str], object]]) 
             Path(temporary).unlink(missing_ok=True)
 
 
+def write_file(path: Path, write: Callable[[str], object]) -> None:
+    """Write one file whole or not at all, creating its folder."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    write_outputs(path.parent, {path.name: write})
+
+
 def check_target(path: Path | None, option: str, folder: bool) -> None:
     """Before any work: refuse an output path that cannot be written (named by its option)."""
     if path is None:
