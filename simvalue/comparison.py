@@ -233,5 +233,8 @@ def finding(row, confidence: float = 0.95, prefixed: bool = True) -> str:
         interval = (f"{100 * row.change:+.1f} points, {level} {100 * row.change_low:+.1f} to "
                     f"{100 * row.change_high:+.1f}")
     significant = not (row.change_low <= 0 <= row.change_high)
+    negligible = kind == "time" and abs(row.relative) < 0.005 or kind == "share" and abs(row.change) < 0.0005
     verb = direction if significant else f"{direction} (not significantly)"
+    if negligible:
+        verb = f"barely {'rises' if row.change > 0 else 'falls'}" + ("" if significant else " (not significantly)")
     return f"{prefix}{what} {verb} from {spell(row.baseline)} to {spell(row.value)} ({interval})."

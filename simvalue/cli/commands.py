@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import sys
 from collections.abc import Callable
 from pathlib import Path
 
@@ -22,7 +21,7 @@ from ..sweeps.run import check_metrics
 from ..text import (bottleneck_table, business_case_text, comparison_table, ranking_text, scenario_overview,
                     summary_tables, table)
 from ..units import humanize
-from .output import check_target, progress_bar, progress_bars, write_file, write_outputs
+from .output import check_target, progress_bar, progress_bars, sweep_progress, write_file, write_outputs
 
 EXIT_OK = 0
 
@@ -150,34 +149,18 @@ def rank_command(args: argparse.Namespace) -> int:
 def sweep_command(args: argparse.Namespace) -> int:
     check_target(args.out, "--out", folder=True)
     scenario = load_scenario(args.scenario)
-    params = {}
-    for item in args.param:
-        path, sep, spec = item.partition("=")
-        if not sep or not path.strip() or not spec.strip():
-            raise SimulationError(f"--param expects PATH=SPEC, got {item!r}")
-        params[path.strip()] = spec.strip()
-    from tqdm import tqdm
-    bar: dict[str, tqdm] = {}
-
-    def progress(done: int, total: int, resumed: int) -> None:
-        if "bar" not in bar:
-            if resumed:
-                print(f"resuming: {resumed} of {total} points already in {args.out}", file=sys.stderr)
-            bar["bar"] = tqdm(total=total, initial=resumed, desc="points", unit="pt", file=sys.stderr)
-        bar["bar"].update(done - bar["bar"].n)
-
+    params = _sweep_params(args.param)
     if args.sensitivity and args.design != "sobol":
         raise SimulationError("--sensitivity needs --design sobol (Sobol indices come from Saltelli's design)")
     if args.sensitivity:
         check_metrics(scenario, (args.sensitivity,))
-    executor = "serial" if args.serial else "process"
+    update, close = sweep_progress(args.out)
     try:
         frame = sweep(scenario, params, design=args.design, samples=args.samples, replications=args.replications,
-                      seed=args.seed, metrics=args.metric or None, executor=executor, workers=args.workers,
-                      scheduler=args.scheduler, out=args.out, progress=progress)
+                      seed=args.seed, metrics=args.metric or None, executor="serial" if args.serial else "process",
+                      workers=args.workers, scheduler=args.scheduler, out=args.out, progress=update)
     finally:
-        if "bar" in bar:
-            bar["bar"].close()
+        close()
     resumed = frame.attrs["resumed"]
     print(f"{scenario.name}: {frame.attrs['points']} points x {frame['replication'].nunique()} replications "
           f"({args.design} design) in {args.out}" + (f"; {resumed} points were resumed from disk" if resumed else ""))
@@ -185,14 +168,28 @@ def sweep_command(args: argparse.Namespace) -> int:
                       if c not in ("point", "replication", "in_flight_items", "infeasible") and c not in params]
     print(f"columns: point, {', '.join(params)}, replication, and {len(metric_columns)} metrics")
     if args.sensitivity:
-        indices = sobol_indices(frame, args.sensitivity)
-        print(f"\nSobol indices of {args.sensitivity} (95% confidence half-widths):")
-        print(table(["parameter", "S1", "ST"], [[r.parameter, f"{r.S1:.3f} ±{r.S1_conf:.3f}",
-                                                 f"{r.ST:.3f} ±{r.ST_conf:.3f}"] for r in indices.itertuples()]))
-        chart = args.out.with_name(args.out.stem + "_sensitivity.png")
-        write_file(chart, lambda path: plot_sensitivity(indices, args.sensitivity).savefig(path, format="png"))
-        print(f"wrote {chart}")
+        _print_sensitivity(frame, args.sensitivity, args.out)
     return EXIT_OK
+
+
+def _sweep_params(items: list[str]) -> dict[str, str]:
+    params = {}
+    for item in items:
+        path, sep, spec = item.partition("=")
+        if not sep or not path.strip() or not spec.strip():
+            raise SimulationError(f"--param expects PATH=SPEC, got {item!r}")
+        params[path.strip()] = spec.strip()
+    return params
+
+
+def _print_sensitivity(frame, metric: str, out: Path) -> None:
+    indices = sobol_indices(frame, metric)
+    print(f"\nSobol indices of {metric} (95% confidence half-widths):")
+    print(table(["parameter", "S1", "ST"], [[r.parameter, f"{r.S1:.3f} ±{r.S1_conf:.3f}",
+                                             f"{r.ST:.3f} ±{r.ST_conf:.3f}"] for r in indices.itertuples()]))
+    chart = out.with_name(out.stem + "_sensitivity.png")
+    write_file(chart, lambda path: plot_sensitivity(indices, metric).savefig(path, format="png"))
+    print(f"wrote {chart}")
 
 
 def _comparison_files(comparison) -> dict[str, Callable[[str], object]]:

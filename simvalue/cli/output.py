@@ -46,6 +46,25 @@ def progress_bars() -> tuple[Callable[[str, int, int], None], Callable[[], None]
     return update, close
 
 
+def sweep_progress(out: Path) -> tuple[Callable[[int, int, int], None], Callable[[], None]]:
+    """A bar of sweep points (done, rate, time left); says first how many were resumed from ``out``."""
+    from tqdm import tqdm
+    state: dict[str, tqdm] = {}
+
+    def update(done: int, total: int, resumed: int) -> None:
+        if "bar" not in state:
+            if resumed:
+                print(f"resuming: {resumed} of {total} points already in {out}", file=sys.stderr)
+            state["bar"] = tqdm(total=total, initial=resumed, desc="points", unit="pt", file=sys.stderr)
+        state["bar"].update(done - state["bar"].n)
+
+    def close() -> None:
+        if "bar" in state:
+            state["bar"].close()
+
+    return update, close
+
+
 def write_outputs(directory: Path, writers: dict[str, Callable[[str], object]]) -> None:
     """Write every file to a temporary name first, then move them all into place."""
     directory.mkdir(parents=True, exist_ok=True)
