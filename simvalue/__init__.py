@@ -5,6 +5,7 @@ from .comparison import Comparison, compare
 from .economics import BusinessCase, business_case
 from .errors import ScenarioError, SimulationError, SimvalueError, UnstableScenarioError
 from .ranking import Ranking, rank
+from .report import write_report
 from .results import Results
 from .scenario import Scenario, ScenarioWarning, Variant, load_scenario, load_variant
 from .simulation import simulate
@@ -33,4 +34,5 @@ __all__ = [
     "simulate",
     "sobol_indices",
     "sweep",
+    "write_report",
 ]

@@ -9,6 +9,7 @@ from __future__ import annotations
 import base64
 import html
 import io
+from pathlib import Path
 
 import pandas as pd
 
@@ -133,3 +134,13 @@ def business_case_html(cases: list) -> str:
     parts.append('<p class="muted">Hours freed are capacity the teams keep (still paid for), not cash; '
                  "SLA penalties avoided and running costs are cash; cost of delay avoided is value.</p>")
     return "\n".join(parts)
+
+
+def write_report(comparison: Comparison, path: str | Path, months: int = 12, discount_rate: float = 0.08) -> Path:
+    """Write the comparison's self-contained HTML report (with a business case when the scenario has
+    costs and a variant has economics) and return its path."""
+    target = Path(path)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_text(render_html(comparison, economics_sections(comparison, months, discount_rate)),
+                      encoding="utf-8")
+    return target

@@ -83,3 +83,10 @@ def test_compare_report_gains_a_business_case_section_when_economics_are_given(t
 def test_compare_report_has_no_business_case_without_economics(change_scenario):
     page = render_html(compare(change_scenario, {"name": "v", "set": {"teams.desk.capacity": 3}}, replications=2))
     assert "Business case" not in page
+
+
+def test_write_report_from_python(tmp_path, change_scenario):
+    from simvalue import write_report
+    comparison = compare(change_scenario, {"name": "v", "set": {"teams.desk.capacity": 3}}, replications=2)
+    path = write_report(comparison, tmp_path / "sub" / "r.html")
+    assert path.read_text(encoding="utf-8").startswith("<!DOCTYPE html>")
