@@ -103,6 +103,8 @@ def compare(base: ScenarioLike, *variants: ScenarioLike, replications: int | Non
     """
     if not variants:
         raise SimulationError("compare needs at least one variant")
+    if not 0 < confidence < 1:
+        raise SimulationError(f"confidence must be between 0 and 1 (e.g. 0.95), got {confidence!r}")
     baseline_scenario = as_scenario(base)
     scenarios = [_as_variant(baseline_scenario, v) for v in variants]
     count = replications or baseline_scenario.replications
@@ -209,8 +211,8 @@ def findings(table: pd.DataFrame, confidence: float = 0.95, prefixed: bool = Tru
     """Sentences for the headline metrics of every subject without a priority, per variant."""
     sentences = []
     for row in table.itertuples():
-        if row.metric not in HEADLINE or np.isnan(row.baseline):
-            continue
+        if row.metric not in HEADLINE or np.isnan(row.baseline) or np.isnan(row.value):
+            continue  # a subject only one side has (another team) has no finding
         if " " in row.subject and not row.subject.startswith("team "):
             continue  # priorities are in the table; the findings stay at type level
         sentences.append(finding(row, confidence, prefixed))

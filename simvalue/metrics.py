@@ -124,12 +124,27 @@ def _item_metrics(items: pd.DataFrame, events: pd.DataFrame, sla_target, by_prio
         values.update({f"time_to_value_p{q}": ttv.quantile(q / 100) for q in PERCENTILES})
         if not by_priority:
             values["automation_coverage"] = automated.get((replication, item_type), np.nan)
-        target = sla_target(str(item_type), None if priority is None else str(priority))
-        if target is not None:
-            # Items never realising value (rejected, still in flight) count as misses.
-            values["sla_attainment"] = float((group["time_to_value"] <= target).mean())
+        targets = _targets(sla_target, str(item_type), group["priority"])
+        if np.isfinite(targets).any():
+            # Each item against its own target (per priority where given); items never realising
+            # value (rejected, still in flight) count as misses.
+            has = np.isfinite(targets)
+            values["sla_attainment"] = float((group["time_to_value"].to_numpy()[has] <= targets[has]).mean())
         rows += [(replication, subject, metric, float(value)) for metric, value in values.items()]
     return pd.DataFrame(rows, columns=["replication", "subject", "metric", "value"])
+
+
+def _targets(sla_target, item_type: str, priorities: pd.Series) -> np.ndarray:
+    """Each item's SLA target in hours (NaN where it has none)."""
+    cache: dict = {}
+    out = np.empty(len(priorities))
+    for i, label in enumerate(priorities.astype(object)):
+        key = label if isinstance(label, str) else None
+        if key not in cache:
+            target = sla_target(item_type, key)
+            cache[key] = np.nan if target is None else target
+        out[i] = cache[key]
+    return out
 
 
 def step_breakdown(events: pd.DataFrame) -> pd.DataFrame:

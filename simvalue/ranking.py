@@ -71,7 +71,8 @@ def rank(base: ScenarioLike, *candidates: ScenarioLike, months: int = 12, discou
     comparison = compare(base, *candidates, replications=replications, seed=seed, progress=progress)
     cases = tuple(case_from_runs(comparison.baseline, run, months, discount_rate) for run in comparison.variants)
     npv = np.column_stack([case.per_replication["npv"].to_numpy() for case in cases])
-    best = np.bincount(np.argmax(npv, axis=1), minlength=len(cases)) / npv.shape[0]
+    winners = npv == npv.max(axis=1, keepdims=True)  # ties share the win
+    best = (winners / winners.sum(axis=1, keepdims=True)).mean(axis=0)
     rows = [_row(case, run, comparison.baseline, p) for case, run, p in zip(cases, comparison.variants, best)]
     table = pd.DataFrame(rows).sort_values("npv", ascending=False, kind="stable").reset_index(drop=True)
     table.insert(0, "rank", np.arange(1, len(table) + 1))

@@ -26,6 +26,7 @@ import numpy as np
 import pandas as pd
 
 from .engine.plan import CAB, Plan
+from .errors import SimulationError
 from .engine.recorder import ITEM_OUTCOMES, STEP_OUTCOMES
 from .metrics import headline, step_breakdown, summarise
 from .scenario.model import Scenario
@@ -49,6 +50,8 @@ class Results:
 
     def summary(self, confidence: float = 0.95) -> pd.DataFrame:
         """Per item type: completions and time-to-value mean/p50/p85/p95, time per activity, with CIs."""
+        if not 0 < confidence < 1:
+            raise SimulationError(f"confidence must be between 0 and 1 (e.g. 0.95), got {confidence!r}")
         return summarise(self.items, self.events, self.replications, confidence)
 
     def metrics(self) -> pd.DataFrame:

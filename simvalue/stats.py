@@ -11,12 +11,16 @@ import math
 import numpy as np
 from scipy import stats as _scipy_stats
 
+from .errors import SimulationError
+
 
 def t_interval(values: np.ndarray | list[float], confidence: float = 0.95) -> tuple[float, float, float]:
     """Mean and two-sided Student-t interval of per-replication values: (mean, low, high).
 
     NaN values are ignored; with fewer than two values the interval is (NaN, NaN).
     """
+    if not 0 < confidence < 1:
+        raise SimulationError(f"confidence must be between 0 and 1 (e.g. 0.95), got {confidence!r}")
     data = np.asarray(values, dtype=float)
     data = data[~np.isnan(data)]
     if data.size == 0:

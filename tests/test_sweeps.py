@@ -183,9 +183,31 @@ def test_sensitivity_without_a_sobol_design_fails_before_the_sweep(tmp_path, cap
 
 def test_overloaded_points_are_kept_as_infeasible():
     # Capacity 1 at 20 tickets a day of 1 h each is 83%; at 2 h effort it is 167%: overloaded.
-    with pytest.warns(UserWarning, match="1 sweep point\\(s\\) overload a team"):
+    with pytest.warns(UserWarning, match="1 sweep point\\(s\\) were not simulated"):
         frame = sweep(small_scenario(), {"streams.s.steps.fix.effort": ["1h", "4h"], "teams.desk.capacity": [1]},
                       replications=1, executor="serial", metrics=["utilisation"])
     feasible, overloaded = frame.iloc[0], frame.iloc[1]
     assert feasible["infeasible"] == "" and feasible["team_desk.utilisation"] > 0
     assert "overloaded" in overloaded["infeasible"] and np.isnan(overloaded["team_desk.utilisation"])
+
+
+def test_the_stored_dataset_stands_on_its_own(tmp_path):
+    from simvalue.sweeps import read_sweep
+    out = tmp_path / "sobol.parquet"
+    params = {"streams.s.steps.approve.gate.meets": "uniform(1d, 5d)", "teams.spare.capacity": "1:4"}
+    frame = sweep(small_scenario(), params, design="sobol", samples=8, replications=1, executor="serial",
+                  metrics=["time_to_value_mean"], out=out)
+    plain = pd.read_parquet(out).sort_values(["point", "replication"], ignore_index=True)
+    assert list(plain.columns[:3]) == ["point", *params]
+    again = read_sweep(out)
+    pd.testing.assert_frame_equal(again, frame)
+    columns = ["parameter", "S1", "ST"]  # the confidence half-widths come from a bootstrap
+    pd.testing.assert_frame_equal(sobol_indices(again, "ticket.time_to_value_mean")[columns],
+                                  sobol_indices(frame, "ticket.time_to_value_mean")[columns])
+
+
+def test_sampled_values_out_of_range_become_infeasible_points():
+    with pytest.warns(UserWarning, match="were not simulated"):
+        frame = sweep(small_scenario(), {"streams.s.steps.approve.gate.approve": [0.9, 1.2]}, replications=1,
+                      executor="serial", metrics=["utilisation"])
+    assert frame["infeasible"].iloc[0] == "" and "less than or equal to 1" in frame["infeasible"].iloc[1]

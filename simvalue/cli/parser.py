@@ -39,7 +39,7 @@ def _add_compare(commands) -> None:
         "compare", help="compare a baseline with variants (common random numbers)",
         description="Simulate a baseline and one or more variants with the same random streams and "
                     "report how time-to-value, SLA attainment, throughput, WIP and team load change, "
-                    "with 95%% confidence intervals paired across replications.")
+                    "with 95% confidence intervals paired across replications.")
     compare.add_argument("base", type=Path, help="baseline scenario YAML file")
     compare.add_argument("variants", type=Path, nargs="*", metavar="VARIANT",
                          help="variant files (set/scale edits) or whole scenario files")
@@ -55,7 +55,7 @@ def _add_business_case(commands) -> None:
         "business-case", help="cost of delay saved, hours freed, ROI, payback and NPV of one variant",
         description="Build the business case of a variant against a baseline: benefit per month (cost of "
                     "delay avoided + team hours freed at cost + SLA penalties avoided), net benefit, ROI, "
-                    "payback month and NPV over the period, each with a 95%% interval across replications.")
+                    "payback month and NPV over the period, each with a 95% interval across replications.")
     case.add_argument("base", type=Path, help="baseline scenario YAML file (with costs)")
     case.add_argument("variant", type=Path, help="variant file (with economics)")
     _add_money_options(case)

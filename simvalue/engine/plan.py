@@ -108,8 +108,9 @@ def priority_labels(scenario: Scenario) -> list[str]:
 def _demand_plan(demand: Demand, stream: Stream, first: int, labels: list[str]) -> DemandPlan:
     arrivals = demand.arrivals
     if isinstance(demand.priority, dict):
-        ranks = tuple(labels.index(label) for label in demand.priority)
-        probabilities = tuple(demand.priority.values())
+        ordered = sorted(demand.priority.items(), key=lambda kv: labels.index(kv[0]))  # canonical: by rank
+        ranks = tuple(labels.index(label) for label, _ in ordered)
+        probabilities = tuple(p for _, p in ordered)
     else:
         # A fixed label, or none: items without a priority share the lowest priority's place.
         ranks = (labels.index(demand.priority) if demand.priority else max(len(labels) - 1, 0),)
@@ -133,9 +134,11 @@ def _step_plan(global_id: int, stream_name: str, stream: Stream, position: int,
                team_ids: dict[str, int]) -> StepPlan:
     step: Step = stream.steps[position]
     local = {s.name: i for i, s in enumerate(stream.steps)}
-    routes = successors(stream, position)
-    targets = tuple(DONE_ID if t == DONE else local[t] for t in routes)
-    cumulative = tuple(np.cumsum(list(routes.values())))[:-1] + (1.0,)
+    # Canonical order (stream order, then done) so that the order of keys in `next` never changes
+    # which item goes where: equal scenarios give equal results, and variants keep their pairing.
+    routes = sorted(successors(stream, position).items(), key=lambda kv: local.get(kv[0], len(local)))
+    targets = tuple(DONE_ID if t == DONE else local[t] for t, _ in routes)
+    cumulative = tuple(np.cumsum([p for _, p in routes]))[:-1] + (1.0,)
     gate = step.gate
     kind = WORK if gate is None else {"cab": CAB, "approver": APPROVER, "auto": AUTO}[gate.kind]
     team = step.team if gate is None else getattr(gate, "team", None)

@@ -43,6 +43,8 @@ def load_scenario(source: str | Path | Mapping[str, Any]) -> Scenario:
     """
     if isinstance(source, Mapping):
         return validate(source, file=None)
+    if not isinstance(source, (str, Path)):
+        raise ScenarioError(f"expected a YAML file path or a mapping, got {type(source).__name__}")
     path = Path(source)
     return validate(read_yaml(path), file=str(path))
 

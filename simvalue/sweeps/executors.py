@@ -71,8 +71,8 @@ class DaskExecutor:
         else:
             try:
                 client = Client(self.scheduler, timeout="20s")
-            except OSError as exc:
-                raise SimulationError(f"cannot reach the Dask scheduler at {self.scheduler}: {exc}") from None
+            except (OSError, ValueError, TypeError) as exc:
+                raise SimulationError(f"cannot reach the Dask scheduler at {self.scheduler!r}: {exc}") from None
         try:
             futures = [client.submit(fn, *args, pure=False) for args in tasks]
             for future in dask_completed(futures):
@@ -88,6 +88,8 @@ def make_executor(executor: str | Executor = "process", workers: int | None = No
     """An executor by name: "serial", "process" (default) or "dask" (``scheduler`` or a LocalCluster)."""
     if not isinstance(executor, str):
         return executor
+    if workers is not None and (not isinstance(workers, int) or workers < 1):
+        raise SimulationError(f"workers must be a whole number of at least 1, got {workers!r}")
     if scheduler is not None or executor == "dask":
         return DaskExecutor(scheduler or "local", workers)
     if executor == "serial":

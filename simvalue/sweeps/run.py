@@ -8,6 +8,7 @@ come from the parameters, not from noise.
 
 from __future__ import annotations
 
+import json
 import warnings
 from collections.abc import Callable, Mapping
 from pathlib import Path
@@ -16,14 +17,14 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ..errors import SimulationError, SimvalueError, UnstableScenarioError
+from ..errors import ScenarioError, SimulationError, UnstableScenarioError
 from ..metrics import METRIC_NAMES
 from ..scenario import Scenario
 from ..scenario.variants import load_variant
 from ..simulation import as_scenario, simulate
 from .design import Parameter, design_points, parse_parameter
 from .executors import Executor, make_executor
-from .store import SweepStore
+from .store import MANIFEST, SweepStore
 
 #: Metrics reported when none are named: type-level and team-level headline metrics.
 DEFAULT_METRICS = ("time_to_value_mean", "time_to_value_p50", "time_to_value_p85", "sla_attainment",
@@ -58,15 +59,15 @@ def sweep(scenario: Scenario | str | Path | Mapping[str, Any], params: Mapping[s
     _check_point(base, parameters, points)
     spec = {"scenario": base_data, "params": {p.path: repr(p) for p in parameters}, "design": design,
             "samples": samples, "replications": count, "seed": root_seed, "metrics": list(chosen),
-            "common_random_numbers": common_random_numbers}
+            "common_random_numbers": common_random_numbers, "points": len(points)}
     store = SweepStore(out, spec) if out is not None else None
     done = store.open() if store is not None else set()
     tasks = [(base_data, int(row["point"]), _edits(parameters, row), count,
-              point_seed(root_seed, int(row["point"]), common_random_numbers), chosen)
+              point_seed(root_seed, int(row["point"]), common_random_numbers), chosen,
+              {p.path: _plain(row[p.path]) for p in parameters})
              for row in points.to_dict("records") if int(row["point"]) not in done]
     result = _run_points(tasks, make_executor(executor, workers, scheduler), store, len(points), len(done),
                          progress)
-    result = points.merge(result, on="point", how="right") if len(result) else result
     result.attrs.update(resumed=len(done), design=design, samples=samples, points=len(points),
                         parameters=[p.path for p in parameters])
     _warn_in_flight(result)
@@ -109,8 +110,9 @@ def check_metrics(scenario: Scenario, metrics: tuple[str, ...]) -> tuple[str, ..
 def _warn_infeasible(result: pd.DataFrame) -> None:
     if "infeasible" in result.columns and (result["infeasible"] != "").any():
         points = result.loc[result["infeasible"] != "", "point"].nunique()
-        warnings.warn(f"{points} sweep point(s) overload a team or gate and were not simulated; their metrics are "
-                      "missing and the 'infeasible' column says why", UserWarning, stacklevel=3)
+        warnings.warn(f"{points} sweep point(s) were not simulated (a team or gate overloaded, or a value out of "
+                      "range); their metrics are missing and the 'infeasible' column says why", UserWarning,
+                      stacklevel=3)
 
 
 def _warn_in_flight(result: pd.DataFrame) -> None:
@@ -151,18 +153,26 @@ def _check_point(base: Scenario, parameters: list[Parameter], points: pd.DataFra
 
 
 def evaluate_point(base_data: dict[str, Any], point: int, edits: dict[str, Any], replications: int, seed: int,
+                   metrics: tuple[str, ...], values: dict[str, Any]) -> pd.DataFrame:
+    """Simulate one point (picklable, runs in workers): one row per replication with the point's
+    parameter values and its metrics (so each stored file stands on its own)."""
+    frame = _point_metrics(base_data, point, edits, replications, seed, metrics)
+    for offset, (path, value) in enumerate(values.items()):
+        frame.insert(1 + offset, path, value)
+    return frame
+
+
+def _point_metrics(base_data: dict[str, Any], point: int, edits: dict[str, Any], replications: int, seed: int,
                    metrics: tuple[str, ...]) -> pd.DataFrame:
-    """Simulate one point (picklable, runs in workers): one row per replication with its metrics."""
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         try:
             scenario = load_variant(base_data, {"name": f"sweep point {point}", "set": edits})
-        except UnstableScenarioError as exc:
-            # An overloaded point has no steady state: it is kept, with no metrics, and said why.
+        except ScenarioError as exc:
+            # An overloaded point (or one a sampled value makes invalid, such as a probability above 1)
+            # is kept, with no metrics, and the reason; the first point was checked up front for typos.
             return pd.DataFrame({"point": point, "replication": np.arange(replications), "in_flight_items": 0,
-                                 "infeasible": exc.detail})
-        except SimvalueError as exc:
-            raise SimvalueError(f"sweep point {point} ({edits}): {exc}") from None
+                                 "infeasible": f"{exc.path}: {exc.detail}" if exc.path else exc.detail})
         results = simulate(scenario, replications=replications, seed=seed)
     long = results.metrics()
     long = long[~long["subject"].str.startswith("step ") & ~long["metric"].str.contains("_in_")]
@@ -179,6 +189,19 @@ def evaluate_point(base_data: dict[str, Any], point: int, edits: dict[str, Any],
     wide["in_flight_items"] = in_flight.reindex(wide["replication"], fill_value=0).to_numpy()
     wide["infeasible"] = ""
     return wide
+
+
+def read_sweep(path: str | Path) -> pd.DataFrame:
+    """A sweep's Parquet dataset read back, with the design recorded in ``attrs`` (for Sobol indices)."""
+    store_path = Path(path)
+    manifest = store_path / MANIFEST
+    if not manifest.exists():
+        raise SimulationError(f"{store_path}: not a sweep output (no {MANIFEST})")
+    spec = json.loads(manifest.read_text())["spec"]
+    frame = pd.read_parquet(store_path).sort_values(["point", "replication"], ignore_index=True)
+    frame.attrs.update(resumed=0, design=spec["design"], samples=spec["samples"], parameters=list(spec["params"]),
+                       points=spec["points"])
+    return frame
 
 
 def _sorted(frames: list[pd.DataFrame]) -> pd.DataFrame:
