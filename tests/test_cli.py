@@ -58,9 +58,13 @@ def test_check_refuses_an_overloaded_scenario(tmp_path, capsys, change_scenario)
     change_scenario["demand"][1]["arrivals"]["rate"] = "30/d"
     path = write(tmp_path, change_scenario)
     assert main(["check", str(path)]) == 2
-    err = capsys.readouterr().err
+    captured = capsys.readouterr()
+    err = captured.err
     assert err.startswith(f"simvalue: error: {path}: teams.desk.capacity: team 'desk' is overloaded")
     assert "Traceback" not in err and err.count("\n") == 1
+    # The load table is shown before the refusal, so the planner sees where the load comes from.
+    assert "offered load" in captured.out and "OVERLOADED" in captured.out
+
 
 
 @pytest.mark.parametrize("command", ["run", "check"])

@@ -4,15 +4,17 @@ from __future__ import annotations
 
 import argparse
 import json
+import warnings
 from collections.abc import Callable
 from pathlib import Path
 
 from ..comparison import compare
 from ..economics import case_from_runs
-from ..errors import ScenarioError, SimulationError, SimvalueError
+from ..errors import ScenarioError, SimulationError, SimvalueError, UnstableScenarioError
 from ..ranking import rank
 from ..report import business_case_html, economics_sections, render_html
 from ..scenario import load_scenario
+from ..scenario.load import read_yaml
 from ..scenario.model import Scenario
 from ..scenario.variants import load_variant, parse_assignments
 from ..simulation import simulate
@@ -211,7 +213,16 @@ def _comparison_files(comparison) -> dict[str, Callable[[str], object]]:
 
 
 def check(args: argparse.Namespace) -> int:
-    scenario = load_scenario(args.scenario)
+    try:
+        scenario = load_scenario(args.scenario)
+    except UnstableScenarioError:
+        # Show where the load comes from before refusing: the same file, checked without the limit.
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            overloaded = load_scenario(read_yaml(args.scenario) | {"allow_overload": True})
+        print(f"{args.scenario}: scenario {overloaded.name!r} is overloaded\n")
+        print(scenario_overview(overloaded) + "\n")
+        raise
     print(f"{args.scenario}: valid scenario {scenario.name!r}\n")
     print(scenario_overview(scenario))
     return EXIT_OK
