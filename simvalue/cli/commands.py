@@ -28,6 +28,15 @@ from .output import check_target, progress_bar, progress_bars, sweep_progress, w
 EXIT_OK = 0
 
 
+def _compared(base: Scenario, variants: list, args: argparse.Namespace):
+    """compare() with a progress bar per scenario and the run options of the command line."""
+    update, close = progress_bars()
+    try:
+        return compare(base, *variants, replications=args.replications, seed=args.seed, progress=update)
+    finally:
+        close()
+
+
 def _edited(base: Scenario, edits: dict, file: Path) -> Scenario:
     """The base with command-line edits applied; errors name the file and the options."""
     try:
@@ -85,11 +94,7 @@ def compare_command(args: argparse.Namespace) -> int:
         variants.append(_edited(base, edits, args.base))
     if not variants:
         raise SimvalueError("compare needs a VARIANT file or --set/--scale edits")
-    update, close = progress_bars()
-    try:
-        comparison = compare(base, *variants, replications=args.replications, seed=args.seed, progress=update)
-    finally:
-        close()
+    comparison = _compared(base, variants, args)
     print(f"{base.name}: baseline vs {len(comparison.variants)} variant(s), {comparison.baseline.replications} "
           f"replications, seed {comparison.baseline.seed}, common random numbers\n")
     print(comparison_table(comparison.table))
@@ -111,11 +116,7 @@ def compare_command(args: argparse.Namespace) -> int:
 def business_case_command(args: argparse.Namespace) -> int:
     check_target(args.report, "--report", folder=False)
     base = load_scenario(args.base)
-    update, close = progress_bars()
-    try:
-        comparison = compare(base, args.variant, replications=args.replications, seed=args.seed, progress=update)
-    finally:
-        close()
+    comparison = _compared(base, [args.variant], args)
     case = case_from_runs(comparison.baseline, comparison.variants[0], args.months, args.discount_rate)
     print(business_case_text(case))
     if args.report is not None:

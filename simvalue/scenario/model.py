@@ -31,20 +31,18 @@ def _each(spell):
     return lambda value: {k: spell(v) for k, v in value.items()} if isinstance(value, dict) else spell(value)
 
 
-Duration = Annotated[
-    float,
-    PlainValidator(parse_duration),
-    PlainSerializer(_each(format_hours), when_used="json"),
-    WithJsonSchema({"type": "string", "pattern": r"^\d*\.?\d+\s*(s|min|h|d|w)$",
-                    "description": "A duration with a unit: s, min, h, d or w (e.g. '20min', '3d')."}),
-]
-PositiveDuration = Annotated[
-    float,
-    PlainValidator(lambda v: parse_duration(v, allow_zero=False)),
-    PlainSerializer(format_hours, when_used="json"),
-    WithJsonSchema({"type": "string", "pattern": r"^\d*\.?\d+\s*(s|min|h|d|w)$",
-                    "description": "A positive duration with a unit: s, min, h, d or w."}),
-]
+_DURATION_PATTERN = r"^\d*\.?\d+\s*(s|min|h|d|w)$"
+
+
+def _duration(parse, description: str):
+    """A duration field type: parsed from '20min', written back in canonical spelling."""
+    return Annotated[float, PlainValidator(parse), PlainSerializer(_each(format_hours), when_used="json"),
+                     WithJsonSchema({"type": "string", "pattern": _DURATION_PATTERN, "description": description})]
+
+
+Duration = _duration(parse_duration, "A duration with a unit: s, min, h, d or w (e.g. '20min', '3d').")
+PositiveDuration = _duration(lambda v: parse_duration(v, allow_zero=False),
+                             "A positive duration with a unit: s, min, h, d or w.")
 Rate = Annotated[
     float,
     PlainValidator(parse_rate),
