@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import copy
 import warnings
-from collections.abc import Mapping
+from collections.abc import Hashable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -14,21 +14,43 @@ from pydantic import ValidationError
 from ..errors import ScenarioError
 from .checks import check
 from .model import Scenario
+from .yaml_safety import LimitedLoader, read_text
+from .yaml_safety import load as load_yaml
+
+_MERGE_TAG, _VALUE_TAG = "tag:yaml.org,2002:merge", "tag:yaml.org,2002:value"
 
 
-class _UniqueKeyLoader(yaml.SafeLoader):
-    """yaml.SafeLoader that refuses a key given twice in one mapping (YAML would keep the last)."""
+class _UniqueKeyLoader(LimitedLoader):
+    """A bounded safe loader that refuses a key given twice in one mapping (YAML would keep the last).
 
-    def construct_mapping(self, node, deep=False):
+    Merge keys (``<<: *anchor``) work as in ``yaml.safe_load``: merged keys may repeat and an
+    explicit key overrides a merged one. Only the keys written in the mapping itself are compared,
+    checked before PyYAML folds merged pairs into it.
+    """
+
+    def __init__(self, stream: str) -> None:
+        super().__init__(stream)
+        self._checked: set[int] = set()
+
+    def flatten_mapping(self, node: yaml.MappingNode) -> None:
+        if id(node) not in self._checked:  # nodes live until the document is built: ids stay unique
+            self._checked.add(id(node))
+            self._refuse_duplicate_keys(node)
+        super().flatten_mapping(node)
+
+    def _refuse_duplicate_keys(self, node: yaml.MappingNode) -> None:
         seen: set = set()
         for key_node, _ in node.value:
-            key = self.construct_object(key_node, deep=deep)
+            if key_node.tag == _MERGE_TAG:
+                continue
+            key = key_node.value if key_node.tag == _VALUE_TAG else self.construct_object(key_node)
+            if not isinstance(key, Hashable):
+                continue  # SafeConstructor refuses it as an unhashable key
             if key in seen:
                 raise yaml.constructor.ConstructorError(
                     None, None, f"duplicate key {key!r} (each key may appear once; in a {{...}} mapping, quote "
                     "distributions that contain commas)", key_node.start_mark)
             seen.add(key)
-        return super().construct_mapping(node, deep=deep)
 
 
 class ScenarioWarning(UserWarning):
@@ -50,22 +72,33 @@ def load_scenario(source: str | Path | Mapping[str, Any]) -> Scenario:
 
 
 def read_yaml(path: Path) -> dict[str, Any]:
-    """Parse a YAML file safely into a mapping; never constructs arbitrary objects."""
-    if not path.is_file():
-        raise ScenarioError("file not found" if not path.exists() else "not a file", file=str(path))
+    """Parse a YAML file safely into a mapping; never constructs arbitrary objects.
+
+    Hostile input (too large, too deep, alias bombs, recursive aliases: see :mod:`.yaml_safety`)
+    is refused with one ScenarioError naming the file, never a traceback or a hang.
+    """
+    file = str(path)
+    text = read_text(path)
     try:
-        data = yaml.load(path.read_text(encoding="utf-8"), Loader=_UniqueKeyLoader)  # safe: a SafeLoader
+        data = load_yaml(text, _UniqueKeyLoader)
+        if not isinstance(data, dict):
+            raise ScenarioError(f"expected a mapping of scenario fields at the top, got {type(data).__name__}")
+        return rejoin_calls(data)
+    except ScenarioError as exc:
+        raise exc.located(file) from None
     except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else None
-        problem = getattr(exc, "problem", None) or str(exc)
-        raise ScenarioError(f"malformed YAML: {problem}", file=str(path), path=where) from None
-    except UnicodeDecodeError as exc:
-        raise ScenarioError(f"not a UTF-8 text file ({exc.reason})", file=str(path)) from None
-    if not isinstance(data, dict):
-        raise ScenarioError(f"expected a mapping of scenario fields at the top, got {type(data).__name__}",
-                            file=str(path))
-    return rejoin_calls(data)
+        raise _malformed(exc, file) from None
+    except (RecursionError, MemoryError) as exc:  # a safety net: the limits should stop both first
+        raise ScenarioError(f"YAML too deeply nested or too large to read ({type(exc).__name__})",
+                            file=file) from None
+
+
+def _malformed(exc: yaml.YAMLError, file: str) -> ScenarioError:
+    """One line for a YAML syntax or construction error, with its line and column when known."""
+    mark = getattr(exc, "problem_mark", None)
+    where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else None
+    problem = getattr(exc, "problem", None) or str(exc)
+    return ScenarioError(f"malformed YAML: {' '.join(problem.split())}", file=file, path=where)
 
 
 def rejoin_calls(node: Any) -> Any:
@@ -73,6 +106,7 @@ def rejoin_calls(node: Any) -> Any:
 
     In a flow mapping YAML reads ``cv=1.2)`` as a key without a value. When a string value opens
     more parentheses than it closes, the following valueless ``name=value`` keys are joined back.
+    Recursive: safe because the loader bounds depth and expanded size and refuses cyclic aliases.
     """
     if isinstance(node, list):
         return [rejoin_calls(v) for v in node]
