@@ -13,7 +13,7 @@ DOCS = PACKAGE.parent / "docs" / "api.md"
 
 #: Layers in the order data flows (STYLE.md); a module may import only from its own or earlier layers.
 LAYERS = [
-    {"errors", "units", "activities", "version"},
+    {"errors", "units", "activities", "version", "limits", "fileset"},
     {"distributions", "rng", "theory"},
     {"scenario"},
     {"engine"},

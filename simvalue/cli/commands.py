@@ -104,7 +104,7 @@ def compare_command(args: argparse.Namespace) -> int:
     for sentence in comparison.findings():
         print(f"- {sentence}")
     if args.out is not None:
-        write_outputs(args.out, _comparison_files(comparison))
+        write_outputs(args.out, _comparison_files(comparison), owned=COMPARISON_FIGURES)
         print(f"\nwrote comparison.csv, tests.csv and figures to {args.out}")
     if args.report is not None:
         report = render_html(comparison, economics_sections(comparison))
@@ -193,6 +193,10 @@ def _print_sensitivity(frame, metric: str, out: Path) -> None:
     chart = out.with_name(out.stem + "_sensitivity.png")
     write_file(chart, lambda path: plot_sensitivity(indices, metric).savefig(path, format="png"))
     print(f"wrote {chart}")
+
+
+#: Figure names that vary with the item types and streams: an earlier compare's are replaced too.
+COMPARISON_FIGURES = ("ttv_*.png", "value_stream_*.png")
 
 
 def _comparison_files(comparison) -> dict[str, Callable[[str], object]]:

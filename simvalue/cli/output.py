@@ -1,14 +1,14 @@
-"""Terminal progress bars and all-or-nothing file writing for the command line."""
+"""Terminal progress bars, output-path checks and all-or-nothing file writing for the command line."""
 
 from __future__ import annotations
 
 import os
 import sys
-import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 
 from ..errors import SimvalueError
+from ..fileset import write_set
 
 
 def progress_bar(description: str) -> tuple[Callable[[int, int], None], Callable[[], None]]:
@@ -65,47 +65,36 @@ def sweep_progress(out: Path) -> tuple[Callable[[int, int, int], None], Callable
     return update, close
 
 
-def write_outputs(directory: Path, writers: dict[str, Callable[[str], object]]) -> None:
-    """Write every file to a temporary name first, then move them all into place."""
-    directory.mkdir(parents=True, exist_ok=True)
-    staged: list[tuple[str, Path]] = []
-    try:
-        for name, write in writers.items():
-            handle, temporary = tempfile.mkstemp(prefix=f".{name}.", dir=directory)
-            os.close(handle)
-            staged.append((temporary, directory / name))
-            write(temporary)
-    except BaseException:
-        for temporary, _ in staged:
-            Path(temporary).unlink(missing_ok=True)
-        raise
-    umask = os.umask(0)
-    os.umask(umask)
-    try:
-        for temporary, final in staged:
-            os.chmod(temporary, 0o666 & ~umask)  # mkstemp creates 0600; give the usual file mode
-            os.replace(temporary, final)
-    finally:
-        for temporary, _ in staged:
-            Path(temporary).unlink(missing_ok=True)
+def write_outputs(directory: Path, writers: dict[str, Callable[[str], object]], owned: Iterable[str] = ()) -> None:
+    """Write the files as one set: a reader sees all the old ones or all the new ones (``fileset``).
+
+    ``owned`` globs name files of an earlier set that this one may lack (``ttv_*.png``): they go too.
+    """
+    write_set(directory, writers, owned)
 
 
 def write_file(path: Path, write: Callable[[str], object]) -> None:
     """Write one file whole or not at all, creating its folder."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    write_outputs(path.parent, {path.name: write})
+    write_set(path.parent, {path.name: write})
 
 
 def check_target(path: Path | None, option: str, folder: bool) -> None:
-    """Before any work: refuse an output path that cannot be written (named by its option)."""
+    """Before any work: refuse an output path that cannot be written, in one line naming the option."""
     if path is None:
         return
+    if path.is_symlink() and not path.exists():
+        raise SimvalueError(f"{option} {path}: is a symbolic link to {os.readlink(path)}, which does not exist")
     if folder and path.exists() and not path.is_dir():
         raise SimvalueError(f"{option} {path}: exists and is not a folder")
     if not folder and path.is_dir():
         raise SimvalueError(f"{option} {path}: is a folder; give a file name")
     ancestor = path if folder else path.parent
     while not ancestor.exists():
+        if ancestor.is_symlink():
+            raise SimvalueError(f"{option} {path}: {ancestor} is a symbolic link to {os.readlink(ancestor)}, "
+                                "which does not exist")
         ancestor = ancestor.parent
-    if not ancestor.is_dir() or not os.access(ancestor, os.W_OK):
-        raise SimvalueError(f"{option} {path}: cannot write under {ancestor}")
+    if not ancestor.is_dir():
+        raise SimvalueError(f"{option} {path}: {ancestor} is a file, not a folder")
+    if not os.access(ancestor, os.W_OK | os.X_OK):
+        raise SimvalueError(f"{option} {path}: cannot write in {ancestor} (permission denied)")
