@@ -13,6 +13,7 @@ from concurrent.futures import ProcessPoolExecutor, as_completed
 from typing import Any, Protocol
 
 from ..errors import SimulationError
+from .orphans import exit_with_parent
 
 
 class Executor(Protocol):
@@ -30,7 +31,11 @@ class SerialExecutor:
 
 
 class ProcessExecutor:
-    """A local process pool, one worker per core by default (forkserver with simvalue preloaded)."""
+    """A local process pool, one worker per core by default (forkserver with simvalue preloaded).
+
+    Workers end within a second if this process dies, even by ``kill -9``; the forkserver and the
+    resource tracker follow them (see ``orphans``).
+    """
 
     def __init__(self, workers: int | None = None) -> None:
         self.workers = workers or os.cpu_count() or 1
@@ -39,7 +44,8 @@ class ProcessExecutor:
         context = multiprocessing.get_context("forkserver" if os.name == "posix" else "spawn")
         if os.name == "posix":
             context.set_forkserver_preload(["simvalue"])
-        with ProcessPoolExecutor(max_workers=self.workers, mp_context=context) as pool:
+        with ProcessPoolExecutor(max_workers=self.workers, mp_context=context,
+                                 initializer=exit_with_parent) as pool:
             futures = [pool.submit(fn, *args) for args in tasks]
             try:
                 for future in as_completed(futures):
@@ -65,6 +71,10 @@ class DaskExecutor:
             raise SimulationError(f"Dask distributed is not installed: {exc}") from None
         cluster = None
         if self.scheduler == "local":
+            # No death_timeout needed: after a kill -9 of this process (which hosts the scheduler
+            # and the nannies) each worker process exits within a second by itself, as distributed
+            # ends it when its parent's pipe closes (AsyncProcess._immediate_exit_when_closed);
+            # tests/test_orphans.py checks it.
             cluster = LocalCluster(n_workers=self.workers, threads_per_worker=1, processes=True,
                                    dashboard_address=None)
             client = Client(cluster)
