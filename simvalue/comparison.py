@@ -7,6 +7,7 @@ difference per replication has far less noise than two independent runs (Law 201
 
 from __future__ import annotations
 
+import math
 import warnings
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -18,6 +19,7 @@ import pandas as pd
 from scipy import stats as _scipy_stats
 
 from . import plots
+from .budget import check_budget
 from .errors import SimulationError
 from .results import Results
 from .scenario import Scenario
@@ -94,12 +96,14 @@ class Comparison:
 
 def compare(base: ScenarioLike, *variants: ScenarioLike, replications: int | None = None,
             seed: int | None = None, common_random_numbers: bool = True, confidence: float = 0.95,
-            progress: Callable[[str, int, int], None] | None = None) -> Comparison:
+            progress: Callable[[str, int, int], None] | None = None,
+            max_events: float | None = None) -> Comparison:
     """Simulate ``base`` and each variant and compare them, paired by replication.
 
     Variants may be Scenarios, variant files or mappings (applied to ``base``), or plain
     scenario files. ``common_random_numbers=False`` gives each variant its own seed (to show
-    what pairing buys; never needed otherwise).
+    what pairing buys; never needed otherwise). The work budget (``max_events``, see
+    :func:`simulate`) covers every scenario together and is checked before the first one runs.
     """
     if not variants:
         raise SimulationError("compare needs at least one variant")
@@ -109,11 +113,12 @@ def compare(base: ScenarioLike, *variants: ScenarioLike, replications: int | Non
     scenarios = [_as_variant(baseline_scenario, v) for v in variants]
     count = replications or baseline_scenario.replications
     first_seed = baseline_scenario.seed if seed is None else seed
+    check_budget([baseline_scenario, *scenarios], count, max_events)
     runs = []
     for index, scenario in enumerate([baseline_scenario, *scenarios]):
         run_seed = first_seed if common_random_numbers else first_seed + 7919 * index
         report = (lambda done, total, name=scenario.name: progress(name, done, total)) if progress else None
-        runs.append(simulate(scenario, replications=count, seed=run_seed, progress=report))
+        runs.append(simulate(scenario, replications=count, seed=run_seed, progress=report, max_events=math.inf))
     baseline, *others = runs
     table = pd.concat([paired_table(baseline, other, confidence) for other in others], ignore_index=True)
     tests = pd.concat([distribution_tests(baseline, other) for other in others], ignore_index=True)

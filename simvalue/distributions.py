@@ -14,6 +14,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .limits import (MAX_CV, MAX_EMPIRICAL_VALUES, MAX_HOURS, MAX_WEIBULL_SHAPE, MIN_CV,
+                     MIN_WEIBULL_SHAPE)
 from .units import format_hours, parse_duration
 
 _CALL = re.compile(r"^\s*([A-Za-z_]+)\s*\((.*)\)\s*$", re.DOTALL)
@@ -116,7 +118,7 @@ def _parse_args(body: str, text: str) -> dict[str, float]:
 def _parse_number(raw: str, text: str) -> float:
     try:
         number = float(raw)
-    except ValueError:
+    except (ValueError, OverflowError):
         raise ValueError(f"expected a plain number in {text!r}, got {raw!r}") from None
     if not math.isfinite(number) or number < 0:
         raise ValueError(f"expected a non-negative number in {text!r}, got {raw!r}")
@@ -127,7 +129,10 @@ def _parse_empirical(body: str, text: str) -> Distribution:
     match = _LIST.match(body)
     if not match:
         raise ValueError(f"expected empirical([1h, 2h, ...]), got {text!r}")
-    values = tuple(parse_duration(v.strip()) for v in match.group(1).split(",") if v.strip())
+    parts = [v.strip() for v in match.group(1).split(",") if v.strip()]
+    if len(parts) > MAX_EMPIRICAL_VALUES:
+        raise ValueError(f"empirical takes at most {MAX_EMPIRICAL_VALUES:,} values, got {len(parts):,}")
+    values = tuple(parse_duration(v) for v in parts)
     if not values:
         raise ValueError(f"empirical needs at least one value, got {text!r}")
     return Distribution("empirical", values=values)
@@ -141,6 +146,10 @@ def _build(name: str, args: dict[str, float]) -> Distribution:
         cv = args["cv"] if "cv" in args else args["sd"] / mean
         if cv <= 0:
             raise ValueError(f"{name}: the spread (sd or cv) must be > 0; use a fixed duration for none")
+        if not MIN_CV <= cv <= MAX_CV:
+            # Beyond these the draws overflow or underflow (lognormal sigma^2 = ln(1 + cv^2), gamma shape 1/cv^2).
+            raise ValueError(f"{name}: the coefficient of variation (sd / mean) must be between {MIN_CV:g} and "
+                             f"{MAX_CV:g}, got {cv:.3g}" + ("; use a fixed duration" if cv < MIN_CV else ""))
         key = "cv" if "cv" in args else "sd"
         return Distribution(name, (("mean", mean), (key, args[key])))
     if name == "exponential" and args["mean"] <= 0:
@@ -152,10 +161,18 @@ def _build(name: str, args: dict[str, float]) -> Distribution:
         raise ValueError("triangular: min and max are equal; use a fixed duration")
     if name == "uniform" and not args["min"] < args["max"]:
         raise ValueError(f"uniform: expected min < max, got {format_hours(args['min'])}, {format_hours(args['max'])}")
-    if name == "weibull" and args["shape"] <= 0:
-        raise ValueError(f"weibull: shape must be > 0, got {args['shape']}")
+    if name == "weibull" and not MIN_WEIBULL_SHAPE <= args["shape"] <= MAX_WEIBULL_SHAPE:
+        # The mean is scale x Gamma(1 + 1/shape): over a million times the scale below 0.1, overflow near 0.006.
+        raise ValueError(f"weibull: shape must be between {MIN_WEIBULL_SHAPE:g} and {MAX_WEIBULL_SHAPE:g}, "
+                         f"got {args['shape']:g}")
+    if name == "weibull" and "mean" in args and args["mean"] <= 0 or "scale" in args and args["scale"] <= 0:
+        raise ValueError(f"weibull: {'mean' if 'mean' in args else 'scale'} must be > 0")
     order = next(s for s in _SIGNATURES[name] if set(s) == set(args))
-    return Distribution(name, tuple((k, args[k]) for k in order))
+    built = Distribution(name, tuple((k, args[k]) for k in order))
+    if not built.mean <= MAX_HOURS:
+        raise ValueError(f"{name}: the mean would be {format_hours(built.mean)}, more than the longest duration "
+                         f"accepted ({MAX_HOURS / 8766:,.0f} years)")
+    return built
 
 
 def _cv(d: Distribution) -> float:

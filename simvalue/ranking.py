@@ -64,11 +64,13 @@ class Ranking:
 
 def rank(base: ScenarioLike, *candidates: ScenarioLike, months: int = 12, discount_rate: float = 0.08,
          replications: int | None = None, seed: int | None = None,
-         progress: Callable[[str, int, int], None] | None = None) -> Ranking:
-    """Build every candidate's business case against ``base`` and rank them by NPV."""
+         progress: Callable[[str, int, int], None] | None = None, max_events: float | None = None) -> Ranking:
+    """Build every candidate's business case against ``base`` and rank them by NPV (``max_events``:
+    the work budget, see :func:`simvalue.simulate`)."""
     if not candidates:
         raise SimulationError("rank needs at least one candidate variant")
-    comparison = compare(base, *candidates, replications=replications, seed=seed, progress=progress)
+    comparison = compare(base, *candidates, replications=replications, seed=seed, progress=progress,
+                         max_events=max_events)
     cases = tuple(case_from_runs(comparison.baseline, run, months, discount_rate) for run in comparison.variants)
     npv = np.column_stack([case.per_replication["npv"].to_numpy() for case in cases])
     winners = npv == npv.max(axis=1, keepdims=True)  # ties share the win

@@ -7,6 +7,7 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
+from .budget import check_budget
 from .engine import compile_plan, run_replication
 from .errors import SimulationError
 from .results import Results, build_results
@@ -26,11 +27,14 @@ def as_scenario(scenario: Scenario | str | Path | Mapping[str, Any]) -> Scenario
 
 
 def simulate(scenario: Scenario | str | Path | Mapping[str, Any], replications: int | None = None,
-             seed: int | None = None, progress: Progress | None = None) -> Results:
+             seed: int | None = None, progress: Progress | None = None,
+             max_events: float | None = None) -> Results:
     """Simulate ``replications`` independent replications (default: the scenario's) with ``seed``.
 
     The same scenario and seed always give identical results; replication r draws from its own
-    named random streams, so a variant shares them (common random numbers).
+    named random streams, so a variant shares them (common random numbers). A run estimated to need
+    more than ``max_events`` events (default ``limits.DEFAULT_MAX_EVENTS``, about a minute) or more
+    memory than this process can use is refused before it starts.
     """
     scenario = as_scenario(scenario)
     count = scenario.replications if replications is None else replications
@@ -38,6 +42,7 @@ def simulate(scenario: Scenario | str | Path | Mapping[str, Any], replications: 
         raise SimulationError(f"replications must be a positive whole number, got {count!r}")
     if seed is not None and (not isinstance(seed, int) or seed < 0):
         raise SimulationError(f"seed must be a non-negative whole number, got {seed!r}")
+    check_budget([scenario], count, max_events)
     plan = compile_plan(scenario, seed)
     outputs = []
     for replication in range(count):

@@ -7,7 +7,8 @@ import math
 import pandas as pd
 
 from .scenario.capacity import offered_loads, step_visits
-from .scenario.checks import HIGH_UTILISATION
+from .scenario.checks import HIGH_UTILISATION, percent
+from .scenario.workload import workload
 from .scenario.model import Scenario
 from .units import humanize
 
@@ -179,11 +180,15 @@ def scenario_overview(scenario: Scenario) -> str:
             rows.append([step.name, str(step.activity), _performer(step), _effort(step), f"{visits:.2f}"])
         types = ", ".join(d.type for d in scenario.demand if d.stream == name) or "no demand"
         parts.append(f"stream {name} ({types})\n" + table(["step", "activity", "by", "effort", "visits"], rows))
-    loads = [[load.name, load.kind, f"{load.capacity:g}", f"{load.offered:.2f}", f"{load.utilisation:.0%}",
+    loads = [[load.name, load.kind, f"{load.capacity:g}", f"{load.offered:.3g}", percent(load.utilisation),
               "OVERLOADED" if load.utilisation >= 1 else ("high" if load.utilisation >= HIGH_UTILISATION else "ok")]
              for load in offered_loads(scenario)]
     parts.append("offered load (Erlangs = rate x visits x mean effort; gates: items per meeting)\n"
                  + table(["name", "kind", "capacity", "offered", "utilisation", "status"], loads))
+    work = workload(scenario)
+    parts.append(f"work per replication: about {work.items:,.0f} items, {work.step_executions:,.0f} step executions"
+                 + (f", {work.meetings:,.0f} CAB meetings" if work.meetings else "")
+                 + f" ({work.events:.3g} events, {work.record_bytes / 2**20:,.0f} MiB of records)")
     return "\n\n".join(parts)
 
 

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import math
 import re
+import sys
+
+from .limits import MAX_HOURS, MAX_RATE_PER_HOUR
 
 #: Hours per unit. Months and years are deliberately absent: their length is ambiguous.
 HOURS_PER_UNIT: dict[str, float] = {"s": 1 / 3600, "min": 1 / 60, "h": 1.0, "d": 24.0, "w": 168.0}
@@ -41,11 +44,17 @@ def _checked(hours: float, text: object, allow_zero: bool) -> float:
         raise ValueError(f"must not be negative, got {text!r}")
     if hours == 0 and not allow_zero:
         raise ValueError(f"must be greater than zero, got {text!r}")
+    if hours > MAX_HOURS:
+        raise ValueError(f"must be at most {MAX_HOURS / 8766:,.0f} years, got {text!r}")
     return hours
 
 
-def parse_rate(value: object) -> float:
-    """Parse a rate such as ``"40/d"`` or ``"2.5/h"`` into events per hour."""
+def parse_rate(value: object, *, maximum: float = MAX_RATE_PER_HOUR, what: str = "rate") -> float:
+    """Parse a rate such as ``"40/d"`` or ``"2.5/h"`` into events (or money) per hour.
+
+    The result must be a positive normal float no larger than ``maximum`` per hour: a count that
+    underflows to zero after its unit (``1/1e308w``) or overflows is refused, not run.
+    """
     if isinstance(value, bool) or not isinstance(value, str):
         raise ValueError(f"expected a rate such as '40/d' or '3/h', got {value!r}")
     match = _RATE.match(value)
@@ -54,14 +63,20 @@ def parse_rate(value: object) -> float:
     count, per, unit = float(match.group(1)), float(match.group(2) or 1), match.group(3)
     if unit not in HOURS_PER_UNIT:
         raise ValueError(f"unknown time unit {unit!r} in {value!r}; expected one of {_UNITS_TEXT}")
-    if count <= 0 or per <= 0 or not math.isfinite(count):
-        raise ValueError(f"must be a positive rate, got {value!r}")
-    return count / (per * HOURS_PER_UNIT[unit])
+    if count <= 0 or per <= 0 or not math.isfinite(count) or not math.isfinite(per):
+        raise ValueError(f"must be a positive {what}, got {value!r}")
+    per_hour = count / (per * HOURS_PER_UNIT[unit])
+    if not sys.float_info.min <= per_hour <= maximum:
+        raise ValueError(f"must be a {what} between {sys.float_info.min:.3g} and {maximum:.3g} per hour, "
+                         f"got {value!r} ({per_hour:.3g}/h)")
+    return per_hour
 
 
 def format_hours(hours: float) -> str:
     """Canonical, round-trippable spelling of a duration: the largest unit giving a whole number
     (``"20min"``, ``"1w"``), else hours (``"2.5h"``)."""
+    if not math.isfinite(hours):
+        return f"{hours!r}h"
     for unit in ("w", "d", "h", "min", "s"):
         value = hours / HOURS_PER_UNIT[unit]
         if value != 0 and abs(value - round(value)) <= 1e-9 * abs(value):

@@ -100,7 +100,8 @@ def test_schema_is_json_schema_of_the_format(capsys):
 
 @pytest.mark.parametrize("args, message", [
     (["--out", "{file}"], "--out {file}: exists and is not a folder"),
-    (["--set", "horizon=1e9h"], "with --set/--scale: horizon: warm-up + horizon would bring about"),
+    (["--set", "horizon=1e9h"], "with --set/--scale: horizon: must be at most 1,000 years, got '1e9h'"),
+    (["--max-events", "1000"], "this run would simulate about"),
     (["--set", "teams.desk.capacity=[unclosed"], "--set teams.desk.capacity: cannot read value '[unclosed'"),
     (["--scale", "teams.desk.capacity=x"], "--scale teams.desk.capacity: expected a number, got 'x'"),
 ])

@@ -19,6 +19,7 @@ LAYERS = [
     {"engine"},
     {"stats", "metrics"},
     {"results"},
+    {"budget"},
     {"simulation"},
     {"plots"},
     {"comparison"},

@@ -47,7 +47,7 @@ def test_an_empty_variant_reproduces_the_base(change_scenario):
      r"did you mean 'approve'\? \(valid: assess, approve, build, deploy, review\)"),
     ({"set": {"horizn": "3d"}}, r"set\.horizn: no field 'horizn' in the top level; did you mean 'horizon'"),
     ({"scale": {"teams.platform.capacity": 1.3}}, r"scale\.teams\.platform\.capacity: 2 x 1\.3 = 2\.6 is not a whole"),
-    ({"scale": {"teams.platform.capacity": -1}}, r"scale\.teams\.platform\.capacity: a scale factor must be positive"),
+    ({"scale": {"teams.platform.capacity": -1}}, r"scale\.teams\.platform\.capacity: input should be greater than 0, got -1"),
     ({"set": {"teams.platform.capacity": 0}}, r"teams\.platform\.capacity: input should be greater than or equal to 1"),
 ])
 def test_bad_variant_paths_name_the_path_and_nearest_names(tmp_path, change_scenario, edit, message):

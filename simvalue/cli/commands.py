@@ -14,11 +14,12 @@ from ..errors import ScenarioError, SimulationError, SimvalueError, UnstableScen
 from ..ranking import rank
 from ..report import business_case_html, economics_sections, render_html
 from ..scenario import load_scenario
-from ..scenario.load import read_yaml
+from ..scenario.load import read_yaml, validate
 from ..scenario.model import Scenario
 from ..scenario.variants import load_variant, parse_assignments
 from ..simulation import simulate
 from ..sweeps import plot_sensitivity, sobol_indices, sweep
+from ..sweeps.design import design_points, parse_parameter
 from ..sweeps.run import check_metrics
 from ..text import (bottleneck_table, business_case_text, comparison_table, ranking_text, scenario_overview,
                     summary_tables, table)
@@ -32,7 +33,8 @@ def _compared(base: Scenario, variants: list, args: argparse.Namespace):
     """compare() with a progress bar per scenario and the run options of the command line."""
     update, close = progress_bars()
     try:
-        return compare(base, *variants, replications=args.replications, seed=args.seed, progress=update)
+        return compare(base, *variants, replications=args.replications, seed=args.seed, progress=update,
+                       max_events=args.max_events)
     finally:
         close()
 
@@ -45,27 +47,42 @@ def _edited(base: Scenario, edits: dict, file: Path) -> Scenario:
         raise exc.located(f"{file} with --set/--scale") from None
 
 
-def _edits(args: argparse.Namespace) -> dict | None:
-    """A variant mapping from --set/--scale, or None when neither was given."""
+def _edits(args: argparse.Namespace, file: Path) -> dict | None:
+    """A variant mapping from --set/--scale, or None when neither was given; errors name ``file``."""
     if not args.set and not args.scale:
         return None
-    sets, scales = parse_assignments(args.set, "set"), parse_assignments(args.scale, "scale")
+    try:
+        sets, scales = parse_assignments(args.set, "set"), parse_assignments(args.scale, "scale")
+    except ScenarioError as exc:
+        raise exc.located(str(file)) from None
     for path, factor in scales.items():
+        scales[path] = factor = _number(factor)
         if isinstance(factor, bool) or not isinstance(factor, (int, float)):
-            raise ScenarioError(f"expected a number, got {factor!r}", path=f"--scale {path}")
+            raise ScenarioError(f"expected a number, got {factor!r}", file=str(file), path=f"--scale {path}")
     name = ", ".join([f"{p}={v}" for p, v in sets.items()] + [f"{p}x{v}" for p, v in scales.items()])
     return {"name": name, "set": sets, "scale": scales}
+
+
+def _number(value: object) -> object:
+    """A factor YAML 1.1 reads as text (``1e3``, ``1.0e308``) but Python reads as a number."""
+    if isinstance(value, str):
+        try:
+            return float(value)
+        except ValueError:
+            return value
+    return value
 
 
 def run(args: argparse.Namespace) -> int:
     check_target(args.out, "--out", folder=True)
     scenario = load_scenario(args.scenario)
-    edits = _edits(args)
+    edits = _edits(args, args.scenario)
     if edits is not None:
         scenario = _edited(scenario, edits | {"name": f"{scenario.name} ({edits['name']})"}, args.scenario)
     update, close = progress_bar("replications")
     try:
-        results = simulate(scenario, replications=args.replications, seed=args.seed, progress=update)
+        results = simulate(scenario, replications=args.replications, seed=args.seed, progress=update,
+                           max_events=args.max_events)
     finally:
         close()
     summary = results.summary()
@@ -89,7 +106,7 @@ def compare_command(args: argparse.Namespace) -> int:
     check_target(args.report, "--report", folder=False)
     base = load_scenario(args.base)
     variants: list = list(args.variants)
-    edits = _edits(args)
+    edits = _edits(args, args.base)
     if edits is not None:
         variants.append(_edited(base, edits, args.base))
     if not variants:
@@ -133,7 +150,7 @@ def rank_command(args: argparse.Namespace) -> int:
     update, close = progress_bars()
     try:
         ranking = rank(base, *args.candidates, months=args.months, discount_rate=args.discount_rate,
-                       replications=args.replications, seed=args.seed, progress=update)
+                       replications=args.replications, seed=args.seed, progress=update, max_events=args.max_events)
     finally:
         close()
     print(f"{base.name}: {len(args.candidates)} candidates over {args.months} months at "
@@ -152,7 +169,7 @@ def rank_command(args: argparse.Namespace) -> int:
 def sweep_command(args: argparse.Namespace) -> int:
     check_target(args.out, "--out", folder=True)
     scenario = load_scenario(args.scenario)
-    params = _sweep_params(args.param)
+    params = _sweep_params(args)
     if args.sensitivity and args.design != "sobol":
         raise SimulationError("--sensitivity needs --design sobol (Sobol indices come from Saltelli's design)")
     if args.sensitivity:
@@ -161,7 +178,8 @@ def sweep_command(args: argparse.Namespace) -> int:
     try:
         frame = sweep(scenario, params, design=args.design, samples=args.samples, replications=args.replications,
                       seed=args.seed, metrics=args.metric or None, executor="serial" if args.serial else "process",
-                      workers=args.workers, scheduler=args.scheduler, out=args.out, progress=update)
+                      workers=args.workers, scheduler=args.scheduler, out=args.out, progress=update,
+                      max_events=args.max_events)
     finally:
         close()
     resumed = frame.attrs["resumed"]
@@ -175,13 +193,18 @@ def sweep_command(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _sweep_params(items: list[str]) -> dict[str, str]:
+def _sweep_params(args: argparse.Namespace) -> dict[str, str]:
+    """PATH=SPEC options, parsed and sized up front so that an error names the file and the option."""
     params = {}
-    for item in items:
+    for item in args.param:
         path, sep, spec = item.partition("=")
         if not sep or not path.strip() or not spec.strip():
-            raise SimulationError(f"--param expects PATH=SPEC, got {item!r}")
+            raise SimulationError(f"{args.scenario}: --param: expected PATH=SPEC, got {item!r}")
         params[path.strip()] = spec.strip()
+    try:
+        design_points([parse_parameter(p, s) for p, s in params.items()], args.design, args.samples)
+    except SimulationError as exc:
+        raise SimulationError(f"{args.scenario}: --param: {exc}") from None
     return params
 
 
@@ -220,17 +243,24 @@ def _comparison_files(comparison) -> dict[str, Callable[[str], object]]:
 def check(args: argparse.Namespace) -> int:
     try:
         scenario = load_scenario(args.scenario)
-    except UnstableScenarioError:
-        # Show where the load comes from before refusing: the same file, checked without the limit.
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            overloaded = load_scenario(read_yaml(args.scenario) | {"allow_overload": True})
-        print(f"{args.scenario}: scenario {overloaded.name!r} is overloaded\n")
-        print(scenario_overview(overloaded) + "\n")
-        raise
+    except UnstableScenarioError as overload:
+        _show_overload(args.scenario)
+        raise overload from None
     print(f"{args.scenario}: valid scenario {scenario.name!r}\n")
     print(scenario_overview(scenario))
     return EXIT_OK
+
+
+def _show_overload(file: Path) -> None:
+    """Where an overload comes from: the same file, checked without the limit (when that passes)."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        try:
+            overloaded = validate(read_yaml(file) | {"allow_overload": True}, file=str(file))
+        except ScenarioError:
+            return  # another problem too (a run too big): the overload error alone is reported
+    print(f"{file}: scenario {overloaded.name!r} is overloaded\n")
+    print(scenario_overview(overloaded) + "\n")
 
 
 def schema(args: argparse.Namespace) -> int:

@@ -125,6 +125,9 @@ def _add_run_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("-r", "--replications", type=_positive_int, metavar="N",
                         help="number of replications (default: the scenario's)")
     parser.add_argument("--seed", type=_non_negative_int, metavar="S", help="random seed (default: the scenario's)")
+    parser.add_argument("--max-events", type=_positive_number, metavar="N",
+                        help="work budget: refuse a run estimated to simulate more events than this, in all "
+                             "(default 1e7, under a minute; a sweep applies it to each point)")
 
 
 def _add_money_options(parser: argparse.ArgumentParser) -> None:
@@ -149,6 +152,16 @@ def _add_edit_options(parser: argparse.ArgumentParser, what: str = "edit the sce
                         help=f"{what}: set a dotted path, e.g. teams.platform.capacity=4 (repeatable)")
     parser.add_argument("--scale", action="append", default=[], metavar="PATH=FACTOR",
                         help=f"{what}: multiply a rate, duration or count, e.g. demand.incident.arrivals.rate=1.2")
+
+
+def _positive_number(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number such as 5e7, got {text!r}") from None
+    if not value > 0 or value == float("inf"):
+        raise argparse.ArgumentTypeError(f"expected a positive finite number, got {text}")
+    return value
 
 
 def _positive_int(text: str) -> int:

@@ -14,6 +14,8 @@ from heapq import heappop, heappush
 import simpy
 from simpy.events import NORMAL
 
+from ..errors import SimulationError
+from ..limits import MAX_STEP_ENTRIES_PER_ITEM
 from .arrivals import arrival_gaps
 from .plan import APPROVER, AUTO, CAB, DONE_ID, DROP_ID, WORK, Plan, StepPlan
 from .recorder import APPROVED, COMPLETED, IN_FLIGHT, IN_PROGRESS, ITEM_DONE, ITEM_REJECTED, REJECTED, Recorder
@@ -186,6 +188,8 @@ class Replication:
         if item.visited & bit:
             item.reworks += 1
             item.visit = item.reworks  # a rework visit draws from its own per-item key
+            if item.reworks > MAX_STEP_ENTRIES_PER_ITEM:
+                self._endless_loop(item, run)
         else:
             item.visited |= bit
             item.visit = 0
@@ -206,6 +210,14 @@ class Replication:
         else:  # AUTO
             item.started = now
             self.schedule(Wake(self.on_finish_automated, item), NORMAL, run.effort(item))
+
+    def _endless_loop(self, item: Item, run: StepRun) -> None:
+        """Stop a loop the clock cannot end (every pass takes no time), naming where it is."""
+        raise SimulationError(
+            f"replication {self.replication}: an item of type {self.plan.demands[item.demand].type!r} re-entered "
+            f"steps {item.reworks - 1:,} times (now {run.plan.stream}.{run.plan.name} at {self.env.now:.6g} h); a "
+            "rework loop that almost never exits, or one whose passes take no time, would never end. Give the "
+            "loop a realistic exit probability or a duration")
 
     def _request(self, team: TeamState, item: Item, effort: float) -> None:
         if team.busy < team.capacity:

@@ -9,13 +9,13 @@ from __future__ import annotations
 import difflib
 
 from ..errors import ScenarioError, UnstableScenarioError
-from .capacity import demand_rate, offered_loads, successors
+from ..limits import MAX_EVENTS_PER_REPLICATION, MAX_VISITS_PER_ITEM
+from .capacity import demand_rate, offered_loads, step_visits, successors
 from .model import DONE, DROP, Scenario, Stream
+from .workload import workload
 
 #: Utilisation above which a team is reported as nearly saturated.
 HIGH_UTILISATION = 0.95
-#: Most items one replication may simulate: about five minutes at the engine's ~100k items/s.
-MAX_ITEMS_PER_REPLICATION = 30_000_000
 RESERVED = (DONE, DROP)
 
 
@@ -30,17 +30,52 @@ def check(scenario: Scenario) -> list[str]:
         _check_exits(name, stream)
     used = {d.stream for d in scenario.demand}
     warnings += [f"streams.{n}: no demand flows through this stream" for n in scenario.streams if n not in used]
+    warnings += [f"teams.{n}: no step uses this team (a misspelt team name in a variant adds a new team)"
+                 for n in scenario.teams if n not in _teams_used(scenario)]
+    warnings += _check_demand_volume(scenario)
+    _check_visits(scenario)
     warnings += _check_load(scenario)
     _check_size(scenario)
     return warnings
 
 
+def _teams_used(scenario: Scenario) -> set[str]:
+    used = set()
+    for stream in scenario.streams.values():
+        for step in stream.steps:
+            used.add(step.team if step.gate is None else getattr(step.gate, "team", None))
+    return used
+
+
+def _check_demand_volume(scenario: Scenario) -> list[str]:
+    """Warn when a demand type would bring less than one item per replication (a rate typo)."""
+    window = scenario.warmup + scenario.horizon
+    return [f"demand[{d.type}].arrivals: about {demand_rate(d) * window:.3g} items of this type are expected per "
+            "replication; results will hold few or none" for d in scenario.demand if demand_rate(d) * window < 1]
+
+
+def _check_visits(scenario: Scenario) -> None:
+    """Refuse loops that almost never exit: an item would visit a step thousands of times on average
+    (a rework probability of 0.9999, or a gate that rejects to itself), and a zero-time loop of this
+    kind would never let the clock move."""
+    for name, stream in scenario.streams.items():
+        for step, visits in zip(stream.steps, step_visits(stream)):
+            if not visits <= MAX_VISITS_PER_ITEM:
+                raise ScenarioError(
+                    f"an item would pass this step about {visits:.3g} times on average (routing and rejection "
+                    f"loops), more than {MAX_VISITS_PER_ITEM:,.0f}; give the loop a realistic exit probability",
+                    path=f"streams.{name}.steps[{step.name}]")
+
+
 def _check_size(scenario: Scenario) -> None:
-    """Refuse runs so long they would not finish in reasonable time (a typo such as 180w for 180d)."""
-    expected = sum(demand_rate(d) for d in scenario.demand) * (scenario.warmup + scenario.horizon)
-    if expected > MAX_ITEMS_PER_REPLICATION:
-        raise ScenarioError(f"warm-up + horizon would bring about {expected:.3g} items per replication, more than "
-                            f"{MAX_ITEMS_PER_REPLICATION:,}; shorten the horizon", path="horizon")
+    """Refuse a replication too big to finish in reasonable time (a typo such as 180w for 180d, a CAB
+    meeting every second)."""
+    load = workload(scenario)
+    if load.events > MAX_EVENTS_PER_REPLICATION:
+        raise ScenarioError(
+            f"one replication would simulate about {load.events:.3g} events, more than "
+            f"{MAX_EVENTS_PER_REPLICATION:.3g}; most come from {load.largest}: shorten the horizon or change "
+            "this field", path=load.largest_path)
 
 
 def unknown(kind: str, name: str, known: list[str]) -> str:
@@ -150,18 +185,23 @@ def _check_load(scenario: Scenario) -> list[str]:
     for load in offered_loads(scenario):
         what = "team" if load.kind == "team" else "gate"
         if load.utilisation >= 1 and scenario.allow_overload:
-            warnings.append(f"{load.path}: {what} {load.name!r} is overloaded ({load.utilisation:.0%}); "
+            warnings.append(f"{load.path}: {what} {load.name!r} is overloaded ({percent(load.utilisation)}); "
                             "running anyway because allow_overload is set")
         elif load.utilisation >= 1:
             raise UnstableScenarioError(
                 f"{what} {load.name!r} is overloaded: offered load {load.offered:.3g} is at or above its "
-                f"capacity {load.capacity:g} (utilisation {load.utilisation:.0%}); queues would grow "
+                f"capacity {load.capacity:g} (utilisation {percent(load.utilisation)}); queues would grow "
                 "without bound. Add capacity, automate, or reduce demand",
                 path=load.path)
         elif load.utilisation >= HIGH_UTILISATION:
-            warnings.append(f"{load.path}: {what} {load.name!r} runs at {load.utilisation:.0%} utilisation; "
+            warnings.append(f"{load.path}: {what} {load.name!r} runs at {percent(load.utilisation)} utilisation; "
                             "queues will be long and slow to settle")
         elif load.peak_utilisation > 1:
             warnings.append(f"{load.path}: {what} {load.name!r} is overloaded at peak times "
-                            f"({load.peak_utilisation:.0%}); queues build up at peaks and drain later")
+                            f"({percent(load.peak_utilisation)}); queues build up at peaks and drain later")
     return warnings
+
+
+def percent(share: float) -> str:
+    """A share as a percentage with at most three significant digits (``1.2e+17%``, never 300 digits)."""
+    return f"{share:.0%}" if share < 10 else f"{share * 100:.3g}%"

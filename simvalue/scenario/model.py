@@ -8,11 +8,12 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal, Union
 
-from pydantic import BaseModel, ConfigDict, Field, PlainSerializer, PlainValidator, PrivateAttr, StringConstraints
-from pydantic import WithJsonSchema, field_validator, model_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, PlainSerializer, PlainValidator, PrivateAttr
+from pydantic import Strict, StringConstraints, WithJsonSchema, field_validator, model_validator
 
 from ..activities import Activity
 from ..distributions import Distribution, fixed, parse_distribution
+from ..limits import MAX_CAPACITY, MAX_MONEY, MAX_PROFILE_MULTIPLIER
 from ..units import format_hours, parse_duration, parse_rate
 
 PROBABILITY_TOLERANCE = 1e-6
@@ -20,7 +21,34 @@ DONE = "done"
 DROP = "drop"
 
 Name = Annotated[str, StringConstraints(pattern=r"^[A-Za-z_][A-Za-z0-9_\-]*$")]
-Probability = Annotated[float, Field(ge=0.0, le=1.0, allow_inf_nan=False)]
+
+
+def _not_a_boolean(value: Any) -> Any:
+    """YAML reads yes/no/on/off as booleans; a boolean is never accepted where a number is expected."""
+    if isinstance(value, bool):
+        raise ValueError(f"expected a number, got the yes/no value {value!r}")
+    return value
+
+
+def number(**bounds: float):
+    """A finite float field type (no NaN, no infinity, no yes/no) within ``bounds`` (ge, le, gt)."""
+    return Annotated[float, BeforeValidator(_not_a_boolean), Field(allow_inf_nan=False, **bounds)]
+
+
+def _whole_number(value: Any) -> Any:
+    """A whole float (2.0, as a sweep's table stores it) is an integer; a yes/no never is."""
+    value = _not_a_boolean(value)
+    return int(value) if isinstance(value, float) and value.is_integer() else value
+
+
+def count(**bounds: int):
+    """A whole-number field type: an integer (never a yes/no, a fraction or text) within ``bounds``."""
+    return Annotated[int, BeforeValidator(_whole_number), Strict(), Field(**bounds)]
+
+
+Probability = number(ge=0.0, le=1.0)
+Money = number(ge=0.0, le=MAX_MONEY)
+Capacity = count(ge=1, le=MAX_CAPACITY)
 
 def _spell_rate(per_hour: float) -> str:
     return f"{per_hour!r}/h"
@@ -43,12 +71,20 @@ def _duration(parse, description: str):
 Duration = _duration(parse_duration, "A duration with a unit: s, min, h, d or w (e.g. '20min', '3d').")
 PositiveDuration = _duration(lambda v: parse_duration(v, allow_zero=False),
                              "A positive duration with a unit: s, min, h, d or w.")
+_RATE_PATTERN = r"^\d*\.?\d+\s*/\s*\d*\.?\d*\s*(s|min|h|d|w)$"
 Rate = Annotated[
     float,
     PlainValidator(parse_rate),
     PlainSerializer(_each(_spell_rate), when_used="json"),
-    WithJsonSchema({"type": "string", "pattern": r"^\d*\.?\d+\s*/\s*\d*\.?\d*\s*(s|min|h|d|w)$",
+    WithJsonSchema({"type": "string", "pattern": _RATE_PATTERN,
                     "description": "Events per unit of time, e.g. '40/d' or '3/h'."}),
+]
+MoneyRate = Annotated[
+    float,
+    PlainValidator(lambda v: parse_rate(v, maximum=MAX_MONEY, what="money rate")),
+    PlainSerializer(_each(_spell_rate), when_used="json"),
+    WithJsonSchema({"type": "string", "pattern": _RATE_PATTERN,
+                    "description": "Money per unit of time, e.g. '200/d'."}),
 ]
 Dist = Annotated[
     Distribution,
@@ -75,15 +111,15 @@ def _sums_to_one(probabilities: dict[str, float], what: str) -> dict[str, float]
 class Team(_Model):
     """A resource pool: ``capacity`` people (or agents) working items one at a time each."""
 
-    capacity: int = Field(ge=1, description="Number of people who can each work one item at a time.")
-    cost_per_hour: float | None = Field(None, ge=0, description="Cost of one person-hour, in `currency`.")
+    capacity: Capacity = Field(description="Number of people who can each work one item at a time.")
+    cost_per_hour: Money | None = Field(None, description="Cost of one person-hour, in `currency`.")
 
 
 class Profile(_Model):
     """Relative arrival intensity by hour of day and day of week (Monday first), scaled to mean 1."""
 
-    by_hour: list[Annotated[float, Field(ge=0)]] | None = Field(None, min_length=24, max_length=24)
-    by_weekday: list[Annotated[float, Field(ge=0)]] | None = Field(None, min_length=7, max_length=7)
+    by_hour: list[number(ge=0, le=MAX_PROFILE_MULTIPLIER)] | None = Field(None, min_length=24, max_length=24)
+    by_weekday: list[number(ge=0, le=MAX_PROFILE_MULTIPLIER)] | None = Field(None, min_length=7, max_length=7)
 
     @field_validator("by_hour", "by_weekday")
     @classmethod
@@ -106,6 +142,8 @@ class Arrivals(_Model):
             raise ValueError("give exactly one of 'rate' (e.g. 40/d) or 'every' (e.g. gamma(mean=3h, cv=0.7))")
         if self.profile is not None and self.rate is None:
             raise ValueError("'profile' shapes a Poisson 'rate'; it cannot be combined with 'every'")
+        if self.every is not None and not self.every.mean > 0:
+            raise ValueError(f"'every' must have a mean time between arrivals above zero, got {self.every}")
         return self
 
 
@@ -117,18 +155,10 @@ class Demand(_Model):
     arrivals: Arrivals
     priority: Name | dict[Name, Probability] | None = Field(
         None, description="A fixed priority label, or label -> probability (P1 is served first).")
-    cost_of_delay: Annotated[Union[Rate, dict[Name, Rate]], Field(union_mode="left_to_right")] | None = Field(
-        None, description="Money lost per unit of time-to-value, e.g. '200/d', or per priority.")
-    sla_breach_cost: Annotated[Union[float, dict[Name, float]], Field(union_mode="left_to_right")] | None = Field(
+    cost_of_delay: Annotated[Union[MoneyRate, dict[Name, MoneyRate]], Field(union_mode="left_to_right")] | None = \
+        Field(None, description="Money lost per unit of time-to-value, e.g. '200/d', or per priority.")
+    sla_breach_cost: Annotated[Union[Money, dict[Name, Money]], Field(union_mode="left_to_right")] | None = Field(
         None, description="Penalty per item that misses its SLA target, or per priority.")
-
-    @field_validator("sla_breach_cost")
-    @classmethod
-    def _non_negative_penalty(cls, value):
-        values = value.values() if isinstance(value, dict) else [value] if value is not None else []
-        if any(v < 0 for v in values):
-            raise ValueError("a penalty must not be negative")
-        return value
 
     @field_validator("priority")
     @classmethod
@@ -154,7 +184,7 @@ class CabGate(_Gate):
     kind: Literal["cab"]
     meets: PositiveDuration = Field(description="Interval between meetings, e.g. '1w'.")
     first: Duration | None = Field(None, description="Time of the first meeting (default: one interval in).")
-    capacity: int | None = Field(None, ge=1, description="Most items decided per meeting (default: all).")
+    capacity: Capacity | None = Field(None, description="Most items decided per meeting (default: all).")
 
 
 class ApproverGate(_Gate):
@@ -230,8 +260,8 @@ class Scenario(_Model):
     allow_overload: bool = Field(
         False, description="Run even when offered load reaches capacity: for short transient studies "
                            "(a surge, a backlog burn-down); the drain limit still ends each run.")
-    replications: int = Field(10, ge=1, le=100_000)
-    seed: int = Field(1, ge=0)
+    replications: count(ge=1, le=100_000) = 10
+    seed: count(ge=0, lt=2**63) = 1
     currency: str | None = Field(None, description="Label of the money amounts (e.g. EUR); never assumed.")
     sla: dict[Name, Annotated[Union[Duration, dict[Name, Duration]], Field(union_mode="left_to_right")]] = Field(
         default_factory=dict, description="Time-to-value targets per item type, optionally per priority: "

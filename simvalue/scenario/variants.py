@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import copy
 import difflib
+import math
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -18,21 +19,25 @@ from pydantic import Field, ValidationError
 
 from ..distributions import Distribution, parse_distribution
 from ..errors import ScenarioError
+from ..limits import MAX_MONEY
 from ..units import parse_rate
 from .load import error_from_validation, load_scenario, read_yaml, validate
-from .model import Scenario, _Model
+from .model import Money, Scenario, _Model, number
+from .yaml_safety import load as load_yaml
 
 #: Mappings whose keys are names the user may add to (a new team, a new stream).
 OPEN_COLLECTIONS = {("teams",), ("streams",), ("sla",)}
+#: Largest scale factor: a million-fold change is a typo; the scaled value is validated again anyway.
+MAX_SCALE = 1e6
 
 
 class Economics(_Model):
     """What a variant costs and when its benefit starts (used by business cases)."""
 
-    investment: float = Field(0.0, ge=0, description="One-off cost, in the scenario's currency.")
-    running_cost: float = Field(0.0, ge=0, description="Cost per month while it runs.")
-    lead_time: float = Field(0.0, ge=0, description="Months before the benefit starts.")
-    size: float | None = Field(None, gt=0, description="Effort to deliver it, for WSJF-style ranking.")
+    investment: Money = Field(0.0, description="One-off cost, in the scenario's currency.")
+    running_cost: Money = Field(0.0, description="Cost per month while it runs.")
+    lead_time: number(ge=0, le=1200) = Field(0.0, description="Months before the benefit starts.")
+    size: number(gt=0, le=MAX_MONEY) | None = Field(None, description="Effort to deliver it, for WSJF-style ranking.")
 
 
 class Variant(_Model):
@@ -42,7 +47,7 @@ class Variant(_Model):
     description: str = ""
     base: str | None = Field(None, description="Base scenario file, relative to the variant file.")
     set: dict[str, Any] = Field(default_factory=dict, description="Dotted path -> new value.")
-    scale: dict[str, float] = Field(default_factory=dict, description="Dotted path -> multiplier.")
+    scale: dict[str, number(gt=0, le=MAX_SCALE)] = Field(default_factory=dict, description="Dotted path -> multiplier.")
     economics: Economics | None = None
 
 
@@ -98,8 +103,9 @@ def apply_edits(data: dict[str, Any], set_: Mapping[str, Any], scale: Mapping[st
         parent, key = _locate(result, path, file, "set", creating=True)
         _assign(parent, key, copy.deepcopy(value))
     for path, factor in scale.items():
-        if factor <= 0:
-            raise ScenarioError(f"a scale factor must be positive, got {factor!r}", file=file, path=f"scale.{path}")
+        if isinstance(factor, bool) or not isinstance(factor, (int, float)) or not 0 < factor <= MAX_SCALE:
+            raise ScenarioError(f"a scale factor must be a number above 0 and at most {MAX_SCALE:g}, got {factor!r}",
+                                file=file, path=f"scale.{path}")
         parent, key = _locate(result, path, file, "scale", creating=False)
         current = parent[key]
         _assign(parent, key, scaled(current, factor, f"scale.{path}", file))
@@ -172,7 +178,7 @@ def scaled(value: Any, factor: float, path: str, file: str | None) -> Any:
         if isinstance(value, float):
             return value * factor
         if isinstance(value, str) and "/" in value:
-            return f"{parse_rate(value) * factor!r}/h"
+            return f"{parse_rate(value, maximum=math.inf) * factor!r}/h"
         if isinstance(value, str):
             return str(_scale_distribution(parse_distribution(value), factor))
     except ValueError as exc:
@@ -194,10 +200,13 @@ def parse_assignments(items: list[str], what: str) -> dict[str, Any]:
         if not sep or not path.strip():
             raise ScenarioError(f"expected PATH=VALUE, got {item!r}", path=f"--{what}")
         try:
-            result[path.strip()] = yaml.safe_load(raw) if raw.strip() else None
+            result[path.strip()] = load_yaml(raw) if raw.strip() else None  # bounded like a file
+        except ScenarioError as exc:  # over a limit: too deep, too many nodes, a recursive alias
+            raise ScenarioError(exc.detail, path=f"--{what} {path}") from None
         except yaml.YAMLError as exc:
             problem = getattr(exc, "problem", None) or type(exc).__name__
-            raise ScenarioError(f"cannot read value {raw!r}: {problem}", path=f"--{what} {path}") from None
+            shown = raw if len(raw) <= 60 else raw[:60] + "..."
+            raise ScenarioError(f"cannot read value {shown!r}: {problem}", path=f"--{what} {path}") from None
     return result
 
 

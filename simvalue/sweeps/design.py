@@ -21,6 +21,7 @@ from scipy import stats as _scipy_stats
 from scipy.stats import qmc
 
 from ..errors import SimulationError
+from ..limits import MAX_SWEEP_POINTS
 from ..units import format_hours, parse_duration
 
 DESIGNS = ("grid", "lhs", "sobol")
@@ -64,7 +65,12 @@ class Parameter:
         if step is None:
             raise SimulationError(f"parameter {self.path}: a continuous range needs a step for a grid "
                                   f"(low:high:step) or a sampled design (lhs or sobol)")
-        count = int(math.floor((self.high - self.low) / step + 1e-9)) + 1
+        if not step > 0:
+            raise SimulationError(f"parameter {self.path}: the step of a grid must be above zero, got {step!r}")
+        count = math.floor((self.high - self.low) / step + 1e-9) + 1
+        if count > MAX_SWEEP_POINTS:
+            raise SimulationError(f"parameter {self.path}: the range gives {count:,} values, more than a sweep may "
+                                  f"have ({MAX_SWEEP_POINTS:,} points); use a larger step or a sampled design")
         values = [self.low + i * step for i in range(count)]
         return [int(round(v)) for v in values] if self.integer else values
 
@@ -93,6 +99,7 @@ def parse_parameter(path: str, spec: Any) -> Parameter:
             a, b = (parse_duration(first), parse_duration(second)) if duration else (float(first), float(second))
         except ValueError as exc:
             raise SimulationError(f"parameter {path}: {exc}") from None
+        _finite(path, spec, a, b)
         if name == "loguniform" and not 0 < a < b or name == "uniform" and not a < b or name == "normal" and b <= 0:
             raise SimulationError(f"parameter {path}: invalid {spec!r}")
         return Parameter(path, low=a, high=b, distribution=name, duration=duration)
@@ -112,10 +119,16 @@ def _range(path: str, low: str, high: str, step: str | None) -> Parameter:
         s = convert(step.strip()) if step is not None else None
     except ValueError as exc:
         raise SimulationError(f"parameter {path}: {exc}") from None
+    _finite(path, f"{low}:{high}" + (f":{step}" if step is not None else ""), a, b, *([s] if s is not None else []))
     if not a < b:
         raise SimulationError(f"parameter {path}: expected low < high, got {low}:{high}")
     integer = not duration and all(_is_int(x) for x in (low, high) + ((step,) if step else ()))
     return Parameter(path, low=a, high=b, step=s, integer=integer, duration=duration)
+
+
+def _finite(path: str, spec: str, *numbers: float) -> None:
+    if not all(math.isfinite(x) for x in numbers):
+        raise SimulationError(f"parameter {path}: expected finite numbers, got {spec!r}")
 
 
 def _is_number(text: str) -> bool:
@@ -145,7 +158,12 @@ def design_points(parameters: list[Parameter], design: str = "grid", samples: in
     if not parameters:
         raise SimulationError("a sweep needs at least one parameter")
     if design == "grid":
-        rows = list(itertools.product(*(p.levels() for p in parameters)))
+        levels = [p.levels() for p in parameters]
+        size = math.prod(len(values) for values in levels)
+        if size > MAX_SWEEP_POINTS:
+            raise SimulationError(f"the grid has {size:,} points ({' x '.join(str(len(v)) for v in levels)}), more "
+                                  f"than a sweep may have ({MAX_SWEEP_POINTS:,}); use fewer values or a sampled design")
+        rows = list(itertools.product(*levels))
     else:
         units = unit_sample(len(parameters), design, samples, seed)
         rows = [tuple(p.from_unit(float(u)) for p, u in zip(parameters, row)) for row in units]
@@ -159,6 +177,10 @@ def unit_sample(dimensions: int, design: str, samples: int | None, seed: int) ->
     (``samples`` x (dimensions + 2) points, first order and total effects)."""
     if not samples or samples < 1:
         raise SimulationError(f"design {design!r} needs samples >= 1, got {samples!r}")
+    size = samples * (1 if design == "lhs" else dimensions + 2)
+    if size > MAX_SWEEP_POINTS:
+        raise SimulationError(f"design {design!r} with {samples:,} samples has {size:,} points, more than a sweep may "
+                              f"have ({MAX_SWEEP_POINTS:,}); use fewer samples")
     if design == "lhs":
         return qmc.LatinHypercube(d=dimensions, seed=np.random.default_rng(seed)).random(samples)
     from SALib.sample import sobol as saltelli

@@ -9,6 +9,7 @@ come from the parameters, not from noise.
 from __future__ import annotations
 
 import json
+import math
 import warnings
 from collections.abc import Callable, Mapping
 from pathlib import Path
@@ -17,6 +18,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from ..budget import check_budget
 from ..errors import ScenarioError, SimulationError, UnstableScenarioError
 from ..metrics import METRIC_NAMES
 from ..scenario import Scenario
@@ -39,7 +41,7 @@ def sweep(scenario: Scenario | str | Path | Mapping[str, Any], params: Mapping[s
           seed: int | None = None, metrics: list[str] | tuple[str, ...] | None = None,
           executor: str | Executor = "process", workers: int | None = None, scheduler: str | None = None,
           out: str | Path | None = None, common_random_numbers: bool = True,
-          progress: SweepProgress | None = None) -> pd.DataFrame:
+          progress: SweepProgress | None = None, max_events: float | None = None) -> pd.DataFrame:
     """Run the sweep and return one row per point and replication.
 
     ``params`` maps dotted paths to a list of values, a range ``"low:high[:step]"`` or ``(low, high)``,
@@ -48,6 +50,8 @@ def sweep(scenario: Scenario | str | Path | Mapping[str, Any], params: Mapping[s
     results go to a Parquet dataset as points finish, and a rerun resumes where it stopped.
     ``df.attrs`` records the design, its parameters and how many points were ``resumed`` (already done).
     A ``scheduler`` (Dask address or "local") sends the work to Dask whatever ``executor`` says.
+    ``max_events`` is the work budget of each point (see :func:`simvalue.simulate`); the base is
+    checked against it up front, and a point over it becomes an ``infeasible`` row.
     """
     base = as_scenario(scenario)
     parameters = [parse_parameter(path, spec) for path, spec in params.items()]
@@ -57,6 +61,7 @@ def sweep(scenario: Scenario | str | Path | Mapping[str, Any], params: Mapping[s
     chosen = check_metrics(base, tuple(metrics) if metrics else DEFAULT_METRICS)
     base_data = base.model_dump(mode="json")
     _check_point(base, parameters, points)
+    check_budget([base], count, max_events)
     spec = {"scenario": base_data, "params": {p.path: repr(p) for p in parameters}, "design": design,
             "samples": samples, "replications": count, "seed": root_seed, "metrics": list(chosen),
             "common_random_numbers": common_random_numbers, "points": len(points)}
@@ -64,7 +69,7 @@ def sweep(scenario: Scenario | str | Path | Mapping[str, Any], params: Mapping[s
     done = store.open() if store is not None else set()
     tasks = [(base_data, int(row["point"]), _edits(parameters, row), count,
               point_seed(root_seed, int(row["point"]), common_random_numbers), chosen,
-              {p.path: _plain(row[p.path]) for p in parameters})
+              {p.path: _plain(row[p.path]) for p in parameters}, max_events)
              for row in points.to_dict("records") if int(row["point"]) not in done]
     result = _run_points(tasks, make_executor(executor, workers, scheduler), store, len(points), len(done),
                          progress)
@@ -153,27 +158,30 @@ def _check_point(base: Scenario, parameters: list[Parameter], points: pd.DataFra
 
 
 def evaluate_point(base_data: dict[str, Any], point: int, edits: dict[str, Any], replications: int, seed: int,
-                   metrics: tuple[str, ...], values: dict[str, Any]) -> pd.DataFrame:
+                   metrics: tuple[str, ...], values: dict[str, Any], max_events: float | None = None) -> pd.DataFrame:
     """Simulate one point (picklable, runs in workers): one row per replication with the point's
     parameter values and its metrics (so each stored file stands on its own)."""
-    frame = _point_metrics(base_data, point, edits, replications, seed, metrics)
+    frame = _point_metrics(base_data, point, edits, replications, seed, metrics, max_events)
     for offset, (path, value) in enumerate(values.items()):
         frame.insert(1 + offset, path, value)
     return frame
 
 
 def _point_metrics(base_data: dict[str, Any], point: int, edits: dict[str, Any], replications: int, seed: int,
-                   metrics: tuple[str, ...]) -> pd.DataFrame:
+                   metrics: tuple[str, ...], max_events: float | None) -> pd.DataFrame:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         try:
             scenario = load_variant(base_data, {"name": f"sweep point {point}", "set": edits})
-        except ScenarioError as exc:
-            # An overloaded point (or one a sampled value makes invalid, such as a probability above 1)
-            # is kept, with no metrics, and the reason; the first point was checked up front for typos.
+            check_budget([scenario], replications, max_events)
+        except (ScenarioError, SimulationError) as exc:
+            # An overloaded point (or one a sampled value makes invalid, such as a probability above 1,
+            # or too big to run) is kept, with no metrics, and the reason; the first point was checked
+            # up front for typos.
+            reason = f"{exc.path}: {exc.detail}" if getattr(exc, "path", None) else getattr(exc, "detail", str(exc))
             return pd.DataFrame({"point": point, "replication": np.arange(replications), "in_flight_items": 0,
-                                 "infeasible": f"{exc.path}: {exc.detail}" if exc.path else exc.detail})
-        results = simulate(scenario, replications=replications, seed=seed)
+                                 "infeasible": reason})
+        results = simulate(scenario, replications=replications, seed=seed, max_events=math.inf)
     long = results.metrics()
     long = long[~long["subject"].str.startswith("step ") & ~long["metric"].str.contains("_in_")]
     long = long.assign(column=long["subject"].str.replace(" ", "_") + "." + long["metric"],

@@ -1,0 +1,60 @@
+"""Every bound simvalue puts on input and on work, in one place, each with the reason for its size.
+
+Numbers outside these bounds are typos or hostile input, not models: a duration of 10^300 hours,
+a YAML file nested 100,000 deep, a CAB meeting every millisecond. The loader, the checks and the
+work budget read their limits from here, so a reader finds every bound (and its why) in one file.
+"""
+
+from __future__ import annotations
+
+# -- numbers in a scenario -----------------------------------------------------------------------
+#: Longest duration accepted anywhere (hours): 1,000 years. Longer is a typo, and keeping every
+#: duration below it keeps sums of many durations far from float overflow.
+MAX_HOURS = 1000 * 8766.0
+#: Highest rate (events per hour): a million an hour; the work budget refuses long runs far sooner.
+MAX_RATE_PER_HOUR = 1e6
+#: Largest money amount (a penalty, an investment) and money rate per hour: products with hours and
+#: item counts stay finite (1e12 x 1e7 h x 1e8 items is 1e27, far from overflow).
+MAX_MONEY = 1e12
+#: Most people in one team (or items per CAB meeting): more is a typo; memory is per person.
+MAX_CAPACITY = 100_000
+#: Coefficient of variation bounds: below, use a fixed duration; above, the distribution's tail
+#: would overflow sampling (lognormal sigma, gamma shape 1/cv^2).
+MIN_CV, MAX_CV = 1e-3, 100.0
+#: Weibull shape bounds: below 0.1 the mean is Gamma(1 + 1/shape) times the scale (over 10^6 at
+#: 0.1, overflow at 0.006); above 1,000 it is a fixed duration in all but name.
+MIN_WEIBULL_SHAPE, MAX_WEIBULL_SHAPE = 0.1, 1000.0
+#: Largest arrival-profile multiplier (they are relative; only their ratios matter).
+MAX_PROFILE_MULTIPLIER = 1e6
+#: Most values in an empirical distribution written in the scenario.
+MAX_EMPIRICAL_VALUES = 100_000
+
+# -- YAML ----------------------------------------------------------------------------------------
+#: Largest scenario or variant file read (bytes). Real scenarios are a few kilobytes.
+MAX_YAML_BYTES = 2 * 1024 * 1024
+#: Deepest nesting of mappings and lists. Real scenarios nest about 8 deep.
+MAX_YAML_DEPTH = 64
+#: Most nodes a document may expand to once aliases are followed (a "billion laughs" guard).
+MAX_YAML_NODES = 50_000
+
+# -- work ----------------------------------------------------------------------------------------
+#: Expected visits of one step per item (traffic equations): more means a loop that almost never
+#: exits (a rework probability of 0.9999), which is a typo, not a process.
+MAX_VISITS_PER_ITEM = 1_000.0
+#: Most step entries one item may make in a run: stops a zero-time loop that the clock cannot end.
+MAX_STEP_ENTRIES_PER_ITEM = 100_000
+#: Default budget of simulated events per call of simulate (all replications): under a minute on
+#: one core at the engine's speed (about 250k events per second with results built). Raise it with ``max_events`` / ``--max-events`` for big studies.
+DEFAULT_MAX_EVENTS = 10_000_000
+#: Share of the memory available (the smaller of free memory and the address-space limit) that one
+#: call may plan to use for its records; the rest is for pandas' copies and the interpreter.
+MEMORY_SHARE = 0.5
+#: Bytes held per recorded step execution and per item, records and result frames together
+#: (measured: benchmarks/engine_throughput.py reports memory per 100k items).
+BYTES_PER_STEP_RECORD = 200
+BYTES_PER_ITEM_RECORD = 300
+#: Most points in a sweep design.
+MAX_SWEEP_POINTS = 100_000
+#: Most events one replication may need (estimated at check): beyond it the run would take many
+#: minutes per replication; the cause is a typo (180w for 180d, a CAB meeting every second).
+MAX_EVENTS_PER_REPLICATION = 100_000_000

@@ -1,0 +1,276 @@
+"""Hostile and extreme input: refused in one line naming the file and field (exit 2), or run cleanly.
+
+Each case is one that broke a promise in a hostile review (issue 14): a traceback, a hang, memory
+exhaustion or silent acceptance. The command line runs in-process; files go under tmp_path.
+"""
+
+from __future__ import annotations
+
+import copy
+import os
+import re
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+import yaml
+
+import simvalue
+from simvalue import SimulationError, load_scenario, simulate
+from simvalue.cli import main
+
+#: A tiny, stable scenario: one team, one stream with two steps.
+BASE = {
+    "name": "desk", "horizon": "20d", "replications": 2, "seed": 3,
+    "teams": {"desk": {"capacity": 2}},
+    "demand": [{"type": "ticket", "stream": "flow", "arrivals": {"rate": "8/d"}}],
+    "streams": {"flow": {"steps": [
+        {"name": "triage", "activity": "engage", "team": "desk", "effort": "30min"},
+        {"name": "fix", "activity": "deliver_and_support", "team": "desk", "effort": "exponential(mean=2h)"},
+    ]}},
+}
+
+
+def scenario(**edits) -> dict:
+    data = copy.deepcopy(BASE)
+    for path, value in edits.items():
+        node = data
+        *parents, last = path.split("__")
+        for part in parents:
+            node = node[int(part)] if isinstance(node, list) else node[part]
+        if isinstance(node, list):
+            node[int(last)] = value
+        else:
+            node[last] = value
+    return data
+
+
+def write(tmp_path: Path, data: dict | str, name: str = "scenario.yaml") -> Path:
+    path = tmp_path / name
+    path.write_text(data if isinstance(data, str) else yaml.safe_dump(data, sort_keys=False))
+    return path
+
+
+def refused(capsys, argv: list[str], *fragments: str) -> str:
+    """Run the CLI; require exit 2 and one error line holding every fragment; return the line."""
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    lines = [line for line in err.splitlines() if not line.startswith("simvalue: warning:")]
+    assert len(lines) == 1 and lines[0].startswith("simvalue: error: "), err
+    assert "Traceback" not in err
+    for fragment in fragments:
+        assert fragment in lines[0], (fragment, lines[0])
+    assert not re.search(r"\d{25}", lines[0]), "a number printed with absurdly many digits"
+    return lines[0]
+
+
+def effort(value: str) -> dict:
+    return scenario(streams__flow__steps__0__effort=value)
+
+
+# (scenario, field path the message must name, a fragment of what was expected)
+BAD_FILES = {
+    "every 0h": (scenario(demand__0__arrivals={"every": "0h"}), "demand[ticket].arrivals",
+                 "mean time between arrivals above zero"),
+    "every empirical zeros": (scenario(demand__0__arrivals={"every": "empirical([0h, 0h])"}),
+                              "demand[ticket].arrivals", "above zero"),
+    "weibull tiny shape": (effort("weibull(mean=30min, shape=0.001)"), "streams.flow.steps[triage].effort",
+                           "shape must be between 0.1 and 1000"),
+    "weibull tiny shape by scale": (effort("weibull(scale=30min, shape=0.001)"),
+                                    "streams.flow.steps[triage].effort", "shape must be between"),
+    "rate underflows": (scenario(demand__0__arrivals={"rate": "1/1e308w"}), "demand[ticket].arrivals.rate",
+                        "must be a rate between"),
+    "rate subnormal": (scenario(demand__0__arrivals={"rate": "1e-320/h"}), "demand[ticket].arrivals.rate",
+                       "must be a rate between"),
+    "lognormal huge sd": (effort("lognormal(mean=30min, sd=1e300h)"), "streams.flow.steps[triage].effort",
+                          "must be at most 1,000 years"),
+    "gamma huge cv": (effort("gamma(mean=30min, cv=1e200)"), "streams.flow.steps[triage].effort",
+                      "coefficient of variation"),
+    "gamma tiny cv": (effort("gamma(mean=30min, cv=1e-200)"), "streams.flow.steps[triage].effort",
+                      "use a fixed duration"),
+    "profile infinite": (scenario(demand__0__arrivals={"rate": "8/d", "profile": {"by_weekday": [".inf"] + [1] * 6}}),
+                         "demand[ticket].arrivals.profile.by_weekday", ""),
+    "profile huge": (scenario(demand__0__arrivals={"rate": "8/d", "profile": {"by_weekday": [1.0e308] * 3 + [1] * 4}}),
+                     "demand[ticket].arrivals.profile.by_weekday", "less than or equal to 1000000"),
+    "capacity yes": (scenario(teams={"desk": {"capacity": True}}), "teams.desk.capacity", "yes/no"),
+    "capacity fraction": (scenario(teams={"desk": {"capacity": 2.5}}), "teams.desk.capacity", "valid integer"),
+    "capacity absurd": (scenario(teams={"desk": {"capacity": 10**12}}), "teams.desk.capacity", "less than or equal"),
+    "zero-time near-endless loop": (
+        scenario(streams__flow__steps__1={"name": "fix", "activity": "deliver_and_support", "team": "desk",
+                                          "effort": "0h", "next": {"fix": 0.999999999, "done": 0.000000001}}),
+        "streams.flow.steps[fix]", "times on average"),
+    "auto gate rejecting to itself": (
+        scenario(streams__flow__steps__1={"name": "fix", "activity": "deliver_and_support",
+                                          "gate": {"kind": "auto", "approve": 1e-9, "on_reject": "fix"}}),
+        "streams.flow.steps[fix]", "times on average"),
+    "CAB every millisecond": (
+        scenario(streams__flow__steps__1={"name": "fix", "activity": "deliver_and_support",
+                                          "gate": {"kind": "cab", "meets": "0.001s"}}),
+        "streams.flow.steps[fix].gate.meets", "events"),
+    "rate above the rate limit": (scenario(demand__0__arrivals={"rate": "29000000/d"}),
+                                  "demand[ticket].arrivals.rate", "per hour"),
+    "horizon too long": (scenario(horizon="1e9h"), "horizon", "must be at most 1,000 years"),
+}
+
+
+@pytest.mark.parametrize("case", list(BAD_FILES))
+def test_bad_file_is_refused_at_check_naming_file_and_field(tmp_path, capsys, case):
+    data, field, expected = BAD_FILES[case]
+    path = write(tmp_path, data)
+    refused(capsys, ["check", str(path)], f"{path}: {field}", expected)
+
+
+def test_many_items_a_day_are_refused_by_the_replication_limit(tmp_path, capsys):
+    data = scenario(demand__0__arrivals={"rate": "20000000/d"}, streams__flow__steps__0__effort="1s",
+                    streams__flow__steps__1__effort="1s", teams={"desk": {"capacity": 1000}})
+    refused(capsys, ["check", str(write(tmp_path, data))], "demand[ticket].arrivals", "one replication would simulate")
+
+
+@pytest.mark.parametrize("data, fragment", [
+    (scenario(demand__0__sla_breach_cost=".nan", sla={"ticket": "1d"}), "demand[ticket].sla_breach_cost"),
+    (scenario(demand__0__cost_of_delay="1e308/h"), "demand[ticket].cost_of_delay"),
+])
+def test_money_must_be_finite_and_bounded(tmp_path, capsys, data, fragment):
+    text = yaml.safe_dump(data, sort_keys=False).replace("'.nan'", ".nan")
+    refused(capsys, ["check", str(write(tmp_path, text))], fragment)
+
+
+def test_cab_meeting_every_second_is_refused_by_the_work_budget(tmp_path, capsys):
+    data = scenario(horizon="200d", streams__flow__steps__1={
+        "name": "fix", "activity": "deliver_and_support", "gate": {"kind": "cab", "meets": "1s"}})
+    refused(capsys, ["run", str(write(tmp_path, data)), "-r", "10"], "events", "--max-events",
+            "meetings of the CAB at flow.fix")
+
+
+@pytest.mark.parametrize("option, fragment", [
+    ("teams.desk.capacity=1.0e308", "scale.teams.desk.capacity: input should be less than or equal to 1000000"),
+    ("streams.flow.steps.triage.effort=.inf", "scale.streams.flow.steps.triage.effort"),
+    ("streams.flow.steps.triage.effort=.nan", "scale.streams.flow.steps.triage.effort"),
+])
+def test_absurd_scale_factors_are_refused(tmp_path, capsys, option, fragment):
+    path = write(tmp_path, BASE)
+    refused(capsys, ["run", str(path), "-r", "1", "--scale", option], f"{path} with --set/--scale: {fragment}")
+
+
+def test_scaling_to_an_absurd_capacity_names_the_field(tmp_path, capsys):
+    path = write(tmp_path, BASE)
+    refused(capsys, ["run", str(path), "-r", "1", "--scale", "teams.desk.capacity=1e6"],
+            f"{path} with --set/--scale: teams.desk.capacity: input should be less than or equal to 100000")
+
+
+def test_sweep_grid_is_sized_up_front(tmp_path, capsys):
+    path = write(tmp_path, BASE)
+    refused(capsys, ["sweep", str(path), "--param", "teams.desk.capacity=1:100000000", "--serial",
+                     "--out", str(tmp_path / "s.parquet")], f"{path}: --param: parameter teams.desk.capacity:", "100,000,000 values")
+    assert not (tmp_path / "s.parquet").exists()
+
+
+def test_sweep_grid_product_is_sized_up_front(tmp_path, capsys):
+    path = write(tmp_path, BASE)
+    refused(capsys, ["sweep", str(path), "--param", "teams.desk.capacity=1:1000", "--param",
+                     "streams.flow.steps.triage.effort=1min:1000min:1min", "--serial",
+                     "--out", str(tmp_path / "s.parquet")], f"{path}: --param: the grid has 1,000,000 points")
+
+
+def test_sweep_param_errors_name_the_file(tmp_path, capsys):
+    path = write(tmp_path, BASE)
+    refused(capsys, ["sweep", str(path), "--param", "teams.desk.capacity=5:1", "--serial",
+                     "--out", str(tmp_path / "s.parquet")], f"{path}: --param: parameter teams.desk.capacity: expected low < high")
+
+
+def test_check_on_an_overloaded_file_keeps_the_file_name(tmp_path, capsys):
+    data = scenario(demand__0__arrivals={"rate": "1000000/h"}, streams__flow__steps__0__effort="100w")
+    path = write(tmp_path, data)
+    assert main(["check", str(path)]) == 2
+    captured = capsys.readouterr()
+    assert f"{path}: teams.desk.capacity: team 'desk' is overloaded" in captured.err
+    assert not re.search(r"\d{25}", captured.err + captured.out)
+
+
+def test_a_nearly_empty_demand_type_is_warned_about_and_runs(tmp_path, capsys):
+    data = scenario(demand__0__arrivals={"rate": "1e-300/h"})
+    assert main(["run", str(write(tmp_path, data)), "-r", "1"]) == 0
+    err = capsys.readouterr().err
+    assert "demand[ticket].arrivals: about 4.8e-298 items of this type are expected per replication" in err
+
+
+def test_a_misspelt_team_in_a_variant_is_warned_about(tmp_path, capsys):
+    base = write(tmp_path, BASE)
+    variant = write(tmp_path, {"name": "typo", "set": {"teams.dsek": {"capacity": 3}}}, "variant.yaml")
+    assert main(["compare", str(base), str(variant), "-r", "2"]) == 0
+    assert "teams.dsek: no step uses this team" in capsys.readouterr().err
+
+
+def test_yaml_merge_keys_are_accepted(tmp_path):
+    text = textwrap.dedent("""\
+        name: merged
+        horizon: 20d
+        teams:
+          desk: &team {capacity: 2}
+          spare: {<<: *team, capacity: 1}
+        demand: [{type: ticket, stream: flow, arrivals: {rate: 8/d}}]
+        streams:
+          flow:
+            steps:
+              - {name: triage, activity: engage, team: desk, effort: 30min}
+              - {name: fix, activity: deliver_and_support, team: spare, effort: 1h}
+        """)
+    scenario_ = load_scenario(write(tmp_path, text))
+    assert scenario_.teams["spare"].capacity == 1 and scenario_.teams["desk"].capacity == 2
+
+
+@pytest.mark.parametrize("name", ["\x1b[31mred\x1b[0m", "evil\u202etxt.exe", "nul\x00byte", "cr\rreturn"])
+def test_names_are_escaped_when_printed(tmp_path, capsys, name):
+    path = tmp_path / "scenario.yaml"
+    path.write_text(yaml.safe_dump(scenario(name=name), sort_keys=False, allow_unicode=False))
+    assert main(["run", str(path), "-r", "1"]) == 0
+    out = capsys.readouterr().out
+    for raw in ("\x1b", "\u202e", "\x00", "\r"):
+        assert raw not in out
+    assert name.encode("unicode_escape").decode().replace("\\u202e", "\\u202e")[:3] in out
+
+
+def test_a_zero_time_loop_the_checks_cannot_see_is_stopped_with_a_clear_error(monkeypatch):
+    """The run-time guard: an item re-entering steps more often than the limit stops the run."""
+    import simvalue.engine.flow as flow
+    monkeypatch.setattr(flow, "MAX_STEP_ENTRIES_PER_ITEM", 3)
+    data = scenario(streams__flow__steps__1={"name": "fix", "activity": "deliver_and_support", "team": "desk",
+                                             "effort": "0h", "next": {"fix": 0.9, "done": 0.1}})
+    with pytest.raises(SimulationError, match=r"an item of type 'ticket' re-entered steps 3 times \(now flow\.fix"):
+        simulate(data, replications=1)
+
+
+def test_the_memory_budget_refuses_before_running(monkeypatch):
+    import simvalue.budget as budget
+    monkeypatch.setattr(budget, "available_memory", lambda: 1e4)
+    with pytest.raises(SimulationError, match=r"would hold about .* GiB of records .* more than this process can"):
+        simulate(BASE, replications=2)
+
+
+def test_a_run_under_an_address_space_limit_is_refused_up_front(tmp_path):
+    """Under ``ulimit -v`` the budget sees the limit and refuses in one line instead of dying half-way."""
+    path = write(tmp_path, scenario(horizon="100w", demand__0__arrivals={"rate": "200/d"},
+                                    teams={"desk": {"capacity": 40}}))
+    script = ("import resource, sys\nfrom simvalue.cli import main\n"
+              "used = int(open('/proc/self/status').read().split('VmSize:')[1].split()[0]) * 1024\n"
+              "resource.setrlimit(resource.RLIMIT_AS, (used + 300 * 2**20, resource.RLIM_INFINITY))\n"
+              f"sys.exit(main(['run', {str(path)!r}, '-r', '20', '--max-events', '1e9']))\n")
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120,
+                          env={**os.environ, "OPENBLAS_NUM_THREADS": "1"})
+    assert done.returncode == 2, done.stderr
+    assert done.stderr.count("\n") == 1 and "GiB of records" in done.stderr and "Traceback" not in done.stderr
+
+
+def test_out_of_memory_during_a_run_is_one_line(tmp_path, capsys, monkeypatch):
+    import simvalue.cli.commands as commands
+
+    def exhausted(*args, **kwargs):
+        raise MemoryError
+    monkeypatch.setattr(commands, "simulate", exhausted)
+    refused(capsys, ["run", str(write(tmp_path, BASE)), "-r", "1"], "out of memory")
+
+
+def test_public_api_still_runs_the_base_cleanly():
+    assert len(simvalue.simulate(BASE, replications=1).items) > 0
