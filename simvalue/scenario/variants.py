@@ -187,9 +187,12 @@ def scaled(value: Any, factor: float, path: str, file: str | None) -> Any:
 
 
 def _scale_distribution(distribution: Distribution, factor: float) -> Distribution:
+    """Time parameters and values times ``factor``, and each mixture component's likewise; cv,
+    shape, weights and quantile probabilities unchanged."""
     unitless = {"cv", "shape"}
     params = tuple((k, v if k in unitless else v * factor) for k, v in distribution.params)
-    return Distribution(distribution.kind, params, tuple(v * factor for v in distribution.values))
+    return Distribution(distribution.kind, params, tuple(v * factor for v in distribution.values),
+                        distribution.weights, tuple(_scale_distribution(c, factor) for c in distribution.components))
 
 
 def parse_assignments(items: list[str], what: str) -> dict[str, Any]:
