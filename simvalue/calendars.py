@@ -1,0 +1,535 @@
+"""Working time as pure arithmetic: weekly hours, shifts and holidays placed on the simulation clock.
+
+simvalue's clock is float hours since t = 0. A scenario's ``start`` dates t = 0 in naive local
+time (no time zone, no daylight saving); without it t = 0 is ``DEFAULT_START``, Monday 2024-01-01
+00:00. A ``WeeklyPattern`` is a 168-hour periodic, piecewise-constant headcount; a ``Schedule``
+places one on the clock with holidays (whole local days on which nobody works) and answers "who
+works at t", "when does that change", "how many working hours or person-hours lie in [a, b]" and
+"when have h working hours elapsed". No simpy here: the engine, SLA clocks and exports call this.
+"""
+
+from __future__ import annotations
+
+import heapq
+import math
+import re
+from bisect import bisect_left, bisect_right
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from operator import itemgetter
+from typing import TypeVar
+
+import numpy as np
+
+from .limits import MAX_CAPACITY
+
+#: t = 0 when a scenario gives no ``start``: a Monday at midnight, as arrival profiles assume.
+DEFAULT_START = datetime(2024, 1, 1, 0, 0)
+WEEK = 168.0
+DAY = 24.0
+DAY_NAMES = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+_FULL_NAMES = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+_DAY_INDEX = {name: i for names in (DAY_NAMES, _FULL_NAMES) for i, name in enumerate(names)}
+_DAY_MIN, _WEEK_MIN = 1440, 10080
+_START_FORMATS = ("%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d")
+_WINDOW = re.compile(r"^\s*(\d{1,2}):(\d{2})\s*-\s*(\d{1,2}):(\d{2})\s*$")
+_HOURS_EXAMPLE = '"09:00-17:00"'
+#: Most ulps a change instant is moved so that ``headcount_at`` agrees with it (float rounding).
+_NUDGES = 64
+_T = TypeVar("_T")
+
+
+# -- parsing the spellings ------------------------------------------------------------------------
+def parse_start(value: object) -> datetime:
+    """The naive local date and time at t = 0, from a scenario's ``start`` (a string, date or datetime)."""
+    if isinstance(value, datetime):
+        if value.tzinfo is not None:
+            raise ValueError(f"expected a local start without time zone such as '2026-01-05 08:00', got {value!r}")
+        return value
+    if isinstance(value, date):
+        return datetime.combine(value, time())
+    if isinstance(value, str):
+        for pattern in _START_FORMATS:
+            try:
+                return datetime.strptime(value.strip(), pattern)
+            except ValueError:
+                pass
+    raise ValueError(f"expected a start such as '2026-01-05 08:00', got {value!r}")
+
+
+def parse_holidays(values: object) -> tuple[date, ...]:
+    """Holiday dates ("2026-12-25" or ``date`` objects), sorted and without repeats."""
+    if isinstance(values, (str, bytes, Mapping)) or not isinstance(values, Iterable):
+        raise ValueError(f"expected a list of dates such as ['2026-12-25'], got {values!r}")
+    days = set()
+    for index, value in enumerate(values):
+        if isinstance(value, date) and not isinstance(value, datetime):
+            days.add(value)
+            continue
+        try:
+            days.add(datetime.strptime(value.strip(), "%Y-%m-%d").date())  # type: ignore[union-attr]
+        except (AttributeError, TypeError, ValueError):
+            raise ValueError(f"holidays[{index}]: expected a date such as '2026-12-25', got {value!r}") from None
+    return tuple(sorted(days))
+
+
+def parse_days(value: object) -> tuple[int, ...]:
+    """Weekdays (0 = Monday) from "mon-fri", "sat", "mon,wed,fri" or a range wrapping the week, "fri-mon"."""
+    if not isinstance(value, str) or not value.strip():
+        raise ValueError(f"expected days such as 'mon-fri' or 'sat,sun', got {value!r}")
+    days: set[int] = set()
+    for part in value.split(","):
+        ends = [_day(name, value) for name in part.split("-")]
+        if len(ends) > 2:
+            raise ValueError(f"expected days such as 'mon-fri' or 'sat,sun', got {value!r}")
+        first, last = ends[0], ends[-1]
+        days.update((first + step) % 7 for step in range((last - first) % 7 + 1))
+    return tuple(sorted(days))
+
+
+def _day(name: str, text: str) -> int:
+    key = name.strip().lower()
+    if key not in _DAY_INDEX:
+        raise ValueError(f"unknown day {name.strip()!r} in {text!r}; expected {', '.join(DAY_NAMES)} "
+                         "(or full names), e.g. 'mon-fri'")
+    return _DAY_INDEX[key]
+
+
+def parse_hours(value: object) -> tuple[float, float]:
+    """A daily window such as "09:00-17:00" as (start, end) hours after midnight; end > start.
+
+    An end at or before the start ends the next day ("17:00-08:00" is (17.0, 32.0)); "00:00-24:00"
+    is the whole day.
+    """
+    start, end = _window_minutes(value)
+    return start / 60, end / 60
+
+
+def _window_minutes(value: object) -> tuple[int, int]:
+    if isinstance(value, int) and not isinstance(value, bool):
+        clock = f"{value // 60:02d}:{value % 60:02d}" if 0 <= value < _DAY_MIN else "17:00"
+        raise ValueError(f"expected hours such as {_HOURS_EXAMPLE}, got {value}: YAML reads an unquoted "
+                         f"{clock} as a number (base 60); quote times, e.g. {_HOURS_EXAMPLE}")
+    match = _WINDOW.match(value) if isinstance(value, str) else None
+    if not match:
+        raise ValueError(f"expected hours such as {_HOURS_EXAMPLE} (HH:MM-HH:MM), got {value!r}")
+    h0, m0, h1, m1 = map(int, match.groups())
+    if h0 > 23 or m0 > 59 or h1 > 24 or m1 > 59 or (h1 == 24 and m1):
+        raise ValueError(f"expected times from 00:00 to 23:59 (24:00 only as an end) such as "
+                         f"{_HOURS_EXAMPLE}, got {value!r}")
+    start, end = h0 * 60 + m0, h1 * 60 + m1
+    if start == end:
+        raise ValueError(f"start equals end in {value!r}; for a whole day write \"00:00-24:00\"")
+    return start, end if end > start else end + _DAY_MIN
+
+
+def _located(where: str, parse: Callable[[object], _T], value: object) -> _T:
+    """Run a parser, prefixing any error with where the value sits (``shifts[1].hours: ...``)."""
+    try:
+        return parse(value)
+    except ValueError as error:
+        raise ValueError(f"{where}: {error}") from None
+
+
+def _check_capacity(value: object, where: str) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= MAX_CAPACITY:
+        raise ValueError(f"{where}: expected a whole number of people from 1 to {MAX_CAPACITY:,}, got {value!r}")
+    return value
+
+
+def _clock(minutes: int) -> str:
+    return f"{minutes // 60:02d}:{minutes % 60:02d}"
+
+
+def _span_text(start: int, end: int) -> str:
+    """'Mon 08:00-17:00' or 'Fri 17:00-Mon 09:00' for minutes from Monday 00:00 (end may pass the week)."""
+    first, last = start // _DAY_MIN, (end - 1) // _DAY_MIN
+    head = f"{DAY_NAMES[first % 7].title()} {_clock(start - first * _DAY_MIN)}"
+    tail = _clock(end - last * _DAY_MIN)
+    return f"{head}-{tail}" if first == last else f"{head}-{DAY_NAMES[last % 7].title()} {tail}"
+
+
+# -- the weekly pattern ---------------------------------------------------------------------------
+#: A declared window in minutes from Monday 00:00: (start, end, capacity, entry index, label).
+_Piece = tuple[int, int, int, int, str]
+
+
+def _pieces(days: Sequence[int], window: tuple[int, int], capacity: int, index: int, label: str) -> list[_Piece]:
+    """One piece per day, split at the week's end (Sunday night continues on Monday morning)."""
+    out = []
+    for day in days:
+        start, end = day * _DAY_MIN + window[0], day * _DAY_MIN + window[1]
+        out.append((start, min(end, _WEEK_MIN), capacity, index, label))
+        if end > _WEEK_MIN:
+            out.append((0, end - _WEEK_MIN, capacity, index, label))
+    return out
+
+
+def _refuse_overlaps(pieces: list[_Piece]) -> None:
+    widest: _Piece | None = None
+    for piece in sorted(pieces):
+        if widest is not None and piece[0] < widest[1]:
+            first, second = sorted((widest, piece), key=itemgetter(3))
+            when = _span_text(piece[0], min(piece[1], widest[1]))
+            raise ValueError(f"{first[4]} and {second[4]} overlap on {when}")
+        if widest is None or piece[1] > widest[1]:
+            widest = piece
+
+
+@dataclass(frozen=True, slots=True)
+class ShiftWindow:
+    """A stretch of constant headcount in the week, in hours from Monday 00:00 (end may pass 168)."""
+
+    start: float
+    end: float
+    headcount: int
+
+    @property
+    def label(self) -> str:
+        """The stretch as text, e.g. 'Mon 08:00-17:00' or 'Fri 17:00-Mon 09:00'."""
+        return _span_text(round(self.start * 60), round(self.end * 60))
+
+    def __str__(self) -> str:
+        return f"{self.label}: {self.headcount}"
+
+
+@dataclass(frozen=True, slots=True)
+class WeeklyPattern:
+    """A 168-hour periodic headcount: segment i runs from ``breaks[i]`` to the next break (or 168).
+
+    Breaks are hours from Monday 00:00, the first 0.0; equal neighbouring segments are merged.
+    """
+
+    breaks: tuple[float, ...]
+    headcounts: tuple[int, ...]
+
+    def __post_init__(self) -> None:
+        breaks, counts = tuple(float(b) for b in self.breaks), tuple(self.headcounts)
+        if not breaks or breaks[0] != 0.0 or breaks[-1] >= WEEK or any(b >= c for b, c in zip(breaks, breaks[1:])):
+            raise ValueError(f"breaks must start at 0.0 and rise strictly below 168, got {self.breaks!r}")
+        if len(counts) != len(breaks) or any(isinstance(c, bool) or not isinstance(c, int) or c < 0 for c in counts):
+            raise ValueError(f"expected one whole headcount >= 0 per break, got {self.headcounts!r}")
+        keep = [i for i in range(len(counts)) if i == 0 or counts[i] != counts[i - 1]]
+        object.__setattr__(self, "breaks", tuple(breaks[i] for i in keep))
+        object.__setattr__(self, "headcounts", tuple(counts[i] for i in keep))
+        if not any(counts):
+            raise ValueError("the working time never works: no hour of the week has anyone on duty; "
+                             "expected e.g. {'mon-fri': '09:00-17:00'}")
+
+    @classmethod
+    def from_calendar(cls, mapping: Mapping[str, str | Sequence[str]], capacity: int = 1) -> WeeklyPattern:
+        """``capacity`` people during the windows of e.g. {"mon-fri": "09:00-17:00"}, nobody outside them.
+
+        A value may list windows (["08:00-12:00", "13:00-17:00"] for a lunch break).
+        """
+        _check_capacity(capacity, "capacity")
+        if not isinstance(mapping, Mapping):
+            raise ValueError(f"expected a calendar such as {{'mon-fri': '09:00-17:00'}}, got {mapping!r}")
+        pieces: list[_Piece] = []
+        for index, (key, value) in enumerate(mapping.items()):
+            where = f"calendar.{key}"
+            days = _located(where, parse_days, key)
+            listed = isinstance(value, (list, tuple))
+            if listed and not value:
+                raise ValueError(f"{where}: expected hours such as {_HOURS_EXAMPLE} or a list of them, got []")
+            for text in value if listed else [value]:
+                label = f"{where} {text!r}" if listed else where
+                pieces += _pieces(days, _located(where, _window_minutes, text), capacity, index, label)
+        return cls._from_pieces(pieces)
+
+    @classmethod
+    def from_shifts(cls, shifts: Sequence[Mapping[str, object]]) -> WeeklyPattern:
+        """Shifts such as [{"days": "mon-fri", "hours": "08:00-17:00", "capacity": 2}]; gaps have nobody.
+
+        An overnight shift covers the early hours of the next day (Sunday's covers Monday morning).
+        """
+        if isinstance(shifts, (str, bytes)) or not isinstance(shifts, Sequence) or not shifts:
+            raise ValueError("expected a list of shifts such as [{'days': 'mon-fri', 'hours': '08:00-17:00', "
+                             f"'capacity': 2}}], got {shifts!r}")
+        pieces: list[_Piece] = []
+        for index, shift in enumerate(shifts):
+            where = f"shifts[{index}]"
+            if not isinstance(shift, Mapping) or set(shift) != {"days", "hours", "capacity"}:
+                raise ValueError(f"{where}: expected keys days, hours and capacity, got {shift!r}")
+            days = _located(f"{where}.days", parse_days, shift["days"])
+            window = _located(f"{where}.hours", _window_minutes, shift["hours"])
+            capacity = _check_capacity(shift["capacity"], f"{where}.capacity")
+            pieces += _pieces(days, window, capacity, index, f"{where} ({shift['days']} {shift['hours']})")
+        return cls._from_pieces(pieces)
+
+    @classmethod
+    def always(cls, capacity: int) -> WeeklyPattern:
+        """``capacity`` people around the clock (today's teams)."""
+        return cls((0.0,), (_check_capacity(capacity, "capacity"),))
+
+    @classmethod
+    def _from_pieces(cls, pieces: list[_Piece]) -> WeeklyPattern:
+        _refuse_overlaps(pieces)
+        delta: defaultdict[int, int] = defaultdict(int)
+        for start, end, capacity, _, _ in pieces:
+            delta[start] += capacity
+            delta[end] -= capacity
+        breaks, counts, level = [], [], 0
+        for minute in sorted(set(delta) | {0}):
+            if minute < _WEEK_MIN:
+                level += delta[minute]
+                breaks.append(minute / 60)
+                counts.append(level)
+        return cls(tuple(breaks), tuple(counts))
+
+    def _lengths(self) -> list[float]:
+        return [b - a for a, b in zip(self.breaks, (*self.breaks[1:], WEEK))]
+
+    @property
+    def person_hours_per_week(self) -> float:
+        """Scheduled person-hours in one week (the utilisation denominator per week)."""
+        return sum(c * length for c, length in zip(self.headcounts, self._lengths()))
+
+    @property
+    def working_hours_per_week(self) -> float:
+        """Hours per week with at least one person on duty."""
+        return sum(length for c, length in zip(self.headcounts, self._lengths()) if c)
+
+    @property
+    def average_headcount(self) -> float:
+        """Person-hours per week / 168: the capacity a 24/7 team would need for the same hours."""
+        return self.person_hours_per_week / WEEK
+
+    @property
+    def peak_headcount(self) -> int:
+        """The most people on duty at once."""
+        return max(self.headcounts)
+
+    def shifts_summary(self) -> list[ShiftWindow]:
+        """Every stretch of constant headcount (zero included), a stretch over Sunday midnight joined."""
+        ends = (*self.breaks[1:], WEEK)
+        windows = [ShiftWindow(a, b, c) for a, b, c in zip(self.breaks, ends, self.headcounts)]
+        if len(windows) > 1 and windows[0].headcount == windows[-1].headcount:
+            last = windows.pop()
+            windows[0] = ShiftWindow(last.start, WEEK + windows[0].end, last.headcount)
+            windows.append(windows.pop(0))
+        return windows
+
+
+# -- cumulative tables ----------------------------------------------------------------------------
+class _Cumulative:
+    """Integral of a weekly step function from the clock's Monday 00:00, minus what holidays remove.
+
+    ``u`` is hours from the Monday 00:00 of the start's week. Holidays are [s, s + 24) in u.
+    """
+
+    __slots__ = ("breaks", "weights", "cum", "total", "starts", "value_at_start", "value_at_end",
+                 "removed_before", "_arrays")
+
+    def __init__(self, breaks: Sequence[float], weights: Sequence[int], holiday_starts: Sequence[float]) -> None:
+        self.breaks, self.weights = list(breaks), [float(w) for w in weights]
+        lengths = [b - a for a, b in zip(self.breaks, (*self.breaks[1:], WEEK))]
+        self.cum = [0.0]
+        for weight, length in zip(self.weights, lengths):
+            self.cum.append(self.cum[-1] + weight * length)
+        self.total = self.cum[-1]
+        self.starts = list(holiday_starts)
+        self.value_at_start = [self.value(s) for s in self.starts]
+        self.value_at_end = [self.value(s + DAY) for s in self.starts]
+        self.removed_before = [0.0]
+        for a, b in zip(self.value_at_start, self.value_at_end):
+            self.removed_before.append(self.removed_before[-1] + b - a)
+        self._arrays = tuple(np.asarray(x, dtype=float) for x in (
+            self.breaks, self.weights, self.cum, self.starts, self.value_at_start, self.value_at_end,
+            self.removed_before))
+
+    def value(self, u: float) -> float:
+        """Integral of the weekly pattern over [0, u], holidays ignored."""
+        k = math.floor(u / WEEK)
+        r = u - k * WEEK
+        i = max(bisect_right(self.breaks, r) - 1, 0)
+        return k * self.total + self.cum[i] + (r - self.breaks[i]) * self.weights[i]
+
+    def integral(self, u: float) -> float:
+        """Integral over [0, u] with holidays removed (a holiday removes min(u, its end) - its start)."""
+        value = self.value(u)
+        j = bisect_right(self.starts, u) - 1
+        if j < 0:
+            return value
+        return value - self.removed_before[j] - (min(value, self.value_at_end[j]) - self.value_at_start[j])
+
+    def integrals(self, u: np.ndarray) -> np.ndarray:
+        """``integral`` for an array of u (NaN in, NaN out)."""
+        breaks, weights, cum, starts, at_start, at_end, removed = self._arrays
+        k = np.floor(u / WEEK)
+        r = u - k * WEEK
+        i = np.maximum(np.searchsorted(breaks, r, side="right") - 1, 0)
+        value = k * self.total + cum[i] + (r - breaks[i]) * weights[i]
+        if not len(starts):
+            return value
+        j = np.searchsorted(starts, u, side="right") - 1
+        jj = np.maximum(j, 0)
+        removed_here = removed[jj] + np.minimum(value, at_end[jj]) - at_start[jj]
+        return value - np.where(j >= 0, removed_here, 0.0)
+
+    def inverse(self, x: float) -> float:
+        """The smallest u with ``value(u) == x``: where x hours of the pattern have accrued."""
+        k = math.ceil(x / self.total) - 1
+        rest = x - k * self.total
+        if rest <= 0:
+            k, rest = k - 1, rest + self.total
+        elif rest > self.total:
+            k, rest = k + 1, rest - self.total
+        i = bisect_left(self.cum, rest) - 1  # cum[i] < rest <= cum[i + 1]: a segment with weight
+        return k * WEEK + self.breaks[i] + (rest - self.cum[i]) / self.weights[i]
+
+    def advance(self, u: float, amount: float) -> float:
+        """The smallest v > u with ``integral(v) - integral(u) == amount`` (> 0), stepping over holidays."""
+        starts = self.starts
+        j = bisect_right(starts, u) - 1
+        if j >= 0 and u < starts[j] + DAY:
+            u = starts[j] + DAY
+        j += 1  # the next holiday starting after u
+        while True:
+            v = self.inverse(self.value(u) + amount)
+            if j >= len(starts) or v <= starts[j]:
+                return v
+            amount -= self.value(starts[j]) - self.value(u)
+            if amount <= 0:
+                return starts[j]
+            u, j = starts[j] + DAY, j + 1
+
+
+# -- the schedule on the clock --------------------------------------------------------------------
+class Schedule:
+    """A WeeklyPattern on the simulation clock: t hours after ``start``, with holidays at headcount 0.
+
+    A holiday is a whole local day, midnight to midnight, whatever the pattern (it cuts the end of
+    the previous night's shift; its own night shift still covers the next morning).
+    """
+
+    __slots__ = ("pattern", "start", "holidays", "_offset", "_edges_of_holidays", "_work", "_people")
+
+    def __init__(self, pattern: WeeklyPattern, start: datetime = DEFAULT_START, holidays: Iterable[date] = ()) -> None:
+        self.pattern = pattern
+        self.start = parse_start(start)
+        self.holidays = parse_holidays(holidays)
+        monday = datetime.combine(self.start.date() - timedelta(days=self.start.weekday()), time())
+        self._offset = (self.start - monday).total_seconds() / 3600  # u = t + offset, u = 0 on that Monday
+        starts = [(day - monday.date()).days * DAY for day in self.holidays]
+        self._edges_of_holidays = sorted({edge for s in starts for edge in (s, s + DAY)})
+        self._work = _Cumulative(pattern.breaks, [1 if c else 0 for c in pattern.headcounts], starts)
+        self._people = _Cumulative(pattern.breaks, pattern.headcounts, starts)
+
+    def __repr__(self) -> str:
+        return f"Schedule({self.pattern!r}, start={self.start!r}, holidays={self.holidays!r})"
+
+    def wall_clock(self, t: float) -> datetime:
+        """The local date and time at t (for event-log export)."""
+        return self.start + timedelta(hours=t)
+
+    def hours_since_start(self, moment: datetime | date) -> float:
+        """t for a local date and time (a date means its midnight)."""
+        return (parse_start(moment) - self.start).total_seconds() / 3600
+
+    def headcount_at(self, t: float) -> int:
+        """People on duty at t (a change at t already counts)."""
+        u = t + self._offset
+        j = bisect_right(self._work.starts, u) - 1
+        if j >= 0 and u < self._work.starts[j] + DAY:
+            return 0
+        return self.pattern.headcounts[max(bisect_right(self.pattern.breaks, u % WEEK) - 1, 0)]
+
+    def iter_changes(self, t0: float = 0.0) -> Iterator[tuple[float, int]]:
+        """Each (t, new headcount) with t > t0 where the headcount changes, in order.
+
+        Endless unless the pattern is constant (then it ends after the last holiday).
+        """
+        current = self.headcount_at(t0)
+        for u, after in self._edges(t0 + self._offset):
+            if after != current:
+                current = after
+                yield self._settle(u - self._offset, after), after
+
+    def changes(self, t0: float, t1: float) -> list[tuple[float, int]]:
+        """Every (t, new headcount) with t0 < t <= t1 where the headcount changes, in order."""
+        out = []
+        for t, headcount in self.iter_changes(t0):
+            if t > t1:
+                break
+            out.append((t, headcount))
+        return out
+
+    def _edges(self, u0: float) -> Iterator[tuple[float, int]]:
+        """Every candidate change after u0 (pattern breaks, holiday edges) with the headcount from it on."""
+        holidays = ((u, None) for u in self._edges_of_holidays[bisect_right(self._edges_of_holidays, u0):])
+        constant = len(self.pattern.breaks) == 1  # then only holidays change the headcount
+        merged = holidays if constant else heapq.merge(self._pattern_edges(u0), holidays, key=itemgetter(0))
+        previous = None
+        for u, segment in merged:
+            if u == previous:
+                continue
+            previous = u
+            j = bisect_right(self._work.starts, u) - 1
+            if j >= 0 and u < self._work.starts[j] + DAY:
+                yield u, 0
+            else:  # a holiday edge is a whole number of days, so u % WEEK is exact
+                index = segment if segment is not None else bisect_right(self.pattern.breaks, u % WEEK) - 1
+                yield u, self.pattern.headcounts[index]
+
+    def _pattern_edges(self, u0: float) -> Iterator[tuple[float, int]]:
+        week = math.floor(u0 / WEEK)
+        while True:
+            for index, b in enumerate(self.pattern.breaks):
+                if week * WEEK + b > u0:
+                    yield week * WEEK + b, index
+            week += 1
+
+    def _settle(self, t: float, value: int) -> float:
+        """t, or the next float at which ``headcount_at`` gives ``value``: t - offset may round a change
+        instant an ulp early, and the engine must see the new headcount at the instant it is told."""
+        for _ in range(_NUDGES):
+            if self.headcount_at(t) == value:
+                break
+            t = math.nextafter(t, math.inf)
+        return t
+
+    def next_working(self, t: float) -> float:
+        """The first instant >= t with someone on duty."""
+        if self.headcount_at(t) > 0:
+            return t
+        for u, after in self._edges(t + self._offset):
+            if after > 0:
+                return self._settle(u - self._offset, after)
+        raise ValueError("the schedule never works")  # unreachable: WeeklyPattern refuses that
+
+    def working_hours(self, a: float, b: float) -> float:
+        """Hours in [a, b] with someone on duty (a business-hours clock)."""
+        _check_order(a, b)
+        return self._work.integral(b + self._offset) - self._work.integral(a + self._offset)
+
+    def working_hours_array(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+        """``working_hours`` element-wise over arrays (exact; NaN gives NaN, e.g. for unfinished items)."""
+        a, b = np.asarray(a, dtype=float), np.asarray(b, dtype=float)
+        if np.any(b < a):
+            raise ValueError("every end must be at or after its start (b >= a)")
+        return self._work.integrals(b + self._offset) - self._work.integrals(a + self._offset)
+
+    def person_hours(self, a: float, b: float) -> float:
+        """Scheduled person-hours in [a, b]: the integral of the headcount (utilisation's denominator)."""
+        _check_order(a, b)
+        return self._people.integral(b + self._offset) - self._people.integral(a + self._offset)
+
+    def add_working_hours(self, t: float, hours: float) -> float:
+        """The first instant at which ``hours`` of working time have passed since t (work paused off duty).
+
+        E.g. Friday 16:30 plus 2 h in a Monday-Friday 09:00-17:00 calendar is Monday 10:30.
+        """
+        if not (math.isfinite(hours) and hours >= 0):
+            raise ValueError(f"hours must be a finite number >= 0, got {hours!r}")
+        if hours == 0:
+            return t
+        begin = self.next_working(t)  # work accrues from here; max() guards amounts below float resolution
+        return max(self._work.advance(begin + self._offset, hours) - self._offset, begin)
+
+
+def _check_order(a: float, b: float) -> None:
+    if not b >= a:
+        raise ValueError(f"the end must be at or after the start, got a={a!r}, b={b!r}")
