@@ -39,7 +39,8 @@ import numpy as np
 import simpy
 
 import simvalue
-from simvalue.engine import Plan, compile_plan, run_replication
+from simvalue.engine.plan import Plan, compile_plan
+from simvalue.engine.run import run_replication
 
 ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_SCENARIO = ROOT / "scenarios" / "change_enablement.yaml"

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import difflib
+
 
 class SimvalueError(Exception):
     """Base of every error simvalue raises on purpose; the CLI turns it into one line and exit 2."""
@@ -33,3 +35,10 @@ class UnstableScenarioError(ScenarioError):
 
 class SimulationError(SimvalueError):
     """The run itself could not be completed as asked (for example an invalid replication count)."""
+
+
+def unknown(kind: str, name: str, known: list[str]) -> str:
+    """Message for an unknown name, with the closest known names."""
+    close = difflib.get_close_matches(name, known, n=3)
+    hint = f"; did you mean {' or '.join(repr(c) for c in close)}?" if close else ""
+    return f"unknown {kind} {name!r}{hint} (known: {', '.join(known) or 'none'})"

@@ -4,12 +4,15 @@
     replication, item_id, type, priority, arrived, value_realized, completed (hours since start),
     time_to_value (value_realized - arrived), work_time, wait_time (both accumulated until value
     is realised, so work_time + wait_time == time_to_value for items that realise value),
+    others_time (the part of wait_time spent waiting on others: wait steps), off_hours_time (the
+    part of wait_time work stood still outside working hours),
     handoffs (changes of team between successive team-worked steps), reworks (re-entries of a
     step already visited), automated_steps, outcome ("done", "rejected", "in_flight").
 ``events`` — one row per step execution of a reported item (event-log form):
     replication, item_id, type, stream, step, activity, team (NA for CAB and automated work),
-    queued, started, finished, wait (started - queued), work (finished - started), automated,
-    outcome ("completed", "approved", "rejected").
+    queued, started, finished, work (hours worked, or automated), wait (finished - queued - work),
+    wait_reason (the reason of a wait step; NA otherwise), automated,
+    outcome ("completed", "approved", "rejected", "timed_out", "in_progress").
 ``teams`` — per replication and team, over the reporting window [warmup, warmup + horizon]:
     replication, team, capacity, utilisation (busy hours / capacity / horizon), busy_hours,
     mean_queue_length (time-averaged items waiting).
@@ -25,7 +28,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from .engine.plan import CAB, Plan
+from .engine.plan import Plan
 from .errors import SimulationError
 from .engine.recorder import ITEM_OUTCOMES, STEP_OUTCOMES
 from .metrics import headline, step_breakdown, summarise
@@ -119,6 +122,8 @@ def _items_frame(plan: Plan, replication: int, cols: dict[str, np.ndarray]) -> p
         "time_to_value": cols["value_realized"] - cols["arrived"],
         "work_time": cols["work_time"],
         "wait_time": cols["wait_time"],
+        "others_time": cols["others_time"],
+        "off_hours_time": cols["off_hours_time"],
         "handoffs": cols["handoffs"].astype(np.int64),
         "reworks": cols["reworks"].astype(np.int64),
         "automated_steps": cols["automated_steps"].astype(np.int64),
@@ -133,6 +138,10 @@ def _events_frame(plan: Plan, replication: int, steps: dict[str, np.ndarray], re
     step_team = np.array([s.team for s in plan.steps], dtype=np.int64)
     team = np.where(automated, -1, step_team[step] if step.size else step)
     queued, started, finished = steps["queued"][keep], steps["started"][keep], steps["finished"][keep]
+    work = steps["work"][keep]
+    reasons = [getattr(s.spec, "reason", None) if s.kind == "wait" else None for s in plan.steps]
+    known = sorted({r for r in reasons if r is not None})
+    reason_code = np.array([known.index(r) if r is not None else -1 for r in reasons], dtype=np.int64)
     return pd.DataFrame({
         "replication": np.full(step.size, replication, dtype=np.int64),
         "item_id": steps["item_id"][keep].astype(np.int64),
@@ -142,7 +151,8 @@ def _events_frame(plan: Plan, replication: int, steps: dict[str, np.ndarray], re
         "activity": _categorical(step, [s.activity for s in plan.steps]),
         "team": pd.Categorical.from_codes(team, categories=list(plan.teams)),
         "queued": queued, "started": started, "finished": finished,
-        "wait": started - queued, "work": finished - started,
+        "wait": finished - queued - work, "work": work,
+        "wait_reason": pd.Categorical.from_codes(reason_code[step] if step.size else step, categories=known),
         "automated": automated,
         "outcome": _categorical(steps["outcome"][keep], STEP_OUTCOMES),
     })
@@ -152,9 +162,9 @@ def _teams_frame(plan: Plan, replication: int, steps: dict[str, np.ndarray]) -> 
     """Busy and queue time integrated over the reporting window from every step record."""
     start, end = plan.warmup, plan.arrivals_end
     step = steps["step"].astype(np.int64)
-    step_team = np.array([s.team if s.kind != CAB else -1 for s in plan.steps], dtype=np.int64)
+    step_team = np.array([s.team for s in plan.steps], dtype=np.int64)
     team = np.where(steps["automated"].astype(bool), -1, step_team[step] if step.size else step)
-    busy = _overlap(steps["started"], steps["finished"], start, end)
+    busy = _overlap(steps["started"], steps["started"] + steps["work"], start, end)
     waiting = _overlap(steps["queued"], steps["started"], start, end)
     rows = []
     for index, (name, capacity) in enumerate(zip(plan.teams, plan.capacities)):

@@ -8,7 +8,8 @@ from pathlib import Path
 from typing import Any
 
 from .budget import check_budget
-from .engine import compile_plan, run_replication
+from .engine.plan import compile_plan
+from .engine.run import run_replication
 from .errors import SimulationError
 from .results import Results, build_results
 from .scenario import Scenario, load_scenario

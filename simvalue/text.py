@@ -193,16 +193,8 @@ def scenario_overview(scenario: Scenario) -> str:
 
 
 def _performer(step) -> str:
-    if step.gate is None:
-        return step.team
-    return f"{step.gate.kind} gate" + (f" ({step.gate.team})" if step.gate.kind == "approver" else "")
+    return step.kind.describe(step)[0]
 
 
 def _effort(step) -> str:
-    gate = step.gate
-    if gate is None:
-        text = str(step.effort)
-        return text + (f"; {step.automation.share:.0%} automated" if step.automation else "")
-    if gate.kind == "cab":
-        return f"meets every {humanize(gate.meets)}"
-    return str(gate.effort if gate.kind == "approver" else gate.delay)
+    return step.kind.describe(step)[1]

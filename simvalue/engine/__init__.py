@@ -1,6 +1,6 @@
-"""The simulation engine: a compiled plan runs as callbacks on simpy's kernel and records columns."""
+"""The simulation engine: a compiled plan runs as callbacks on simpy's kernel and records columns.
 
-from .plan import Plan, compile_plan
-from .run import run_replication
-
-__all__ = ["Plan", "compile_plan", "run_replication"]
+Its core (``kernel``, ``teams``, ``recorder``, ``sampling``) sits below the step kinds (``steps/``),
+which sit below the scenario format; ``plan``, ``flow`` and ``run`` sit above the scenario. So this
+package imports nothing on its own: import ``simvalue.engine.plan`` or ``simvalue.engine.run``.
+"""

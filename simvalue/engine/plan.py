@@ -7,38 +7,31 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
 from ..distributions import Distribution
 from ..scenario.capacity import successors
-from ..scenario.model import DONE, DROP, Demand, Scenario, Step, Stream
+from ..scenario.model import DONE, Demand, Scenario, Step, Stream
 
-WORK, CAB, APPROVER, AUTO = 0, 1, 2, 3
-KIND_NAMES = ("work", "cab", "approver", "auto")
 DONE_ID, DROP_ID = -1, -2
 
 
 @dataclass(frozen=True)
 class StepPlan:
-    """One step of one stream. ``targets`` are local step positions (``DONE_ID`` ends the item)."""
+    """One step of one stream. ``targets`` are local step positions (``DONE_ID`` ends the item);
+    ``spec`` is what the step's kind compiled from its settings (steps/)."""
 
     id: int  # global id across all streams
     stream: str
     name: str
     activity: str
-    kind: int
+    kind: str  # a key of steps.KINDS
     team: int  # -1 when no team is held
-    effort: Distribution | None  # work or approver effort, or auto-gate delay
-    automation_share: float
-    automation_effort: Distribution | None
+    spec: Any
     targets: tuple[int, ...]
     cumulative: tuple[float, ...]
-    approve: float
-    reject_to: int  # local position, or DROP_ID
-    meets: float
-    first_meeting: float
-    meeting_capacity: int  # 0 = decide every waiting item
     realises_value: bool
 
 
@@ -139,21 +132,11 @@ def _step_plan(global_id: int, stream_name: str, stream: Stream, position: int,
     routes = sorted(successors(stream, position).items(), key=lambda kv: local.get(kv[0], len(local)))
     targets = tuple(DONE_ID if t == DONE else local[t] for t, _ in routes)
     cumulative = tuple(np.cumsum([p for _, p in routes]))[:-1] + (1.0,)
-    gate = step.gate
-    kind = WORK if gate is None else {"cab": CAB, "approver": APPROVER, "auto": AUTO}[gate.kind]
-    team = step.team if gate is None else getattr(gate, "team", None)
-    effort = step.effort if gate is None else getattr(gate, "effort", None) or getattr(gate, "delay", None)
-    reject = DROP_ID if gate is None or gate.on_reject == DROP else local[gate.on_reject]
-    automation = step.automation
+    kind = step.kind
+    team = kind.team(step)
     return StepPlan(
-        id=global_id, stream=stream_name, name=step.name, activity=str(step.activity), kind=kind,
-        team=team_ids[team] if team is not None else -1, effort=effort,
-        automation_share=automation.share if automation else 0.0,
-        automation_effort=automation.effort if automation else None,
+        id=global_id, stream=stream_name, name=step.name, activity=str(step.activity), kind=kind.name,
+        team=team_ids[team] if team is not None else -1, spec=kind.compile(step, local, team_ids),
         targets=targets, cumulative=tuple(float(c) for c in cumulative),
-        approve=gate.approve if gate is not None else 1.0, reject_to=reject,
-        meets=gate.meets if kind == CAB else 0.0,
-        first_meeting=(gate.first if gate.first is not None else gate.meets) if kind == CAB else 0.0,
-        meeting_capacity=(gate.capacity or 0) if kind == CAB else 0,
         realises_value=stream.value_at == step.name,
     )

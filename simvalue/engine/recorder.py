@@ -11,15 +11,15 @@ from itertools import chain
 import numpy as np
 
 # Step-execution outcomes.
-COMPLETED, APPROVED, REJECTED, IN_PROGRESS = 0, 1, 2, 3
-STEP_OUTCOMES = ("completed", "approved", "rejected", "in_progress")
+COMPLETED, APPROVED, REJECTED, IN_PROGRESS, TIMED_OUT = 0, 1, 2, 3, 4
+STEP_OUTCOMES = ("completed", "approved", "rejected", "in_progress", "timed_out")
 # Item outcomes.
 ITEM_DONE, ITEM_REJECTED, IN_FLIGHT = 0, 1, 2
 ITEM_OUTCOMES = ("done", "rejected", "in_flight")
 
-STEP_FIELDS = ("item_id", "demand", "step", "queued", "started", "finished", "automated", "outcome")
+STEP_FIELDS = ("item_id", "demand", "step", "queued", "started", "finished", "work", "automated", "outcome")
 ITEM_FIELDS = ("item_id", "demand", "rank", "arrived", "value_realized", "completed", "work_time",
-               "wait_time", "handoffs", "reworks", "automated_steps", "outcome")
+               "wait_time", "others_time", "off_hours_time", "handoffs", "reworks", "automated_steps", "outcome")
 
 
 class Recorder:
@@ -38,8 +38,8 @@ class Recorder:
         self._item_chunks: list[np.ndarray] = []
 
     def step(self, item_id: int, demand: int, step: int, queued: float, started: float, finished: float,
-             automated: bool, outcome: int) -> None:
-        self.steps.append((item_id, demand, step, queued, started, finished, automated, outcome))
+             work: float, automated: bool, outcome: int) -> None:
+        self.steps.append((item_id, demand, step, queued, started, finished, work, automated, outcome))
 
     def item(self, *fields) -> None:
         self.items.append(fields)

@@ -54,18 +54,30 @@ def peak_factor(demand: Demand) -> float:
 
 
 def routing_matrix(stream: Stream) -> np.ndarray:
-    """P[i, j]: probability that step j follows step i (gate rejections included); rest exits."""
+    """P[i, j]: probability that step j follows step i (rejections and timeouts included); rest exits."""
     index = {step.name: i for i, step in enumerate(stream.steps)}
     size = len(stream.steps)
     matrix = np.zeros((size, size))
     for i, step in enumerate(stream.steps):
-        approve = step.gate.approve if step.gate is not None else 1.0
-        for target, p in successors(stream, i).items():
+        for target, p in exits(stream, i).items():
             if target not in (DONE, DROP):
-                matrix[i, index[target]] += approve * p
-        if step.gate is not None and step.gate.on_reject != DROP:
-            matrix[i, index[step.gate.on_reject]] += 1.0 - approve
+                matrix[i, index[target]] += p
     return matrix
+
+
+def exits(stream: Stream, position: int) -> dict[str, float]:
+    """Where an item goes after step ``position``, with probabilities: its kind's diversions (a
+    rejection, a timeout) first, the rest along ``next`` (or the following step)."""
+    step = stream.steps[position]
+    diverted = step.kind.diversions(step)
+    onward = 1.0 - sum(diverted.values())
+    result: dict[str, float] = {}
+    for target, p in successors(stream, position).items():
+        if onward * p > 0:
+            result[target] = result.get(target, 0.0) + onward * p
+    for target, p in diverted.items():
+        result[target] = result.get(target, 0.0) + p
+    return result
 
 
 def successors(stream: Stream, position: int) -> dict[str, float]:
@@ -92,25 +104,20 @@ def offered_loads(scenario: Scenario) -> list[Load]:
         stream = scenario.streams[demand.stream]
         rate, peak = demand_rate(demand), demand_rate(demand) * peak_factor(demand)
         for step, visits in zip(stream.steps, step_visits(stream)):
-            for team, hours in _team_hours(step):
-                team_load[team][0] += rate * visits * hours
-                team_load[team][1] += peak * visits * hours
-            gate = step.gate
-            if gate is not None and gate.kind == "cab" and gate.capacity is not None:
-                entry = gate_load.setdefault((demand.stream, step.name), [0.0, 0.0, gate.meets, gate.capacity])
-                entry[0] += rate * visits * gate.meets
-                entry[1] += peak * visits * gate.meets
+            kind = step.kind
+            team = kind.team(step)
+            if team is not None:
+                team_load[team][0] += rate * visits * kind.team_hours(step)
+                team_load[team][1] += peak * visits * kind.team_hours(step)
+            batch = kind.batch(step)
+            if batch is not None:
+                interval, capacity = batch
+                entry = gate_load.setdefault((demand.stream, step.name), [0.0, 0.0, interval, capacity])
+                entry[0] += rate * visits * interval
+                entry[1] += peak * visits * interval
     loads = [Load(name, "team", f"teams.{name}.capacity", scenario.teams[name].capacity, load, peak_load)
              for name, (load, peak_load) in team_load.items()]
     for (stream_name, step_name), (load, peak_load, _, capacity) in gate_load.items():
         path = f"streams.{stream_name}.steps[{step_name}].gate.capacity"
         loads.append(Load(f"{stream_name}.{step_name}", "gate", path, capacity, load, peak_load))
     return loads
-
-
-def _team_hours(step) -> list[tuple[str, float]]:
-    """Mean team hours one execution of ``step`` takes (automated executions hold no team)."""
-    if step.gate is not None:
-        return [(step.gate.team, step.gate.effort.mean)] if step.gate.kind == "approver" else []
-    manual = 1.0 - (step.automation.share if step.automation is not None else 0.0)
-    return [(step.team, manual * step.effort.mean)]

@@ -6,11 +6,9 @@ things that are legal but suspicious.
 
 from __future__ import annotations
 
-import difflib
-
-from ..errors import ScenarioError, UnstableScenarioError
+from ..errors import ScenarioError, UnstableScenarioError, unknown
 from ..limits import MAX_EVENTS_PER_REPLICATION, MAX_VISITS_PER_ITEM
-from .capacity import demand_rate, offered_loads, step_visits, successors
+from .capacity import demand_rate, exits, offered_loads, step_visits
 from .model import DONE, DROP, Scenario, Stream
 from .workload import workload
 
@@ -43,7 +41,7 @@ def _teams_used(scenario: Scenario) -> set[str]:
     used = set()
     for stream in scenario.streams.values():
         for step in stream.steps:
-            used.add(step.team if step.gate is None else getattr(step.gate, "team", None))
+            used.add(step.kind.team(step))
     return used
 
 
@@ -76,13 +74,6 @@ def _check_size(scenario: Scenario) -> None:
             f"one replication would simulate about {load.events:.3g} events, more than "
             f"{MAX_EVENTS_PER_REPLICATION:.3g}; most come from {load.largest}: shorten the horizon or change "
             "this field", path=load.largest_path)
-
-
-def unknown(kind: str, name: str, known: list[str]) -> str:
-    """Message for an unknown name, with the closest known names."""
-    close = difflib.get_close_matches(name, known, n=3)
-    hint = f"; did you mean {' or '.join(repr(c) for c in close)}?" if close else ""
-    return f"unknown {kind} {name!r}{hint} (known: {', '.join(known) or 'none'})"
 
 
 def _check_demand(scenario: Scenario) -> None:
@@ -142,11 +133,7 @@ def _check_stream(scenario: Scenario, name: str, stream: Stream) -> None:
             raise ScenarioError(f"step name {step.name!r} is used twice in this stream", path=f"{path}.name")
         if step.team is not None and step.team not in scenario.teams:
             raise ScenarioError(unknown("team", step.team, teams), path=f"{path}.team")
-        gate = step.gate
-        if gate is not None and gate.kind == "approver" and gate.team not in scenario.teams:
-            raise ScenarioError(unknown("team", gate.team, teams), path=f"{path}.gate.team")
-        if gate is not None and gate.on_reject != DROP and gate.on_reject not in names:
-            raise ScenarioError(unknown("step", gate.on_reject, names + [DROP]), path=f"{path}.gate.on_reject")
+        step.kind.check(step, path, names, teams)
         for target in step.next or {}:
             if target != DONE and target not in names:
                 raise ScenarioError(unknown("step", target, names + [DONE]), path=f"{path}.next.{target}")
@@ -158,23 +145,17 @@ def _check_exits(name: str, stream: Stream) -> None:
     """Every step must be able to reach 'done' (or be dropped), or items could loop for ever."""
     edges: dict[str, set[str]] = {}
     for position, step in enumerate(stream.steps):
-        targets = {t for t, p in successors(stream, position).items() if p > 0}
-        if step.gate is not None and step.gate.approve < 1:
-            targets.add(step.gate.on_reject)
-        if step.gate is not None and step.gate.approve == 0:
-            targets -= set(successors(stream, position))
-            targets.add(step.gate.on_reject)
-        edges[step.name] = targets
-    exits = {DONE, DROP}
+        edges[step.name] = {t for t, p in exits(stream, position).items() if p > 0}
+    leaving = {DONE, DROP}
     changed = True
     while changed:
         changed = False
         for step_name, targets in edges.items():
-            if step_name not in exits and targets & exits:
-                exits.add(step_name)
+            if step_name not in leaving and targets & leaving:
+                leaving.add(step_name)
                 changed = True
     for step in stream.steps:
-        if step.name not in exits:
+        if step.name not in leaving:
             raise ScenarioError("this step cannot reach 'done': every route from it loops for ever; "
                                 "give a 'next' entry that leads to 'done'",
                                 path=f"streams.{name}.steps[{step.name}]")

@@ -6,116 +6,28 @@ in canonical spelling on ``model_dump(mode="json")``, so a scenario round-trips 
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal, Union
+from typing import Annotated, Any, Union
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, PlainSerializer, PlainValidator, PrivateAttr
-from pydantic import Strict, StringConstraints, WithJsonSchema, field_validator, model_validator
+from pydantic import Field, PrivateAttr, field_validator, model_validator
 
 from ..activities import Activity
-from ..distributions import Distribution, fixed, parse_distribution
-from ..limits import MAX_CAPACITY, MAX_MONEY, MAX_PROFILE_MULTIPLIER
-from ..units import format_hours, parse_duration, parse_rate
+from ..fields import (DONE, DROP, Capacity, Dist, Duration, FrozenModel, Money, MoneyRate, Name,
+                      PositiveDuration, Probability, Rate, count, number, sums_to_one)
+from ..limits import MAX_PROFILE_MULTIPLIER
+from ..steps import GATE_SCHEMAS, Automation, WaitSettings, kind_of
 
-PROBABILITY_TOLERANCE = 1e-6
-DONE = "done"
-DROP = "drop"
-
-Name = Annotated[str, StringConstraints(pattern=r"^[A-Za-z_][A-Za-z0-9_\-]*$")]
+_Model = FrozenModel  # the name variants.py and older code use
+__all__ = ["DONE", "DROP"]  # routing words, re-exported for the modules that read them here
 
 
-def _not_a_boolean(value: Any) -> Any:
-    """YAML reads yes/no/on/off as booleans; a boolean is never accepted where a number is expected."""
-    if isinstance(value, bool):
-        raise ValueError(f"expected a number, got the yes/no value {value!r}")
-    return value
-
-
-def number(**bounds: float):
-    """A finite float field type (no NaN, no infinity, no yes/no) within ``bounds`` (ge, le, gt)."""
-    return Annotated[float, BeforeValidator(_not_a_boolean), Field(allow_inf_nan=False, **bounds)]
-
-
-def _whole_number(value: Any) -> Any:
-    """A whole float (2.0, as a sweep's table stores it) is an integer; a yes/no never is."""
-    value = _not_a_boolean(value)
-    return int(value) if isinstance(value, float) and value.is_integer() else value
-
-
-def count(**bounds: int):
-    """A whole-number field type: an integer (never a yes/no, a fraction or text) within ``bounds``."""
-    return Annotated[int, BeforeValidator(_whole_number), Strict(), Field(**bounds)]
-
-
-Probability = number(ge=0.0, le=1.0)
-Money = number(ge=0.0, le=MAX_MONEY)
-Capacity = count(ge=1, le=MAX_CAPACITY)
-
-def _spell_rate(per_hour: float) -> str:
-    return f"{per_hour!r}/h"
-
-
-def _each(spell):
-    """A serializer that spells a value, or each value of a mapping (for per-priority unions)."""
-    return lambda value: {k: spell(v) for k, v in value.items()} if isinstance(value, dict) else spell(value)
-
-
-_DURATION_PATTERN = r"^\d*\.?\d+\s*(s|min|h|d|w)$"
-
-
-def _duration(parse, description: str):
-    """A duration field type: parsed from '20min', written back in canonical spelling."""
-    return Annotated[float, PlainValidator(parse), PlainSerializer(_each(format_hours), when_used="json"),
-                     WithJsonSchema({"type": "string", "pattern": _DURATION_PATTERN, "description": description})]
-
-
-Duration = _duration(parse_duration, "A duration with a unit: s, min, h, d or w (e.g. '20min', '3d').")
-PositiveDuration = _duration(lambda v: parse_duration(v, allow_zero=False),
-                             "A positive duration with a unit: s, min, h, d or w.")
-_RATE_PATTERN = r"^\d*\.?\d+\s*/\s*\d*\.?\d*\s*(s|min|h|d|w)$"
-Rate = Annotated[
-    float,
-    PlainValidator(parse_rate),
-    PlainSerializer(_each(_spell_rate), when_used="json"),
-    WithJsonSchema({"type": "string", "pattern": _RATE_PATTERN,
-                    "description": "Events per unit of time, e.g. '40/d' or '3/h'."}),
-]
-MoneyRate = Annotated[
-    float,
-    PlainValidator(lambda v: parse_rate(v, maximum=MAX_MONEY, what="money rate")),
-    PlainSerializer(_each(_spell_rate), when_used="json"),
-    WithJsonSchema({"type": "string", "pattern": _RATE_PATTERN,
-                    "description": "Money per unit of time, e.g. '200/d'."}),
-]
-Dist = Annotated[
-    Distribution,
-    PlainValidator(parse_distribution),
-    PlainSerializer(str, when_used="json"),
-    WithJsonSchema({"type": "string", "description":
-                    "A fixed duration ('2h') or a distribution: exponential(mean), lognormal(mean, sd|cv), "
-                    "gamma(mean, cv|sd), triangular(min, mode, max), uniform(min, max), "
-                    "weibull(mean|scale, shape), empirical([...])."}),
-]
-
-
-class _Model(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-def _sums_to_one(probabilities: dict[str, float], what: str) -> dict[str, float]:
-    total = sum(probabilities.values())
-    if abs(total - 1.0) > PROBABILITY_TOLERANCE:
-        raise ValueError(f"{what} must sum to 1, got {total:.6g}")
-    return probabilities
-
-
-class Team(_Model):
+class Team(FrozenModel):
     """A resource pool: ``capacity`` people (or agents) working items one at a time each."""
 
     capacity: Capacity = Field(description="Number of people who can each work one item at a time.")
     cost_per_hour: Money | None = Field(None, description="Cost of one person-hour, in `currency`.")
 
 
-class Profile(_Model):
+class Profile(FrozenModel):
     """Relative arrival intensity by hour of day and day of week (Monday first), scaled to mean 1."""
 
     by_hour: list[number(ge=0, le=MAX_PROFILE_MULTIPLIER)] | None = Field(None, min_length=24, max_length=24)
@@ -129,7 +41,7 @@ class Profile(_Model):
         return values
 
 
-class Arrivals(_Model):
+class Arrivals(FrozenModel):
     """Either a Poisson ``rate`` (optionally shaped by a ``profile``) or a renewal process ``every``."""
 
     rate: Rate | None = Field(None, description="Mean arrival rate of a Poisson process, e.g. '40/d'.")
@@ -147,7 +59,7 @@ class Arrivals(_Model):
         return self
 
 
-class Demand(_Model):
+class Demand(FrozenModel):
     """One type of work item arriving as demand and flowing through one value stream."""
 
     type: Name
@@ -163,56 +75,21 @@ class Demand(_Model):
     @field_validator("priority")
     @classmethod
     def _priority_sums(cls, value: str | dict[str, float] | None) -> str | dict[str, float] | None:
-        return _sums_to_one(value, "priority probabilities") if isinstance(value, dict) else value
+        return sums_to_one(value, "priority probabilities") if isinstance(value, dict) else value
 
 
-class Automation(_Model):
-    """A ``share`` of this step's executions run automated: ``effort`` long, holding no team."""
-
-    share: Probability
-    effort: Dist
+Gate = Annotated[Union[GATE_SCHEMAS], Field(discriminator="kind")]
 
 
-class _Gate(_Model):
-    approve: Probability = Field(1.0, description="Probability an item is approved.")
-    on_reject: Name = Field(DROP, description="Step a rejected item returns to (rework), or 'drop'.")
-
-
-class CabGate(_Gate):
-    """A change advisory board: items wait for the next meeting, then are decided."""
-
-    kind: Literal["cab"]
-    meets: PositiveDuration = Field(description="Interval between meetings, e.g. '1w'.")
-    first: Duration | None = Field(None, description="Time of the first meeting (default: one interval in).")
-    capacity: Capacity | None = Field(None, description="Most items decided per meeting (default: all).")
-
-
-class ApproverGate(_Gate):
-    """An approver queue: a team reviews each item with an effort, then decides."""
-
-    kind: Literal["approver"]
-    team: Name
-    effort: Dist
-
-
-class AutoGate(_Gate):
-    """An automated check: a fixed or random delay, then a decision; no team is held."""
-
-    kind: Literal["auto"]
-    delay: Dist = Field(fixed(0.0), json_schema_extra={"default": "0h"})
-
-
-Gate = Annotated[Union[CabGate, ApproverGate, AutoGate], Field(discriminator="kind")]
-
-
-class Step(_Model):
-    """A step of a value stream: work by a team, or an approval gate."""
+class Step(FrozenModel):
+    """A step of a value stream: work by a team, an approval gate, or a wait on others (steps/)."""
 
     name: Name
     activity: Activity
     team: Name | None = None
     effort: Dist | None = None
     gate: Gate | None = None
+    wait: WaitSettings | None = None
     automation: Automation | None = None
     next: dict[Name, Probability] | None = Field(
         None, description="Routing: step name (or 'done') -> probability; default is the next listed step.")
@@ -220,33 +97,37 @@ class Step(_Model):
     @field_validator("next")
     @classmethod
     def _next_sums(cls, value: dict[str, float] | None) -> dict[str, float] | None:
-        return _sums_to_one(value, "'next' probabilities") if value is not None else value
+        return sums_to_one(value, "'next' probabilities") if value is not None else value
 
     @model_validator(mode="after")
-    def _work_or_gate(self) -> "Step":
-        if self.gate is not None:
+    def _one_kind(self) -> "Step":
+        if self.gate is not None and self.wait is not None:
+            raise ValueError("a step is either a gate or a wait, not both")
+        special = "gate" if self.gate is not None else "wait" if self.wait is not None else None
+        if special is not None:
             extra = [f for f in ("team", "effort", "automation") if getattr(self, f) is not None]
             if extra:
-                raise ValueError(f"a gate step takes no {', '.join(extra)} (an approver gate names its team "
-                                 "and effort inside 'gate')")
+                hint = " (an approver gate names its team and effort inside 'gate')" if special == "gate" else ""
+                raise ValueError(f"a {special} step takes no {', '.join(extra)}{hint}")
         elif self.team is None or self.effort is None:
             missing = " and ".join(f for f in ("team", "effort") if getattr(self, f) is None)
-            raise ValueError(f"a work step needs {missing} (or a 'gate')")
+            raise ValueError(f"a work step needs {missing} (or a 'gate' or a 'wait')")
         return self
 
     @property
-    def is_gate(self) -> bool:
-        return self.gate is not None
+    def kind(self):
+        """This step's kind (steps/): work, cab, approver, auto or wait."""
+        return kind_of(self)
 
 
-class Stream(_Model):
+class Stream(FrozenModel):
     """A value stream: its steps in order; value is realised when ``value_at`` completes."""
 
     steps: list[Step] = Field(min_length=1)
     value_at: Name | None = Field(None, description="Step whose completion realises value (default: the end).")
 
 
-class Scenario(_Model):
+class Scenario(FrozenModel):
     """A whole scenario: teams, demand and value streams, and how long and often to run it."""
 
     name: str

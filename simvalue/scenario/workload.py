@@ -51,8 +51,8 @@ def workload(scenario: Scenario) -> Workload:
                               f"demand[{demand.type}].arrivals"))
     for stream_name, stream in scenario.streams.items():
         for step in stream.steps:
-            if step.gate is not None and step.gate.kind == "cab":
-                count = meeting_window / step.gate.meets
+            count = meeting_window * step.kind.events_per_hour(step)
+            if count:
                 meetings += count
                 contributions.append((count, f"meetings of the CAB at {stream_name}.{step.name}",
                                       f"streams.{stream_name}.steps[{step.name}].gate.meets"))

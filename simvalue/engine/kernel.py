@@ -1,0 +1,49 @@
+"""The engine's smallest parts: a lightweight event carrying an item, and an item's run-time state.
+
+PERF (benchmarks/engine_throughput.py): events are scheduled straight on simpy's kernel with
+``Environment.schedule``; ``__slots__`` keep per-item state small and attribute access fast.
+"""
+
+from __future__ import annotations
+
+
+class Wake:
+    """A minimal simpy-compatible event carrying one item (or arrival source) to its callbacks.
+
+    PERF: ``callbacks`` is a tuple shared by every event of a kind (simpy only iterates it). To
+    cancel a scheduled wake, set its ``callbacks`` to ``()``: simpy pops it and calls nothing.
+    """
+
+    __slots__ = ("callbacks", "item")
+    _ok = True
+
+    def __init__(self, callbacks: tuple, item) -> None:
+        self.callbacks = callbacks
+        self.item = item
+
+
+def cancel(wake: Wake) -> None:
+    """Cancel a scheduled wake: it stays in simpy's queue but calls nothing when it comes up."""
+    wake.callbacks = ()
+
+
+class Item:
+    """Run-time state of one work item; accumulates wait and work until value is realised.
+
+    ``queued`` is when it entered its current step, ``started`` when work on it began (-1 while it
+    waits), ``paused`` the time its work stood still within the step (outside working hours).
+    ``others`` is time spent waiting on others (wait steps), part of ``wait``.
+    """
+
+    __slots__ = ("id", "index", "visit", "demand", "rank", "arrived", "runs", "step", "queued", "started",
+                 "paused", "work", "wait", "others", "off_hours", "handoffs", "reworks", "automated", "last_team",
+                 "visited", "value_time", "automating")
+
+    def __init__(self, item_id: int, index: int, demand: int, rank: int, now: float, runs: list) -> None:
+        self.id, self.index, self.demand, self.rank, self.arrived, self.runs = item_id, index, demand, rank, now, runs
+        self.step = self.handoffs = self.reworks = self.automated = self.visited = self.visit = 0
+        self.queued = self.started = now
+        self.work = self.wait = self.others = self.off_hours = self.paused = 0.0
+        self.last_team = -1
+        self.value_time = -1.0
+        self.automating = False

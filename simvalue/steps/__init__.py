@@ -1,0 +1,33 @@
+"""The registry of step kinds: team work, the three gates, and waits on others.
+
+A new kind is one module (schema, load rule, words, compile, run-time) plus one line here; the
+scenario format builds its ``gate`` union and its checks from this registry, the engine its runs.
+"""
+
+from __future__ import annotations
+
+from .approver import ApproverGate, ApproverKind
+from .auto import AutoGate, AutoKind
+from .base import StepKind, StepRun
+from .cab import CabGate, CabKind
+from .wait import WaitKind, WaitSettings
+from .work import Automation, WorkKind
+
+#: Every kind by name, in a fixed order.
+KINDS: dict[str, StepKind] = {kind.name: kind for kind in (WorkKind(), CabKind(), ApproverKind(), AutoKind(),
+                                                            WaitKind())}
+#: The settings models that may appear under a step's ``gate:`` (told apart by ``kind``).
+GATE_SCHEMAS = tuple(kind.schema for kind in KINDS.values() if kind.field == "gate")
+
+
+def kind_of(step) -> StepKind:
+    """The kind of a validated step: its gate's kind, a wait, or team work."""
+    if step.gate is not None:
+        return KINDS[step.gate.kind]
+    if step.wait is not None:
+        return KINDS["wait"]
+    return KINDS["work"]
+
+
+__all__ = ["GATE_SCHEMAS", "KINDS", "ApproverGate", "AutoGate", "Automation", "CabGate", "StepKind", "StepRun",
+           "WaitSettings", "kind_of"]

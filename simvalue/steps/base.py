@@ -1,0 +1,125 @@
+"""What a step kind is: one class per kind owns its YAML settings, load rule, words and run-time.
+
+A kind answers, for the scenario layer: which team a step holds and for how long on average (the
+offered-load rule), where items may go besides ``next`` (a rejection, a timeout), what to check
+across the scenario, and how to describe the step. For the engine it compiles the step into a
+small picklable spec and builds the run-time object that moves items through it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any, ClassVar, Protocol
+
+from ..engine.sampling import item_draws, item_uniforms
+from ..rng import stream as rng_stream
+
+
+class Flow(Protocol):
+    """The services a replication offers to step run-times (engine/flow.py implements it)."""
+
+    env: Any
+    schedule: Callable[..., None]
+    seed: int
+    replication: int
+    teams: list
+
+    def enter(self, item, position: int) -> None: ...
+    def route(self, item, run: "StepRun") -> None: ...
+    def complete(self, item, outcome: int) -> None: ...
+    def handoff(self, item, team_id: int) -> None: ...
+    def done_step(self, item, run: "StepRun", now: float, outcome: int, automated: bool, work: float) -> None: ...
+    def shared(self, key: Any, build: Callable[[], Any]) -> tuple[Any, bool]: ...
+    def at_start(self, order: int, start: Callable[[], None]) -> None: ...
+
+
+class StepKind:
+    """A kind of step. Subclasses set the class attributes and override what differs."""
+
+    #: The kind's name, as in ``gate: {kind: cab}`` or "work" / "wait".
+    name: ClassVar[str]
+    #: The Step field holding this kind's settings ("gate", "wait"), or None for team work.
+    field: ClassVar[str | None] = None
+    #: The pydantic model of that field (for gates: a union member with a ``kind`` literal).
+    schema: ClassVar[type | None] = None
+    #: Whether a team works the step (it then counts for handoffs and team busy time).
+    holds_team: ClassVar[bool] = False
+
+    def settings(self, step) -> Any:
+        """This kind's settings of ``step`` (the model in ``field``, or the step itself for work)."""
+        return getattr(step, self.field) if self.field else step
+
+    def team(self, step) -> str | None:
+        """The team the step holds while it runs, or None."""
+        return None
+
+    def team_hours(self, step) -> float:
+        """Mean team hours one execution takes (the offered-load rule; 0 without a team)."""
+        return 0.0
+
+    def diversions(self, step) -> dict[str, float]:
+        """Targets reached instead of ``next`` (step name or ``drop``/``done``) with their probabilities."""
+        return {}
+
+    def batch(self, step) -> tuple[float, int] | None:
+        """(interval, items per batch) for a step that serves items in capacity-limited batches."""
+        return None
+
+    def events_per_hour(self, step) -> float:
+        """Events the step needs per hour whatever the demand (a CAB's meetings), for the work budget."""
+        return 0.0
+
+    def check(self, step, path: str, steps: list[str], teams: list[str]) -> None:
+        """Cross-reference checks of this kind's settings; raise ScenarioError naming ``path``."""
+
+    def describe(self, step) -> tuple[str, str]:
+        """(who does it, what it takes) for the scenario overview."""
+        raise NotImplementedError
+
+    def compile(self, step, local: dict[str, int], team_ids: dict[str, int]) -> Any:
+        """The kind's settings with names turned into ids: a frozen, picklable spec."""
+        return None
+
+    def run(self, plan, demand_type: str, flow: Flow) -> "StepRun":
+        """The run-time object that moves items of ``demand_type`` through the step."""
+        raise NotImplementedError
+
+
+class StepRun:
+    """One step as one demand type runs it: the static plan plus that type's random streams.
+
+    Subclasses implement ``enter(item, now)``; routing fields are shared by every kind.
+    """
+
+    __slots__ = ("plan", "spec", "flow", "team_id", "team", "targets", "cumulative", "route_u", "realises_value",
+                 "_names")
+
+    def __init__(self, plan, demand_type: str, flow: Flow) -> None:
+        self.plan, self.spec, self.flow = plan, plan.spec, flow
+        self._names = (demand_type, plan.stream, plan.name)
+        self.team_id = plan.team
+        self.team = flow.teams[plan.team] if plan.team >= 0 else None
+        self.targets, self.cumulative = plan.targets, plan.cumulative
+        self.route_u = item_uniforms(self.random("route")) if len(plan.targets) > 1 else None
+        self.realises_value = plan.realises_value
+
+    def random(self, purpose: str) -> Callable[[Any], Any]:
+        """The named random stream of one purpose (effort, decision...) of this step and type, by block."""
+        seed, replication, names = self.flow.seed, self.flow.replication, self._names
+        return lambda block: rng_stream(seed, replication, *names, purpose, block)
+
+    def draws(self, distribution, purpose: str):
+        """Per-item draws of ``distribution`` from this step's stream for ``purpose``."""
+        return item_draws(distribution, self.random(purpose))
+
+    def uniforms(self, purpose: str):
+        """Per-item U(0, 1) draws for ``purpose``."""
+        return item_uniforms(self.random(purpose))
+
+    def enter(self, item, now: float) -> None:
+        raise NotImplementedError
+
+    def in_progress(self, item) -> tuple[float, bool]:
+        """At the drain limit: (work so far, automated) of an item still on this step."""
+        now = self.flow.env.now
+        return (now - item.started - item.paused if item.started >= 0 else 0.0), item.automating

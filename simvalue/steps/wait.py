@@ -1,0 +1,137 @@
+"""Waiting on others: a customer, a vendor, a change window. Time passes; no team works.
+
+YAML: ``wait: {delay: "exponential(mean=1d)", reason: customer, timeout: 7d, on_timeout: done}``.
+The time counts as waiting (never work, never automation) and is reported per ``reason``; an SLA
+clock may pause on it (``sla: {incident: {target: 16h, pause_on: [customer]}}``). With a
+``timeout`` the wait ends at the timeout when the reply would come later, and the item goes to
+``on_timeout`` (a step of the stream, or ``done``: the auto-close of a ticket on hold).
+"""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+import numpy as np
+from pydantic import Field, model_validator
+from simpy.events import NORMAL
+
+from ..distributions import Distribution
+from ..engine.kernel import Wake
+from ..engine.recorder import COMPLETED, ITEM_DONE, TIMED_OUT
+from ..errors import ScenarioError, unknown
+from ..fields import DONE, Dist, FrozenModel, Name, PositiveDuration
+from .base import StepKind, StepRun
+
+DONE_ID = -1
+#: Draws used to estimate the probability of a timeout for the traffic equations (seeded: exact
+#: repeatability; the estimate's standard error is below 0.2 percentage points).
+TIMEOUT_SAMPLE = 65_536
+
+
+class WaitSettings(FrozenModel):
+    """A wait on others: a delay with a reason, optionally ended by a timeout."""
+
+    delay: Dist = Field(description="How long the others take, e.g. 'exponential(mean=1d)'.")
+    reason: Name = Field(description="Who or what is waited for: customer, vendor, change_window...")
+    timeout: PositiveDuration | None = Field(None, description="Longest wait; then the item goes to on_timeout.")
+    on_timeout: Name | None = Field(None, description="Step (or 'done') an item goes to when the wait times out.")
+
+    @model_validator(mode="after")
+    def _timeout_has_target(self) -> "WaitSettings":
+        if self.timeout is not None and self.on_timeout is None:
+            raise ValueError("a timeout needs on_timeout: the step (or 'done') a timed-out item goes to")
+        if self.on_timeout is not None and self.timeout is None:
+            raise ValueError("on_timeout needs a timeout (e.g. timeout: 7d)")
+        return self
+
+
+def timeout_probability(delay, timeout: float | None) -> float:
+    """P(delay >= timeout): exact for a fixed delay, else from a seeded sample."""
+    if timeout is None:
+        return 0.0
+    if delay.is_fixed:
+        return float(delay.mean >= timeout)
+    sample = delay.sample(np.random.default_rng(0), TIMEOUT_SAMPLE)
+    return float(np.mean(sample >= timeout))
+
+
+class WaitKind(StepKind):
+    name = "wait"
+    field = "wait"
+    schema = WaitSettings
+
+    def diversions(self, step) -> dict[str, float]:
+        wait = step.wait
+        p = timeout_probability(wait.delay, wait.timeout)
+        return {wait.on_timeout: p} if p > 0 else {}
+
+    def check(self, step, path: str, steps: list[str], teams: list[str]) -> None:
+        target = step.wait.on_timeout
+        if target is not None and target != DONE and target not in steps:
+            raise ScenarioError(unknown("step", target, steps + [DONE]), path=f"{path}.wait.on_timeout")
+
+    def describe(self, step) -> tuple[str, str]:
+        wait = step.wait
+        timeout = f"; timeout {wait.timeout:g} h -> {wait.on_timeout}" if wait.timeout is not None else ""
+        return f"waits on {wait.reason}", f"{wait.delay}{timeout}"
+
+    def compile(self, step, local: dict[str, int], team_ids: dict[str, int]):
+        wait = step.wait
+        target = None if wait.on_timeout is None else DONE_ID if wait.on_timeout == DONE else local[wait.on_timeout]
+        return WaitSpec(wait.delay, wait.reason, wait.timeout, target)
+
+    def run(self, plan, demand_type: str, flow) -> "WaitRun":
+        return WaitRun(plan, demand_type, flow)
+
+
+class WaitSpec(NamedTuple):
+    """A compiled wait step: ``target`` is the timeout's step position (or ``DONE_ID``)."""
+
+    delay: Distribution
+    reason: str
+    timeout: float | None
+    target: int | None
+
+
+class WaitRun(StepRun):
+    """Schedule the end of the wait: the reply, or the timeout if it comes first."""
+
+    __slots__ = ("delay", "timeout", "timeout_target", "on_reply", "on_timeout", "schedule")
+
+    def __init__(self, plan, demand_type: str, flow) -> None:
+        super().__init__(plan, demand_type, flow)
+        delay, _, self.timeout, self.timeout_target = plan.spec
+        self.delay = self.draws(delay, "delay")
+        self.on_reply, self.on_timeout = (self.reply,), (self.time_out,)
+        self.schedule = flow.schedule
+
+    def enter(self, item, now: float) -> None:
+        item.started = now  # nobody is waited for in a queue: the whole time is a wait on others
+        delay = self.delay(item)
+        if self.timeout is not None and delay >= self.timeout:
+            self.schedule(Wake(self.on_timeout, item), NORMAL, self.timeout)
+        else:
+            self.schedule(Wake(self.on_reply, item), NORMAL, delay)
+
+    def _end(self, item, outcome: int) -> float:
+        now = self.flow.env.now
+        if item.value_time < 0:
+            item.others += now - item.started
+        self.flow.done_step(item, self, now, outcome, False, 0.0)
+        return now
+
+    def reply(self, event: Wake) -> None:
+        item = event.item
+        self._end(item, COMPLETED)
+        self.flow.route(item, self)
+
+    def time_out(self, event: Wake) -> None:
+        item = event.item
+        self._end(item, TIMED_OUT)
+        if self.timeout_target == DONE_ID:
+            self.flow.complete(item, ITEM_DONE)
+        else:
+            self.flow.enter(item, self.timeout_target)
+
+    def in_progress(self, item) -> tuple[float, bool]:
+        return 0.0, False

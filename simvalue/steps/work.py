@@ -1,0 +1,89 @@
+"""Team work: a team member works the item for its effort; a share of executions may be automated.
+
+YAML: a step with ``team`` and ``effort`` (and optionally ``automation: {share, effort}``). The
+offered load is rate x visits x (1 - automation share) x mean effort. Automated executions hold no
+team and take the automation's effort. The effort is drawn for every execution (automated or not)
+so that common random numbers hold when a variant changes the automation share.
+"""
+
+from __future__ import annotations
+
+from simpy.events import NORMAL
+
+from ..engine.kernel import Wake
+from ..engine.recorder import COMPLETED
+from ..fields import Dist, FrozenModel, Probability
+from .base import StepKind, StepRun
+
+
+class Automation(FrozenModel):
+    """A ``share`` of this step's executions run automated: ``effort`` long, holding no team."""
+
+    share: Probability
+    effort: Dist
+
+
+class WorkKind(StepKind):
+    name = "work"
+    holds_team = True
+
+    def team(self, step) -> str | None:
+        return step.team
+
+    def team_hours(self, step) -> float:
+        manual = 1.0 - (step.automation.share if step.automation is not None else 0.0)
+        return manual * step.effort.mean
+
+    def describe(self, step) -> tuple[str, str]:
+        automated = f"; {step.automation.share:.0%} automated" if step.automation else ""
+        return step.team, f"{step.effort}{automated}"
+
+    def compile(self, step, local: dict[str, int], team_ids: dict[str, int]):
+        automation = step.automation
+        return (step.effort, automation.share if automation else 0.0, automation.effort if automation else None)
+
+    def run(self, plan, demand_type: str, flow) -> StepRun:
+        return WorkRun(plan, demand_type, flow)
+
+
+class WorkRun(StepRun):
+    """Draw the effort; run automated (share) or queue for the team."""
+
+    __slots__ = ("effort", "share", "automation_u", "automated_effort", "on_finish", "on_automated", "schedule")
+
+    def __init__(self, plan, demand_type: str, flow) -> None:
+        super().__init__(plan, demand_type, flow)
+        effort, share, automated_effort = plan.spec
+        self.effort = self.draws(effort, "effort")
+        self.share = share
+        self.automation_u = self.uniforms("automation") if share > 0 else None
+        self.automated_effort = self.draws(automated_effort, "automated_effort") if share > 0 else None
+        self.on_finish, self.on_automated = (self.finish,), (self.finish_automated,)
+        self.schedule = flow.schedule
+
+    def enter(self, item, now: float) -> None:
+        effort = self.effort(item)
+        if self.share and self.automation_u(item) < self.share:
+            item.started, item.automating = now, True
+            self.schedule(Wake(self.on_automated, item), NORMAL, self.automated_effort(item))
+        else:
+            self.team.request(item, effort, self.on_finish)
+
+    def finish(self, event: Wake) -> None:
+        """A team member finished: free them (the next item starts), then route the item."""
+        item = event.item
+        self.team.release()
+        flow = self.flow
+        flow.handoff(item, self.team_id)
+        now = flow.env.now
+        flow.done_step(item, self, now, COMPLETED, False, now - item.started - item.paused)
+        flow.route(item, self)
+
+    def finish_automated(self, event: Wake) -> None:
+        item = event.item
+        item.automated += 1
+        item.automating = False
+        flow = self.flow
+        now = flow.env.now
+        flow.done_step(item, self, now, COMPLETED, True, now - item.started)
+        flow.route(item, self)
