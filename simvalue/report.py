@@ -63,7 +63,8 @@ def describe_scenario(scenario: Scenario, baseline: bool = False) -> str:
     """A scenario in words: its demand, teams, and (for a variant) the edits that made it."""
     role = "Baseline" if baseline else "Variant"
     demand = "; ".join(f"{_e(d.type)} into stream {_e(d.stream)}" for d in scenario.demand)
-    teams = ", ".join(f"{_e(name)} ({team.capacity})" for name, team in scenario.teams.items())
+    teams = ", ".join(f"{_e(name)} ({team.capacity if team.always_on else f'{team.pattern().average_headcount:.3g} on average'})"
+                      for name, team in scenario.teams.items())
     lines = [f"<h3>{role}: {_e(scenario.name)}</h3>"]
     if scenario.description:
         lines.append(f"<p>{_e(scenario.description)}</p>")

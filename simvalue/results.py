@@ -14,7 +14,8 @@
     wait_reason (the reason of a wait step; NA otherwise), automated,
     outcome ("completed", "approved", "rejected", "timed_out", "in_progress").
 ``teams`` — per replication and team, over the reporting window [warmup, warmup + horizon]:
-    replication, team, capacity, utilisation (busy hours / capacity / horizon), busy_hours,
+    replication, team, capacity (people on duty on average in the window), scheduled_hours
+    (person-hours on duty in the window), utilisation (busy_hours / scheduled_hours), busy_hours,
     mean_queue_length (time-averaged items waiting).
 ``flow`` — per replication and item type, over the same window: wip (time-averaged items in
     flight, warm-up arrivals included) and throughput (items realising value per day).
@@ -159,22 +160,30 @@ def _events_frame(plan: Plan, replication: int, steps: dict[str, np.ndarray], re
 
 
 def _teams_frame(plan: Plan, replication: int, steps: dict[str, np.ndarray]) -> pd.DataFrame:
-    """Busy and queue time integrated over the reporting window from every step record."""
+    """Busy and queue time integrated over the reporting window from every step record.
+
+    Utilisation is busy hours over the person-hours scheduled in the window (capacity x horizon for
+    a team on duty around the clock); work paused while its people were off duty is not busy time.
+    """
     start, end = plan.warmup, plan.arrivals_end
-    step = steps["step"].astype(np.int64)
     step_team = np.array([s.team for s in plan.steps], dtype=np.int64)
+    step = steps["step"].astype(np.int64)
     team = np.where(steps["automated"].astype(bool), -1, step_team[step] if step.size else step)
-    busy = _overlap(steps["started"], steps["started"] + steps["work"], start, end)
+    busy = _overlap(steps["started"], steps["finished"], start, end)
     waiting = _overlap(steps["queued"], steps["started"], start, end)
+    pause_step = steps["pause_step"].astype(np.int64)
+    paused_team = step_team[pause_step] if pause_step.size else pause_step
+    paused = _overlap(steps["pause_since"], steps["pause_until"], start, end)
     rows = []
-    for index, (name, capacity) in enumerate(zip(plan.teams, plan.capacities)):
+    for index, (name, capacity, schedule) in enumerate(zip(plan.teams, plan.capacities, plan.schedules)):
         mine = team == index
-        busy_hours = float(busy[mine].sum())
-        rows.append({"replication": replication, "team": name, "capacity": capacity,
-                     "utilisation": busy_hours / (capacity * plan.horizon), "busy_hours": busy_hours,
-                     "mean_queue_length": float(waiting[mine].sum()) / plan.horizon})
-    frame = pd.DataFrame(rows, columns=["replication", "team", "capacity", "utilisation", "busy_hours",
-                                        "mean_queue_length"])
+        busy_hours = float(busy[mine].sum() - paused[paused_team == index].sum())
+        scheduled = capacity * plan.horizon if schedule is None else schedule.person_hours(start, end)
+        rows.append({"replication": replication, "team": name, "capacity": scheduled / plan.horizon,
+                     "scheduled_hours": scheduled, "utilisation": busy_hours / scheduled if scheduled else np.nan,
+                     "busy_hours": busy_hours, "mean_queue_length": float(waiting[mine].sum()) / plan.horizon})
+    frame = pd.DataFrame(rows, columns=["replication", "team", "capacity", "scheduled_hours", "utilisation",
+                                        "busy_hours", "mean_queue_length"])
     frame["team"] = pd.Categorical(frame["team"], categories=list(plan.teams))
     return frame
 

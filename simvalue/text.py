@@ -52,9 +52,9 @@ def summary_tables(summary: pd.DataFrame, teams: pd.DataFrame) -> str:
 def team_table(teams: pd.DataFrame) -> str:
     """Mean utilisation and queue length per team across replications."""
     grouped = teams.groupby("team", observed=True)
-    rows = [[str(name), str(int(frame["capacity"].iloc[0])), f"{frame['utilisation'].mean():.0%}",
+    rows = [[str(name), f"{frame['capacity'].mean():.3g}", f"{frame['utilisation'].mean():.0%}",
              f"{frame['mean_queue_length'].mean():.2f}"] for name, frame in grouped]
-    return table(["team", "capacity", "utilisation", "mean queue"], rows)
+    return table(["team", "people on duty", "utilisation (of scheduled hours)", "mean queue"], rows)
 
 
 #: Metrics shown in the terminal comparison table, in this order.

@@ -24,7 +24,7 @@ from .kernel import Item, Wake
 from .plan import DONE_ID, Plan
 from .recorder import IN_FLIGHT, IN_PROGRESS, ITEM_DONE, REJECTED, Recorder
 from .sampling import uniforms
-from .teams import TeamPool
+from .teams import ScheduledTeam, TeamPool
 
 #: Compact the record buffers every 4,096 arrivals (a bit mask: 4096 - 1).
 COMPACT_EVERY = 0xFFF
@@ -38,7 +38,8 @@ class Replication:
         self.env = simpy.Environment()
         self.schedule = self.env.schedule
         self.recorder = Recorder()
-        self.teams = [TeamPool(c, self.env) for c in plan.capacities]
+        self.teams = [TeamPool(c, self.env) if schedule is None else ScheduledTeam(schedule, self.env, pause, self.recorder)
+                      for c, schedule, pause in zip(plan.capacities, plan.schedules, plan.pause_at_shift_end)]
         self._shared: dict[Any, Any] = {}
         self._starters: list[tuple[int, Callable[[], None]]] = []
         self.runs = [[KINDS[plan.steps[g].kind].run(plan.steps[g], d.type, self) for g in d.steps]
@@ -68,6 +69,9 @@ class Replication:
             self._start_arrivals(index, demand)
         for _, start in sorted(self._starters, key=lambda pair: pair[0]):
             start()
+        for team in self.teams:
+            if isinstance(team, ScheduledTeam):
+                team.start()
         self._finish_if_idle()
         self.schedule(Wake((self._stop,), None), NORMAL, self.plan.arrivals_end + self.plan.drain)
         self.env.run(until=self.finished)

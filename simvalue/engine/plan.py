@@ -11,6 +11,7 @@ from typing import Any
 
 import numpy as np
 
+from ..calendars import Schedule
 from ..distributions import Distribution
 from ..scenario.capacity import successors
 from ..scenario.model import DONE, Demand, Scenario, Step, Stream
@@ -55,7 +56,9 @@ class Plan:
     """Everything a replication needs, indexed by int ids."""
 
     teams: tuple[str, ...]
-    capacities: tuple[int, ...]
+    capacities: tuple[int, ...]  # people on duty at t = 0
+    schedules: tuple[Schedule | None, ...]  # None for a fixed headcount around the clock
+    pause_at_shift_end: tuple[bool, ...]
     steps: tuple[StepPlan, ...]
     demands: tuple[DemandPlan, ...]
     priorities: tuple[str, ...]  # rank -> label ("" for none)
@@ -81,7 +84,12 @@ def compile_plan(scenario: Scenario, seed: int | None = None) -> Plan:
     labels = priority_labels(scenario)
     demands = tuple(_demand_plan(d, scenario.streams[d.stream], first_step[d.stream], labels)
                     for d in scenario.demand)
-    return Plan(teams, tuple(t.capacity for t in scenario.teams.values()), tuple(steps), demands,
+    schedules = tuple(None if t.always_on and not (scenario.holidays or t.holidays) else scenario.schedule(name)
+                      for name, t in scenario.teams.items())
+    capacities = tuple(t.capacity if s is None else s.headcount_at(0.0)
+                       for t, s in zip(scenario.teams.values(), schedules))
+    pauses = tuple(t.at_shift_end == "pause" for t in scenario.teams.values())
+    return Plan(teams, capacities, schedules, pauses, tuple(steps), demands,
                 tuple(labels) or ("",), scenario.warmup, scenario.horizon, scenario.drain_limit,
                 scenario.seed if seed is None else int(seed))
 

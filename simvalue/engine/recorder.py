@@ -18,6 +18,7 @@ ITEM_DONE, ITEM_REJECTED, IN_FLIGHT = 0, 1, 2
 ITEM_OUTCOMES = ("done", "rejected", "in_flight")
 
 STEP_FIELDS = ("item_id", "demand", "step", "queued", "started", "finished", "work", "automated", "outcome")
+PAUSE_FIELDS = ("pause_step", "pause_since", "pause_until")
 ITEM_FIELDS = ("item_id", "demand", "rank", "arrived", "value_realized", "completed", "work_time",
                "wait_time", "others_time", "off_hours_time", "handoffs", "reworks", "automated_steps", "outcome")
 
@@ -29,11 +30,12 @@ class Recorder:
     8 bytes per field rather than a Python tuple per record (benchmarks/engine_throughput.py).
     """
 
-    __slots__ = ("steps", "items", "_step_chunks", "_item_chunks")
+    __slots__ = ("steps", "items", "pauses", "_step_chunks", "_item_chunks")
 
     def __init__(self) -> None:
         self.steps: list[tuple] = []
         self.items: list[tuple] = []
+        self.pauses: list[tuple] = []  # (step id, paused at, resumed at): work stood still off duty
         self._step_chunks: list[np.ndarray] = []
         self._item_chunks: list[np.ndarray] = []
 
@@ -43,6 +45,10 @@ class Recorder:
 
     def item(self, *fields) -> None:
         self.items.append(fields)
+
+    def pause(self, step: int, since: float, until: float) -> None:
+        """Work on a step stood still from ``since`` to ``until`` (its people were off duty)."""
+        self.pauses.append((step, since, until))
 
     def compact(self) -> None:
         """Move the buffered tuples into float arrays."""
@@ -54,9 +60,13 @@ class Recorder:
             self.items = []
 
     def arrays(self) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
-        """Step and item records as column arrays (and the buffers released)."""
+        """Step and item records as column arrays (and the buffers released); the step columns also
+        hold the pauses as ``pause_step``, ``pause_since`` and ``pause_until``."""
         self.compact()
         steps, items = _columns(self._step_chunks, STEP_FIELDS), _columns(self._item_chunks, ITEM_FIELDS)
+        pauses = _columns([_table(self.pauses, 3)] if self.pauses else [], PAUSE_FIELDS)
+        steps.update(pauses)
+        self.pauses = []
         self._step_chunks, self._item_chunks = [], []
         return steps, items
 

@@ -32,11 +32,90 @@ class TeamPool:
             self.seq += 1
             heappush(self.queue, (item.rank, self.seq, item, effort, callbacks))
 
-    def release(self) -> None:
-        """A person finished: they take the next item in the queue, or become free."""
+    def release(self, item) -> None:
+        """A person finished ``item``: they take the next item in the queue, or become free."""
         if self.queue:
             _, _, waiting, effort, callbacks = heappop(self.queue)
             waiting.started = self.env.now
             self.schedule(Wake(callbacks, waiting), NORMAL, effort)
         else:
             self.busy -= 1
+
+
+class ScheduledTeam(TeamPool):
+    """A pool whose headcount follows a schedule (calendar, shifts, holidays).
+
+    At each change of headcount the pool grows (waiting work starts: paused work first, the most
+    recently paused first, then the queue) or shrinks. When it shrinks with work in hand, ``pause``
+    stops the most recently started work (its finish is cancelled; the rest of its effort resumes
+    first when someone is free again) and ``finish`` lets people stay until their item is done.
+    """
+
+    __slots__ = ("pause", "serving", "paused", "changes", "on_change", "recorder")
+
+    def __init__(self, schedule, env, pause: bool, recorder) -> None:
+        super().__init__(schedule.headcount_at(0.0), env)
+        self.pause, self.recorder = pause, recorder
+        self.serving: dict[int, list] = {}  # item id -> [item, wake, ends at, callbacks], in start order
+        self.paused: list[tuple] = []  # (item, remaining effort, callbacks, paused at), a stack
+        self.changes = schedule.iter_changes(0.0)
+        self.on_change = (self._change,)
+
+    def start(self) -> None:
+        """Schedule the first change of headcount."""
+        self._next_change()
+
+    def _next_change(self) -> None:
+        change = next(self.changes, None)
+        if change is not None:
+            at, headcount = change
+            self.schedule(Wake(self.on_change, headcount), NORMAL, max(at - self.env.now, 0.0))
+
+    def _begin(self, item, effort: float, callbacks: tuple) -> None:
+        now = self.env.now
+        wake = Wake(callbacks, item)
+        self.serving[item.id] = [item, wake, now + effort, callbacks]
+        self.schedule(wake, NORMAL, effort)
+
+    def request(self, item, effort: float, callbacks: tuple) -> None:
+        if self.busy < self.capacity:
+            self.busy += 1
+            item.started = self.env.now
+            self._begin(item, effort, callbacks)
+        else:
+            self.seq += 1
+            heappush(self.queue, (item.rank, self.seq, item, effort, callbacks))
+
+    def release(self, item) -> None:
+        """A person finished ``item``: they take the next work, or go off duty if over the headcount."""
+        del self.serving[item.id]
+        self.busy -= 1
+        self._fill()
+
+    def _fill(self) -> None:
+        """Start waiting work while people are free: paused work first, then the queue."""
+        while self.busy < self.capacity and (self.paused or self.queue):
+            self.busy += 1
+            if self.paused:
+                item, remaining, callbacks, since = self.paused.pop()
+                now = self.env.now
+                item.paused += now - since
+                self.recorder.pause(item.runs[item.step].plan.id, since, now)
+                self._begin(item, remaining, callbacks)
+            else:
+                _, _, item, effort, callbacks = heappop(self.queue)
+                item.started = self.env.now
+                self._begin(item, effort, callbacks)
+
+    def _change(self, event: Wake) -> None:
+        self.capacity = event.item
+        if self.pause:
+            now = self.env.now
+            while self.busy > self.capacity and self.serving:
+                key = next(reversed(self.serving))  # the most recently started work stops first
+                item, wake, ends, callbacks = self.serving.pop(key)
+                wake.callbacks = ()  # cancel its finish
+                self.paused.append((item, ends - now, callbacks, now))
+                self.busy -= 1
+        self._fill()
+        self._next_change()

@@ -115,8 +115,9 @@ def offered_loads(scenario: Scenario) -> list[Load]:
                 entry = gate_load.setdefault((demand.stream, step.name), [0.0, 0.0, interval, capacity])
                 entry[0] += rate * visits * interval
                 entry[1] += peak * visits * interval
-    loads = [Load(name, "team", f"teams.{name}.capacity", scenario.teams[name].capacity, load, peak_load)
-             for name, (load, peak_load) in team_load.items()]
+    loads = [Load(name, "team", f"teams.{name}.{'capacity' if team.shifts is None else 'shifts'}",
+                  team.pattern().average_headcount, *team_load[name])
+             for name, team in scenario.teams.items()]
     for (stream_name, step_name), (load, peak_load, _, capacity) in gate_load.items():
         path = f"streams.{stream_name}.steps[{step_name}].gate.capacity"
         loads.append(Load(f"{stream_name}.{step_name}", "gate", path, capacity, load, peak_load))

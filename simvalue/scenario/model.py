@@ -6,9 +6,12 @@ in canonical spelling on ``model_dump(mode="json")``, so a scenario round-trips 
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Union
+from datetime import date, datetime
+from typing import Annotated, Any, Literal, Union
 
-from pydantic import Field, PrivateAttr, field_validator, model_validator
+from pydantic import BeforeValidator, Field, PrivateAttr, field_validator, model_validator
+
+from ..calendars import DEFAULT_START, Schedule, WeeklyPattern, parse_days, parse_holidays, parse_hours, parse_start
 
 from ..activities import Activity
 from ..fields import (DONE, DROP, Capacity, Dist, Duration, FrozenModel, Money, MoneyRate, Name,
@@ -17,14 +20,80 @@ from ..limits import MAX_PROFILE_MULTIPLIER
 from ..steps import GATE_SCHEMAS, Automation, WaitSettings, kind_of
 
 _Model = FrozenModel  # the name variants.py and older code use
+
+
+def _spelled(parse):
+    """A before-validator that checks a spelling with ``parse`` and keeps the text as written."""
+    def check(value: Any) -> Any:
+        parse(value)
+        return value
+    return check
 __all__ = ["DONE", "DROP"]  # routing words, re-exported for the modules that read them here
 
 
-class Team(FrozenModel):
-    """A resource pool: ``capacity`` people (or agents) working items one at a time each."""
+class Shift(FrozenModel):
+    """People on duty on some days at some hours: ``{days: mon-fri, hours: "08:00-17:00", capacity: 2}``."""
 
-    capacity: Capacity = Field(description="Number of people who can each work one item at a time.")
+    days: Annotated[str, BeforeValidator(_spelled(parse_days))]
+    hours: Annotated[str, BeforeValidator(_spelled(parse_hours))]
+    capacity: Capacity
+
+
+class Team(FrozenModel):
+    """A resource pool: ``capacity`` people working items one at a time each, around the clock or in
+    a ``calendar`` of working hours; or ``shifts`` with their own headcounts."""
+
+    capacity: Capacity | None = Field(None, description="Number of people who can each work one item at a time.")
+    calendar: dict[str, Any] | None = Field(
+        None, description='Working time of the capacity, e.g. {mon-fri: "09:00-17:00"} (default: 24/7).',
+        json_schema_extra={"additionalProperties": {"anyOf": [{"type": "string"},
+                                                              {"type": "array", "items": {"type": "string"}}]}})
+    shifts: list[Shift] | None = Field(None, min_length=1, description="Shifts with their own headcounts "
+                                       "(instead of capacity).")
+    holidays: list[date] = Field(default_factory=list, description="Dates nobody of this team works "
+                                 "(besides the scenario's holidays).")
+    at_shift_end: Literal["pause", "finish"] = Field(
+        "pause", description="Work in hand when people go off duty: pause (resume first when someone is "
+                             "back) or finish (stay until done).")
     cost_per_hour: Money | None = Field(None, description="Cost of one person-hour, in `currency`.")
+
+    @field_validator("holidays", mode="before")
+    @classmethod
+    def _dates(cls, value: Any) -> Any:
+        return list(parse_holidays(value)) if value is not None else value
+
+    @field_validator("calendar")
+    @classmethod
+    def _windows(cls, value: dict[str, Any] | None) -> dict[str, Any] | None:
+        if value is not None:
+            try:
+                WeeklyPattern.from_calendar(value, 1)
+            except ValueError as exc:
+                raise ValueError(str(exc).removeprefix("calendar.")) from None
+        return value
+
+    @model_validator(mode="after")
+    def _capacity_or_shifts(self) -> "Team":
+        if (self.capacity is None) == (self.shifts is None):
+            raise ValueError("give either 'capacity' (with an optional 'calendar') or 'shifts', not both and "
+                             "not neither")
+        if self.calendar is not None and self.shifts is not None:
+            raise ValueError("'calendar' goes with 'capacity'; shifts carry their own hours")
+        self.pattern()  # refuses overlapping shifts, bad windows and a pattern that never works
+        return self
+
+    def pattern(self) -> WeeklyPattern:
+        """The team's weekly headcount: shifts, capacity in a calendar, or capacity around the clock."""
+        if self.shifts is not None:
+            return WeeklyPattern.from_shifts([s.model_dump() for s in self.shifts])
+        if self.calendar is not None:
+            return WeeklyPattern.from_calendar(self.calendar, self.capacity)
+        return WeeklyPattern.always(self.capacity)
+
+    @property
+    def always_on(self) -> bool:
+        """A fixed headcount around the clock (no calendar, no shifts)."""
+        return self.shifts is None and self.calendar is None
 
 
 class Profile(FrozenModel):
@@ -144,6 +213,10 @@ class Scenario(FrozenModel):
     replications: count(ge=1, le=100_000) = 10
     seed: count(ge=0, lt=2**63) = 1
     currency: str | None = Field(None, description="Label of the money amounts (e.g. EUR); never assumed.")
+    start: Annotated[datetime, BeforeValidator(parse_start)] | None = Field(
+        None, description="Local date and time at t = 0, e.g. '2026-01-05 08:00' (default: Monday 2024-01-01 "
+                          "00:00); results stay in hours since the start.")
+    holidays: list[date] = Field(default_factory=list, description="Dates nobody works (every team).")
     sla: dict[Name, Annotated[Union[Duration, dict[Name, Duration]], Field(union_mode="left_to_right")]] = Field(
         default_factory=dict, description="Time-to-value targets per item type, optionally per priority: "
                                           "{incident: {P1: 4h, P2: 8h}, change: 10d}.")
@@ -151,6 +224,16 @@ class Scenario(FrozenModel):
     demand: list[Demand] = Field(min_length=1)
     streams: dict[Name, Stream] = Field(min_length=1)
     _variant: Any = PrivateAttr(default=None)  # the Variant this scenario was built from, if any
+
+    @field_validator("holidays", mode="before")
+    @classmethod
+    def _dates(cls, value: Any) -> Any:
+        return list(parse_holidays(value)) if value is not None else value
+
+    def schedule(self, team: str) -> Schedule:
+        """The team's headcount on the clock: its pattern from ``start``, with every holiday."""
+        spec = self.teams[team]
+        return Schedule(spec.pattern(), self.start or DEFAULT_START, [*self.holidays, *spec.holidays])
 
     def sla_target(self, item_type: str, priority: str | None) -> float | None:
         """The time-to-value target in hours for one type (and priority), or None."""

@@ -60,6 +60,6 @@ class ApproverRun(GateRun):
 
     def finish(self, event) -> None:
         item = event.item
-        self.team.release()
+        self.team.release(item)
         self.flow.handoff(item, self.team_id)
         self.decide(item, self.flow.env.now, False)

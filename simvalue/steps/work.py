@@ -72,7 +72,7 @@ class WorkRun(StepRun):
     def finish(self, event: Wake) -> None:
         """A team member finished: free them (the next item starts), then route the item."""
         item = event.item
-        self.team.release()
+        self.team.release(item)
         flow = self.flow
         flow.handoff(item, self.team_id)
         now = flow.env.now

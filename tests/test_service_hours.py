@@ -1,0 +1,149 @@
+"""Service hours and waits on others: exact traces on hand-computable cases (issue 9).
+
+t = 0 is Monday 00:00 (no ``start``), so Friday 16:30 is t = 4 x 24 + 16.5 = 112.5 h.
+"""
+
+from __future__ import annotations
+
+import copy
+
+import pytest
+
+from simvalue import ScenarioError, load_scenario, simulate
+
+FRIDAY_1630 = 4 * 24 + 16.5
+
+
+def one_item(team: dict, effort: str = "2h", arrive_at: float = FRIDAY_1630, steps: list | None = None,
+             **extra) -> dict:
+    """A single item arriving at ``arrive_at`` (a renewal process whose second arrival is past the horizon)."""
+    return {
+        "name": "trace", "horizon": f"{arrive_at + 0.25}h", "drain": "4w", "replications": 1, "seed": 1,
+        "teams": {"desk": team},
+        "demand": [{"type": "ticket", "stream": "s", "arrivals": {"every": f"{arrive_at}h"}}],
+        "streams": {"s": {"steps": steps or [{"name": "fix", "activity": "deliver_and_support", "team": "desk",
+                                              "effort": effort}]}},
+        **extra,
+    }
+
+
+OFFICE = {"mon-fri": "09:00-17:00"}
+
+
+def test_pause_at_shift_end_resumes_next_working_day():
+    results = simulate(one_item({"capacity": 1, "calendar": OFFICE, "at_shift_end": "pause"}))
+    item = results.items.iloc[0]
+    monday_1030 = 7 * 24 + 10.5
+    assert item["arrived"] == FRIDAY_1630
+    assert item["completed"] == pytest.approx(monday_1030, abs=1e-9)
+    assert item["work_time"] == pytest.approx(2.0, abs=1e-9)
+    assert item["off_hours_time"] == pytest.approx(monday_1030 - FRIDAY_1630 - 2.0, abs=1e-9)
+    assert item["wait_time"] == pytest.approx(item["off_hours_time"], abs=1e-9)
+    event = results.events.iloc[0]
+    assert (event["started"], event["work"]) == (FRIDAY_1630, pytest.approx(2.0))
+
+
+def test_finish_at_shift_end_stays_until_done():
+    results = simulate(one_item({"capacity": 1, "calendar": OFFICE, "at_shift_end": "finish"}))
+    item = results.items.iloc[0]
+    assert item["completed"] == pytest.approx(4 * 24 + 18.5, abs=1e-9)
+    assert item["off_hours_time"] == 0 and item["wait_time"] == 0
+
+
+def test_arrival_outside_hours_waits_in_the_queue_until_the_team_is_on_duty():
+    saturday_10 = 5 * 24 + 10.0
+    results = simulate(one_item({"capacity": 1, "calendar": OFFICE}, arrive_at=saturday_10))
+    item = results.items.iloc[0]
+    assert item["completed"] == pytest.approx(7 * 24 + 9 + 2, abs=1e-9)
+    assert item["wait_time"] == pytest.approx(7 * 24 + 9 - saturday_10, abs=1e-9)
+    assert item["off_hours_time"] == 0  # waiting in the queue, not paused work
+
+
+def test_holiday_closes_the_desk_for_the_whole_day():
+    # start Monday 2024-01-01; a holiday on Monday 2024-01-08 moves the resumption to Tuesday 09:00.
+    results = simulate(one_item({"capacity": 1, "calendar": OFFICE, "holidays": ["2024-01-08"]}))
+    assert results.items.iloc[0]["completed"] == pytest.approx(8 * 24 + 10.5, abs=1e-9)
+
+
+def test_start_moves_the_calendar():
+    # t = 0 is Friday 2026-01-09 16:30: an item arriving at t = 0.25 h starts at 16:45, pauses at 17:00.
+    data = one_item({"capacity": 1, "calendar": OFFICE}, arrive_at=0.25, start="2026-01-09 16:30",
+                    allow_overload=True)  # one arrival; a renewal every 15 min would overload the desk
+    item = simulate(data).items.iloc[0]
+    assert item["completed"] == pytest.approx(0.25 + 0.25 + 64 + 1.75, abs=1e-9)
+
+
+def test_night_shift_takes_over_from_the_day_shift():
+    shifts = [{"days": "mon-fri", "hours": "08:00-17:00", "capacity": 2},
+              {"days": "mon-sun", "hours": "17:00-08:00", "capacity": 1}]
+    item = simulate(one_item({"shifts": shifts})).items.iloc[0]
+    assert item["completed"] == pytest.approx(FRIDAY_1630 + 2.0, abs=1e-9)  # the night shift carries on
+
+
+def test_utilisation_is_busy_over_scheduled_person_hours():
+    # Two weeks of a 9-17 desk (80 person-hours) and one item of 2 h: utilisation 2 / 80 exactly.
+    data = one_item({"capacity": 1, "calendar": OFFICE}, arrive_at=24 + 10.0)
+    data["horizon"] = "2w"
+    data["demand"][0]["arrivals"]["every"] = "34h"
+    data["drain"] = "0h"
+    results = simulate(data)
+    assert len(results.items) >= 1
+    teams = results.teams.iloc[0]
+    assert teams["scheduled_hours"] == pytest.approx(80.0)
+    assert teams["capacity"] == pytest.approx(80.0 / 336)
+    busy = results.events["work"].sum()
+    assert teams["busy_hours"] == pytest.approx(busy, abs=1e-9)
+    assert teams["utilisation"] == pytest.approx(busy / 80.0)
+
+
+WAIT_STEPS = [
+    {"name": "triage", "activity": "engage", "team": "desk", "effort": "1h"},
+    {"name": "awaiting_customer", "activity": "engage",
+     "wait": {"delay": "5h", "reason": "customer", "timeout": "7d", "on_timeout": "done"}},
+    {"name": "fix", "activity": "deliver_and_support", "team": "desk", "effort": "2h"},
+]
+
+
+def test_a_wait_on_others_is_waiting_not_work_nor_automation():
+    item_data = one_item({"capacity": 1}, arrive_at=10.0, steps=WAIT_STEPS)
+    results = simulate(item_data)
+    item = results.items.iloc[0]
+    assert item["time_to_value"] == pytest.approx(8.0)
+    assert (item["work_time"], item["wait_time"], item["others_time"]) == (3.0, 5.0, 5.0)
+    assert item["automated_steps"] == 0
+    wait = results.events[results.events["step"] == "awaiting_customer"].iloc[0]
+    assert (wait["wait"], wait["work"], wait["wait_reason"], bool(wait["automated"])) == (5.0, 0.0, "customer", False)
+    assert results.events["team"].isna().sum() == 1  # nobody works a wait
+
+
+def test_a_timeout_ends_the_wait_and_closes_the_item():
+    steps = copy.deepcopy(WAIT_STEPS)
+    steps[1]["wait"]["delay"] = "10d"
+    results = simulate(one_item({"capacity": 1}, arrive_at=10.0, steps=steps))
+    item = results.items.iloc[0]
+    assert item["completed"] == pytest.approx(10.0 + 1.0 + 7 * 24)
+    assert item["outcome"] == "done" and item["work_time"] == 1.0
+    assert list(results.events["outcome"]) == ["completed", "timed_out"]
+
+
+@pytest.mark.parametrize("edit, message", [
+    (lambda d: d["teams"]["desk"].update(calendar={"mon-fri": 540}),
+     r"teams\.desk\.calendar: .*YAML reads an unquoted"),
+    (lambda d: d["teams"]["desk"].update(calendar={"mon-fri": "25:00-17:00"}),
+     r"teams\.desk\.calendar: mon-fri: expected times from 00:00 to 23:59"),
+    (lambda d: d["teams"].update(desk={"shifts": [{"days": "mon-fri", "hours": "08:00-17:00", "capacity": 2},
+                                                  {"days": "fri", "hours": "16:00-20:00", "capacity": 1}]}),
+     r"teams\.desk: .*overlap"),
+    (lambda d: d["teams"]["desk"].update(shifts=[{"days": "mon-fri", "hours": "08:00-17:00", "capacity": 2}]),
+     r"teams\.desk: give either 'capacity'"),
+    (lambda d: d["streams"]["s"]["steps"][1]["wait"].pop("on_timeout"),
+     r"streams\.s\.steps\[awaiting_customer\]\.wait: .*a timeout needs on_timeout"),
+    (lambda d: d["streams"]["s"]["steps"][1]["wait"].update(on_timeout="clsoe"),
+     r"streams\.s\.steps\[awaiting_customer\]\.wait\.on_timeout: unknown step 'clsoe'"),
+    (lambda d: d.update(start="next monday"), r"start: .*expected a start such as '2026-01-05 08:00'"),
+])
+def test_bad_service_hours_name_the_field(edit, message):
+    data = one_item({"capacity": 1, "calendar": OFFICE}, arrive_at=10.0, steps=copy.deepcopy(WAIT_STEPS))
+    edit(data)
+    with pytest.raises(ScenarioError, match=message):
+        load_scenario(data)
