@@ -194,8 +194,8 @@ def breach_cost(results: Results) -> pd.Series:
     scenario = results.scenario
     targets = np.array([_target(scenario, t, p) for t, p in zip(items["type"].astype(str),
                                                                  items["priority"].astype(object))], dtype=float)
-    ttv = items["time_to_value"].to_numpy()
-    breached = np.isfinite(targets) & ~(ttv <= targets)
+    clock = items["sla_time"].to_numpy()  # on each SLA's own clock (business hours, paused waits)
+    breached = np.isfinite(targets) & ~(clock <= targets)
     cost = _per_item(scenario, items, "sla_breach_cost") * breached
     return pd.Series(cost).groupby(items["replication"].to_numpy()).sum().reindex(range(results.replications),
                                                                                    fill_value=0.0)

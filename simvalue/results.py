@@ -2,7 +2,8 @@
 
 ``items`` — one row per reported item (arrived after the warm-up):
     replication, item_id, type, priority, arrived, value_realized, completed (hours since start),
-    time_to_value (value_realized - arrived), work_time, wait_time (both accumulated until value
+    time_to_value (value_realized - arrived), sla_time (the same on the type's SLA clock: business
+    hours, less waits the SLA pauses on; time_to_value without an SLA), work_time, wait_time (both accumulated until value
     is realised, so work_time + wait_time == time_to_value for items that realise value),
     others_time (the part of wait_time spent waiting on others: wait steps), off_hours_time (the
     part of wait_time work stood still outside working hours),
@@ -34,6 +35,7 @@ from .errors import SimulationError
 from .engine.recorder import ITEM_OUTCOMES, STEP_OUTCOMES
 from .metrics import headline, step_breakdown, summarise
 from .scenario.model import Scenario
+from .sla import sla_times
 
 
 @dataclass(frozen=True)
@@ -56,7 +58,7 @@ class Results:
         """Per item type: completions and time-to-value mean/p50/p85/p95, time per activity, with CIs."""
         if not 0 < confidence < 1:
             raise SimulationError(f"confidence must be between 0 and 1 (e.g. 0.95), got {confidence!r}")
-        return summarise(self.items, self.events, self.replications, confidence)
+        return summarise(self.items, self.events, self.replications, confidence, self.scenario.sla_target)
 
     def metrics(self) -> pd.DataFrame:
         """Headline metrics per replication (long form: replication, subject, metric, value)."""
@@ -75,6 +77,7 @@ def build_results(scenario: Scenario, plan: Plan, outputs: list[tuple[dict, dict
                         for r, ((steps, _), cols) in enumerate(zip(outputs, reported))], ignore_index=True)
     teams = pd.concat([_teams_frame(plan, r, steps) for r, (steps, _) in enumerate(outputs)], ignore_index=True)
     flow = pd.concat([_flow_frame(plan, r, cols) for r, (_, cols) in enumerate(outputs)], ignore_index=True)
+    items.insert(items.columns.get_loc("time_to_value") + 1, "sla_time", sla_times(scenario, items, events))
     return Results(scenario, len(outputs), plan.seed, items, events, teams, flow)
 
 

@@ -29,8 +29,10 @@ def with_interval(estimate: float, low: float, high: float, fmt=humanize) -> str
     return f"{fmt(estimate)} ±{fmt((high - low) / 2)}"
 
 
-def summary_tables(summary: pd.DataFrame, teams: pd.DataFrame) -> str:
-    """Time-to-value per type, time per activity, and team load, as three text tables."""
+def summary_tables(summary: pd.DataFrame, teams: pd.DataFrame, sla_words: dict[str, str] | None = None) -> str:
+    """Time-to-value per type, SLA attainment, time per activity, waiting on others per reason and
+    team load, as text tables (``sla_words``: each type's SLA in words, e.g. '16h of business hours')."""
+    sla_words = sla_words or {}
     indexed = summary.set_index(["type", "metric"])
     columns = ["time_to_value_mean", "time_to_value_p50", "time_to_value_p85", "time_to_value_p95"]
     rows = []
@@ -40,11 +42,22 @@ def summary_tables(summary: pd.DataFrame, teams: pd.DataFrame) -> str:
         rows.append([item_type, with_interval(*done, fmt=lambda v: f"{v:.0f}")]
                     + [with_interval(*row.loc[c]) for c in columns])
     parts = [table(["type", "completed/rep", "mean", "p50", "p85", "p95"], rows)]
+    sla = summary[summary["metric"] == "sla_attainment"]
+    if len(sla):
+        share = lambda v: f"{v:.0%}"  # noqa: E731
+        parts.append(table(["type", "SLA", "attainment"], [
+            [r.type, sla_words.get(r.type, ""), with_interval(r.estimate, r.ci_low, r.ci_high, fmt=share)]
+            for r in sla.itertuples()]))
     activity = summary[summary["metric"].str.startswith("time_in_")]
     if len(activity):
         parts.append(table(["type", "activity", "time per item"], [
             [r.type, r.metric.removeprefix("time_in_"), with_interval(r.estimate, r.ci_low, r.ci_high)]
             for r in activity.itertuples()]))
+    waiting = summary[summary["metric"].str.startswith("waiting_on_")]
+    if len(waiting):
+        parts.append(table(["type", "waiting on", "time per item"], [
+            [r.type, r.metric.removeprefix("waiting_on_"), with_interval(r.estimate, r.ci_low, r.ci_high)]
+            for r in waiting.itertuples()]))
     parts.append(team_table(teams))
     return "\n\n".join(parts)
 
@@ -198,3 +211,18 @@ def _performer(step) -> str:
 
 def _effort(step) -> str:
     return step.kind.describe(step)[1]
+
+
+def sla_words(scenario: Scenario) -> dict[str, str]:
+    """Each SLA in words: its target(s), its clock and what pauses it."""
+    words = {}
+    for item_type in scenario.sla:
+        clock = scenario.sla_clock(item_type)
+        target = clock.target
+        text = (", ".join(f"{k} {humanize(v)}" for k, v in target.items()) if isinstance(target, dict)
+                else humanize(target))
+        text += " in business hours" if clock.clock == "business_hours" else " elapsed"
+        if clock.pause_on:
+            text += f", paused on {', '.join(clock.pause_on)}"
+        words[item_type] = text
+    return words

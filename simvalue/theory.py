@@ -2,14 +2,20 @@
 
 References: Erlang C and M/M/c waiting times (Kleinrock 1975, *Queueing Systems* vol. 1, §3.5;
 Gross & Harris, *Fundamentals of Queueing Theory*, §2.3); open Jackson networks and the traffic
-equations (Jackson 1957; Gross & Harris §4.1); Little's law L = lambda W (Little 1961).
+equations (Jackson 1957; Gross & Harris §4.1); Little's law L = lambda W (Little 1961); the periodic
+steady state of a queue whose servers follow a timetable, from the Kolmogorov forward equations
+(Kolmogorov 1931; Green, Kolesar & Soares 2001, "Improving the SIPP approach for staffing service
+systems that have cyclic demands", *Operations Research* 49(4)).
 """
 
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
+from dataclasses import dataclass, field
 
 import numpy as np
+from scipy.linalg import expm
 
 
 def offered_load(arrival_rate: float, mean_service: float) -> float:
@@ -77,3 +83,114 @@ def periodic_gate_mean_wait(interval: float) -> float:
 def stable(load: float, capacity: float) -> bool:
     """A queue is stable only when its offered load is strictly below its capacity."""
     return load < capacity and math.isfinite(load)
+
+
+# -- a queue whose servers follow a timetable -----------------------------------------------------
+#: The largest truncation level ``periodic_mmc`` doubles to (dense matrices: about N^3 work per piece).
+_MAX_STATES = 2048
+
+
+@dataclass(frozen=True)
+class PeriodicQueue:
+    """Periodic steady state of an M/M/c(t) queue, as time averages over one period."""
+
+    arrival_rate: float
+    mean_in_system: float  # L, the time-average number in system
+    mean_busy: float  # time-average number of servers at work
+    mean_servers: float  # time-average headcount c(t)
+    states: int  # truncation level N: the chain has states 0..N
+    tail_mass: float  # time-average probability of more than 3N/4 in system (truncation is negligible)
+    start: np.ndarray = field(repr=False)  # distribution of the number in system at the period's start
+
+    @property
+    def mean_sojourn(self) -> float:
+        """W = L / lambda over arrivals spread evenly across the period (Little 1961)."""
+        return self.mean_in_system / self.arrival_rate
+
+    @property
+    def utilisation(self) -> float:
+        """Busy over scheduled server-hours: E[busy] / E[c(t)]."""
+        return self.mean_busy / self.mean_servers
+
+
+def periodic_mmc(arrival_rate: float, service_rate: float, breaks: Sequence[float], servers: Sequence[int],
+                 period: float, tail: float = 1e-9, states: int = 64) -> PeriodicQueue:
+    """Periodic steady state of M/M/c(t): Poisson arrivals, exponential service, ``servers[i]`` on duty
+    from ``breaks[i]`` to the next break (or ``period``), preemptive-resume when the headcount drops.
+
+    The number in system is then a birth-death chain with death rate mu min(n, c(t)). Each constant
+    piece of the forward equations p' = p Q is solved by a matrix exponential, its time integral by
+    Van Loan's block exponential (Van Loan 1978, IEEE TAC 23(3)); the start-of-period distribution
+    solves pi = pi P for the one-period transition matrix P. The state space is cut at N = ``states``,
+    doubled until the time-average probability above 3N/4 is at most ``tail``.
+    """
+    pieces = _timetable(breaks, servers, period)
+    mean_servers = sum(c * length for c, length in pieces) / period
+    if not (arrival_rate > 0 and service_rate > 0):
+        raise ValueError(f"rates must be > 0, got arrival_rate={arrival_rate}, service_rate={service_rate}")
+    if arrival_rate / service_rate >= mean_servers:
+        raise ValueError(f"unstable: offered load {arrival_rate / service_rate:g} must be below the mean "
+                         f"headcount {mean_servers:g}")
+    while True:
+        start, totals = _periodic_solution(arrival_rate, service_rate, pieces, states)
+        in_system, busy, top = (float(x) / period for x in totals)
+        if top <= tail:
+            return PeriodicQueue(arrival_rate, in_system, busy, mean_servers, states, top, start)
+        if states >= _MAX_STATES:
+            raise ValueError(f"the queue does not fit in {_MAX_STATES} states: probability {top:.2g} "
+                             f"above {3 * states // 4} (expected <= {tail:g})")
+        states *= 2
+
+
+def _timetable(breaks: Sequence[float], servers: Sequence[int], period: float) -> list[tuple[int, float]]:
+    """(headcount, length) of each constant piece of the period."""
+    ends = [*breaks[1:], period]
+    if (len(breaks) != len(servers) or not breaks or breaks[0] != 0
+            or any(b <= a for a, b in zip(breaks, ends))):
+        raise ValueError(f"breaks must rise strictly from 0 below period={period}, one per headcount; "
+                         f"got breaks={list(breaks)}, servers={list(servers)}")
+    if any(c < 0 or c != int(c) for c in servers) or not any(servers):
+        raise ValueError(f"headcounts must be whole numbers >= 0, not all 0; got {list(servers)}")
+    return [(int(c), float(b - a)) for c, a, b in zip(servers, breaks, ends)]
+
+
+def _periodic_solution(arrival_rate: float, service_rate: float, pieces: list[tuple[int, float]],
+                       states: int) -> tuple[np.ndarray, np.ndarray]:
+    """Start-of-period distribution and the period integrals of (n, busy, 1[n > 3N/4])."""
+    cache: dict[tuple[int, float], tuple[np.ndarray, np.ndarray]] = {}  # a week repeats few pieces
+    for piece in pieces:
+        if piece not in cache:
+            cache[piece] = _piece(arrival_rate, service_rate, *piece, states)
+    blocks = [cache[piece] for piece in pieces]
+    one_period = np.eye(states + 1)
+    for transition, _ in blocks:
+        one_period = one_period @ transition
+    system = one_period.T - np.eye(states + 1)
+    system[-1, :] = 1.0  # replace one (redundant) balance equation by sum(pi) = 1
+    target = np.zeros(states + 1)
+    target[-1] = 1.0
+    start = np.linalg.solve(system, target)
+    p, totals = start, np.zeros(3)
+    for transition, integrals in blocks:
+        totals += p @ integrals
+        p = p @ transition
+    return start, totals
+
+
+def _piece(arrival_rate: float, service_rate: float, headcount: int, length: float,
+           states: int) -> tuple[np.ndarray, np.ndarray]:
+    """exp(Q t) and the integral over [0, t] of exp(Q s) R ds for one constant piece of length t.
+
+    Q is the birth-death generator on 0..N; R's columns are n, min(n, c) and 1[n > 3N/4]. Both come
+    from one exponential of the block matrix [[Q, R], [0, 0]] (Van Loan 1978).
+    """
+    n = np.arange(states + 1)
+    rewards = np.column_stack([n, np.minimum(n, headcount), 4 * n > 3 * states]).astype(float)
+    size = states + 1 + rewards.shape[1]
+    block = np.zeros((size, size))
+    block[n[:-1], n[1:]] = arrival_rate
+    block[n[1:], n[:-1]] = service_rate * np.minimum(n[1:], headcount)
+    block[n, n] = -block[: states + 1, : states + 1].sum(axis=1)
+    block[: states + 1, states + 1:] = rewards
+    exponential = expm(block * length)
+    return exponential[: states + 1, : states + 1], exponential[: states + 1, states + 1:]

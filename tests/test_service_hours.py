@@ -147,3 +147,36 @@ def test_bad_service_hours_name_the_field(edit, message):
     edit(data)
     with pytest.raises(ScenarioError, match=message):
         load_scenario(data)
+
+
+def test_sla_on_business_hours_pauses_on_the_customer():
+    # Arrive Friday 16:30; triage 1 h by 17:00 would need 0.5 h more (pause to Monday 09:30);
+    # the customer replies 5 h later (14:30); fix 2 h: value Monday 16:30.
+    steps = copy.deepcopy(WAIT_STEPS)
+    data = one_item({"capacity": 1, "calendar": OFFICE}, steps=steps,
+                    sla={"ticket": {"target": "4h", "clock": "business_hours", "pause_on": ["customer"]}})
+    results = simulate(data)
+    item = results.items.iloc[0]
+    assert item["value_realized"] == pytest.approx(7 * 24 + 16.5, abs=1e-9)
+    # Business hours from Fri 16:30 to Mon 16:30: 0.5 + 7.5 = 8 h; the wait 09:30-14:30 is 5 of them.
+    assert item["sla_time"] == pytest.approx(8.0 - 5.0, abs=1e-9)
+    attainment = results.metrics().query("metric == 'sla_attainment' and subject == 'ticket'")["value"]
+    assert list(attainment) == [1.0]  # 3 business hours against 4
+
+
+def test_sla_elapsed_with_pause_subtracts_the_wait():
+    data = one_item({"capacity": 1}, arrive_at=10.0, steps=copy.deepcopy(WAIT_STEPS),
+                    sla={"ticket": {"target": "4h", "pause_on": ["customer"]}})
+    item = simulate(data).items.iloc[0]
+    assert (item["time_to_value"], item["sla_time"]) == (8.0, 3.0)
+
+
+@pytest.mark.parametrize("sla, message", [
+    ({"ticket": {"target": "2d", "clock": "business_hours"}}, r"sla\.ticket: .*write e\.g\. '16h' for two 8-hour days"),
+    ({"ticket": {"target": "4h", "pause_on": ["custmer"]}}, r"sla\.ticket\.pause_on: unknown wait reason .*'custmer'"),
+    ({"ticket": {"target": "4h", "clock": "business_hours", "calendar": "dsek"}}, r"sla\.ticket\.calendar: unknown team"),
+])
+def test_bad_sla_clocks_name_the_field(sla, message):
+    data = one_item({"capacity": 1}, arrive_at=10.0, steps=copy.deepcopy(WAIT_STEPS), sla=sla)
+    with pytest.raises(ScenarioError, match=message):
+        load_scenario(data)

@@ -20,6 +20,7 @@ LAYERS = [
     {"scenario"},
     {"engine"},
     {"stats", "metrics"},
+    {"sla"},
     {"results"},
     {"budget"},
     {"simulation"},

@@ -22,7 +22,7 @@ from ..sweeps import plot_sensitivity, sobol_indices, sweep
 from ..sweeps.design import design_points, parse_parameter
 from ..sweeps.run import check_metrics
 from ..text import (bottleneck_table, business_case_text, comparison_table, ranking_text, scenario_overview,
-                    summary_tables, table)
+                    sla_words, summary_tables, table)
 from ..units import humanize
 from .output import check_target, progress_bar, progress_bars, sweep_progress, write_file, write_outputs
 
@@ -89,7 +89,7 @@ def run(args: argparse.Namespace) -> int:
     print(f"{scenario.name}: {results.replications} replications, seed {results.seed}, "
           f"horizon {humanize(scenario.horizon)} after {humanize(scenario.warmup)} warm-up "
           "(± is the 95% confidence half-width across replications)\n")
-    print(summary_tables(summary, results.teams))
+    print(summary_tables(summary, results.teams, sla_words(scenario)))
     if args.out is not None:
         write_outputs(args.out, {
             "items.parquet": results.items.to_parquet,

@@ -9,7 +9,7 @@ from __future__ import annotations
 from ..errors import ScenarioError, UnstableScenarioError, unknown
 from ..limits import MAX_EVENTS_PER_REPLICATION, MAX_VISITS_PER_ITEM
 from .capacity import demand_rate, exits, offered_loads, step_visits
-from .model import DONE, DROP, Scenario, Stream
+from .model import DONE, DROP, SLA_WORDS, Scenario, SlaClock, Stream
 from .workload import workload
 
 #: Utilisation above which a team is reported as nearly saturated.
@@ -109,15 +109,44 @@ def _check_costs(scenario: Scenario) -> None:
 
 def _check_sla(scenario: Scenario) -> None:
     types = {d.type: d for d in scenario.demand}
-    for item_type, target in scenario.sla.items():
+    for item_type in scenario.sla:
         if item_type not in types:
             raise ScenarioError(unknown("demand type", item_type, list(types)), path=f"sla.{item_type}")
-        if isinstance(target, dict):
+        clock = scenario.sla_clock(item_type)
+        where = f"sla.{item_type}" + (".target" if isinstance(scenario.sla[item_type], SlaClock) else "")
+        if isinstance(clock.target, dict):
             labels = _labels(types[item_type])
-            for label in target:
+            for label in clock.target:
+                if label in SLA_WORDS:
+                    raise ScenarioError(f"{label!r} is a word of the SLA format, not a priority: write "
+                                        f"{{target: ..., clock: ...}} or rename the priority", path=f"{where}.{label}")
                 if label not in labels:
-                    raise ScenarioError(unknown(f"priority of {item_type}", label, labels),
-                                        path=f"sla.{item_type}.{label}")
+                    raise ScenarioError(unknown(f"priority of {item_type}", label, labels), path=f"{where}.{label}")
+        _check_sla_clock(scenario, item_type, clock, types[item_type].stream)
+
+
+def _check_sla_clock(scenario: Scenario, item_type: str, clock, stream: str) -> None:
+    """The business clock's team exists (or the stream has a team step); pause reasons are wait reasons."""
+    if clock.calendar is not None and clock.calendar not in scenario.teams:
+        raise ScenarioError(unknown("team", clock.calendar, list(scenario.teams)), path=f"sla.{item_type}.calendar")
+    if clock.clock == "business_hours" and clock.calendar is None and sla_team(scenario, item_type) is None:
+        raise ScenarioError("a business-hours clock needs a calendar: name a team (calendar: desk); the stream "
+                            f"{stream!r} has no team step to take it from", path=f"sla.{item_type}.calendar")
+    reasons = sorted({s.wait.reason for s in scenario.streams[stream].steps if s.wait is not None})
+    for reason in clock.pause_on:
+        if reason not in reasons:
+            raise ScenarioError(unknown(f"wait reason of stream {stream}", reason, reasons),
+                                path=f"sla.{item_type}.pause_on")
+
+
+def sla_team(scenario: Scenario, item_type: str) -> str | None:
+    """The team whose calendar is a type's business clock: the SLA's ``calendar``, else the first team
+    working in the type's stream."""
+    clock = scenario.sla_clock(item_type)
+    if clock is not None and clock.calendar is not None:
+        return clock.calendar
+    stream = next(d.stream for d in scenario.demand if d.type == item_type)
+    return next((t for s in scenario.streams[stream].steps if (t := s.kind.team(s)) is not None), None)
 
 
 def _check_stream(scenario: Scenario, name: str, stream: Stream) -> None:

@@ -178,7 +178,8 @@ def field_path(loc: tuple[Any, ...], data: Any) -> str:
         elif isinstance(node, dict) and key in node:
             parts.append(f".{key}" if parts else str(key))
             node = node[key]
-        elif isinstance(key, str) and (key in ("cab", "approver", "auto") or "[" in key) and isinstance(node, dict):
+        elif isinstance(key, str) and (key in ("cab", "approver", "auto") or "[" in key or key.startswith("<")) \
+                and isinstance(node, dict):
             continue  # a tag pydantic inserts for a union member (discriminator or validator name)
         else:
             parts.append(f".{key}" if parts else str(key))

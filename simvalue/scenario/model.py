@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Annotated, Any, Literal, Union
 
-from pydantic import BeforeValidator, Field, PrivateAttr, field_validator, model_validator
+from pydantic import BeforeValidator, Discriminator, Field, PrivateAttr, Tag, field_validator, model_validator
 
 from ..calendars import DEFAULT_START, Schedule, WeeklyPattern, parse_days, parse_holidays, parse_hours, parse_start
 
@@ -189,6 +189,52 @@ class Step(FrozenModel):
         return kind_of(self)
 
 
+SLA_WORDS = ("target", "clock", "calendar", "pause_on")
+
+
+class SlaClock(FrozenModel):
+    """An SLA with its clock: elapsed time or the business hours of a team's calendar, optionally
+    paused while the item waits on others for some reasons (as ITSM tools do for "awaiting user")."""
+
+    target: Annotated[Union[Duration, dict[Name, Duration]], Field(union_mode="left_to_right")] = Field(
+        description="Target time, or per priority: {P1: 4h, P2: 16h}.")
+    clock: Literal["elapsed", "business_hours"] = Field(
+        "elapsed", description="elapsed: all hours count; business_hours: only the calendar's working hours.")
+    calendar: Name | None = Field(None, description="Team whose working time is the business clock "
+                                                    "(default: the team of the stream's first team step).")
+    pause_on: list[Name] = Field(default_factory=list, description="Wait reasons that stop the clock.")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _hours_not_days(cls, data: Any) -> Any:
+        """A business-hours target counts working hours: '2d' would mean 48 of them, which nobody means."""
+        if isinstance(data, dict) and data.get("clock") == "business_hours":
+            target = data.get("target")
+            for value in target.values() if isinstance(target, dict) else [target]:
+                if isinstance(value, str) and value.strip().endswith(("d", "w")):
+                    raise ValueError(f"a business-hours target counts working hours: write e.g. '16h' for two "
+                                     f"8-hour days, not {value!r}")
+        return data
+
+    def target_for(self, priority: str | None) -> float | None:
+        target = self.target
+        if isinstance(target, dict):
+            return target.get(priority) if priority is not None else None
+        return target
+
+
+def _sla_shape(value: Any) -> str:
+    """Which spelling an SLA value uses: a duration, a clock ({target: ...}), or per-priority targets."""
+    if isinstance(value, dict):
+        return "<clock>" if "target" in value else "<priorities>"
+    return "<clock>" if isinstance(value, SlaClock) else "<duration>"
+
+
+#: An SLA: '4h', {P1: 4h, P2: 8h}, or {target: ..., clock: ..., calendar: ..., pause_on: [...]}.
+SlaValue = Annotated[Union[Annotated[Duration, Tag("<duration>")], Annotated[SlaClock, Tag("<clock>")],
+                           Annotated[dict[Name, Duration], Tag("<priorities>")]], Discriminator(_sla_shape)]
+
+
 class Stream(FrozenModel):
     """A value stream: its steps in order; value is realised when ``value_at`` completes."""
 
@@ -217,9 +263,11 @@ class Scenario(FrozenModel):
         None, description="Local date and time at t = 0, e.g. '2026-01-05 08:00' (default: Monday 2024-01-01 "
                           "00:00); results stay in hours since the start.")
     holidays: list[date] = Field(default_factory=list, description="Dates nobody works (every team).")
-    sla: dict[Name, Annotated[Union[Duration, dict[Name, Duration]], Field(union_mode="left_to_right")]] = Field(
-        default_factory=dict, description="Time-to-value targets per item type, optionally per priority: "
-                                          "{incident: {P1: 4h, P2: 8h}, change: 10d}.")
+    sla: dict[Name, SlaValue] = Field(
+        default_factory=dict, description="Time-to-value targets per item type, optionally per priority, "
+                                          "optionally on a business-hours clock or paused on wait reasons: "
+                                          "{incident: {P1: 4h, P2: 8h}, change: 10d, request: {target: 16h, "
+                                          "clock: business_hours, pause_on: [customer]}}.")
     teams: dict[Name, Team] = Field(default_factory=dict)
     demand: list[Demand] = Field(min_length=1)
     streams: dict[Name, Stream] = Field(min_length=1)
@@ -236,11 +284,13 @@ class Scenario(FrozenModel):
         return Schedule(spec.pattern(), self.start or DEFAULT_START, [*self.holidays, *spec.holidays])
 
     def sla_target(self, item_type: str, priority: str | None) -> float | None:
-        """The time-to-value target in hours for one type (and priority), or None."""
-        target = self.sla.get(item_type)
-        if isinstance(target, dict):
-            return target.get(priority) if priority is not None else None
-        return target
+        """The SLA target in hours (on the SLA's clock) for one type (and priority), or None."""
+        return self.sla_clock(item_type).target_for(priority) if item_type in self.sla else None
+
+    def sla_clock(self, item_type: str) -> SlaClock | None:
+        """The SLA of one type as an :class:`SlaClock` (a plain target runs on elapsed time), or None."""
+        value = self.sla.get(item_type)
+        return value if isinstance(value, SlaClock) or value is None else SlaClock.model_construct(target=value)
 
     @property
     def drain_limit(self) -> float:
