@@ -178,10 +178,10 @@ def _teams_frame(plan: Plan, replication: int, steps: dict[str, np.ndarray]) -> 
     paused_team = step_team[pause_step] if pause_step.size else pause_step
     paused = _overlap(steps["pause_since"], steps["pause_until"], start, end)
     rows = []
-    for index, (name, capacity, schedule) in enumerate(zip(plan.teams, plan.capacities, plan.schedules)):
+    for index, name in enumerate(plan.teams):
         mine = team == index
         busy_hours = float(busy[mine].sum() - paused[paused_team == index].sum())
-        scheduled = capacity * plan.horizon if schedule is None else schedule.person_hours(start, end)
+        scheduled = scheduled_hours(plan, index, start, end)
         rows.append({"replication": replication, "team": name, "capacity": scheduled / plan.horizon,
                      "scheduled_hours": scheduled, "utilisation": busy_hours / scheduled if scheduled else np.nan,
                      "busy_hours": busy_hours, "mean_queue_length": float(waiting[mine].sum()) / plan.horizon})
@@ -189,6 +189,18 @@ def _teams_frame(plan: Plan, replication: int, steps: dict[str, np.ndarray]) -> 
                                         "busy_hours", "mean_queue_length"])
     frame["team"] = pd.Categorical(frame["team"], categories=list(plan.teams))
     return frame
+
+
+def scheduled_hours(plan: Plan, team: int, start: float, end: float) -> float:
+    """Person-hours a team is on duty in [start, end], following changes over time."""
+    periods = [(0.0, plan), *plan.epochs]
+    total = 0.0
+    for (begin, period), (finish, _) in zip(periods, [*periods[1:], (float("inf"), None)]):
+        a, b = max(begin, start), min(finish, end)
+        if b > a:
+            schedule = period.schedules[team]
+            total += period.capacities[team] * (b - a) if schedule is None else schedule.person_hours(a, b)
+    return total
 
 
 def _overlap(begin: np.ndarray, finish: np.ndarray, start: float, end: float) -> np.ndarray:

@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
-import copy
+import os
+
+# One BLAS thread per process: the suite's matrix exponentials (tests/test_service_hours_validation.py)
+# slow down 30-100x when OpenBLAS threads fight over two cores with the test workers.
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+
+import copy  # noqa: E402
 from typing import Any
 
 import pytest

@@ -18,10 +18,18 @@ def arrival_gaps(demand: DemandPlan, rng: np.random.Generator) -> Callable[[floa
     if demand.every is not None:
         renewal = draws(demand.every, rng)
         return lambda now: renewal()
+    if demand.dispersion or demand.holidays:
+        return _general(demand, rng)
     exponential = draws_exponential(demand.rate, rng)  # type: ignore[arg-type]
     if demand.intensity is None:
         return lambda now: exponential()
-    return _thinned(demand.intensity, demand.rate, rng)  # type: ignore[arg-type]
+    return _thinned(demand.intensity, demand.rate, rng, demand.week_offset)  # type: ignore[arg-type]
+
+
+def arrival_key(demand: DemandPlan) -> tuple:
+    """What defines a type's arrival process: equal keys, same process (a change left it alone)."""
+    intensity = None if demand.intensity is None else demand.intensity.tobytes()
+    return demand.rate, demand.every, intensity, demand.week_offset, demand.dispersion, demand.holidays
 
 
 def draws_exponential(rate: float, rng: np.random.Generator) -> Callable[[], float]:
@@ -29,7 +37,8 @@ def draws_exponential(rate: float, rng: np.random.Generator) -> Callable[[], flo
     return draws(Distribution("exponential", (("mean", 1.0 / rate),)), rng)
 
 
-def _thinned(intensity: np.ndarray, rate: float, rng: np.random.Generator) -> Callable[[float], float]:
+def _thinned(intensity: np.ndarray, rate: float, rng: np.random.Generator,
+             offset: float = 0.0) -> Callable[[float], float]:
     """Non-homogeneous Poisson arrivals by thinning (Lewis & Shedler 1979).
 
     Candidates come at the peak rate; one at time t is kept with probability
@@ -44,7 +53,51 @@ def _thinned(intensity: np.ndarray, rate: float, rng: np.random.Generator) -> Ca
         t = now
         while True:
             t += candidate()
-            if keep() < acceptance[int(t) % HOURS_PER_WEEK]:
+            if keep() < acceptance[int(t + offset) % HOURS_PER_WEEK]:
                 return t - now
 
     return gap
+
+
+def _general(demand: DemandPlan, rng: np.random.Generator) -> Callable[[float], float]:
+    """Poisson arrivals with a gamma-distributed factor per week (over-dispersion), a profile and
+    no arrivals on holidays, by thinning with a restart at each week boundary (the process is
+    memoryless, so a candidate past the boundary is drawn again from the boundary at the new rate).
+
+    Week k's factor has mean 1 and cv ``dispersion``: weekly counts are negative binomial, with
+    variance m + (cv m)^2 for mean m, as in a gamma-mixed Poisson (Greenwood & Yule 1920).
+    """
+    intensity = demand.intensity if demand.intensity is not None else np.ones(HOURS_PER_WEEK)
+    peak = float(intensity.max())
+    acceptance = (intensity / peak).tolist()
+    unit = draws(Distribution("exponential", (("mean", 1.0),)), rng)
+    keep = uniforms(rng)
+    cv2 = demand.dispersion ** 2
+    factors: list[float] = []
+
+    def factor(week: int) -> float:
+        while len(factors) <= week:  # drawn in week order: reproducible whatever the queries
+            factors.append(float(rng.gamma(1.0 / cv2, cv2)) if cv2 else 1.0)
+        return factors[week]
+
+    holidays, offset, rate = demand.holidays, demand.week_offset, demand.rate * peak
+
+    def gap(now: float) -> float:
+        t = now
+        while True:
+            week = int((t + offset) // HOURS_PER_WEEK)
+            boundary = (week + 1) * HOURS_PER_WEEK - offset
+            level = rate * factor(week)
+            candidate = t + unit() / level if level > 0 else boundary
+            if candidate >= boundary:
+                t = boundary
+                continue
+            t = candidate
+            if keep() < acceptance[int(t + offset) % HOURS_PER_WEEK] and not _on_holiday(t, holidays):
+                return t - now
+
+    return gap
+
+
+def _on_holiday(t: float, holidays: tuple[tuple[float, float], ...]) -> bool:
+    return any(start <= t < end for start, end in holidays)

@@ -15,11 +15,12 @@ from typing import Any
 import simpy
 from simpy.events import NORMAL
 
+from ..calendars import Schedule, WeeklyPattern
 from ..errors import SimulationError
 from ..limits import MAX_STEP_ENTRIES_PER_ITEM
 from ..rng import stream as rng_stream
 from ..steps import KINDS
-from .arrivals import arrival_gaps
+from .arrivals import arrival_gaps, arrival_key
 from .kernel import Item, Wake
 from .plan import DONE_ID, Plan
 from .recorder import IN_FLIGHT, IN_PROGRESS, ITEM_DONE, REJECTED, Recorder
@@ -45,6 +46,8 @@ class Replication:
         self.runs = [[KINDS[plan.steps[g].kind].run(plan.steps[g], d.type, self) for g in d.steps]
                      for d in plan.demands]
         self.active: dict[int, Item] = {}
+        self.sources: list[list] = []
+        self.arrival_plans = list(plan.demands)  # the arrival process in force per type
         self.open_sources = len(plan.demands)
         self.next_id = 0
         self.finished = simpy.Event(self.env)
@@ -72,6 +75,8 @@ class Replication:
         for team in self.teams:
             if isinstance(team, ScheduledTeam):
                 team.start()
+        for at, epoch in self.plan.epochs:
+            self.schedule(Wake((self._switch,), epoch), NORMAL, at)
         self._finish_if_idle()
         self.schedule(Wake((self._stop,), None), NORMAL, self.plan.arrivals_end + self.plan.drain)
         self.env.run(until=self.finished)
@@ -89,24 +94,53 @@ class Replication:
         self.recorder.step(item.id, item.demand, run.plan.id, item.queued, started, now, work, automated,
                            IN_PROGRESS)
 
+    # -- changes over time ----------------------------------------------------------------------
+    def _switch(self, event: Wake) -> None:
+        """A change takes effect: new step parameters for items entering steps from now on, new
+        arrival rates (the pending arrival is drawn again: Poisson arrivals are memoryless), new
+        headcounts or calendars. Items already on a step finish it as they started it."""
+        epoch: Plan = event.item
+        now = self.env.now
+        for index, demand in enumerate(epoch.demands):
+            runs = self.runs[index]  # shared with every item of the type: replaced in place
+            for position, step_id in enumerate(demand.steps):
+                runs[position] = KINDS[epoch.steps[step_id].kind].run(epoch.steps[step_id], demand.type, self)
+            source = self.sources[index]
+            source[3], source[4] = demand.priority_ranks, demand.priority_probabilities
+            if arrival_key(demand) != arrival_key(self.arrival_plans[index]):
+                self.arrival_plans[index] = demand
+                source[1] = arrival_gaps(demand, source[6])
+                if source[7] is not None:
+                    source[7].callbacks = ()  # cancel the arrival drawn under the old rate
+                    self._schedule_arrival(source, now)
+        for team, schedule, capacity, pause in zip(self.teams, epoch.schedules, epoch.capacities,
+                                                   epoch.pause_at_shift_end):
+            if isinstance(team, ScheduledTeam):
+                team.retarget(schedule or Schedule(WeeklyPattern.always(capacity)), pause)
+
     # -- arrivals -------------------------------------------------------------------------------
     def _start_arrivals(self, index: int, demand) -> None:
-        gaps = arrival_gaps(demand, rng_stream(self.plan.seed, self.replication, demand.type, "arrivals"))
+        rng = rng_stream(self.plan.seed, self.replication, demand.type, "arrivals")
         pick = uniforms(rng_stream(self.plan.seed, self.replication, demand.type, "priority"))
-        source = [index, gaps, pick, demand.priority_ranks, demand.priority_probabilities, 0]  # 0: arrivals so far
+        # [type index, gap function, priority draws, ranks, probabilities, arrivals so far, rng, pending wake]
+        source = [index, arrival_gaps(demand, rng), pick, demand.priority_ranks, demand.priority_probabilities, 0,
+                  rng, None]
+        self.sources.append(source)
         self._schedule_arrival(source, 0.0)
 
     def _schedule_arrival(self, source, now: float) -> None:
         gap = source[1](now)
         if now + gap < self.arrivals_end:
-            self.schedule(Wake(self.on_arrive, source), NORMAL, gap)
+            source[7] = wake = Wake(self.on_arrive, source)
+            self.schedule(wake, NORMAL, gap)
         else:
+            source[7] = None
             self.open_sources -= 1
             self._finish_if_idle()
 
     def _arrive(self, event: Wake) -> None:
         source = event.item
-        index, _, pick, ranks, probabilities, count = source
+        index, _, pick, ranks, probabilities, count, _, _ = source
         now = self.env.now
         rank = ranks[0]
         if len(ranks) > 1:

@@ -7,13 +7,15 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from datetime import datetime, time, timedelta
 from typing import Any
 
 import numpy as np
 
-from ..calendars import Schedule
+from ..calendars import DEFAULT_START, Schedule, WeeklyPattern
 from ..distributions import Distribution
 from ..scenario.capacity import successors
+from ..scenario.changes import epochs_of
 from ..scenario.model import DONE, Demand, Scenario, Step, Stream
 
 DONE_ID, DROP_ID = -1, -2
@@ -49,6 +51,9 @@ class DemandPlan:
     priority_ranks: tuple[int, ...]
     priority_probabilities: tuple[float, ...]
     prioritised: bool
+    week_offset: float = 0.0  # hours from Monday 00:00 to t = 0 (profiles follow the wall clock)
+    dispersion: float = 0.0  # cv of the weekly gamma factor of the rate (0: plain Poisson)
+    holidays: tuple[tuple[float, float], ...] = ()  # [start, end) hours with no arrivals
 
 
 @dataclass(frozen=True)
@@ -66,6 +71,7 @@ class Plan:
     horizon: float
     drain: float
     seed: int
+    epochs: tuple[tuple[float, "Plan"], ...] = ()  # (time, plan in force from then on): changes over time
 
     @property
     def arrivals_end(self) -> float:
@@ -82,16 +88,19 @@ def compile_plan(scenario: Scenario, seed: int | None = None) -> Plan:
         first = first_step[stream_name] = len(steps)
         steps += [_step_plan(first + pos, stream_name, stream, pos, team_ids) for pos in range(len(stream.steps))]
     labels = priority_labels(scenario)
-    demands = tuple(_demand_plan(d, scenario.streams[d.stream], first_step[d.stream], labels)
+    demands = tuple(_demand_plan(d, scenario.streams[d.stream], first_step[d.stream], labels, scenario)
                     for d in scenario.demand)
-    schedules = tuple(None if t.always_on and not (scenario.holidays or t.holidays) else scenario.schedule(name)
-                      for name, t in scenario.teams.items())
+    later = epochs_of(scenario)
+    changing = {name for _, epoch in later for name, team in epoch.teams.items() if team != scenario.teams[name]}
+    schedules = tuple(None if t.always_on and not (scenario.holidays or t.holidays) and name not in changing
+                      else scenario.schedule(name) for name, t in scenario.teams.items())
     capacities = tuple(t.capacity if s is None else s.headcount_at(0.0)
                        for t, s in zip(scenario.teams.values(), schedules))
     pauses = tuple(t.at_shift_end == "pause" for t in scenario.teams.values())
+    epochs = tuple((at, compile_plan(epoch, seed)) for at, epoch in later)
     return Plan(teams, capacities, schedules, pauses, tuple(steps), demands,
                 tuple(labels) or ("",), scenario.warmup, scenario.horizon, scenario.drain_limit,
-                scenario.seed if seed is None else int(seed))
+                scenario.seed if seed is None else int(seed), epochs)
 
 
 def priority_labels(scenario: Scenario) -> list[str]:
@@ -106,7 +115,7 @@ def priority_labels(scenario: Scenario) -> list[str]:
     return sorted(labels, key=natural)
 
 
-def _demand_plan(demand: Demand, stream: Stream, first: int, labels: list[str]) -> DemandPlan:
+def _demand_plan(demand: Demand, stream: Stream, first: int, labels: list[str], scenario: Scenario) -> DemandPlan:
     arrivals = demand.arrivals
     if isinstance(demand.priority, dict):
         ordered = sorted(demand.priority.items(), key=lambda kv: labels.index(kv[0]))  # canonical: by rank
@@ -116,9 +125,18 @@ def _demand_plan(demand: Demand, stream: Stream, first: int, labels: list[str]) 
         # A fixed label, or none: items without a priority share the lowest priority's place.
         ranks = (labels.index(demand.priority) if demand.priority else max(len(labels) - 1, 0),)
         probabilities = (1.0,)
+    clock = Schedule(WeeklyPattern.always(1), scenario.start or DEFAULT_START)
+    holidays = tuple((h, h + 24.0) for h in (clock.hours_since_start(day) for day in scenario.holidays)
+                     ) if arrivals.skip_holidays else ()
     return DemandPlan(demand.type, demand.stream, tuple(range(first, first + len(stream.steps))),
                       arrivals.rate, arrivals.every, _intensity(arrivals.profile), ranks, probabilities,
-                      demand.priority is not None)
+                      demand.priority is not None, week_offset=-clock.hours_since_start(_monday(clock.start)),
+                      dispersion=arrivals.dispersion or 0.0, holidays=holidays)
+
+
+def _monday(moment):
+    """Monday 00:00 of the week holding ``moment``."""
+    return datetime.combine(moment.date() - timedelta(days=moment.weekday()), time())
 
 
 def _intensity(profile) -> np.ndarray | None:

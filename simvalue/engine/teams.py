@@ -51,7 +51,7 @@ class ScheduledTeam(TeamPool):
     first when someone is free again) and ``finish`` lets people stay until their item is done.
     """
 
-    __slots__ = ("pause", "serving", "paused", "changes", "on_change", "recorder")
+    __slots__ = ("pause", "serving", "paused", "changes", "on_change", "recorder", "pending")
 
     def __init__(self, schedule, env, pause: bool, recorder) -> None:
         super().__init__(schedule.headcount_at(0.0), env)
@@ -60,6 +60,7 @@ class ScheduledTeam(TeamPool):
         self.paused: list[tuple] = []  # (item, remaining effort, callbacks, paused at), a stack
         self.changes = schedule.iter_changes(0.0)
         self.on_change = (self._change,)
+        self.pending: Wake | None = None
 
     def start(self) -> None:
         """Schedule the first change of headcount."""
@@ -67,9 +68,20 @@ class ScheduledTeam(TeamPool):
 
     def _next_change(self) -> None:
         change = next(self.changes, None)
+        self.pending = None
         if change is not None:
             at, headcount = change
-            self.schedule(Wake(self.on_change, headcount), NORMAL, max(at - self.env.now, 0.0))
+            self.pending = Wake(self.on_change, headcount)
+            self.schedule(self.pending, NORMAL, max(at - self.env.now, 0.0))
+
+    def retarget(self, schedule, pause: bool) -> None:
+        """Follow another schedule from now on (a change over time): new headcount at once."""
+        if self.pending is not None:
+            self.pending.callbacks = ()
+        now = self.env.now
+        self.pause = pause
+        self.changes = schedule.iter_changes(now)
+        self._change(Wake(self.on_change, schedule.headcount_at(now)))
 
     def _begin(self, item, effort: float, callbacks: tuple) -> None:
         now = self.env.now

@@ -12,6 +12,7 @@ import yaml
 from pydantic import ValidationError
 
 from ..errors import ScenarioError
+from .changes import epochs
 from .checks import check
 from .model import Scenario
 from .yaml_safety import LimitedLoader, read_text
@@ -134,6 +135,7 @@ def validate(data: Mapping[str, Any], file: str | None) -> Scenario:
         raise error_from_validation(exc, data, file) from None
     try:
         messages = check(scenario)
+        scenario._epochs = epochs(scenario)
     except ScenarioError as exc:
         raise exc.located(file) from None
     for message in messages:

@@ -116,6 +116,12 @@ class Arrivals(FrozenModel):
     rate: Rate | None = Field(None, description="Mean arrival rate of a Poisson process, e.g. '40/d'.")
     every: Dist | None = Field(None, description="Time between arrivals (a renewal process).")
     profile: Profile | None = None
+    dispersion: number(ge=0, le=10) | None = Field(
+        None, description="Over-dispersion of a Poisson rate: each week's rate is the mean rate times a gamma "
+                          "factor with mean 1 and this coefficient of variation (weekly counts vary more than "
+                          "Poisson's).")
+    skip_holidays: bool = Field(False, description="No arrivals on the scenario's holidays (the rate is the rate "
+                                                   "on other days).")
 
     @model_validator(mode="after")
     def _one_process(self) -> "Arrivals":
@@ -125,6 +131,8 @@ class Arrivals(FrozenModel):
             raise ValueError("'profile' shapes a Poisson 'rate'; it cannot be combined with 'every'")
         if self.every is not None and not self.every.mean > 0:
             raise ValueError(f"'every' must have a mean time between arrivals above zero, got {self.every}")
+        if self.every is not None and (self.dispersion is not None or self.skip_holidays):
+            raise ValueError("'dispersion' and 'skip_holidays' shape a Poisson 'rate'; give 'rate' instead of 'every'")
         return self
 
 
@@ -242,6 +250,14 @@ class Stream(FrozenModel):
     value_at: Name | None = Field(None, description="Step whose completion realises value (default: the end).")
 
 
+class Change(FrozenModel):
+    """From ``at`` on, some values differ: growth, a new hire in month 3, a policy switch."""
+
+    at: PositiveDuration = Field(description="When the change takes effect (hours since the start).")
+    set: dict[str, Any] = Field(default_factory=dict, description="Dotted path -> new value, as in variants.")
+    scale: dict[str, number(gt=0, le=1e6)] = Field(default_factory=dict, description="Dotted path -> multiplier.")
+
+
 class Scenario(FrozenModel):
     """A whole scenario: teams, demand and value streams, and how long and often to run it."""
 
@@ -263,6 +279,8 @@ class Scenario(FrozenModel):
         None, description="Local date and time at t = 0, e.g. '2026-01-05 08:00' (default: Monday 2024-01-01 "
                           "00:00); results stay in hours since the start.")
     holidays: list[date] = Field(default_factory=list, description="Dates nobody works (every team).")
+    changes: list[Change] = Field(default_factory=list, description="Values that change at given times, "
+                                  "e.g. [{at: 26w, set: {demand.incident.arrivals.rate: 38/w}}].")
     sla: dict[Name, SlaValue] = Field(
         default_factory=dict, description="Time-to-value targets per item type, optionally per priority, "
                                           "optionally on a business-hours clock or paused on wait reasons: "
@@ -272,6 +290,7 @@ class Scenario(FrozenModel):
     demand: list[Demand] = Field(min_length=1)
     streams: dict[Name, Stream] = Field(min_length=1)
     _variant: Any = PrivateAttr(default=None)  # the Variant this scenario was built from, if any
+    _epochs: Any = PrivateAttr(default=None)  # (time, scenario in force) per change, set by the loader
 
     @field_validator("holidays", mode="before")
     @classmethod

@@ -86,6 +86,8 @@ class CabRun(GateRun):
         self.board, created = flow.shared(("cab", plan.id), lambda: Board(meets, capacity, flow))
         if created:
             flow.at_start(plan.id, lambda: self.board.start(first))
+        else:  # a change over time: the board keeps its next meeting, then meets at the new interval
+            self.board.meets, self.board.capacity = meets, capacity
 
     def enter(self, item, now: float) -> None:
         board = self.board

@@ -1,0 +1,63 @@
+"""Changes over time: the scenario in force from each ``changes[i].at`` on, built and checked up front.
+
+Each change edits the scenario in force before it (dotted ``set``/``scale`` paths, as variants do);
+each result is validated and checked like a scenario file, so an overload that starts in month 3
+is refused before the run. A change may alter values (rates, efforts, capacities, calendars,
+routing probabilities) but not what exists: teams, demand types, streams and their steps keep their
+names, order and kinds, so the engine can swap parameters in place.
+"""
+
+from __future__ import annotations
+
+import warnings
+
+from ..errors import ScenarioError
+from .edits import apply_edits
+from .model import Scenario
+
+
+def epochs_of(scenario: Scenario) -> list[tuple[float, Scenario]]:
+    """The epochs the loader built and checked (built now for a scenario made another way)."""
+    return scenario._epochs if scenario._epochs is not None else epochs(scenario)
+
+
+def epochs(scenario: Scenario) -> list[tuple[float, Scenario]]:
+    """(time, scenario in force from then on) for every change, in time order."""
+    if not scenario.changes:
+        return []
+    data = scenario.model_dump(mode="json")
+    data["changes"] = []
+    end = scenario.warmup + scenario.horizon + scenario.drain_limit
+    ordered = sorted(enumerate(scenario.changes), key=lambda pair: pair[1].at)
+    result = []
+    for index, change in ordered:
+        where = f"changes[{index}]"
+        if change.at >= end:
+            raise ScenarioError(f"at {change.at:g} h is after the end of the run ({end:g} h): it would never take "
+                                "effect", path=f"{where}.at")
+        try:
+            data = apply_edits(data, change.set, change.scale)
+            epoch = _validated(data)
+        except ScenarioError as exc:
+            raise ScenarioError(exc.detail, path=f"{where}.{exc.path}" if exc.path else where) from None
+        _same_structure(scenario, epoch, where)
+        result.append((change.at, epoch))
+    return result
+
+
+def _validated(data: dict) -> Scenario:
+    from .load import validate  # noqa: PLC0415 (load imports this module to check changes)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # the base scenario's warnings were shown already
+        return validate(data, file=None)
+
+
+def _same_structure(base: Scenario, epoch: Scenario, where: str) -> None:
+    """Refuse a change that adds, removes, renames or re-kinds teams, demand types, streams or steps."""
+    def shape(s: Scenario):
+        streams = {n: [(st.name, st.kind.name) for st in stream.steps] for n, stream in s.streams.items()}
+        labels = [sorted(d.priority) if isinstance(d.priority, dict) else d.priority for d in s.demand]
+        return list(s.teams), [(d.type, d.stream) for d in s.demand], labels, streams
+    if shape(base) != shape(epoch):
+        raise ScenarioError("a change may alter values, not add, remove, rename or change the kind of teams, "
+                            "demand types, priority labels, streams or steps; model those as a variant", path=where)
