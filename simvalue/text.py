@@ -6,7 +6,7 @@ import math
 
 import pandas as pd
 
-from .scenario.capacity import offered_loads, step_visits
+from .scenario.capacity import offered_loads, shift_loads, step_visits
 from .scenario.checks import HIGH_UTILISATION, percent
 from .scenario.workload import workload
 from .scenario.model import Scenario
@@ -198,6 +198,14 @@ def scenario_overview(scenario: Scenario) -> str:
              for load in offered_loads(scenario)]
     parts.append("offered load (Erlangs = rate x visits x mean effort; gates: items per meeting)\n"
                  + table(["name", "kind", "capacity", "offered", "utilisation", "status"], loads))
+    shifts = shift_loads(scenario)
+    if shifts:
+        parts.append("load per shift (work arriving per hour x effort, over the people on duty; work arriving "
+                     "off duty waits for the next shift)\n" + table(
+                         ["team", "on duty", "people", "offered", "utilisation", "busiest hour"],
+                         [[s.team, s.window, str(s.headcount), f"{s.average:.3g}",
+                           percent(s.utilisation) if s.headcount else "closed",
+                           percent(s.peak / s.headcount) if s.headcount else "-"] for s in shifts]))
     work = workload(scenario)
     parts.append(f"work per replication: about {work.items:,.0f} items, {work.step_executions:,.0f} step executions"
                  + (f", {work.meetings:,.0f} CAB meetings" if work.meetings else "")

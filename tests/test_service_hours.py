@@ -180,3 +180,28 @@ def test_bad_sla_clocks_name_the_field(sla, message):
     data = one_item({"capacity": 1}, arrive_at=10.0, steps=copy.deepcopy(WAIT_STEPS), sla=sla)
     with pytest.raises(ScenarioError, match=message):
         load_scenario(data)
+
+
+def test_check_shows_load_per_shift(tmp_path, capsys):
+    from simvalue.cli import main
+    from simvalue.scenario.capacity import shift_loads
+    shifts = [{"days": "mon-fri", "hours": "08:00-17:00", "capacity": 3},
+              {"days": "mon-sun", "hours": "17:00-08:00", "capacity": 1}]
+    data = one_item({"shifts": shifts})
+    data["demand"][0]["arrivals"] = {"rate": "12/d"}  # 0.5/h x 2 h = 1 Erlang at every hour
+    data["horizon"] = "2w"
+    loads = {load.window: load for load in shift_loads(load_scenario(data))}
+    assert set(loads) == {"Mon-Fri 08:00-17:00", "Mon-Sun 17:00-08:00", "Sat-Sun 08:00-17:00"}
+    assert loads["Mon-Fri 08:00-17:00"].average == pytest.approx(1.0)
+    assert loads["Mon-Fri 08:00-17:00"].utilisation == pytest.approx(1 / 3)
+    assert loads["Mon-Sun 17:00-08:00"].utilisation == pytest.approx(1.0)
+    assert loads["Sat-Sun 08:00-17:00"].headcount == 0
+    # 3 Erlangs against an average headcount of (3 x 45 + 1 x 105 + 0 x 18) / 168 = 1.43: refused.
+    data["demand"][0]["arrivals"] = {"rate": "36/d"}
+    path = tmp_path / "s.yaml"
+    import yaml
+    path.write_text(yaml.safe_dump(data))
+    assert main(["check", str(path)]) == 2
+    captured = capsys.readouterr()
+    assert "teams.desk.shifts: team 'desk' is overloaded" in captured.err
+    assert "load per shift" in captured.out and "Mon-Fri 08:00-17:00" in captured.out

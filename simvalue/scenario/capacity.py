@@ -122,3 +122,79 @@ def offered_loads(scenario: Scenario) -> list[Load]:
         path = f"streams.{stream_name}.steps[{step_name}].gate.capacity"
         loads.append(Load(f"{stream_name}.{step_name}", "gate", path, capacity, load, peak_load))
     return loads
+
+
+@dataclass(frozen=True)
+class ShiftLoad:
+    """Offered load while one stretch of a team's week is on duty (a shift, or hours off duty)."""
+
+    team: str
+    window: str  # e.g. "Mon 08:00-17:00"
+    headcount: int
+    average: float  # Erlangs arriving per hour, averaged over the window
+    peak: float  # the busiest hour of the window
+
+    @property
+    def utilisation(self) -> float:
+        """Average offered load over the people on duty (inf when nobody is: the work waits)."""
+        return self.average / self.headcount if self.headcount else float("inf")
+
+
+def shift_loads(scenario: Scenario) -> list[ShiftLoad]:
+    """For each team with working hours: offered load per stretch of its week, from the arrival
+    rate in each hour of the week (profiles included) times the team's work per arrival. Work
+    arriving off duty waits for the next shift: a shift's load may exceed its people on average
+    only if quieter shifts make up for it (the week's total is checked against the average)."""
+    hourly = {name: np.zeros(168) for name in scenario.teams}
+    for demand in scenario.demand:
+        stream = scenario.streams[demand.stream]
+        profile = _hour_of_week(demand)
+        for step, visits in zip(stream.steps, step_visits(stream)):
+            team = step.kind.team(step)
+            if team is not None:
+                hourly[team] += demand_rate(demand) * profile * visits * step.kind.team_hours(step)
+    loads = []
+    for name, team in scenario.teams.items():
+        if team.always_on:
+            continue
+        groups: dict[tuple, list[int]] = {}  # the same hours, people and load on several days: one row
+        for window in team.pattern().shifts_summary():
+            hours = [int(h) % 168 for h in np.arange(np.floor(window.start), np.ceil(window.end))]
+            values = hourly[name][hours]
+            key = (window.start % 24, window.end - window.start, window.headcount, round(float(values.mean()), 9),
+                   round(float(values.max()), 9))
+            groups.setdefault(key, []).append(int(window.start // 24) % 7)
+        for (start, length, headcount, average, peak), days in groups.items():
+            loads.append(ShiftLoad(name, f"{_days_text(days)} {_clock(start)}-{_clock((start + length) % 24)}"
+                                   + (f" (+{length / 24:.3g} d)" if length > 24 else ""), headcount, average, peak))
+    return loads
+
+
+_DAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+
+
+def _days_text(days: list[int]) -> str:
+    """Days as runs: [0, 1, 2, 3, 4] -> 'Mon-Fri', [5] -> 'Sat', [0, 2] -> 'Mon,Wed'."""
+    runs: list[list[int]] = []
+    for day in sorted(set(days)):
+        if runs and day == runs[-1][-1] + 1:
+            runs[-1].append(day)
+        else:
+            runs.append([day])
+    return ",".join(_DAYS[r[0]] if len(r) == 1 else f"{_DAYS[r[0]]}-{_DAYS[r[-1]]}" for r in runs)
+
+
+def _clock(hours: float) -> str:
+    minutes = round(hours * 60)
+    return f"{minutes // 60:02d}:{minutes % 60:02d}"
+
+
+def _hour_of_week(demand: Demand) -> np.ndarray:
+    """Relative arrival intensity per hour of the week (Monday 00:00 first), mean 1."""
+    profile = demand.arrivals.profile
+    if profile is None:
+        return np.ones(168)
+    hours = np.asarray(profile.by_hour if profile.by_hour is not None else [1.0] * 24, dtype=float)
+    days = np.asarray(profile.by_weekday if profile.by_weekday is not None else [1.0] * 7, dtype=float)
+    week = np.outer(days / days.mean(), hours / hours.mean()).ravel()
+    return week / week.mean()

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from ..errors import ScenarioError, UnstableScenarioError, unknown
 from ..limits import MAX_EVENTS_PER_REPLICATION, MAX_VISITS_PER_ITEM
-from .capacity import demand_rate, exits, offered_loads, step_visits
+from .capacity import demand_rate, exits, offered_loads, shift_loads, step_visits
 from .model import DONE, DROP, SLA_WORDS, Scenario, SlaClock, Stream
 from .workload import workload
 
@@ -33,6 +33,9 @@ def check(scenario: Scenario) -> list[str]:
     warnings += _check_demand_volume(scenario)
     _check_visits(scenario)
     warnings += _check_load(scenario)
+    warnings += [f"teams.{load.team}: the work arriving {load.window} is {percent(load.utilisation)} of the "
+                 f"{load.headcount} on duty; it queues until a fuller shift" for load in shift_loads(scenario)
+                 if load.headcount and load.utilisation >= 1]
     _check_size(scenario)
     return warnings
 
