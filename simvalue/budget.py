@@ -53,14 +53,22 @@ def available_memory() -> float | None:
     return float(min(candidates)) if candidates else None
 
 
-def _meminfo_available() -> float | None:
+def _proc_kib(path: str, key: str) -> float | None:
+    """Bytes of a ``key: N kB`` line of a /proc file, or None."""
     try:
-        with open("/proc/meminfo", encoding="ascii") as handle:
+        with open(path, encoding="ascii") as handle:
             for line in handle:
-                if line.startswith("MemAvailable:"):
+                if line.startswith(key):
                     return float(line.split()[1]) * 1024
     except OSError:
         pass
+    return None
+
+
+def _meminfo_available() -> float | None:
+    available = _proc_kib("/proc/meminfo", "MemAvailable:")
+    if available is not None:
+        return available
     try:
         return float(os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE"))
     except (ValueError, OSError, AttributeError):
@@ -81,11 +89,4 @@ def _cgroup_available() -> float | None:
 
 def _address_space_used() -> float:
     """Virtual memory this process has mapped already (it counts against ``ulimit -v``)."""
-    try:
-        with open("/proc/self/status", encoding="ascii") as handle:
-            for line in handle:
-                if line.startswith("VmSize:"):
-                    return float(line.split()[1]) * 1024
-    except OSError:
-        pass
-    return 0.0
+    return _proc_kib("/proc/self/status", "VmSize:") or 0.0

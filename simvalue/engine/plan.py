@@ -14,7 +14,7 @@ import numpy as np
 
 from ..calendars import DEFAULT_START, Schedule, WeeklyPattern
 from ..distributions import Distribution
-from ..scenario.capacity import successors
+from ..scenario.capacity import hour_of_week, successors
 from ..scenario.changes import epochs_of
 from ..scenario.model import DONE, Demand, Scenario, Step, Stream
 
@@ -129,7 +129,7 @@ def _demand_plan(demand: Demand, stream: Stream, first: int, labels: list[str], 
     holidays = tuple((h, h + 24.0) for h in (clock.hours_since_start(day) for day in scenario.holidays)
                      ) if arrivals.skip_holidays else ()
     return DemandPlan(demand.type, demand.stream, tuple(range(first, first + len(stream.steps))),
-                      arrivals.rate, arrivals.every, _intensity(arrivals.profile), ranks, probabilities,
+                      arrivals.rate, arrivals.every, (hour_of_week(arrivals.profile) if arrivals.profile is not None else None), ranks, probabilities,
                       demand.priority is not None, week_offset=-clock.hours_since_start(_monday(clock.start)),
                       dispersion=arrivals.dispersion or 0.0, holidays=holidays)
 
@@ -137,16 +137,6 @@ def _demand_plan(demand: Demand, stream: Stream, first: int, labels: list[str], 
 def _monday(moment):
     """Monday 00:00 of the week holding ``moment``."""
     return datetime.combine(moment.date() - timedelta(days=moment.weekday()), time())
-
-
-def _intensity(profile) -> np.ndarray | None:
-    """Hour-of-week multipliers with mean 1, so the scenario's rate stays the average rate."""
-    if profile is None:
-        return None
-    hours = np.asarray(profile.by_hour if profile.by_hour is not None else [1.0] * 24, dtype=float)
-    days = np.asarray(profile.by_weekday if profile.by_weekday is not None else [1.0] * 7, dtype=float)
-    week = np.outer(days / days.mean(), hours / hours.mean()).ravel()
-    return week / week.mean()
 
 
 def _step_plan(global_id: int, stream_name: str, stream: Stream, position: int,

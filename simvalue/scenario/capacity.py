@@ -148,7 +148,7 @@ def shift_loads(scenario: Scenario) -> list[ShiftLoad]:
     hourly = {name: np.zeros(168) for name in scenario.teams}
     for demand in scenario.demand:
         stream = scenario.streams[demand.stream]
-        profile = _hour_of_week(demand)
+        profile = hour_of_week(demand.arrivals.profile)
         for step, visits in zip(stream.steps, step_visits(stream)):
             team = step.kind.team(step)
             if team is not None:
@@ -189,9 +189,9 @@ def _clock(hours: float) -> str:
     return f"{minutes // 60:02d}:{minutes % 60:02d}"
 
 
-def _hour_of_week(demand: Demand) -> np.ndarray:
-    """Relative arrival intensity per hour of the week (Monday 00:00 first), mean 1."""
-    profile = demand.arrivals.profile
+def hour_of_week(profile) -> np.ndarray:
+    """Relative arrival intensity per hour of the week (Monday 00:00 first) with mean 1, so the
+    scenario's rate stays the average rate; all ones without a profile."""
     if profile is None:
         return np.ones(168)
     hours = np.asarray(profile.by_hour if profile.by_hour is not None else [1.0] * 24, dtype=float)
