@@ -184,15 +184,19 @@ def _targets(sla_target, item_type: str, priorities: pd.Series) -> np.ndarray:
 def step_breakdown(events: pd.DataFrame) -> pd.DataFrame:
     """Per stream and step: mean wait and work per execution, and share of all waiting.
 
-    The bottleneck is the step holding the largest share of waiting in its stream.
+    The bottleneck is the step holding the largest share of waiting in its stream, among steps
+    whose waiting is the process's own (queues, meetings, paused work): a wait on others (a
+    customer, a vendor) is never the bottleneck, whatever its length.
     """
+    events = events.assign(on_others=events["wait_reason"].notna())
     grouped = events.groupby(["stream", "step", "activity"], observed=True, sort=False)
     frame = grouped.agg(executions=("work", "size"), wait=("wait", "mean"), work=("work", "mean"),
-                        total_wait=("wait", "sum")).reset_index()
+                        total_wait=("wait", "sum"), on_others=("on_others", "any")).reset_index()
     stream_wait = frame.groupby("stream", observed=True)["total_wait"].transform("sum")
     frame["wait_share"] = np.where(stream_wait > 0, frame["total_wait"] / stream_wait, 0.0)
     frame["bottleneck"] = False
-    for _, group in frame.groupby("stream", observed=True):
+    own = frame[~frame["on_others"]]
+    for _, group in own.groupby("stream", observed=True):
         if group["total_wait"].max() > 0:
             frame.loc[group["total_wait"].idxmax(), "bottleneck"] = True
-    return frame.drop(columns="total_wait")
+    return frame.drop(columns=["total_wait", "on_others"])

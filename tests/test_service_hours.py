@@ -205,3 +205,15 @@ def test_check_shows_load_per_shift(tmp_path, capsys):
     captured = capsys.readouterr()
     assert "teams.desk.shifts: team 'desk' is overloaded" in captured.err
     assert "load per shift" in captured.out and "Mon-Fri 08:00-17:00" in captured.out
+
+
+def test_a_long_wait_on_others_is_never_the_bottleneck():
+    steps = copy.deepcopy(WAIT_STEPS)
+    steps[1]["wait"]["delay"] = "3d"
+    data = one_item({"capacity": 1}, steps=steps)
+    data["demand"][0]["arrivals"] = {"rate": "6/d"}  # 6/d x 3 h = 0.75 of the one person
+    data["horizon"] = "3w"
+    breakdown = simulate(data).steps().set_index("step")
+    assert breakdown.loc["awaiting_customer", "wait"] > breakdown.loc["fix", "wait"]
+    assert not breakdown.loc["awaiting_customer", "bottleneck"]
+    assert breakdown["bottleneck"].sum() == 1
