@@ -193,7 +193,7 @@ def scenario_overview(scenario: Scenario) -> str:
             rows.append([step.name, str(step.activity), _performer(step), _effort(step), f"{visits:.2f}"])
         types = ", ".join(d.type for d in scenario.demand if d.stream == name) or "no demand"
         parts.append(f"stream {name} ({types})\n" + table(["step", "activity", "by", "effort", "visits"], rows))
-    loads = [[load.name, load.kind, f"{load.capacity:g}", f"{load.offered:.3g}", percent(load.utilisation),
+    loads = [[load.name, load.kind, f"{load.capacity:.3g}", f"{load.offered:.3g}", percent(load.utilisation),
               "OVERLOADED" if load.utilisation >= 1 else ("high" if load.utilisation >= HIGH_UTILISATION else "ok")]
              for load in offered_loads(scenario)]
     parts.append("offered load (Erlangs = rate x visits x mean effort; gates: items per meeting)\n"

@@ -203,13 +203,13 @@ def _check_load(scenario: Scenario) -> list[str]:
         elif load.utilisation >= 1:
             raise UnstableScenarioError(
                 f"{what} {load.name!r} is overloaded: offered load {load.offered:.3g} is at or above its "
-                f"capacity {load.capacity:g} (utilisation {percent(load.utilisation)}); queues would grow "
+                f"capacity {load.capacity:.3g} (utilisation {percent(load.utilisation)}); queues would grow "
                 "without bound. Add capacity, automate, or reduce demand",
                 path=load.path)
         elif load.utilisation >= HIGH_UTILISATION:
             warnings.append(f"{load.path}: {what} {load.name!r} runs at {percent(load.utilisation)} utilisation; "
                             "queues will be long and slow to settle")
-        elif load.peak_utilisation > 1:
+        elif load.peak_utilisation > 1 and not _has_working_time(scenario, load):  # else: load per shift
             warnings.append(f"{load.path}: {what} {load.name!r} is overloaded at peak times "
                             f"({percent(load.peak_utilisation)}); queues build up at peaks and drain later")
     return warnings
@@ -218,3 +218,8 @@ def _check_load(scenario: Scenario) -> list[str]:
 def percent(share: float) -> str:
     """A share as a percentage with at most three significant digits (``1.2e+17%``, never 300 digits)."""
     return f"{share:.0%}" if share < 10 else f"{share * 100:.3g}%"
+
+
+def _has_working_time(scenario: Scenario, load) -> bool:
+    """A team on a calendar or shifts: its peaks are judged shift by shift (``shift_loads``)."""
+    return load.kind == "team" and not scenario.teams[load.name].always_on
