@@ -114,6 +114,9 @@ def test_a_wait_on_others_is_waiting_not_work_nor_automation():
     wait = results.events[results.events["step"] == "awaiting_customer"].iloc[0]
     assert (wait["wait"], wait["work"], wait["wait_reason"], bool(wait["automated"])) == (5.0, 0.0, "customer", False)
     assert results.events["team"].isna().sum() == 1  # nobody works a wait
+    metrics = results.metrics().query("subject == 'ticket'").set_index("metric")["value"]
+    assert metrics["flow_efficiency"] == pytest.approx(3.0 / 8.0)  # 3 h of work in 8 h
+    assert metrics["automation_coverage"] == 0.0
 
 
 def test_a_timeout_ends_the_wait_and_closes_the_item():
