@@ -29,6 +29,7 @@ LAYERS = [
     {"economics"},
     {"ranking"},
     {"sweeps"},
+    {"eventlog"},  # reads results and scenarios; the cli uses it
     {"text"},
     {"report"},
     {"cli", "__main__"},

@@ -75,6 +75,9 @@ def _number(value: object) -> object:
 
 def run(args: argparse.Namespace) -> int:
     check_target(args.out, "--out", folder=True)
+    if args.events_format is not None and args.out is None:
+        raise SimvalueError(f"--events-format {args.events_format}: needs --out DIR, the folder to write "
+                            f"events.{args.events_format} into")
     scenario = load_scenario(args.scenario)
     edits = _edits(args, args.scenario)
     if edits is not None:
@@ -91,13 +94,19 @@ def run(args: argparse.Namespace) -> int:
           "(± is the 95% confidence half-width across replications)\n")
     print(summary_tables(summary, results.teams, sla_words(scenario)))
     if args.out is not None:
+        from ..eventlog.write import EVENT_FORMATS, event_log, write_log  # only runs that write load it
+        events_file, write_events_file = "events.parquet", results.events.to_parquet
+        if args.events_format is not None:  # the event log in pm4py's form replaces the step executions
+            log = event_log(results)
+            events_file = f"events.{args.events_format}"
+            write_events_file = lambda path: write_log(log, path, args.events_format, scenario.name)  # noqa: E731
         write_outputs(args.out, {
             "items.parquet": results.items.to_parquet,
-            "events.parquet": results.events.to_parquet,
+            events_file: write_events_file,
             "teams.parquet": results.teams.to_parquet,
             "summary.csv": lambda path: summary.to_csv(path, index=False),
-        })
-        print(f"\nwrote items.parquet, events.parquet, teams.parquet, summary.csv to {args.out}")
+        }, owned=[f"events.{ending}" for ending in EVENT_FORMATS])
+        print(f"\nwrote items.parquet, {events_file}, teams.parquet, summary.csv to {args.out}")
     return EXIT_OK
 
 

@@ -31,6 +31,10 @@ def _add_run(commands) -> None:
     _add_edit_options(run)
     run.add_argument("--out", type=Path, metavar="DIR",
                      help="write items.parquet, events.parquet, teams.parquet and summary.csv here")
+    run.add_argument("--events-format", choices=["csv", "parquet", "xes"],
+                     help="with --out: write the event log in pm4py's form (one row per lifecycle transition, "
+                          "real datetimes) as events.csv, events.parquet or events.xes, in place of the "
+                          "step executions' events.parquet")
     run.set_defaults(handler=handlers.run)
 
 

@@ -1,0 +1,238 @@
+"""Write a simulated event log in pm4py's form (one row per lifecycle transition) as CSV, Parquet or XES.
+
+``event_log(results)`` turns the step executions of a run into the rows process-mining tools expect:
+``case:concept:name`` ("r{replication}-{item_id}"), ``concept:name`` (the step's log label, else its
+name), ``time:timestamp`` (the scenario's ``start``, or ``calendars.DEFAULT_START``, plus the hours;
+naive local time rounded to the millisecond), ``org:resource``, ``lifecycle:transition`` (start,
+complete) and the case attributes ``case:type``, ``case:priority`` and ``case:replication``.
+A step gives a ``start`` when it begins and a ``complete`` when it ends; a CAB decision, taken at
+its meeting, gives one ``complete``; a step cut off by the drain limit gives only its ``start``.
+The XES writer is our own and streams (IEEE 1849-2016); pm4py, being AGPL, is only used in tests.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from xml.sax.saxutils import quoteattr
+
+import numpy as np
+import pandas as pd
+
+from ..calendars import DEFAULT_START
+from ..results import Results
+
+CASE, ACTIVITY, TIMESTAMP = "case:concept:name", "concept:name", "time:timestamp"
+RESOURCE, TRANSITION = "org:resource", "lifecycle:transition"
+#: ``org:resource`` of work done by automation and of a CAB's decision (waits name their reason).
+AUTOMATION, CAB = "automation", "cab"
+_XES_EXTENSIONS = (("Concept", "concept"), ("Time", "time"), ("Lifecycle", "lifecycle"), ("Organizational", "org"))
+_XES_DEFAULTS = {"string": "__INVALID__", "date": "1970-01-01T00:00:00.000", "int": "0", "float": "0.0",
+                 "boolean": "false"}
+#: Characters XML 1.0 forbids even when escaped; each becomes U+FFFD.
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+
+
+def event_log(results: Results) -> pd.DataFrame:
+    """The run's event log in pm4py's form, one row per lifecycle transition, in time order per case."""
+    events = results.events.sort_values(["replication", "item_id", "queued", "started", "finished"],
+                                        kind="stable", ignore_index=True)
+    kinds, labels = _step_facts(results)
+    key = (events["stream"].astype(str) + "\x00" + events["step"].astype(str)).to_numpy(dtype=object)
+    kind = np.array([kinds.get(k, "work") for k in key], dtype=object)
+    steps = pd.DataFrame({"replication": events["replication"].to_numpy(), "item_id": events["item_id"].to_numpy(),
+                          "type": events["type"].astype(str).to_numpy(), "order": np.arange(len(events)),
+                          "activity": [labels.get(k) or k.partition("\x00")[2] for k in key], "resource": _resources(events, kind)})
+    unfinished = (events["outcome"] == "in_progress").to_numpy()
+    has_start = (kind != "cab") & ((events["started"] < events["finished"]).to_numpy() | ~unfinished)
+    rows = pd.concat([steps[has_start].assign(hours=events["started"].to_numpy()[has_start], transition="start"),
+                      steps[~unfinished].assign(hours=events["finished"].to_numpy()[~unfinished],
+                                                transition="complete")], ignore_index=True)
+    rows = rows.sort_values(["replication", "item_id", "hours", "order", "transition"], kind="stable",
+                            key=lambda c: c.map({"start": 0, "complete": 1}) if c.name == "transition" else c)
+    priority = results.items[["replication", "item_id", "priority"]].astype({"priority": object})
+    rows = rows.merge(priority, on=["replication", "item_id"], how="left", sort=False)
+    origin = pd.Timestamp(results.scenario.start or DEFAULT_START)
+    milliseconds = np.rint(rows["hours"].to_numpy() * 3_600_000.0).astype(np.int64)
+    return pd.DataFrame({
+        CASE: "r" + rows["replication"].astype(str) + "-" + rows["item_id"].astype(str),
+        ACTIVITY: rows["activity"].astype(str),
+        TIMESTAMP: (origin + pd.to_timedelta(milliseconds, unit="ms")).astype("datetime64[ms]"),
+        RESOURCE: rows["resource"].astype(str).where(rows["resource"].notna()),
+        TRANSITION: rows["transition"].astype(str),
+        "case:type": rows["type"].astype(str),
+        "case:priority": rows["priority"].astype(str).where(rows["priority"].notna()),
+        "case:replication": rows["replication"].astype(np.int64),
+    })
+
+
+def _step_facts(results: Results) -> tuple[dict[str, str], dict[str, str]]:
+    """Per 'stream\\0step': the step's kind and the name its events carry in the log."""
+    kinds, labels = {}, {}
+    for stream_name, stream in results.scenario.streams.items():
+        for step in stream.steps:
+            key = f"{stream_name}\x00{step.name}"
+            kinds[key] = step.kind.name
+            labels[key] = getattr(step, "label", None) or step.name
+    return kinds, labels
+
+
+def _resources(events: pd.DataFrame, kind: np.ndarray) -> np.ndarray:
+    """Who holds the step: its team; 'automation' for automated work; a wait's reason; 'cab' for a CAB."""
+    team = events["team"].astype(object).where(events["team"].notna(), None).to_numpy(dtype=object)
+    reason = events["wait_reason"].astype(object).where(events["wait_reason"].notna(), None).to_numpy(dtype=object)
+    resource = np.where(kind == "wait", reason, team)
+    resource = np.where(kind == "cab", CAB, resource)
+    return np.where(events["automated"].to_numpy(dtype=bool), AUTOMATION, resource)
+
+
+# -- writers --------------------------------------------------------------------------------------
+def write_csv(frame: pd.DataFrame, path: str | Path) -> None:
+    """CSV with one header row; times as 'YYYY-MM-DD HH:MM:SS.mmm' (what pandas and pm4py parse)."""
+    out = frame.copy()
+    for column in out.columns:
+        if pd.api.types.is_datetime64_any_dtype(out[column]):
+            out[column] = _date_text(out[column], " ")
+    out.to_csv(path, index=False)
+
+
+def write_parquet(frame: pd.DataFrame, path: str | Path) -> None:
+    """Parquet, column types kept (times as timestamps)."""
+    frame.to_parquet(path, index=False)
+
+
+def write_xes(frame: pd.DataFrame, path: str | Path, name: str | None = None) -> None:
+    """XES (IEEE 1849-2016), streamed line by line: ``case:*`` columns become trace attributes.
+
+    Rows of one case are written as one trace in their order (cases in order of first appearance);
+    a missing value leaves its attribute out; ``name`` becomes the log's ``concept:name``.
+    """
+    with open(path, "w", encoding="utf-8", newline="\n") as stream:
+        stream.writelines(xes_lines(frame, name))
+
+
+def xes_lines(frame: pd.DataFrame, name: str | None = None) -> Iterator[str]:
+    """The XES document, a trace at a time (a generator: no tree is built)."""
+    if CASE not in frame.columns:
+        raise ValueError(f"an event log needs a {CASE!r} column, got {list(frame.columns)}")
+    order = np.argsort(pd.factorize(frame[CASE])[0], kind="stable")
+    frame = frame.iloc[order].reset_index(drop=True)
+    trace_columns = [c for c in frame.columns if c.startswith("case:")]
+    event_columns = [c for c in frame.columns if not c.startswith("case:")]
+    types = {column: _xes_type(frame[column]) for column in frame.columns}
+    yield from _xes_header(frame, types, trace_columns, event_columns, name)
+    # PERF: each row's attribute lines are built column-wise first; the loop only joins them.
+    trace_text = _attribute_lines(frame, trace_columns, types, "\t\t", _key)
+    event_text = "\t\t<event>\n" + _attribute_lines(frame, event_columns, types, "\t\t\t", str) + "\t\t</event>\n"
+    cases = frame[CASE].to_numpy()
+    bounds = [*(np.flatnonzero(cases[1:] != cases[:-1]) + 1), len(frame)] if len(frame) else []
+    first = 0
+    for end in bounds:
+        yield "\t<trace>\n" + trace_text[first] + "".join(event_text[first:end]) + "\t</trace>\n"
+        first = end
+    yield "</log>\n"
+
+
+def _xes_header(frame: pd.DataFrame, types: dict[str, str], trace_columns: list[str], event_columns: list[str],
+                name: str | None) -> Iterator[str]:
+    """Declaration, extensions, globals (attributes every trace or event has), classifiers, log name."""
+    yield '<?xml version="1.0" encoding="UTF-8"?>\n'
+    yield '<log xes.version="1849-2016" xmlns="http://www.xes-standard.org/">\n'
+    for extension, prefix in _XES_EXTENSIONS:
+        yield f'\t<extension name="{extension}" prefix="{prefix}" uri="http://www.xes-standard.org/{prefix}.xesext"/>\n'
+    for scope, columns in (("trace", trace_columns), ("event", event_columns)):
+        always = [c for c in columns if len(frame) and frame[c].notna().all()]
+        if always:
+            yield f'\t<global scope="{scope}">\n'
+            for column in always:
+                default = "complete" if column == TRANSITION else _XES_DEFAULTS[types[column]]
+                yield f'\t\t<{types[column]} key={quoteattr(_key(column))} value="{default}"/>\n'
+            yield "\t</global>\n"
+    classifiers = [("Activity", [ACTIVITY]), ("Activity and transition", [ACTIVITY, TRANSITION]),
+                   ("Resource", [RESOURCE])]
+    for label, keys in classifiers:
+        if all(k in event_columns for k in keys):
+            yield f'\t<classifier name="{label}" keys="{" ".join(keys)}"/>\n'
+    if name is not None:
+        yield f"\t<string key=\"concept:name\" value={quoteattr(_xml_text(name))}/>\n"
+
+
+def _attribute_lines(frame: pd.DataFrame, columns: list[str], types: dict[str, str], indent: str,
+                     key: Callable[[str], str]) -> np.ndarray:
+    """Per row, the XML lines of its attributes in ``columns`` (a missing value writes no line)."""
+    lines = np.full(len(frame), "", dtype=object)
+    for column in columns:
+        kind = types[column]
+        line = f"{indent}<{kind} key={quoteattr(_xml_text(key(column)))} value=" + _xes_values(frame[column], kind)
+        lines = lines + np.where(frame[column].isna().to_numpy(), "", line + "/>\n")
+    return lines
+
+
+def _key(column: str) -> str:
+    """A trace attribute's XES key: the column without pm4py's 'case:' prefix."""
+    return column.removeprefix("case:")
+
+
+def _xes_type(values: pd.Series) -> str:
+    if pd.api.types.is_datetime64_any_dtype(values):
+        return "date"
+    if pd.api.types.is_bool_dtype(values):
+        return "boolean"
+    if pd.api.types.is_integer_dtype(values):
+        return "int"
+    if pd.api.types.is_float_dtype(values):
+        return "float"
+    return "string"
+
+
+def _xes_values(values: pd.Series, kind: str) -> np.ndarray:
+    """Each value as a quoted, escaped XML attribute value (missing ones as anything: never written)."""
+    if kind == "date":
+        return ('"' + _date_text(values, "T").fillna("") + '"').to_numpy(dtype=object)
+    if kind == "boolean":
+        return np.where(values.fillna(False).to_numpy(dtype=bool), '"true"', '"false"').astype(object)
+    if kind == "float":
+        return np.array([_float_text(v) for v in values.to_numpy(dtype=float, na_value=np.nan)], dtype=object)
+    codes, uniques = pd.factorize(values)  # escape each distinct value once
+    quoted = np.array([quoteattr(_xml_text(str(u))) for u in uniques] + ['""'], dtype=object)
+    return quoted[codes]
+
+
+def _float_text(value: float) -> str:
+    """An xs:double: 1.5, NaN, INF or -INF."""
+    if np.isnan(value):
+        return '"NaN"'
+    return '"INF"' if value == np.inf else '"-INF"' if value == -np.inf else f'"{value!r}"'
+
+
+def _date_text(values: pd.Series, separator: str) -> pd.Series:
+    """ISO 8601 to the millisecond; an offset only when the times carry a time zone."""
+    text = values.dt.strftime(f"%Y-%m-%d{separator}%H:%M:%S.%f").str[:-3]
+    if values.dt.tz is not None:
+        zone = values.dt.strftime("%z")
+        text = text + zone.str[:3] + ":" + zone.str[3:]
+    return text
+
+
+def _xml_text(value: str) -> str:
+    return _NOT_XML.sub("\ufffd", value)
+
+
+#: Writer of each ``--events-format``.
+EVENT_FORMATS: dict[str, Callable[[pd.DataFrame, str | Path], None]] = {
+    "csv": write_csv, "parquet": write_parquet, "xes": write_xes}
+
+
+def write_log(frame: pd.DataFrame, path: str | Path, format: str, name: str | None = None) -> None:
+    """Write an event log frame as ``format`` (csv, parquet or xes); ``name`` names an XES log."""
+    if format not in EVENT_FORMATS:
+        raise ValueError(f"unknown event log format {format!r}; expected one of {', '.join(EVENT_FORMATS)}")
+    if format == "xes":
+        write_xes(frame, path, name=name)
+    else:
+        EVENT_FORMATS[format](frame, path)
+
+
+__all__ = ["AUTOMATION", "CAB", "EVENT_FORMATS", "event_log", "write_csv", "write_log", "write_parquet",
+           "write_xes", "xes_lines"]

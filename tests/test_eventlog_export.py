@@ -1,0 +1,201 @@
+"""Exporting simulated event logs in pm4py's form; pm4py (AGPL, dev extra only) reads back what we write."""
+
+from __future__ import annotations
+
+import ast
+import dataclasses
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+import pandas as pd
+import pytest
+import yaml
+
+import simvalue
+from simvalue.cli import main
+from simvalue.eventlog import event_log, read_log, write_xes
+from simvalue.simulation import InFlightWarning
+
+COLUMNS = ["case:concept:name", "concept:name", "time:timestamp", "org:resource", "lifecycle:transition",
+           "case:type", "case:priority", "case:replication"]
+NS = "{http://www.xes-standard.org/}"
+
+
+@pytest.fixture(scope="module")
+def pm4py():
+    """pm4py, imported once for the module (about 1.5 s)."""
+    import pm4py as module
+    return module
+
+
+def hand_scenario(**extra) -> dict:
+    """Fixed times: tickets at 10 h and 20 h; triage 1 h, wait 2 h on the customer, automated fix 30 min,
+    a CAB meeting every day (at 24 h), close 30 min on one desk person (the second ticket waits 30 min)."""
+    scenario = {
+        "name": 'hand & "computed" <log>\x01',
+        "start": "2026-01-05 08:00",
+        "horizon": "30h", "warmup": "0h", "replications": 2, "seed": 1,
+        "teams": {"desk": {"capacity": 1}},
+        "demand": [{"type": "ticket", "stream": "serve", "arrivals": {"every": "10h"}, "priority": "P2"}],
+        "streams": {"serve": {"steps": [
+            {"name": "triage", "activity": "engage", "team": "desk", "effort": "1h"},
+            {"name": "ask_user", "activity": "engage", "wait": {"delay": "2h", "reason": "customer"}},
+            {"name": "fix", "activity": "deliver_and_support", "team": "desk", "effort": "3h",
+             "automation": {"share": 1.0, "effort": "30min"}},
+            {"name": "approve", "activity": "design_and_transition",
+             "gate": {"kind": "cab", "meets": "1d", "approve": 1.0}},
+            {"name": "close", "activity": "engage", "team": "desk", "effort": "30min"},
+        ]}},
+    }
+    scenario.update(extra)
+    return scenario
+
+
+#: The first ticket of each replication until the CAB, by hand: (activity, clock time, resource, transition).
+FIRST_TICKET = [
+    ("triage", "2026-01-05 18:00", "desk", "start"), ("triage", "2026-01-05 19:00", "desk", "complete"),
+    ("ask_user", "2026-01-05 19:00", "customer", "start"), ("ask_user", "2026-01-05 21:00", "customer", "complete"),
+    ("fix", "2026-01-05 21:00", "automation", "start"), ("fix", "2026-01-05 21:30", "automation", "complete"),
+]
+#: The second ticket, whole: its close waits 30 min for the first ticket's close.
+SECOND_TICKET = [
+    ("triage", "2026-01-06 04:00", "desk", "start"), ("triage", "2026-01-06 05:00", "desk", "complete"),
+    ("ask_user", "2026-01-06 05:00", "customer", "start"), ("ask_user", "2026-01-06 07:00", "customer", "complete"),
+    ("fix", "2026-01-06 07:00", "automation", "start"), ("fix", "2026-01-06 07:30", "automation", "complete"),
+    ("approve", "2026-01-06 08:00", "cab", "complete"),
+    ("close", "2026-01-06 08:30", "desk", "start"), ("close", "2026-01-06 09:00", "desk", "complete"),
+]
+
+
+def rows(frame: pd.DataFrame, case: str) -> list[tuple]:
+    mine = frame[frame["case:concept:name"] == case]
+    return [(a, str(t), r, x) for a, t, r, x in zip(mine["concept:name"], mine["time:timestamp"].dt.tz_localize(None)
+                                                     if mine["time:timestamp"].dt.tz else mine["time:timestamp"],
+                                                     mine["org:resource"], mine["lifecycle:transition"])]
+
+
+def expected(case_rows: list[tuple]) -> list[tuple]:
+    return [(a, str(pd.Timestamp(t)), r, x) for a, t, r, x in case_rows]
+
+
+def run_cli(tmp_path: Path, *options: str, data: dict | None = None) -> tuple[int, Path]:
+    path = tmp_path / "scenario.yaml"
+    path.write_text(yaml.safe_dump(data or hand_scenario(), sort_keys=False))
+    out = tmp_path / "out"
+    return main(["run", str(path), *options, "--out", str(out)]), out
+
+
+# -- the frame ------------------------------------------------------------------------------------
+def test_a_hand_computed_run_gives_one_row_per_lifecycle_transition():
+    results = simvalue.simulate(simvalue.load_scenario(hand_scenario()))
+    log = event_log(results)
+    assert list(log.columns) == COLUMNS
+    assert sorted(set(log["case:concept:name"])) == ["r0-0", "r0-1", "r1-0", "r1-1"]
+    assert len(log) == 4 * 9  # four steps with start and complete, one CAB decision
+    assert rows(log, "r1-1") == expected(SECOND_TICKET)
+    assert rows(log, "r0-0") == expected(FIRST_TICKET + [  # the scenario's start + 10 h, ...
+        ("approve", "2026-01-06 08:00", "cab", "complete"),
+        ("close", "2026-01-06 08:00", "desk", "start"), ("close", "2026-01-06 08:30", "desk", "complete")])
+    assert set(log["case:type"]) == {"ticket"} and set(log["case:priority"]) == {"P2"}
+    assert log.groupby("case:concept:name")["case:replication"].first().to_dict() == {
+        "r0-0": 0, "r0-1": 0, "r1-0": 1, "r1-1": 1}
+
+
+def test_a_step_cut_off_by_the_drain_limit_has_a_start_and_no_complete():
+    with pytest.warns(InFlightWarning):
+        results = simvalue.simulate(simvalue.load_scenario(hand_scenario(horizon="21h", drain="1.5h")))
+    log = event_log(results)
+    # At the limit (22.5 h) the first ticket waits for the CAB (no event), the second waits on its user.
+    assert rows(log, "r0-0") == expected(FIRST_TICKET)
+    assert rows(log, "r0-1") == expected(SECOND_TICKET[:3])
+
+
+def test_events_are_named_by_the_step_label_and_dated_from_the_default_monday():
+    data = hand_scenario()
+    del data["start"]
+    results = simvalue.simulate(simvalue.load_scenario(data), replications=1)
+    steps = results.scenario.streams["serve"].steps
+    labelled = [steps[0].model_copy(update={"label": "8"}), *steps[1:]]
+    stream = results.scenario.streams["serve"].model_copy(update={"steps": labelled})
+    scenario = results.scenario.model_copy(update={"streams": {"serve": stream}})
+    log = event_log(dataclasses.replace(results, scenario=scenario))
+    assert log["concept:name"].iloc[:3].tolist() == ["8", "8", "ask_user"]
+    assert log["time:timestamp"].iloc[0] == pd.Timestamp("2024-01-01 10:00")  # Monday 2024-01-01 + 10 h
+
+
+def test_xes_declares_its_extensions_and_types_and_escapes_everything(tmp_path):
+    results = simvalue.simulate(simvalue.load_scenario(hand_scenario()), replications=1)
+    write_xes(event_log(results), tmp_path / "log.xes", name=results.scenario.name)
+    root = ET.parse(tmp_path / "log.xes").getroot()
+    assert root.tag == f"{NS}log" and root.get("xes.version") == "1849-2016"
+    assert {e.get("prefix") for e in root.iter(f"{NS}extension")} == {"concept", "time", "lifecycle", "org"}
+    assert {c.get("keys") for c in root.iter(f"{NS}classifier")} == {
+        "concept:name", "concept:name lifecycle:transition", "org:resource"}
+    assert root.find(f"{NS}string").get("value") == 'hand & "computed" <log>\ufffd'
+    trace = root.find(f"{NS}trace")
+    assert {(a.tag[len(NS):], a.get("key")) for a in trace if a.tag != f"{NS}event"} == {
+        ("string", "concept:name"), ("string", "type"), ("string", "priority"), ("int", "replication")}
+    event = trace.find(f"{NS}event")
+    assert {a.get("key"): (a.tag[len(NS):], a.get("value")) for a in event} == {
+        "concept:name": ("string", "triage"), "time:timestamp": ("date", "2026-01-05T18:00:00.000"),
+        "org:resource": ("string", "desk"), "lifecycle:transition": ("string", "start")}
+
+
+# -- the command line, read back by pm4py ---------------------------------------------------------
+def pm4py_frame(pm4py, path: Path) -> pd.DataFrame:
+    """What pm4py makes of one of our files: XES through its XML importer, tables through format_dataframe."""
+    if path.suffix == ".xes":
+        return pm4py.read_xes(str(path), variant="iterparse", show_progress_bar=False)
+    table = pd.read_csv(path) if path.suffix == ".csv" else pd.read_parquet(path)
+    frame = pm4py.format_dataframe(table, case_id="case:concept:name", activity_key="concept:name",
+                                   timestamp_key="time:timestamp")
+    log = pm4py.convert_to_event_log(frame)
+    assert len(log) == 4 and sum(len(trace) for trace in log) == 36
+    return frame
+
+
+@pytest.mark.parametrize("ending", ["xes", "csv", "parquet"])
+def test_run_writes_the_event_log_that_pm4py_reads_back(tmp_path, capsys, pm4py, ending):
+    code, out = run_cli(tmp_path, "--events-format", ending)
+    assert code == 0
+    assert sorted(p.name for p in out.iterdir()) == sorted(
+        ["items.parquet", f"events.{ending}", "teams.parquet", "summary.csv"])
+    assert f"wrote items.parquet, events.{ending}, teams.parquet, summary.csv" in capsys.readouterr().out
+    frame = pm4py_frame(pm4py, out / f"events.{ending}")
+    assert frame["case:concept:name"].nunique() == 4 and len(frame) == 36
+    assert rows(frame, "r1-1") == expected(SECOND_TICKET)
+    assert set(frame["case:priority"]) == {"P2"} and set(frame["case:type"]) == {"ticket"}
+
+
+def test_runs_default_output_is_unchanged_and_a_new_format_replaces_the_old_file(tmp_path):
+    code, out = run_cli(tmp_path, "--events-format", "xes")
+    assert code == 0 and (out / "events.xes").exists()
+    code, out = run_cli(tmp_path)
+    assert code == 0
+    assert sorted(p.name for p in out.iterdir()) == ["events.parquet", "items.parquet", "summary.csv", "teams.parquet"]
+    events = pd.read_parquet(out / "events.parquet")
+    assert list(events.columns) == ["replication", "item_id", "type", "stream", "step", "activity", "team", "queued",
+                                    "started", "finished", "wait", "work", "wait_reason", "automated", "outcome"]
+    assert len(events) == 4 * 5  # one row per step execution, as before
+    code, out = run_cli(tmp_path, "--events-format", "csv")
+    assert sorted(p.name for p in out.iterdir()) == ["events.csv", "items.parquet", "summary.csv", "teams.parquet"]
+    log = read_log(out / "events.csv", "case:concept:name", "concept:name", "time:timestamp", resource="org:resource")
+    assert len(log) == 4 * 5 and log["start"].notna().sum() == 4 * 4
+
+
+def test_events_format_needs_an_out_folder(tmp_path, capsys):
+    path = tmp_path / "scenario.yaml"
+    path.write_text(yaml.safe_dump(hand_scenario(), sort_keys=False))
+    assert main(["run", str(path), "--events-format", "xes"]) == 2
+    captured = capsys.readouterr()
+    assert captured.err == "simvalue: error: --events-format xes: needs --out DIR, the folder to write events.xes into\n"
+    assert captured.out == "" and sorted(p.name for p in tmp_path.iterdir()) == ["scenario.yaml"]
+
+
+def test_the_library_never_imports_pm4py():
+    package = Path(simvalue.__file__).parent
+    for path in package.rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text())):
+            names = [a.name for a in node.names] if isinstance(node, ast.Import) else \
+                [node.module or ""] if isinstance(node, ast.ImportFrom) else []
+            assert not any(n.split(".")[0] == "pm4py" for n in names), f"{path} imports pm4py (AGPL)"
