@@ -163,6 +163,8 @@ class Step(FrozenModel):
 
     name: Name
     activity: Activity
+    label: str | None = Field(None, max_length=200, description="The activity's name in an event log (a "
+                              "calibrated step keeps the log's activity here; exported logs name events by it).")
     team: Name | None = None
     effort: Dist | None = None
     gate: Gate | None = None
