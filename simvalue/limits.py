@@ -58,3 +58,9 @@ MAX_SWEEP_POINTS = 100_000
 #: Most events one replication may need (estimated at check): beyond it the run would take many
 #: minutes per replication; the cause is a typo (180w for 180d, a CAB meeting every second).
 MAX_EVENTS_PER_REPLICATION = 100_000_000
+#: Most changes over time: each is a whole scenario validated and compiled (about 20 ms each).
+MAX_CHANGES = 100
+#: Most holidays in one list (a century of public holidays is about 1,500).
+MAX_HOLIDAYS = 10_000
+#: Most shifts of one team (a rota with one entry per day and hour of the week is 168).
+MAX_SHIFTS = 1_000

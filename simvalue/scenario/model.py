@@ -16,7 +16,7 @@ from ..calendars import DEFAULT_START, Schedule, WeeklyPattern, parse_days, pars
 from ..activities import Activity
 from ..fields import (DONE, DROP, Capacity, Dist, Duration, FrozenModel, Money, MoneyRate, Name,
                       PositiveDuration, Probability, Rate, count, number, sums_to_one)
-from ..limits import MAX_PROFILE_MULTIPLIER
+from ..limits import MAX_CHANGES, MAX_HOLIDAYS, MAX_PROFILE_MULTIPLIER, MAX_SHIFTS
 from ..steps import GATE_SCHEMAS, Automation, WaitSettings, kind_of
 
 _Model = FrozenModel  # the name variants.py and older code use
@@ -48,9 +48,11 @@ class Team(FrozenModel):
         None, description='Working time of the capacity, e.g. {mon-fri: "09:00-17:00"} (default: 24/7).',
         json_schema_extra={"additionalProperties": {"anyOf": [{"type": "string"},
                                                               {"type": "array", "items": {"type": "string"}}]}})
-    shifts: list[Shift] | None = Field(None, min_length=1, description="Shifts with their own headcounts "
+    shifts: list[Shift] | None = Field(None, min_length=1, max_length=MAX_SHIFTS,
+                                       description="Shifts with their own headcounts "
                                        "(instead of capacity).")
-    holidays: list[date] = Field(default_factory=list, description="Dates nobody of this team works "
+    holidays: list[date] = Field(default_factory=list, max_length=MAX_HOLIDAYS,
+                                 description="Dates nobody of this team works "
                                  "(besides the scenario's holidays).")
     at_shift_end: Literal["pause", "finish"] = Field(
         "pause", description="Work in hand when people go off duty: pause (resume first when someone is "
@@ -280,8 +282,9 @@ class Scenario(FrozenModel):
     start: Annotated[datetime, BeforeValidator(parse_start)] | None = Field(
         None, description="Local date and time at t = 0, e.g. '2026-01-05 08:00' (default: Monday 2024-01-01 "
                           "00:00); results stay in hours since the start.")
-    holidays: list[date] = Field(default_factory=list, description="Dates nobody works (every team).")
-    changes: list[Change] = Field(default_factory=list, description="Values that change at given times, "
+    holidays: list[date] = Field(default_factory=list, max_length=MAX_HOLIDAYS,
+                                 description="Dates nobody works (every team).")
+    changes: list[Change] = Field(default_factory=list, max_length=MAX_CHANGES, description="Values that change at given times, "
                                   "e.g. [{at: 26w, set: {demand.incident.arrivals.rate: 38/w}}].")
     sla: dict[Name, SlaValue] = Field(
         default_factory=dict, description="Time-to-value targets per item type, optionally per priority, "
