@@ -208,7 +208,7 @@ def scenario_overview(scenario: Scenario) -> str:
                            percent(s.peak / s.headcount) if s.headcount else "-"] for s in shifts]))
     work = workload(scenario)
     parts.append(f"work per replication: about {work.items:,.0f} items, {work.step_executions:,.0f} step executions"
-                 + (f", {work.meetings:,.0f} CAB meetings" if work.meetings else "")
+                 + (f", {work.meetings:,.0f} meetings and shift changes" if work.meetings else "")
                  + f" ({work.events:.3g} events, {work.record_bytes / 2**20:,.0f} MiB of records)")
     return "\n\n".join(parts)
 

@@ -20,7 +20,7 @@ class Workload:
 
     items: float
     step_executions: float
-    meetings: float
+    meetings: float  # events whatever the demand: CAB meetings and changes of headcount
     largest: str  # in words, e.g. "CAB meetings of normal_change.approve (every 1s)"
     largest_path: str  # field path to change, e.g. "streams.normal_change.steps[approve].gate.meets"
 
@@ -56,5 +56,10 @@ def workload(scenario: Scenario) -> Workload:
                 meetings += count
                 contributions.append((count, f"meetings of the CAB at {stream_name}.{step.name}",
                                       f"streams.{stream_name}.steps[{step.name}].gate.meets"))
+    for name, team in scenario.teams.items():
+        if not team.always_on:  # one event per change of headcount
+            count = meeting_window / 168.0 * len(team.pattern().breaks)
+            meetings += count
+            contributions.append((count, f"shift changes of team {name}", f"teams.{name}"))
     _, largest, path = max(contributions, default=(0.0, "nothing", ""))
     return Workload(items, executions, meetings, largest, path)

@@ -9,6 +9,7 @@ clock may pause on it (``sla: {incident: {target: 16h, pause_on: [customer]}}``)
 
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import NamedTuple
 
 import numpy as np
@@ -45,8 +46,10 @@ class WaitSettings(FrozenModel):
         return self
 
 
+@lru_cache(maxsize=4096)
 def timeout_probability(delay, timeout: float | None) -> float:
-    """P(delay >= timeout): exact for a fixed delay, else from a seeded sample."""
+    """P(delay >= timeout): exact for a fixed delay, else from a seeded sample (cached: the checks
+    of every change over time and every sweep point ask again)."""
     if timeout is None:
         return 0.0
     if delay.is_fixed:
