@@ -1,0 +1,175 @@
+"""Discover a stream from an event log: steps from activities, routing from directly-follows counts.
+
+Each event becomes a visit to a step; a step models the gap before its event (completion of the
+previous event to completion of this one). The first event of a case is a zero-time step of its
+own (``a_X_first``: it marks the arrival). An activity whose next activity, or whose gap, clearly
+depends on the activity before it is unfolded by context (second order): one step per frequent
+predecessor, ``a_B_after_A``, each still labelled ``B``. Activities below a share of the events are
+dropped (their gap merges into the next event's) and reported.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+#: Activities with less than this share of the events are dropped.
+RARE_SHARE = 0.005
+#: Unfold an activity when its successors (total variation) or its gaps (KS) differ by context this much.
+UNFOLD_DISTANCE = 0.10
+UNFOLD_GAP_KS = 0.20
+#: A context needs this many events (and 1% of the activity's) to get its own step.
+MIN_CONTEXT = 30
+FIRST = "^"
+_UNSAFE = re.compile(r"[^A-Za-z0-9_\-]")
+
+
+@dataclass
+class Step:
+    """One discovered step: its identifier, the log's activity, its context and how many events it holds."""
+
+    name: str
+    label: str
+    context: str | None  # None: every predecessor pooled; FIRST: the case's first event
+    events: int = 0
+
+
+@dataclass
+class Discovery:
+    """Steps, routing and each event's step; what was dropped or unfolded, and why."""
+
+    steps: dict[str, Step]
+    entry: dict[str, float]                      # first step -> probability
+    routing: dict[str, dict[str, float]]         # step -> {step or 'done': probability}
+    counts: dict[str, dict[str, int]]            # the directly-follows counts behind ``routing``
+    events: pd.DataFrame                         # one row per kept event: case, activity, prev, step, gap, ...
+    dropped: dict[str, float] = field(default_factory=dict)   # activity -> share of events
+    unfolded: dict[str, str] = field(default_factory=dict)    # activity -> the evidence, in words
+
+
+def safe_name(activity: str) -> str:
+    """An identifier for a step from the log's activity ('8' -> '8', 'Wait - User' -> 'Wait_-_User')."""
+    return _UNSAFE.sub("_", activity.strip()) or "blank"
+
+
+def drop_rare(log: pd.DataFrame, threshold: float = RARE_SHARE) -> tuple[pd.DataFrame, dict[str, float]]:
+    """The log without activities under ``threshold`` of the events, and the dropped ones with their shares."""
+    shares = log["activity"].value_counts(normalize=True)
+    rare = shares[shares < threshold]
+    kept = log[~log["activity"].isin(rare.index)].reset_index(drop=True)
+    return kept, {str(a): float(s) for a, s in rare.items()}
+
+
+def event_table(log: pd.DataFrame) -> pd.DataFrame:
+    """Per event: case, activity, predecessor (FIRST for the first), successor ('' at the end), gap in hours."""
+    case = log["case"].to_numpy()
+    activity = log["activity"].astype(str).to_numpy(dtype=object)
+    times = log["timestamp"].to_numpy("datetime64[s]").astype(np.int64) / 3600.0
+    first = np.r_[True, case[1:] != case[:-1]]
+    last = np.r_[case[1:] != case[:-1], True]
+    prev = np.where(first, FIRST, np.r_[[FIRST], activity[:-1]])
+    nxt = np.where(last, "", np.r_[activity[1:], [""]])
+    gap = np.where(first, 0.0, times - np.r_[times[:1], times[:-1]])
+    return pd.DataFrame({"case": case, "activity": activity, "prev": prev, "next": nxt, "gap": gap,
+                         "hours": times, "first": first, "last": last, "timestamp": log["timestamp"].to_numpy()})
+
+
+def discover(log: pd.DataFrame, threshold: float = RARE_SHARE) -> Discovery:
+    """Steps and routing of the log (the cases to calibrate from)."""
+    kept, dropped = drop_rare(log, threshold)
+    events = event_table(kept)
+    unfolded, contexts = _unfold(events)
+    events["step"] = _assign(events, contexts)
+    steps = _steps(events, contexts)
+    entry = probabilities({str(k): int(v) for k, v in events.loc[events["first"], "step"].value_counts().items()})
+    routing, counts = _routing(events)
+    return Discovery(steps, entry, routing, counts, events, dropped, unfolded)
+
+
+def _unfold(events: pd.DataFrame) -> tuple[dict[str, str], dict[str, set[str]]]:
+    """Activities whose successors or gaps depend on the predecessor, and their frequent contexts."""
+    unfolded, contexts = {}, {}
+    later = events[~events["first"]]
+    for activity, rows in later.groupby("activity", sort=True):
+        counts = rows["prev"].value_counts()
+        frequent = [p for p, n in counts.items() if n >= max(MIN_CONTEXT, 0.01 * len(rows))]
+        if len(frequent) < 2:
+            continue
+        pooled_next = rows["next"].value_counts(normalize=True)
+        pooled_gap = np.sort(rows["gap"].to_numpy())
+        routing_distance = gap_distance = 0.0
+        for prev in frequent:
+            part = rows[rows["prev"] == prev]
+            weight = len(part) / len(rows)
+            own = part["next"].value_counts(normalize=True).reindex(pooled_next.index, fill_value=0.0)
+            routing_distance += weight * 0.5 * float(np.abs(own - pooled_next).sum())
+            gap_distance += weight * _ks(np.sort(part["gap"].to_numpy()), pooled_gap)
+        if routing_distance >= UNFOLD_DISTANCE or gap_distance >= UNFOLD_GAP_KS:
+            contexts[str(activity)] = set(map(str, frequent))
+            unfolded[str(activity)] = (f"next activity differs by predecessor (mean total variation "
+                                       f"{routing_distance:.2f}), gap before it too (mean KS {gap_distance:.2f})")
+    return unfolded, contexts
+
+
+def _ks(a: np.ndarray, b: np.ndarray) -> float:
+    """Two-sample Kolmogorov-Smirnov statistic of sorted samples."""
+    grid = np.concatenate([a, b])
+    return float(np.max(np.abs(np.searchsorted(a, grid, "right") / len(a) - np.searchsorted(b, grid, "right") / len(b))))
+
+
+def step_name(activity: str, prev: str, contexts: dict[str, set[str]]) -> str:
+    """The step an event of ``activity`` after ``prev`` visits."""
+    if prev == FIRST:
+        return f"a_{safe_name(activity)}_first"
+    if prev in contexts.get(activity, ()):
+        return f"a_{safe_name(activity)}_after_{safe_name(prev)}"
+    return f"a_{safe_name(activity)}"
+
+
+def _assign(events: pd.DataFrame, contexts: dict[str, set[str]]) -> np.ndarray:
+    pairs = events[["activity", "prev"]].drop_duplicates()
+    names = {(a, p): step_name(a, p, contexts) for a, p in pairs.itertuples(index=False)}
+    return np.array([names[k] for k in zip(events["activity"], events["prev"])], dtype=object)
+
+
+def _steps(events: pd.DataFrame, contexts: dict[str, set[str]]) -> dict[str, Step]:
+    """Steps in a readable order: first events, then by activity frequency, contexts before the pool."""
+    steps: dict[str, Step] = {}
+    order = events.groupby("step").agg(activity=("activity", "first"), prev=("prev", "first"), n=("step", "size"))
+    rank = events["activity"].value_counts()
+    order["rank"] = order["activity"].map(lambda a: -rank[a])
+    order["is_first"] = order.index.str.endswith("_first")
+    for name, row in order.sort_values(["is_first", "rank", "n"], ascending=[False, True, False]).iterrows():
+        prev = row["prev"]
+        context = FIRST if name.endswith("_first") else (prev if prev in contexts.get(row["activity"], ()) else None)
+        steps[str(name)] = Step(str(name), str(row["activity"]), context, int(row["n"]))
+    return steps
+
+
+def _routing(events: pd.DataFrame) -> tuple[dict[str, dict[str, float]], dict[str, dict[str, int]]]:
+    """Directly-follows counts from each step to the next event's step, or 'done' after a case's last event."""
+    step = events["step"].to_numpy(dtype=object)
+    target = np.where(events["last"].to_numpy(), "done", np.r_[step[1:], ["done"]])
+    table = pd.crosstab(pd.Series(step, name="step"), pd.Series(target, name="target"))
+    routing, counts = {}, {}
+    for name, row in table.iterrows():
+        row = row[row > 0]
+        counts[str(name)] = {str(k): int(v) for k, v in row.items()}
+        routing[str(name)] = probabilities(counts[str(name)])
+    return routing, counts
+
+
+def probabilities(counts: dict[str, int], digits: int = 6) -> dict[str, float]:
+    """Counts as probabilities rounded to ``digits``, summing to 1 exactly (the largest takes the rest)."""
+    total = sum(counts.values())
+    rounded = {k: round(v / total, digits) for k, v in counts.items()}
+    largest = max(rounded, key=rounded.get)
+    rounded[largest] = round(1.0 - sum(v for k, v in rounded.items() if k != largest), digits)
+    return {k: v for k, v in rounded.items() if v > 0}
+
+
+__all__ = ["Discovery", "FIRST", "RARE_SHARE", "Step", "discover", "drop_rare", "event_table", "probabilities",
+           "safe_name", "step_name"]

@@ -1,0 +1,263 @@
+"""Fit what a scenario needs from an event log: durations, queue-or-wait evidence, calendars, arrivals.
+
+Durations are fitted with scipy.stats (maximum likelihood, location 0) among the spellings a
+scenario accepts: exponential, lognormal, gamma, weibull, a mixture of two lognormals (EM on the
+logarithms), chosen by AIC (Akaike 1974); when even the best one is far from the data (KS distance
+above the 1% critical value plus 0.03) an empirical quantile table is used instead. Values near
+zero form an atom of their own (``mixture(p: 0h, ...)``); a near-constant sample is a fixed duration.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+#: Gaps shorter than this (hours) count as "at once" (an atom at zero).
+ZERO = 1.0 / 60.0
+#: A sample whose middle 80% spans less than this share of its median is fixed.
+NEAR_FIXED = 0.05
+#: Levels of an empirical quantile table: dense, and denser in the tail, where a straight line between
+#: two points of a convex (heavy-tailed) quantile function overstates the mean.
+QUANTILES = tuple(round(p, 4) for p in (*np.arange(0, 0.9, 0.025), *np.arange(0.9, 0.99, 0.01), 0.99, 0.995, 0.998,
+                                        0.999, 1.0))
+_DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+
+
+@dataclass(frozen=True)
+class Fit:
+    """A fitted duration: its scenario spelling, its mean (hours) and how it was chosen, in words."""
+
+    spelling: str
+    mean: float
+    note: str
+
+
+def duration(hours: float) -> str:
+    """A duration spelt in a convenient unit with enough digits ('7.43d', '35min', '0h')."""
+    if hours <= 0:
+        return "0h"
+    if hours >= 48:
+        return f"{_digits(hours / 24)}d"
+    if hours >= 1:
+        return f"{_digits(hours)}h"
+    return f"{_digits(hours * 60)}min" if hours * 60 >= 0.01 else f"{_digits(hours * 3600)}s"
+
+
+def _digits(value: float) -> str:
+    return f"{value:.4g}" if value < 1e4 else f"{value:.0f}"
+
+
+def fit_duration(values: np.ndarray) -> Fit:
+    """The best supported distribution for a sample of durations in hours (see the module's docstring)."""
+    values = np.asarray(values, dtype=float)
+    n = len(values)
+    if n == 0:
+        return Fit("0h", 0.0, "no observations")
+    zero = values < ZERO
+    p0 = float(zero.mean())
+    positive = values[~zero]
+    if len(positive) == 0:
+        return Fit("0h", 0.0, f"all {n} gaps under a minute")
+    body = _fit_positive(positive)
+    if p0 < 0.01:
+        return Fit(body.spelling, body.mean, f"n={n}; {body.note}")
+    if len(positive) < 5 or p0 > 0.99:
+        return Fit("0h" if p0 > 0.5 else body.spelling, 0.0 if p0 > 0.5 else body.mean, f"n={n}; {p0:.0%} at once")
+    inner = body.spelling.removeprefix('"').removesuffix('"')
+    if inner.startswith("mixture("):  # components of a mixture may not be mixtures: flatten
+        return _atom_with_quantiles(positive, p0, n)
+    spelling = f"mixture({p0:.4f}: 0h, {1 - p0:.4f}: {inner})"
+    return Fit(spelling, (1 - p0) * body.mean, f"n={n}; {p0:.0%} within a minute, the rest: {body.note}")
+
+
+def _atom_with_quantiles(positive: np.ndarray, p0: float, n: int) -> Fit:
+    table = quantile_table(positive)
+    return Fit(f"mixture({p0:.4f}: 0h, {1 - p0:.4f}: {table})", (1 - p0) * float(positive.mean()),
+               f"n={n}; {p0:.0%} within a minute, the rest as empirical quantiles")
+
+
+def _fit_positive(x: np.ndarray) -> Fit:
+    """Fixed, a parametric family by AIC, or quantiles when the best family fails KS."""
+    n, mean = len(x), float(x.mean())
+    p10, p50, p90 = np.quantile(x, [0.1, 0.5, 0.9])
+    if n >= 3 and (p90 - p10) <= NEAR_FIXED * p50:
+        return Fit(duration(p50), float(p50), f"near-fixed: 80% within {duration(p90 - p10)} of each other")
+    if n < 20:
+        return Fit(f"exponential(mean={duration(mean)})", mean, "few observations: exponential with their mean")
+    candidates = _candidates(x)
+    best = min(candidates, key=lambda c: c[1])
+    name, aic, spelling, cdf = best
+    ks = float(np.max(np.abs(cdf(np.sort(x)) - np.arange(1, n + 1) / n)))
+    limit = 1.63 / np.sqrt(n) + 0.03
+    if ks > limit:
+        return Fit(quantile_table(x), mean, f"empirical quantiles (best family {name} has KS {ks:.3f} > {limit:.3f})")
+    return Fit(spelling, mean, f"{name} by AIC among {len(candidates)} families (KS {ks:.3f})")
+
+
+def _candidates(x: np.ndarray) -> list[tuple[str, float, str, object]]:
+    """(name, AIC, spelling, cdf) for each family that fits."""
+    from scipy import stats
+    mean, out = float(x.mean()), []
+    logs = np.log(x)
+    out.append(("exponential", 2 * (1 - stats.expon.logpdf(x, scale=mean).sum()),
+                f"exponential(mean={duration(mean)})", lambda v: stats.expon.cdf(v, scale=mean)))
+    mu, sigma = float(logs.mean()), float(logs.std()) or 1e-3
+    lmean, lsd = np.exp(mu + sigma ** 2 / 2), np.exp(mu + sigma ** 2 / 2) * np.sqrt(np.expm1(sigma ** 2))
+    if 0.001 <= lsd / lmean <= 100:
+        out.append(("lognormal", 2 * (2 - stats.lognorm.logpdf(x, sigma, scale=np.exp(mu)).sum()),
+                    f"lognormal(mean={duration(lmean)}, cv={lsd / lmean:.4g})",
+                    lambda v: stats.lognorm.cdf(v, sigma, scale=np.exp(mu))))
+    for name, dist in (("gamma", stats.gamma), ("weibull", stats.weibull_min)):
+        try:
+            shape, _, scale = dist.fit(x, floc=0)
+        except (ValueError, RuntimeError, FloatingPointError):
+            continue
+        aic = 2 * (2 - dist.logpdf(x, shape, scale=scale).sum())
+        if not np.isfinite(aic):
+            continue
+        if name == "gamma" and 0.001 <= 1 / np.sqrt(shape) <= 100:
+            out.append((name, aic, f"gamma(mean={duration(shape * scale)}, cv={1 / np.sqrt(shape):.4g})",
+                        lambda v, a=shape, s=scale: stats.gamma.cdf(v, a, scale=s)))
+        elif name == "weibull" and 0.1 <= shape <= 1000:
+            out.append((name, aic, f"weibull(scale={duration(scale)}, shape={shape:.4g})",
+                        lambda v, k=shape, s=scale: stats.weibull_min.cdf(v, k, scale=s)))
+    mixture = _lognormal_mixture(logs)
+    if mixture is not None:
+        out.append(mixture)
+    return out
+
+
+def _lognormal_mixture(logs: np.ndarray, rounds: int = 60) -> tuple | None:
+    """Two lognormals by EM on the logarithms; None when a component collapses."""
+    from scipy import stats
+    w, mu, sd = 0.5, np.quantile(logs, [0.25, 0.75]), np.full(2, logs.std() or 1.0)
+    for _ in range(rounds):
+        a = w * stats.norm.pdf(logs, mu[0], sd[0])
+        b = (1 - w) * stats.norm.pdf(logs, mu[1], sd[1])
+        r = a / np.maximum(a + b, 1e-300)
+        w = float(r.mean())
+        if not 0.02 < w < 0.98:
+            return None
+        mu = np.array([np.average(logs, weights=r), np.average(logs, weights=1 - r)])
+        sd = np.sqrt([np.average((logs - mu[0]) ** 2, weights=r), np.average((logs - mu[1]) ** 2, weights=1 - r)])
+        if sd.min() < 1e-3:
+            return None
+    loglik = np.log(w * stats.norm.pdf(logs, mu[0], sd[0]) + (1 - w) * stats.norm.pdf(logs, mu[1], sd[1])).sum()
+    loglik -= logs.sum()  # densities of x, not of log x
+    means = np.exp(mu + sd ** 2 / 2)
+    cvs = np.sqrt(np.expm1(sd ** 2))
+    if not np.all((cvs >= 0.001) & (cvs <= 100)):
+        return None
+    spelling = (f"mixture({w:.4f}: lognormal(mean={duration(means[0])}, cv={cvs[0]:.4g}), "
+                f"{1 - w:.4f}: lognormal(mean={duration(means[1])}, cv={cvs[1]:.4g}))")
+
+    def cdf(v, w=w, mu=mu, sd=sd):
+        lv = np.log(np.maximum(v, 1e-300))
+        return w * stats.norm.cdf(lv, mu[0], sd[0]) + (1 - w) * stats.norm.cdf(lv, mu[1], sd[1])
+    return ("mixture of two lognormals", 2 * 5 - 2 * loglik, spelling, cdf)
+
+
+def quantile_table(x: np.ndarray) -> str:
+    """``empirical(quantiles: {...})`` at QUANTILES of the sample (values non-decreasing)."""
+    levels = list(QUANTILES)
+    n = len(x)
+    if n > 200:  # the top piece is linear from its level to the maximum: keep its weight near 1/n so the mean holds
+        levels = [p for p in levels if p < 1 - 2.0 / n] + [1 - 2.0 / n, 1 - 1.0 / n, 1.0]
+    values = np.maximum.accumulate(np.quantile(x, levels))
+    points = ", ".join(f"{p:.6g}: {duration(v)}" for p, v in zip(levels, values))
+    levels = sorted(set(levels))
+    return f"empirical(quantiles: {{{points}}})"
+
+
+# -- working time -----------------------------------------------------------------------------------
+def hour_of_week(times: pd.Series) -> np.ndarray:
+    """Counts of timestamps per hour of the week (Monday 00:00 first), 168 values."""
+    index = times.dt.dayofweek.to_numpy() * 24 + times.dt.hour.to_numpy()
+    return np.bincount(index, minlength=168).astype(float)
+
+
+def on_duty_hours(counts: np.ndarray, share: float = 0.25) -> np.ndarray:
+    """Hours of the week with events at least ``share`` of the average busy hour: a boolean mask of 168."""
+    busy = counts[counts > 0]
+    if busy.size == 0:
+        return np.ones(168, dtype=bool)
+    return counts >= share * float(np.mean(np.sort(busy)[len(busy) // 2:]))
+
+
+def calendar_of(mask: np.ndarray) -> dict[str, str | list[str]]:
+    """A scenario calendar (day -> windows) of the on-duty hours of the week."""
+    calendar: dict[str, str | list[str]] = {}
+    for day in range(7):
+        hours = mask[day * 24:(day + 1) * 24]
+        windows, start = [], None
+        for hour in range(25):
+            on = hour < 24 and hours[hour]
+            if on and start is None:
+                start = hour
+            elif not on and start is not None:
+                windows.append(f"{start:02d}:00-{hour:02d}:00")
+                start = None
+        if windows:
+            calendar[_DAYS[day]] = windows[0] if len(windows) == 1 else windows
+    return calendar
+
+
+def working_hours_between(start: np.ndarray, end: np.ndarray, mask: np.ndarray, origin: float) -> np.ndarray:
+    """Hours of the mask between two times (hours since ``origin``, a Monday 00:00): a clock that stops off duty."""
+    prefix = np.r_[0.0, np.cumsum(mask.astype(float))]
+    week = prefix[-1]
+
+    def cumulative(t: np.ndarray) -> np.ndarray:
+        t = t - origin
+        weeks = np.floor(t / 168.0)
+        within = t - weeks * 168.0
+        hour = np.minimum(within.astype(int), 167)
+        return weeks * week + prefix[hour] + (within - hour) * mask[hour]
+    return cumulative(np.asarray(end, float)) - cumulative(np.asarray(start, float))
+
+
+# -- queueing evidence ------------------------------------------------------------------------------
+def open_cases(at: np.ndarray, first: np.ndarray, last: np.ndarray) -> np.ndarray:
+    """Cases open (first event at or before, last event after) at each time in ``at``."""
+    return np.searchsorted(np.sort(first), at, "right") - np.searchsorted(np.sort(last), at, "right")
+
+
+def load_dependence(gaps: np.ndarray, load: np.ndarray) -> tuple[float, float]:
+    """Spearman's rank correlation of gaps with the open cases when they began, and its p-value."""
+    from scipy import stats
+    if len(gaps) < 30 or np.ptp(load) == 0 or np.ptp(gaps) == 0:
+        return 0.0, 1.0
+    result = stats.spearmanr(gaps, load)
+    return float(result.statistic), float(result.pvalue)
+
+
+# -- arrivals ---------------------------------------------------------------------------------------
+def arrival_profile(times: pd.Series) -> tuple[list[float], list[float]]:
+    """Relative intensity by hour of day and by weekday (Monday first), each with mean 1."""
+    by_hour = np.bincount(times.dt.hour.to_numpy(), minlength=24).astype(float)
+    by_day = np.bincount(times.dt.dayofweek.to_numpy(), minlength=7).astype(float)
+    return ([round(float(v), 3) for v in by_hour / by_hour.mean()],
+            [round(float(v), 3) for v in by_day / by_day.mean()])
+
+
+def weekly_counts(times: pd.Series) -> pd.Series:
+    """Arrivals per Monday-to-Sunday week, whole weeks only, empty weeks included."""
+    weeks = times.dt.to_period("W-SUN").dt.start_time
+    counts = weeks.value_counts().sort_index()
+    full = pd.date_range(counts.index.min(), counts.index.max(), freq="7D")
+    return counts.reindex(full, fill_value=0)
+
+
+def dispersion(counts: pd.Series) -> float:
+    """Gamma-Poisson over-dispersion of weekly counts, sqrt((variance - mean) / mean^2), 0 when none."""
+    if len(counts) < 3 or counts.mean() <= 0:
+        return 0.0
+    excess = float(counts.var(ddof=1) - counts.mean())
+    return float(np.sqrt(excess) / counts.mean()) if excess > 0 else 0.0
+
+
+__all__ = ["Fit", "arrival_profile", "calendar_of", "dispersion", "duration", "fit_duration", "hour_of_week",
+           "load_dependence", "on_duty_hours", "open_cases", "quantile_table", "weekly_counts",
+           "working_hours_between"]

@@ -1,0 +1,174 @@
+"""Hold cases back, and measure how far a simulated cycle-time distribution is from the held-back one.
+
+The replay floor is the same distance between the calibration cases' own cycle times and the
+held-back ones: what a perfect model of the calibration cases would score from sampling alone.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from ..errors import SimvalueError
+
+_SPLIT = re.compile(r"^(random|time):(\d*\.?\d+)$")
+
+
+class SplitError(SimvalueError):
+    """A --split specification that cannot be read."""
+
+
+@dataclass(frozen=True)
+class Split:
+    """How cases are held back: ``kind`` 'random', 'time' or 'none', and the share held back."""
+
+    kind: str
+    share: float
+
+
+def parse_split(text: str) -> Split:
+    """'random:0.3', 'time:0.3' or 'none'."""
+    text = text.strip()
+    if text == "none":
+        return Split("none", 0.0)
+    match = _SPLIT.match(text)
+    if not match or not 0 < float(match.group(2)) < 1:
+        raise SplitError(f"--split {text!r}: expected random:SHARE, time:SHARE (SHARE between 0 and 1, e.g. "
+                         "random:0.3) or none")
+    return Split(match.group(1), float(match.group(2)))
+
+
+def split_cases(log: pd.DataFrame, split: Split, rng: np.random.Generator) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """(calibration, held back): whole cases; 'time' holds back the latest-starting share."""
+    if split.kind == "none":
+        return log, log.iloc[:0]
+    first = log.groupby("case", sort=True)["timestamp"].min()
+    count = int(round(split.share * len(first)))
+    if split.kind == "time":
+        held = first.sort_values(kind="stable").index[len(first) - count:]
+    else:
+        held = first.index[rng.permutation(len(first))[:count]]
+    mask = log["case"].isin(set(held))
+    return log[~mask].reset_index(drop=True), log[mask].reset_index(drop=True)
+
+
+def cycle_times(log: pd.DataFrame) -> np.ndarray:
+    """Hours from each case's first event to its last."""
+    times = log.groupby("case", sort=False)["timestamp"]
+    return ((times.max() - times.min()).dt.total_seconds() / 3600.0).to_numpy()
+
+
+def events_per_case(log: pd.DataFrame) -> pd.Series:
+    """Mean events of each activity per case."""
+    return log["activity"].value_counts() / log["case"].nunique()
+
+
+def wasserstein(a: np.ndarray, b: np.ndarray) -> float:
+    """First Wasserstein distance between two samples (hours)."""
+    from scipy import stats
+    return float(stats.wasserstein_distance(a, b))
+
+
+def distribution_figures(real: np.ndarray, other: np.ndarray) -> dict[str, float]:
+    """Mean, p50, p85, p95 of ``other``; KS and Wasserstein against ``real`` (hours and share of real's mean)."""
+    from scipy import stats
+    distance = wasserstein(real, other)
+    return {"mean": float(np.mean(other)), "p50": float(np.quantile(other, 0.5)),
+            "p85": float(np.quantile(other, 0.85)), "p95": float(np.quantile(other, 0.95)),
+            "ks": float(stats.ks_2samp(real, other).statistic), "wasserstein_h": distance,
+            "wasserstein_share": distance / float(np.mean(real))}
+
+
+def activity_table(real: pd.Series, simulated: pd.Series, floor: pd.Series, shares: pd.Series) -> pd.DataFrame:
+    """Per activity: events per case held back, simulated, calibration; relative errors; share of events."""
+    table = pd.DataFrame({"share": shares, "held_back": real, "simulated": simulated, "calibration": floor})
+    table = table.fillna(0.0)
+    table["error"] = (table["simulated"] - table["held_back"]) / table["held_back"].where(table["held_back"] > 0)
+    table["floor"] = (table["calibration"] - table["held_back"]) / table["held_back"].where(table["held_back"] > 0)
+    return table.sort_values("share", ascending=False)
+
+
+def meets_targets(figures: dict[str, float], floor: dict[str, float], activities: pd.DataFrame,
+                  distance: float = 0.10, per_activity: float = 0.15, slack: float = 1.3,
+                  min_share: float = 0.01) -> dict[str, bool]:
+    """The issue's targets, floor-adjusted: a target is the larger of its bound and ``slack`` x the floor."""
+    cycle_bound = distance if floor["wasserstein_share"] <= distance else slack * floor["wasserstein_share"]
+    ok = {"cycle_time": figures["wasserstein_share"] <= cycle_bound}
+    for activity, row in activities[activities["share"] >= min_share].iterrows():
+        bound = per_activity if abs(row["floor"]) <= per_activity else slack * abs(row["floor"])
+        ok[f"activity {activity}"] = bool(abs(row["error"]) <= bound)
+    return ok
+
+
+def validate(calibration, calibration_log: pd.DataFrame, held: pd.DataFrame, seed: int,
+             replications: int) -> dict:
+    """Simulate the calibrated scenario (read back from its YAML text) and measure it against ``held``.
+
+    Returns the figures of the simulated and the calibration (floor) cycle times against the held-back
+    ones, events per case per activity, per-replication distances, the split of the simulated cycle
+    time and a one-person change in the busiest team.
+    """
+    import yaml
+    from ..scenario import load_scenario
+    from ..simulation import simulate
+    scenario = load_scenario(yaml.safe_load(calibration.yaml_text))
+    results = simulate(scenario, replications=replications, seed=seed)
+    items = results.items[results.items["outcome"] == "done"]
+    real, simulated, own = cycle_times(held), items["time_to_value"].to_numpy(), cycle_times(calibration_log)
+    figures, floor = distribution_figures(real, simulated), distribution_figures(real, own)
+    shares = held["activity"].value_counts(normalize=True)
+    activities = activity_table(events_per_case(held), simulated_events_per_case(results), events_per_case(
+        calibration_log), shares)
+    per_replication = [wasserstein(real, group["time_to_value"].to_numpy()) / float(np.mean(real))
+                       for _, group in items.groupby("replication")]
+    return {"real": real, "simulated": simulated, "calibration": own, "figures": figures, "floor": floor,
+            "real_figures": distribution_figures(real, real), "activities": activities,
+            "targets": meets_targets(figures, floor, activities), "per_replication": per_replication,
+            "split": time_split(items), "what_if": what_if(scenario, results, replications, seed),
+            "arrived": pd.Timestamp(scenario.start) + pd.to_timedelta(items["arrived"].to_numpy(), unit="h"),
+            "held_arrived": held.groupby("case")["timestamp"].min()}
+
+
+def simulated_events_per_case(results) -> pd.Series:
+    """Mean events per reported item of each log label (steps with an empty label, e.g. the entry, are no events)."""
+    labels = {step.name: step.label for step in results.scenario.streams["case"].steps}
+    label = results.events["step"].astype(str).map(labels)
+    label = label[label.notna() & (label != "")]
+    return label.value_counts() / max(len(results.items), 1)
+
+
+def time_split(items: pd.DataFrame) -> dict[str, float]:
+    """Mean hours per case of work, queueing, off-hours standstill and waiting on others."""
+    others, off = items["others_time"], items["off_hours_time"]
+    return {"work": float(items["work_time"].mean()), "queueing": float((items["wait_time"] - others - off).mean()),
+            "off_hours": float(off.mean()), "waiting on others": float(others.mean())}
+
+
+def what_if(scenario, results, replications: int, seed: int) -> dict:
+    """Mean cycle time with one person fewer and one more in the busiest team (same seed: common random numbers)."""
+    from ..scenario import load_variant
+    from ..simulation import simulate
+    if results.teams.empty:
+        return {"team": None, "note": "no team: every gap is a wait on others, so staffing cannot move the cycle time"}
+    busiest = results.teams.groupby("team", observed=True)["utilisation"].mean().idxmax()
+    capacity = scenario.teams[busiest].capacity
+    base = float(results.items["time_to_value"].mean())
+    out = {"team": str(busiest), "capacity": capacity, "base": base, "changes": {}}
+    for change in (-1, 1):
+        if capacity + change < 1:
+            continue
+        try:
+            variant = load_variant(scenario, {"name": f"{busiest}_{capacity + change}", "set": {f"teams.{busiest}.capacity": capacity + change}})
+            out["changes"][change] = float(simulate(variant, replications=replications, seed=seed
+                                                    ).items["time_to_value"].mean())
+        except SimvalueError as exc:
+            out["changes"][change] = str(exc)
+    return out
+
+
+__all__ = ["Split", "SplitError", "activity_table", "cycle_times", "distribution_figures", "events_per_case",
+           "meets_targets", "parse_split", "simulated_events_per_case", "split_cases", "time_split", "validate",
+           "wasserstein", "what_if"]
