@@ -31,7 +31,7 @@ LAYERS = [
     {"sweeps"},
     {"eventlog"},  # reads results and scenarios; the cli uses it
     {"text"},
-    {"report"},
+    {"report", "reports_calibration"},
     {"cli", "__main__"},
 ]
 

@@ -6,18 +6,32 @@ import argparse
 from pathlib import Path
 
 from ..version import __version__
+from .escape import escape_controls
 from . import commands as handlers
+from .calibrate_command import add_calibrate
+
+
+class OneLineParser(argparse.ArgumentParser):
+    """An argument parser whose errors are one escaped line, like every other simvalue error."""
+
+    def error(self, message: str):
+        command = self.prog.removeprefix("simvalue").strip()
+        where = f"{command}: " if command else ""
+        self.exit(2, f"simvalue: error: {where}{escape_controls(message)} (see simvalue {command} --help)\n"
+                  .replace("simvalue  --help", "simvalue --help"))
 
 
 def build_parser() -> argparse.ArgumentParser:
     """The ``simvalue`` parser with one sub-command per job."""
-    parser = argparse.ArgumentParser(
+    parser = OneLineParser(
         prog="simvalue",
         description="Simulate demand flowing through IT service value streams (ITIL 4 value chain).",
         epilog="Exit codes: 0 success, 2 bad input (the message names the file and field).")
     parser.add_argument("--version", action="version", version=f"simvalue {__version__}")
-    commands = parser.add_subparsers(title="commands", metavar="COMMAND", required=True)
-    for add in (_add_run, _add_compare, _add_business_case, _add_rank, _add_sweep, _add_check, _add_schema):
+    commands = parser.add_subparsers(title="commands", metavar="COMMAND", required=True,
+                                     parser_class=OneLineParser)
+    for add in (_add_run, _add_compare, _add_business_case, _add_rank, _add_sweep, _add_check, _add_schema,
+                add_calibrate):
         add(commands)
     return parser
 
@@ -135,10 +149,17 @@ def _add_run_options(parser: argparse.ArgumentParser) -> None:
 
 
 def _add_money_options(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--months", type=_positive_int, default=12, metavar="N",
+    parser.add_argument("--months", type=_months, default=12, metavar="N",
                         help="period of the business case in months (default 12)")
     parser.add_argument("--discount-rate", type=_rate, default=0.08, metavar="R",
                         help="yearly discount rate as a fraction (default 0.08)")
+
+
+def _months(text: str) -> int:
+    value = _positive_int(text)
+    if value > 1200:
+        raise argparse.ArgumentTypeError(f"expected at most 1200 months (100 years), got {text}")
+    return value
 
 
 def _rate(text: str) -> float:

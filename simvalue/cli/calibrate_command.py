@@ -1,0 +1,77 @@
+"""The ``calibrate`` command: read a log, calibrate a scenario, validate it on held-back cases, write files."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from ..eventlog.calibrate import calibrate
+from ..eventlog.holdout import parse_split
+from ..eventlog.read import read_log
+from .output import check_target, write_file
+
+
+def report_path(out: Path, report: Path | None) -> Path:
+    """``X.yaml`` -> ``X.report.html`` unless ``--report`` names the file."""
+    return report if report is not None else out.with_name(out.stem + ".report.html")
+
+
+def calibrate_command(args: argparse.Namespace) -> int:
+    """Calibrate, print the findings and the validation, write the scenario (and the report when cases are held back)."""
+    split = parse_split(args.split)
+    check_target(args.out, "--out", folder=False)
+    report = report_path(args.out, args.report) if split.kind != "none" else args.report
+    check_target(report, "--report", folder=False)
+    log = read_log(args.log, case=args.case, activity=args.activity, timestamp=args.timestamp, start=args.start,
+                   resource=args.resource, type=args.type, priority=args.priority)
+    result = calibrate(log, split, seed=args.seed, replications=args.replications, name=args.out.stem)
+    write_file(args.out, lambda path: Path(path).write_text(result.yaml_text, encoding="utf-8"))
+    print(f"wrote scenario {args.out} ({len(result.steps) + 1} steps; calibrated in "
+          f"{result.seconds['calibrate']:.1f}s)")
+    for finding in result.findings:
+        print(f"  {finding}")
+    if result.validation is not None:
+        _print_validation(result.validation)
+        print(f"validated in {result.seconds['validate']:.1f}s")
+    if report is not None and result.validation is not None:
+        from ..reports_calibration import render_calibration_report
+        page = render_calibration_report(result)
+        write_file(report, lambda path: Path(path).write_text(page, encoding="utf-8"))
+        print(f"wrote report {report}")
+    return 0
+
+
+def _print_validation(validation: dict) -> None:
+    figures, floor = validation["figures"], validation["floor"]
+    print("held-back cases: cycle time, simulated (replay floor)")
+    for key in ("mean", "p50", "p85", "p95"):
+        print(f"  {key:<5} held back {validation['real_figures'][key]:8.1f}h  simulated {figures[key]:8.1f}h  "
+              f"({floor[key]:.1f}h)")
+    print(f"  KS {figures['ks']:.3f} ({floor['ks']:.3f}); Wasserstein {figures['wasserstein_h']:.1f}h = "
+          f"{figures['wasserstein_share']:.1%} of the mean ({floor['wasserstein_share']:.1%})")
+    for name, ok in validation["targets"].items():
+        print(f"  target {name}: {'met' if ok else 'NOT met'}")
+
+
+def add_calibrate(commands) -> None:
+    """The ``calibrate`` sub-command's options."""
+    parser = commands.add_parser(
+        "calibrate", help="calibrate a scenario from an event log, validated on held-back cases",
+        description="Discover the stream of an event log (CSV, Parquet or XES), decide for each gap between "
+                    "events whether it is team work, work on a calendar or a wait on others, fit arrivals and "
+                    "delays, and write a commented scenario; with --split, simulate it and compare the "
+                    "held-back cases' cycle times (written as an HTML report).")
+    parser.add_argument("log", type=Path, help="event log: .csv, .csv.gz, .parquet, .xes or .xes.gz")
+    for role, required in (("case", True), ("activity", True), ("timestamp", True), ("start", False),
+                           ("resource", False), ("type", False), ("priority", False)):
+        parser.add_argument(f"--{role}", required=required, metavar="COL", help=f"the log's {role} column")
+    parser.add_argument("--split", default="random:0.3", metavar="random:0.3|time:0.3|none",
+                        help="hold cases back to validate on: a random share, the latest-starting share, or none "
+                             "(default random:0.3)")
+    parser.add_argument("--seed", type=int, default=1, metavar="N", help="seed of the split and the simulation")
+    parser.add_argument("-r", "--replications", type=int, default=3, metavar="N",
+                        help="replications of the validation run (default 3)")
+    parser.add_argument("--out", type=Path, required=True, metavar="SCENARIO.yaml", help="the scenario to write")
+    parser.add_argument("--report", type=Path, metavar="FILE.html",
+                        help="the calibration report (default: SCENARIO.report.html beside --out)")
+    parser.set_defaults(handler=calibrate_command)
