@@ -101,7 +101,7 @@ def _charts(calibration) -> str:
     held = pd.Series(v["held_arrived"])
     sim = pd.Series(v["arrived"])
     for times, name in ((held, "held back"), (sim, "simulated")):
-        how = np.bincount(times.dt.dayofweek * 24 + times.dt.hour, minlength=168)
+        how = np.bincount(times.dt.day_of_week * 24 + times.dt.hour, minlength=168)
         axes[1, 0].plot(how / max(how.sum(), 1), label=name)
     axes[1, 0].set(title="Arrivals by hour of the week (Monday 00:00 first)", xlabel="hour", ylabel="share")
     axes[1, 0].legend()

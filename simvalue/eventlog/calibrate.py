@@ -147,7 +147,7 @@ def _arrivals(cal: pd.DataFrame, held: pd.DataFrame, split: Split, findings: lis
     """Poisson rate over the window holding the bulk of arrivals, hour-of-week profile, weekly dispersion."""
     first = cal.groupby("case")["timestamp"].min().sort_values()
     begin = first.quantile(WINDOW_QUANTILE)
-    origin = begin.normalize() - pd.Timedelta(days=int(begin.dayofweek))
+    origin = begin.normalize() - pd.Timedelta(days=int(begin.day_of_week))
     inside = first[first >= origin]
     hours = (inside.max() - origin).total_seconds() / 3600.0 or 1.0
     rate = len(inside) / hours
@@ -185,7 +185,7 @@ def _step_models(found: Discovery, mask: np.ndarray, origin: pd.Timestamp, findi
     begin = events["hours"].to_numpy() - events["gap"].to_numpy()
     load = fit.open_cases(begin, first, last)
     stamp = events["timestamp"].dt
-    on_duty = mask[stamp.dayofweek.to_numpy() * 24 + stamp.hour.to_numpy()]
+    on_duty = mask[stamp.day_of_week.to_numpy() * 24 + stamp.hour.to_numpy()]
     origin_hours = origin.to_datetime64().astype("datetime64[s]").astype(np.int64) / 3600.0
     working = fit.working_hours_between(begin, events["hours"].to_numpy(), mask, origin_hours)
     rows = events.groupby("step").indices

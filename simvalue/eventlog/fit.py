@@ -174,7 +174,7 @@ def quantile_table(x: np.ndarray) -> str:
 # -- working time -----------------------------------------------------------------------------------
 def hour_of_week(times: pd.Series) -> np.ndarray:
     """Counts of timestamps per hour of the week (Monday 00:00 first), 168 values."""
-    index = times.dt.dayofweek.to_numpy() * 24 + times.dt.hour.to_numpy()
+    index = times.dt.day_of_week.to_numpy() * 24 + times.dt.hour.to_numpy()
     return np.bincount(index, minlength=168).astype(float)
 
 
@@ -237,7 +237,7 @@ def load_dependence(gaps: np.ndarray, load: np.ndarray) -> tuple[float, float]:
 def arrival_profile(times: pd.Series) -> tuple[list[float], list[float]]:
     """Relative intensity by hour of day and by weekday (Monday first), each with mean 1."""
     by_hour = np.bincount(times.dt.hour.to_numpy(), minlength=24).astype(float)
-    by_day = np.bincount(times.dt.dayofweek.to_numpy(), minlength=7).astype(float)
+    by_day = np.bincount(times.dt.day_of_week.to_numpy(), minlength=7).astype(float)
     return ([round(float(v), 3) for v in by_hour / by_hour.mean()],
             [round(float(v), 3) for v in by_day / by_day.mean()])
 
