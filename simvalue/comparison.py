@@ -20,6 +20,7 @@ from scipy import stats as _scipy_stats
 
 from . import plots
 from .budget import check_budget
+from .limits import MAX_VARIANTS
 from .errors import SimulationError
 from .results import Results
 from .scenario import Scenario
@@ -107,6 +108,9 @@ def compare(base: ScenarioLike, *variants: ScenarioLike, replications: int | Non
     """
     if not variants:
         raise SimulationError("compare needs at least one variant")
+    if len(variants) > MAX_VARIANTS:
+        raise SimulationError(f"compare takes at most {MAX_VARIANTS} variants, got {len(variants)}; use a sweep for "
+                              "more")
     if not 0 < confidence < 1:
         raise SimulationError(f"confidence must be between 0 and 1 (e.g. 0.95), got {confidence!r}")
     baseline_scenario = as_scenario(base)
@@ -132,7 +136,7 @@ def _as_variant(base: Scenario, variant: ScenarioLike) -> Scenario:
         return load_variant(base, variant)
     if isinstance(variant, (str, Path)):
         data = read_yaml(Path(variant))
-        if "set" in data or "scale" in data or "base" in data:
+        if not {"streams", "demand"} & set(data):  # not a whole scenario: read as a variant (and say why not)
             return load_variant(base, variant)
     return as_scenario(variant)
 

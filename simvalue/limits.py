@@ -29,6 +29,10 @@ MAX_PROFILE_MULTIPLIER = 1e6
 #: Most values in an empirical distribution written in the scenario.
 MAX_EMPIRICAL_VALUES = 100_000
 
+#: Longest text of one duration or rate ("20min", "40/d"): a number and a unit fit in 64 characters;
+#: the parsing regular expressions would backtrack for minutes over a megabyte of digits.
+MAX_QUANTITY_TEXT = 64
+
 # -- YAML ----------------------------------------------------------------------------------------
 #: Largest scenario or variant file read (bytes). Real scenarios are a few kilobytes.
 MAX_YAML_BYTES = 2 * 1024 * 1024
@@ -64,3 +68,5 @@ MAX_CHANGES = 100
 MAX_HOLIDAYS = 10_000
 #: Most shifts of one team (a rota with one entry per day and hour of the week is 168).
 MAX_SHIFTS = 1_000
+#: Most variants in one comparison (its tables and figures grow with them); a sweep takes more.
+MAX_VARIANTS = 50

@@ -6,7 +6,7 @@ import math
 import re
 import sys
 
-from .limits import MAX_HOURS, MAX_RATE_PER_HOUR
+from .limits import MAX_HOURS, MAX_QUANTITY_TEXT as MAX_TEXT, MAX_RATE_PER_HOUR
 
 #: Hours per unit. Months and years are deliberately absent: their length is ambiguous.
 HOURS_PER_UNIT: dict[str, float] = {"s": 1 / 3600, "min": 1 / 60, "h": 1.0, "d": 24.0, "w": 168.0}
@@ -24,6 +24,8 @@ def parse_duration(value: object, *, allow_zero: bool = True) -> float:
     """
     if isinstance(value, bool) or not isinstance(value, (str, int, float)):
         raise ValueError(f"expected a duration such as '2h' or '20min', got {value!r}")
+    if isinstance(value, str) and len(value) > MAX_TEXT:
+        raise ValueError(f"expected a duration such as '2h' or '20min', got {len(value):,} characters")
     if isinstance(value, (int, float)) or re.fullmatch(rf"\s*{_NUMBER}\s*", value):
         raise ValueError(
             f"a duration needs a unit ({_UNITS_TEXT}), got the bare number {value!r}; write e.g. '{value}h'"
@@ -57,6 +59,8 @@ def parse_rate(value: object, *, maximum: float = MAX_RATE_PER_HOUR, what: str =
     """
     if isinstance(value, bool) or not isinstance(value, str):
         raise ValueError(f"expected a rate such as '40/d' or '3/h', got {value!r}")
+    if len(value) > MAX_TEXT:
+        raise ValueError(f"expected a rate such as '40/d' or '3/h', got {len(value):,} characters")
     match = _RATE.match(value)
     if not match:
         raise ValueError(f"expected a rate such as '40/d' or '3/h' (units {_UNITS_TEXT}), got {value!r}")

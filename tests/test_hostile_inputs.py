@@ -274,3 +274,93 @@ def test_out_of_memory_during_a_run_is_one_line(tmp_path, capsys, monkeypatch):
 
 def test_public_api_still_runs_the_base_cleanly():
     assert len(simvalue.simulate(BASE, replications=1).items) > 0
+
+
+# -- a second hostile review (issue 14's held-out style): the command line and the stores -----------
+@pytest.mark.parametrize("argv, fragment", [
+    (["run", "x.yaml", "-r", "0"], "run: argument -r/--replications: must be at least 1"),
+    (["\x1b[31mrun"], "invalid choice: '\\x1b[31mrun'"),
+    ([], "the following arguments are required: COMMAND"),
+    (["business-case", "a.yaml", "b.yaml", "--months", str(10**30)], "at most 1200 months"),
+    (["run", "x.yaml", "--max-events", "nan"], "--max-events: expected a positive finite number"),
+])
+def test_bad_command_lines_are_one_escaped_line(capsys, argv, fragment):
+    with pytest.raises(SystemExit) as exit_info:
+        main(argv)
+    assert exit_info.value.code == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and err.startswith("simvalue: error: ") and fragment in err
+    assert "\x1b" not in err and "usage:" not in err
+
+
+def test_progress_bars_stay_off_when_stderr_is_not_a_terminal(tmp_path, capsys):
+    assert main(["run", str(write(tmp_path, BASE)), "-r", "3"]) == 0
+    assert "\r" not in capsys.readouterr().err
+
+
+def test_a_megabyte_of_digits_is_refused_at_once(tmp_path, capsys):
+    refused(capsys, ["check", str(write(tmp_path, scenario(horizon="9" * 1_000_000)))], "horizon",
+            "got 1,000,000 characters")
+
+
+def test_run_time_errors_name_the_file(tmp_path, capsys, monkeypatch):
+    path = write(tmp_path, BASE)
+    refused(capsys, ["run", str(path), "-r", "100000"], f"{path}: this run would simulate about")
+    import simvalue.engine.flow as flow
+    monkeypatch.setattr(flow, "MAX_STEP_ENTRIES_PER_ITEM", 3)
+    looping = write(tmp_path, scenario(streams__flow__steps__1={
+        "name": "fix", "activity": "deliver_and_support", "team": "desk", "effort": "0h",
+        "next": {"fix": 0.9, "done": 0.1}}), "loop.yaml")
+    refused(capsys, ["run", str(looping), "-r", "1"], f"{looping}: replication 0: an item of type 'ticket'")
+
+
+def test_an_out_folder_that_cannot_be_created_is_refused_before_running(capsys):
+    refused(capsys, ["run", "scenarios/change_enablement.yaml", "-r", "1", "--out", "/proc/simvalue_out"],
+            "--out /proc/simvalue_out: cannot create anything in /proc")
+
+
+def test_a_variant_with_an_unknown_field_says_so(tmp_path, capsys):
+    base = write(tmp_path, BASE)
+    variant = write(tmp_path, {"name": "x", "sett": {}}, "variant.yaml")
+    refused(capsys, ["compare", str(base), str(variant), "-r", "1"], f"{variant}: sett: unknown field")
+
+
+def test_a_bad_value_in_a_mapping_names_its_key(tmp_path, capsys):
+    data = scenario(demand__0__priority={"P1": ".nan", "P2": 0.5})
+    text = yaml.safe_dump(data, sort_keys=False).replace("'.nan'", ".nan")
+    refused(capsys, ["check", str(write(tmp_path, text))], "demand[ticket].priority.P1: input should be")
+
+
+def test_an_overload_names_where_most_of_the_load_comes_from(tmp_path, capsys):
+    data = scenario(streams__flow__steps__0__effort="1w")
+    refused(capsys, ["check", str(write(tmp_path, data))],
+            "most of the load: streams.flow.steps[triage] for demand[ticket]")
+
+
+def test_too_many_variants_are_refused():
+    with pytest.raises(SimulationError, match="compare takes at most 50 variants"):
+        simvalue.compare(BASE, *[{"name": f"v{i}", "set": {"teams.desk.capacity": 3}} for i in range(51)])
+
+
+@pytest.mark.parametrize("damage", ["corrupt manifest", "list manifest", "foreign point", "corrupt point"])
+def test_a_damaged_sweep_store_is_refused_or_repaired(tmp_path, capsys, damage):
+    path = write(tmp_path, BASE)
+    out = tmp_path / "s.parquet"
+    argv = ["sweep", str(path), "--param", "teams.desk.capacity=2,3", "--serial", "-r", "1", "--out", str(out)]
+    assert main(argv) == 0
+    capsys.readouterr()
+    if damage == "corrupt manifest":
+        (out / "_sweep.json").write_text("{nope")
+    elif damage == "list manifest":
+        (out / "_sweep.json").write_text("[1, 2]")
+    elif damage == "foreign point":
+        (out / "point-abc.parquet").write_text("not ours")
+    else:
+        (out / "point-000000.parquet").write_text("not parquet")
+    code = main(argv)
+    err = capsys.readouterr().err
+    assert "Traceback" not in err
+    if damage.endswith("manifest"):
+        assert code == 2 and f"{out}/_sweep.json: not a sweep manifest" in err
+    else:
+        assert code == 0 and (out / "point-000000.parquet").exists()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+from contextlib import contextmanager
 import json
 import warnings
 from collections.abc import Callable
@@ -29,12 +30,22 @@ from .output import check_target, progress_bar, progress_bars, sweep_progress, w
 EXIT_OK = 0
 
 
+@contextmanager
+def _about(file: Path):
+    """Name the scenario file in a run-time error (a work budget, a loop that never ends)."""
+    try:
+        yield
+    except SimulationError as exc:
+        raise SimulationError(f"{file}: {exc}") from None
+
+
 def _compared(base: Scenario, variants: list, args: argparse.Namespace):
     """compare() with a progress bar per scenario and the run options of the command line."""
     update, close = progress_bars()
     try:
-        return compare(base, *variants, replications=args.replications, seed=args.seed, progress=update,
-                       max_events=args.max_events)
+        with _about(getattr(args, "base", None)):
+            return compare(base, *variants, replications=args.replications, seed=args.seed, progress=update,
+                           max_events=args.max_events)
     finally:
         close()
 
@@ -84,8 +95,9 @@ def run(args: argparse.Namespace) -> int:
         scenario = _edited(scenario, edits | {"name": f"{scenario.name} ({edits['name']})"}, args.scenario)
     update, close = progress_bar("replications")
     try:
-        results = simulate(scenario, replications=args.replications, seed=args.seed, progress=update,
-                           max_events=args.max_events)
+        with _about(args.scenario):
+            results = simulate(scenario, replications=args.replications, seed=args.seed, progress=update,
+                               max_events=args.max_events)
     finally:
         close()
     summary = results.summary()
@@ -158,8 +170,10 @@ def rank_command(args: argparse.Namespace) -> int:
     base = load_scenario(args.base)
     update, close = progress_bars()
     try:
-        ranking = rank(base, *args.candidates, months=args.months, discount_rate=args.discount_rate,
-                       replications=args.replications, seed=args.seed, progress=update, max_events=args.max_events)
+        with _about(args.base):
+            ranking = rank(base, *args.candidates, months=args.months, discount_rate=args.discount_rate,
+                           replications=args.replications, seed=args.seed, progress=update,
+                           max_events=args.max_events)
     finally:
         close()
     print(f"{base.name}: {len(args.candidates)} candidates over {args.months} months at "
@@ -185,10 +199,11 @@ def sweep_command(args: argparse.Namespace) -> int:
         check_metrics(scenario, (args.sensitivity,))
     update, close = sweep_progress(args.out)
     try:
-        frame = sweep(scenario, params, design=args.design, samples=args.samples, replications=args.replications,
-                      seed=args.seed, metrics=args.metric or None, executor="serial" if args.serial else "process",
-                      workers=args.workers, scheduler=args.scheduler, out=args.out, progress=update,
-                      max_events=args.max_events)
+        with _about(args.scenario):
+            frame = sweep(scenario, params, design=args.design, samples=args.samples,
+                          replications=args.replications, seed=args.seed, metrics=args.metric or None,
+                          executor="serial" if args.serial else "process", workers=args.workers,
+                          scheduler=args.scheduler, out=args.out, progress=update, max_events=args.max_events)
     finally:
         close()
     resumed = frame.attrs["resumed"]
@@ -222,7 +237,7 @@ def _print_sensitivity(frame, metric: str, out: Path) -> None:
     print(f"\nSobol indices of {metric} (95% confidence half-widths):")
     print(table(["parameter", "S1", "ST"], [[r.parameter, f"{r.S1:.3f} ±{r.S1_conf:.3f}",
                                              f"{r.ST:.3f} ±{r.ST_conf:.3f}"] for r in indices.itertuples()]))
-    chart = out.with_name(out.stem + "_sensitivity.png")
+    chart = out.resolve().with_name(out.resolve().stem + "_sensitivity.png")
     write_file(chart, lambda path: plot_sensitivity(indices, metric).savefig(path, format="png"))
     print(f"wrote {chart}")
 

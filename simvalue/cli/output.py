@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import tempfile
 import sys
 from collections.abc import Callable, Iterable
 from pathlib import Path
@@ -20,7 +21,7 @@ def progress_bar(description: str) -> tuple[Callable[[int, int], None], Callable
         bar = state.get("bar")
         if bar is None:
             bar = state["bar"] = tqdm(total=total, desc=description, unit="rep", delay=1.0,
-                                      file=sys.stderr, leave=False)
+                                      file=sys.stderr, leave=False, disable=None)  # None: only on a terminal
         bar.update(done - bar.n)
 
     def close() -> None:
@@ -55,7 +56,8 @@ def sweep_progress(out: Path) -> tuple[Callable[[int, int, int], None], Callable
         if "bar" not in state:
             if resumed:
                 print(f"resuming: {resumed} of {total} points already in {out}", file=sys.stderr)
-            state["bar"] = tqdm(total=total, initial=resumed, desc="points", unit="pt", file=sys.stderr)
+            state["bar"] = tqdm(total=total, initial=resumed, desc="points", unit="pt", file=sys.stderr,
+                                disable=None)  # None: only on a terminal (no carriage returns in logs)
         state["bar"].update(done - state["bar"].n)
 
     def close() -> None:
@@ -98,3 +100,7 @@ def check_target(path: Path | None, option: str, folder: bool) -> None:
         raise SimvalueError(f"{option} {path}: {ancestor} is a file, not a folder")
     if not os.access(ancestor, os.W_OK | os.X_OK):
         raise SimvalueError(f"{option} {path}: cannot write in {ancestor} (permission denied)")
+    try:  # some folders refuse what os.access allows (/proc, read-only mounts): try, then clean up
+        os.rmdir(tempfile.mkdtemp(prefix=".simvalue-probe-", dir=ancestor))
+    except OSError as exc:
+        raise SimvalueError(f"{option} {path}: cannot create anything in {ancestor} ({exc.strerror})") from None

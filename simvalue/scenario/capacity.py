@@ -25,6 +25,7 @@ class Load:
     capacity: float
     offered: float
     peak_offered: float
+    source: str = ""  # where most of the load comes from, e.g. "streams.s.steps[fix] for demand[t]"
 
     @property
     def utilisation(self) -> float:
@@ -99,6 +100,7 @@ def step_visits(stream: Stream) -> np.ndarray:
 def offered_loads(scenario: Scenario) -> list[Load]:
     """Offered load for every team and every capacity-limited CAB, in scenario order."""
     team_load = {name: [0.0, 0.0] for name in scenario.teams}
+    sources: dict[str, dict[str, float]] = {name: {} for name in scenario.teams}
     gate_load: dict[tuple[str, str], list[float]] = {}
     for demand in scenario.demand:
         stream = scenario.streams[demand.stream]
@@ -107,8 +109,11 @@ def offered_loads(scenario: Scenario) -> list[Load]:
             kind = step.kind
             team = kind.team(step)
             if team is not None:
-                team_load[team][0] += rate * visits * kind.team_hours(step)
+                load = rate * visits * kind.team_hours(step)
+                team_load[team][0] += load
                 team_load[team][1] += peak * visits * kind.team_hours(step)
+                key = f"streams.{demand.stream}.steps[{step.name}] for demand[{demand.type}]"
+                sources[team][key] = sources[team].get(key, 0.0) + load
             batch = kind.batch(step)
             if batch is not None:
                 interval, capacity = batch
@@ -116,7 +121,8 @@ def offered_loads(scenario: Scenario) -> list[Load]:
                 entry[0] += rate * visits * interval
                 entry[1] += peak * visits * interval
     loads = [Load(name, "team", f"teams.{name}.{'capacity' if team.shifts is None else 'shifts'}",
-                  team.pattern().average_headcount, *team_load[name])
+                  team.pattern().average_headcount, *team_load[name],
+                  max(sources[name], key=sources[name].get) if sources[name] else "")
              for name, team in scenario.teams.items()]
     for (stream_name, step_name), (load, peak_load, _, capacity) in gate_load.items():
         path = f"streams.{stream_name}.steps[{step_name}].gate.capacity"

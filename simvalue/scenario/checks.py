@@ -204,7 +204,8 @@ def _check_load(scenario: Scenario) -> list[str]:
             raise UnstableScenarioError(
                 f"{what} {load.name!r} is overloaded: offered load {load.offered:.3g} is at or above its "
                 f"capacity {load.capacity:.3g} (utilisation {percent(load.utilisation)}); queues would grow "
-                "without bound. Add capacity, automate, or reduce demand",
+                "without bound. Add capacity, automate, or reduce demand"
+                + (f" (most of the load: {load.source})" if load.source else ""),
                 path=load.path)
         elif load.utilisation >= HIGH_UTILISATION:
             warnings.append(f"{load.path}: {what} {load.name!r} runs at {percent(load.utilisation)} utilisation; "

@@ -146,12 +146,23 @@ def validate(data: Mapping[str, Any], file: str | None) -> Scenario:
 def error_from_validation(exc: ValidationError, data: Any, file: str | None) -> ScenarioError:
     """The first pydantic error as one line: file, field path (list items by name), expected, got."""
     errors = exc.errors()
-    first = errors[0]
+    first = _most_telling(errors)
     path = field_path(first["loc"], data)
     message = _message(first)
     if len(errors) > 1:
         message += f" (and {len(errors) - 1} more problem{'s' if len(errors) > 2 else ''})"
     return ScenarioError(message, file=file, path=path or None)
+
+
+def _most_telling(errors: list[dict[str, Any]]) -> dict[str, Any]:
+    """The first error, unless it only says a union's other spelling did not fit (a mapping given
+    where a name or number was one option): then the error deepest inside what was given."""
+    first = errors[0]
+    if not isinstance(first.get("input"), (dict, list)) or len(first["loc"]) < 2:
+        return first
+    prefix = first["loc"][:-1]
+    deeper = [e for e in errors if e["loc"][:len(prefix)] == prefix and len(e["loc"]) > len(first["loc"])]
+    return max(deeper, key=lambda e: len(e["loc"])) if deeper else first
 
 
 def _message(error: dict[str, Any]) -> str:

@@ -9,11 +9,15 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 import tempfile
+import warnings
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
 
 from ..errors import SimvalueError
 
@@ -43,7 +47,7 @@ class SweepStore:
         if self.path.exists() and not self.path.is_dir():
             raise SweepStoreError(f"{self.path}: exists and is not a folder; a sweep writes a Parquet dataset folder")
         if manifest.exists():
-            stored = json.loads(manifest.read_text())
+            stored = _manifest(manifest)
             if stored.get("key") != self.key:
                 raise SweepStoreError(f"{self.path}: holds a different sweep (other scenario, parameters, design, "
                                       "seed, replications or metrics); choose another output or remove it")
@@ -55,7 +59,23 @@ class SweepStore:
                                                                              indent=2, default=str)))
         for stale in self.path.glob(".point-*"):
             stale.unlink()  # a point killed mid-write; it is run again
-        return {int(f.stem.split("-")[1]) for f in self.path.glob("point-*.parquet")}
+        return {point for point, _ in self._points()}
+
+    def _points(self) -> list[tuple[int, Path]]:
+        """The stored points whose files read back; a damaged one is removed and will run again."""
+        points = []
+        for file in sorted(self.path.glob("point-*.parquet")):
+            match = _POINT.fullmatch(file.name)
+            if match is None:
+                continue  # not ours: left alone, never read
+            try:
+                pq.read_metadata(file)
+            except (OSError, ValueError, pa.ArrowException):
+                warnings.warn(f"{file}: damaged; the point runs again", UserWarning, stacklevel=3)
+                file.unlink()
+                continue
+            points.append((int(match.group(1)), file))
+        return points
 
     def write(self, point: int, rows: pd.DataFrame) -> None:
         """Write one finished point (a crash mid-write leaves no partial file behind)."""
@@ -63,11 +83,25 @@ class SweepStore:
 
     def read(self) -> pd.DataFrame:
         """Every finished point, sorted by point and replication."""
-        files = sorted(self.path.glob("point-*.parquet"))
+        files = [file for _, file in self._points()]
         if not files:
             return pd.DataFrame()
         frame = pd.concat([pd.read_parquet(f) for f in files], ignore_index=True)
         return frame.sort_values(["point", "replication"], ignore_index=True)
+
+
+_POINT = re.compile(r"point-(\d{6,})\.parquet")
+
+
+def _manifest(path: Path) -> dict[str, Any]:
+    """The stored manifest, or a one-line error when it is not one of ours."""
+    try:
+        stored = json.loads(path.read_text(encoding="utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise SweepStoreError(f"{path}: not a sweep manifest ({exc}); choose another output or remove it") from None
+    if not isinstance(stored, dict):
+        raise SweepStoreError(f"{path}: not a sweep manifest (expected a mapping); choose another output")
+    return stored
 
 
 def _atomic_write(final: Path, write) -> None:
