@@ -199,3 +199,17 @@ def test_the_library_never_imports_pm4py():
             names = [a.name for a in node.names] if isinstance(node, ast.Import) else \
                 [node.module or ""] if isinstance(node, ast.ImportFrom) else []
             assert not any(n.split(".")[0] == "pm4py" for n in names), f"{path} imports pm4py (AGPL)"
+
+
+def test_routing_only_steps_with_an_empty_label_are_left_out_of_the_log():
+    from simvalue.eventlog.write import event_log
+    data = {"name": "labels", "horizon": "2d", "replications": 1, "teams": {"t": {"capacity": 2}},
+            "demand": [{"type": "x", "stream": "s", "arrivals": {"rate": "10/d"}}],
+            "streams": {"s": {"steps": [
+                {"name": "start", "activity": "engage", "label": "", "wait": {"delay": "0h", "reason": "start"}},
+                {"name": "a_1", "activity": "engage", "label": "1", "team": "t", "effort": "1h"}]}}}
+    results = simvalue.simulate(data)
+    log = event_log(results)
+    assert set(log["concept:name"]) == {"1"}
+    done = int((results.events["step"] == "a_1").sum())
+    assert (log["lifecycle:transition"] == "complete").sum() == done

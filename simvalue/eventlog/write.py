@@ -40,10 +40,13 @@ def event_log(results: Results) -> pd.DataFrame:
                                         kind="stable", ignore_index=True)
     kinds, labels = _step_facts(results)
     key = (events["stream"].astype(str) + "\x00" + events["step"].astype(str)).to_numpy(dtype=object)
+    logged = np.array([labels.get(k) != "" for k in key], dtype=bool)  # label "": a routing-only step
+    events, key = events[logged].reset_index(drop=True), key[logged]
     kind = np.array([kinds.get(k, "work") for k in key], dtype=object)
     steps = pd.DataFrame({"replication": events["replication"].to_numpy(), "item_id": events["item_id"].to_numpy(),
                           "type": events["type"].astype(str).to_numpy(), "order": np.arange(len(events)),
-                          "activity": [labels.get(k) or k.partition("\x00")[2] for k in key], "resource": _resources(events, kind)})
+                          "activity": [labels.get(k) or k.partition("\x00")[2] for k in key],
+                          "resource": _resources(events, kind)})
     unfinished = (events["outcome"] == "in_progress").to_numpy()
     has_start = (kind != "cab") & ((events["started"] < events["finished"]).to_numpy() | ~unfinished)
     rows = pd.concat([steps[has_start].assign(hours=events["started"].to_numpy()[has_start], transition="start"),
@@ -68,13 +71,15 @@ def event_log(results: Results) -> pd.DataFrame:
 
 
 def _step_facts(results: Results) -> tuple[dict[str, str], dict[str, str]]:
-    """Per 'stream\\0step': the step's kind and the name its events carry in the log."""
+    """Per 'stream\\0step': the step's kind and the name its events carry in the log ("" for a
+    routing-only step, which the log leaves out)."""
     kinds, labels = {}, {}
     for stream_name, stream in results.scenario.streams.items():
         for step in stream.steps:
             key = f"{stream_name}\x00{step.name}"
             kinds[key] = step.kind.name
-            labels[key] = getattr(step, "label", None) or step.name
+            label = getattr(step, "label", None)
+            labels[key] = step.name if label is None else label  # "": not logged (a routing-only step)
     return kinds, labels
 
 
