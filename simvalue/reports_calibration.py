@@ -66,12 +66,26 @@ def _activities(v: dict) -> str:
                       "floor"], rows))
 
 
+def weekly_arrivals(held: pd.Series, simulated: pd.Series, origin: pd.Timestamp,
+                    replications: int) -> tuple[pd.Series, pd.Series]:
+    """Arrivals per week since ``origin``: the held-back cases' and the simulated ones' (per replication)."""
+    def weeks(times: pd.Series) -> pd.Series:
+        index = ((times - origin).dt.total_seconds() // (7 * 86400)).astype(int)
+        return index[index >= 0].value_counts().sort_index()
+    real, sim = weeks(held), weeks(simulated)
+    full = range(int(max(real.index.max() if len(real) else 0, sim.index.max() if len(sim) else 0)) + 1)
+    return real.reindex(full, fill_value=0), sim.reindex(full, fill_value=0) / max(replications, 1)
+
+
 def _split(v: dict) -> str:
     split = v["split"]
     total = sum(split.values()) or 1.0
     rows = [[_e(k), f"{h:.1f}", f"{h / total:.0%}"] for k, h in split.items()]
     return ("<h2>Where the simulated cycle time goes (mean hours per case)</h2>"
-            + _table(["part", "hours", "share"], rows))
+            + _table(["part", "hours", "share"], rows)
+            + "<p>From the simulated items: work (team work, counted in working hours), off-hours (work standing "
+              "still outside its team's calendar), waiting on others (wait steps: customers, other parties, timers) "
+              "and queueing (the rest: waiting for a free person, including for the team's next working hour).</p>")
 
 
 def _what_if(v: dict) -> str:
@@ -95,11 +109,13 @@ def _charts(calibration) -> str:
         axes[0, 0].plot(x, np.arange(1, len(x) + 1) / len(x), label=name)
     axes[0, 0].set(xscale="symlog", xlabel="cycle time (h)", ylabel="share of cases", title="Cycle time")
     axes[0, 0].legend()
-    weekly = calibration.arrivals["weekly"]
-    axes[0, 1].bar(range(len(weekly)), weekly.to_numpy())
-    axes[0, 1].set(title="Weekly arrivals (calibration window)", xlabel="week", ylabel="cases")
     held = pd.Series(v["held_arrived"])
     sim = pd.Series(v["arrived"])
+    real_weeks, sim_weeks = weekly_arrivals(held, sim, calibration.arrivals["origin"], len(v["per_replication"]))
+    axes[0, 1].plot(real_weeks.index, real_weeks.to_numpy(), "o-", label="held back")
+    axes[0, 1].plot(sim_weeks.index, sim_weeks.to_numpy(), "s--", label="simulated (mean per replication)")
+    axes[0, 1].set(title="Weekly arrivals from the window's start", xlabel="week", ylabel="cases")
+    axes[0, 1].legend()
     for times, name in ((held, "held back"), (sim, "simulated")):
         how = np.bincount(times.dt.day_of_week * 24 + times.dt.hour, minlength=168)
         axes[1, 0].plot(how / max(how.sum(), 1), label=name)
@@ -119,4 +135,4 @@ def _charts(calibration) -> str:
     return f"<img alt='charts' src='data:image/png;base64,{base64.b64encode(buffer.getvalue()).decode()}'>"
 
 
-__all__ = ["render_calibration_report"]
+__all__ = ["render_calibration_report", "weekly_arrivals"]

@@ -19,16 +19,18 @@ import numpy as np
 import pandas as pd
 
 from . import fit
-from .discover import FIRST, RARE_SHARE, Discovery, discover
+from .discover import FIRST, RARE_SHARE, TIMER, Discovery, discover
 from .holdout import Split, cycle_times, split_cases
 from .read import EventLogWarning
 
 #: Evidence thresholds: a gap "grows with the open cases" when Spearman's rho reaches this (p < 0.001);
 QUEUE_RHO = 0.2
 #: it "stops outside working hours" when this share of its events fall in on-duty hours covering at most
-ON_DUTY_EVENTS, ON_DUTY_COVER = 0.98, 0.75   # of the week.
-#: and the gap is work-sized: its median in working hours at most a working day (longer: a wait recorded on duty).
-WORK_SIZED = 8.0
+ON_DUTY_EVENTS, ON_DUTY_COVER = 0.90, 0.75   # of the week,
+#: and, measured in working hours, it depends on when it began at most this share of what it does on the clock
+CLOCK_RATIO, CLOCK_MARGIN = 0.8, 0.03        # (and this much less: fit.clock_dependence).
+#: Steps with fewer events than this are not judged (too little evidence): waits on the clock.
+MIN_EVIDENCE = 100
 #: Arrivals: the window starts where this share of the calibration cases had arrived (selection and old stragglers).
 WINDOW_QUANTILE = 0.05
 
@@ -42,6 +44,7 @@ class StepModel:
     kind: str
     fit: fit.Fit
     rho: float = 0.0
+    clock: tuple[float, float] = (0.0, 0.0)
     on_duty: float = 0.0
     off_hours: float = 0.0
     events: int = 0
@@ -65,15 +68,16 @@ class Calibration:
 
 
 def calibrate(log: pd.DataFrame, split: Split = Split("none", 0.0), seed: int = 1, replications: int = 3,
-              rare_share: float = RARE_SHARE, name: str = "calibrated") -> Calibration:
-    """Calibrate from ``log`` (``read_log``'s frame); with a split, validate on the held-back cases."""
+              rare_share: float = RARE_SHARE, name: str = "calibrated", what_if: bool = True) -> Calibration:
+    """Calibrate from ``log`` (``read_log``'s frame); with a split, validate on the held-back cases (and,
+    with ``what_if``, simulate one person more and fewer in the busiest team)."""
     clock = time.perf_counter()
     rng = np.random.default_rng(seed)
     calibration_log, held = split_cases(log, split, rng)
     found = discover(calibration_log, rare_share)
     findings, cautions = _log_findings(log, calibration_log, found, split)
     arrivals = _arrivals(calibration_log, held, split, findings)
-    mask = fit.on_duty_hours(fit.hour_of_week(calibration_log["timestamp"]))
+    mask = _on_duty(found)
     models = _step_models(found, mask, arrivals["origin"], findings)
     teams = _teams(models, found, arrivals, mask, findings)
     cycle = cycle_times(calibration_log)
@@ -83,7 +87,7 @@ def calibrate(log: pd.DataFrame, split: Split = Split("none", 0.0), seed: int = 
     result.seconds["calibrate"] = time.perf_counter() - clock
     if len(held):
         from .holdout import validate
-        result.validation = validate(result, calibration_log, held, seed, replications)
+        result.validation = validate(result, calibration_log, held, seed, replications, what_if)
         result.seconds["validate"] = time.perf_counter() - clock - result.seconds["calibrate"]
     return result
 
@@ -160,9 +164,24 @@ def _arrivals(cal: pd.DataFrame, held: pd.DataFrame, split: Split, findings: lis
                         f"({origin:%Y-%m-%d}, where {1 - WINDOW_QUANTILE:.0%} of them had arrived) and are used "
                         "for routing and delays only")
     target = len(held["case"].unique()) if len(held) else len(inside)
-    return {"origin": origin, "rate": rate, "cases": len(inside), "hours": hours, "by_hour": by_hour,
+    return {"priority": _priority_mix(cal), "origin": origin, "rate": rate, "cases": len(inside), "hours": hours, "by_hour": by_hour,
             "by_weekday": by_weekday, "dispersion": spread, "weekly": weekly, "trend": trend,
             "horizon": max(24.0, math.ceil(target / rate / 24.0) * 24.0), "target": target}
+
+
+def _priority_mix(cal: pd.DataFrame) -> dict[str, float] | None:
+    """Share of the cases with each priority (a case's first non-empty one), as scenario names; None without."""
+    if "priority" not in cal.columns:
+        return None
+    first = cal.dropna(subset=["priority"]).groupby("case")["priority"].first()
+    if first.empty:
+        return None
+    from .discover import probabilities, safe_name
+    counts: dict[str, int] = {}
+    for value, n in first.value_counts().items():
+        key = safe_name(str(value))
+        counts[key] = counts.get(key, 0) + int(n)
+    return probabilities(counts)
 
 
 def _trend(weekly: pd.Series, findings: list[str]) -> float:
@@ -177,6 +196,13 @@ def _trend(weekly: pd.Series, findings: list[str]) -> float:
 
 
 # -- each step: queue, calendar or wait ---------------------------------------------------------------
+def _on_duty(found: Discovery) -> np.ndarray:
+    """On-duty hours of the week from the events after a case's first (arrivals follow the customers' clock)."""
+    events = found.events
+    later = events.loc[~events["first"], "timestamp"]
+    return fit.on_duty_hours(fit.hour_of_week(later if len(later) else events["timestamp"]))
+
+
 def _step_models(found: Discovery, mask: np.ndarray, origin: pd.Timestamp, findings: list[str]) -> list[StepModel]:
     """Decide each step's gap from the evidence (see the module's docstring) and fit its duration."""
     events = found.events
@@ -188,10 +214,13 @@ def _step_models(found: Discovery, mask: np.ndarray, origin: pd.Timestamp, findi
     on_duty = mask[stamp.day_of_week.to_numpy() * 24 + stamp.hour.to_numpy()]
     origin_hours = origin.to_datetime64().astype("datetime64[s]").astype(np.int64) / 3600.0
     working = fit.working_hours_between(begin, events["hours"].to_numpy(), mask, origin_hours)
+    began = pd.to_datetime(np.rint(begin * 3600.0).astype(np.int64), unit="s")
+    weekday, hour = began.day_of_week.to_numpy(), began.hour.to_numpy()
+    slots = weekday * 2 + mask[weekday * 24 + hour]
     rows = events.groupby("step").indices
     cover = float(mask.mean())
-    models = [_step_model(step, rows[name], events["gap"].to_numpy(), load, on_duty, working, cover)
-              for name, step in found.steps.items()]
+    evidence = Evidence(events["gap"].to_numpy(), load, on_duty, working, slots, cover)
+    models = [_step_model(step, rows[name], evidence) for name, step in found.steps.items()]
     gaps = events["gap"].to_numpy()
     outside = 1.0 - working.sum() / max(gaps.sum(), 1e-9)
     findings.append(f"working time: events fall in {cover:.0%} of the hours of the week (on-duty hours: those with at "
@@ -202,21 +231,41 @@ def _step_models(found: Discovery, mask: np.ndarray, origin: pd.Timestamp, findi
     return models
 
 
-def _step_model(step, index: np.ndarray, gaps: np.ndarray, load: np.ndarray, on_duty: np.ndarray,
-                working: np.ndarray, cover: float) -> StepModel:
+@dataclass(frozen=True)
+class Evidence:
+    """Per event of the calibration log: its gap (hours), the open cases when the gap began, whether the
+    event fell on duty, the gap in working hours, the slot of the week it began in; and the on-duty share."""
+
+    gaps: np.ndarray
+    load: np.ndarray
+    on_duty: np.ndarray
+    working: np.ndarray
+    slots: np.ndarray
+    cover: float
+
+
+def _step_model(step, index: np.ndarray, e: Evidence) -> StepModel:
+    """Queue (grows with the open cases), calendar (stops off duty), timer (a sharp peak) or a wait on others."""
     if step.context == FIRST:
         return StepModel(step.name, step.label, "start", fit.Fit("0h", 0.0, "the case's first event marks its arrival"),
                          events=step.events)
-    own = gaps[index]
-    rho, p = fit.load_dependence(own, load[index])
-    share_on = float(on_duty[index].mean())
-    off = 1.0 - float(working[index].sum()) / max(float(own.sum()), 1e-9)
-    base = dict(rho=rho, on_duty=share_on, off_hours=off, events=step.events, mean_gap=float(own.mean()))
+    own, working = e.gaps[index], e.working[index]
+    rho, p = fit.load_dependence(own, e.load[index])
+    clock = fit.clock_dependence(own, working, e.slots[index]) if len(index) >= MIN_EVIDENCE else (0.0, 0.0)
+    share_on = float(e.on_duty[index].mean())
+    off = 1.0 - float(working.sum()) / max(float(own.sum()), 1e-9)
+    base = dict(rho=rho, clock=clock, on_duty=share_on, off_hours=off, events=step.events, mean_gap=float(own.mean()))
+    if step.context == TIMER:
+        median = float(np.median(own))
+        return StepModel(step.name, step.label, "wait", fit.Fit(fit.duration(median), median, (
+            f"a timer: {len(own)} gaps in a sharp peak, p10-p90 {fit.duration(float(np.quantile(own, 0.1)))}-"
+            f"{fit.duration(float(np.quantile(own, 0.9)))}; fixed at their median")), reason="timer", **base)
     if rho >= QUEUE_RHO and p < 1e-3:
-        quiet = own[load[index] <= np.quantile(load[index], 0.25)]
+        quiet = own[e.load[index] <= np.quantile(e.load[index], 0.25)]
         return StepModel(step.name, step.label, "queue", fit.fit_duration(quiet), **base)
-    if cover <= ON_DUTY_COVER and share_on >= ON_DUTY_EVENTS and np.median(working[index]) <= WORK_SIZED:
-        return StepModel(step.name, step.label, "calendar", fit.fit_duration(working[index]), **base)
+    if (e.cover <= ON_DUTY_COVER and share_on >= ON_DUTY_EVENTS and clock[1] <= CLOCK_RATIO * clock[0]
+            and clock[0] - clock[1] >= CLOCK_MARGIN):
+        return StepModel(step.name, step.label, "calendar", fit.fit_duration(working), **base)
     fitted = fit.fit_duration(own)
     reason = "timer" if "near-fixed" in fitted.note and fitted.mean >= 24 else "others"
     return StepModel(step.name, step.label, "wait", fitted, reason=reason, **base)
@@ -265,13 +314,15 @@ def _scenario(name: str, found: Discovery, models: list[StepModel], teams: dict,
     """The scenario mapping and a comment per path (a tuple of keys and list indices)."""
     notes: dict[tuple, str] = {}
     drain = max(1, math.ceil(1.5 * float(np.max(cycle, initial=168.0)) / 168.0))
-    warmup = "2w" if teams else "0h"
+    queues = any(m.kind == "queue" for m in models)
+    warmup = "2w" if queues else "0h"
     data: dict[str, Any] = {"name": name, "description": "Calibrated from an event log by simvalue calibrate.",
                             "start": f"{arrivals['origin']:%Y-%m-%d}", "warmup": warmup,
                             "horizon": fit.duration(arrivals["horizon"]), "drain": f"{drain}w",
                             "replications": replications, "seed": seed}
     notes[("start",)] = "the Monday on or before the arrival window: calendars and profiles on the log's clock"
-    notes[("warmup",)] = "teams start empty: two weeks to fill their queues" if teams else "only waits: nothing to warm"
+    notes[("warmup",)] = ("teams start empty: two weeks to fill their queues" if queues else
+                          "no queueing team (waits, and teams sized not to queue): nothing to warm")
     notes[("horizon",)] = (f"{arrivals['target']} cases expected at {arrivals['rate'] * 24:.1f}/d: the scale of the "
                            "cases compared")
     notes[("drain",)] = f"1.5 x the longest cycle time in the log ({fit.duration(float(np.max(cycle, initial=0)))})"
@@ -283,6 +334,9 @@ def _scenario(name: str, found: Discovery, models: list[StepModel], teams: dict,
             if "calendar" in spec:
                 notes[("teams", team, "calendar")] = "hours of the week in which the log's events happen"
     data["demand"] = [{"type": "case", "stream": "case", "arrivals": _arrival_spec(arrivals, notes)}]
+    if arrivals.get("priority"):
+        data["demand"][0]["priority"] = arrivals["priority"]
+        notes[("demand", 0, "priority")] = "share of the calibration cases with each priority (the log's priority column)"
     data["streams"] = {"case": {"steps": _steps(found, models, teams, notes)}}
     return data, notes
 
@@ -333,9 +387,12 @@ def _evidence(model: StepModel) -> str:
     if model.kind == "start":
         return "zero time: the first event marks the arrival"
     facts = (f"gap vs open cases rho {model.rho:.2f}, {model.on_duty:.0%} of events in on-duty hours, "
-             f"{model.off_hours:.0%} of the gap off duty")
+             f"{model.off_hours:.0%} of the gap off duty, dependence on its start {model.clock[0]:.3f} on the clock "
+             f"and {model.clock[1]:.3f} in working hours")
+    if model.kind == "wait" and model.reason == "timer":
+        return f"a timer (auto-close): a near-fixed delay on the clock ({facts})"
     return {"queue": "team work and queueing: the gap grows with the open cases",
-            "calendar": "work on a calendar: its events happen in on-duty hours",
+            "calendar": "work on a calendar: the gap stops outside working hours",
             "wait": f"a wait on {model.reason}: the gap neither grows with load nor stops off duty"}[model.kind] \
         + f" ({facts})"
 

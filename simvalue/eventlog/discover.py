@@ -24,6 +24,10 @@ UNFOLD_GAP_KS = 0.20
 #: A context needs this many events (and 1% of the activity's) to get its own step.
 MIN_CONTEXT = 30
 FIRST = "^"
+#: Context of a timer step: the events of an activity whose gap falls in a sharp peak (an auto-close timer).
+TIMER = "@timer"
+#: A timer: at least this share of an activity's events (and MIN_CONTEXT) within +-TIMER_WIDTH of a value of at
+TIMER_SHARE, TIMER_WIDTH, TIMER_MIN_HOURS = 0.10, 0.10, 24.0   # least a day, four times as dense as beside it.
 _UNSAFE = re.compile(r"[^A-Za-z0-9_\-]")
 
 
@@ -83,6 +87,11 @@ def discover(log: pd.DataFrame, threshold: float = RARE_SHARE) -> Discovery:
     events = event_table(kept)
     unfolded, contexts = _unfold(events)
     events["step"] = _assign(events, contexts)
+    for activity, (low, high, evidence) in find_timers(events).items():
+        inside = (events["activity"] == activity).to_numpy() & (events["gap"] >= low).to_numpy() & (
+            events["gap"] <= high).to_numpy() & ~events["first"].to_numpy()
+        events.loc[inside, "step"] = f"a_{safe_name(activity)}_timer"
+        unfolded[f"{activity} (timer)"] = evidence
     steps = _steps(events, contexts)
     entry = probabilities({str(k): int(v) for k, v in events.loc[events["first"], "step"].value_counts().items()})
     routing, counts = _routing(events)
@@ -112,6 +121,32 @@ def _unfold(events: pd.DataFrame) -> tuple[dict[str, str], dict[str, set[str]]]:
             unfolded[str(activity)] = (f"next activity differs by predecessor (mean total variation "
                                        f"{routing_distance:.2f}), gap before it too (mean KS {gap_distance:.2f})")
     return unfolded, contexts
+
+
+def find_timers(events: pd.DataFrame) -> dict[str, tuple[float, float, str]]:
+    """Activities whose gaps have a sharp peak of a day or more (a near-fixed delay such as an auto-close):
+    activity -> (low, high, evidence). The peak is the densest window of +-TIMER_WIDTH around a gap; it must
+    hold TIMER_SHARE of the activity's events and four times the events of the windows beside it."""
+    out = {}
+    later = events[~events["first"]]
+    for activity, gaps in later.groupby("activity", sort=True)["gap"]:
+        values = np.sort(gaps.to_numpy())
+        long = values[values >= TIMER_MIN_HOURS]
+        if len(long) < MIN_CONTEXT:
+            continue
+        upper = np.searchsorted(values, long * (1 + TIMER_WIDTH) ** 2, "right")
+        lower = np.searchsorted(values, long, "left")
+        centre = long[int(np.argmax(upper - lower))] * (1 + TIMER_WIDTH)
+        low, high = centre * (1 - TIMER_WIDTH), centre * (1 + TIMER_WIDTH)
+        count = int(np.searchsorted(values, high, "right") - np.searchsorted(values, low, "left"))
+        beside = (np.searchsorted(values, low, "left") - np.searchsorted(values, centre * (1 - 3 * TIMER_WIDTH), "left")
+                  + np.searchsorted(values, centre * (1 + 3 * TIMER_WIDTH), "right")
+                  - np.searchsorted(values, high, "right")) / 2
+        if count >= max(MIN_CONTEXT, TIMER_SHARE * len(values)) and count >= 4 * max(beside, 1):
+            out[str(activity)] = (float(low), float(high), (
+                f"{count} of its {len(values)} gaps ({count / len(values):.0%}) lie within {TIMER_WIDTH:.0%} of "
+                f"{centre / 24:.2f} days, against {beside:.0f} in each window of that width beside them: a timer"))
+    return out
 
 
 def _ks(a: np.ndarray, b: np.ndarray) -> float:
@@ -144,7 +179,8 @@ def _steps(events: pd.DataFrame, contexts: dict[str, set[str]]) -> dict[str, Ste
     order["is_first"] = order.index.str.endswith("_first")
     for name, row in order.sort_values(["is_first", "rank", "n"], ascending=[False, True, False]).iterrows():
         prev = row["prev"]
-        context = FIRST if name.endswith("_first") else (prev if prev in contexts.get(row["activity"], ()) else None)
+        context = (FIRST if name.endswith("_first") else TIMER if name.endswith("_timer") else
+                   prev if prev in contexts.get(row["activity"], ()) else None)
         steps[str(name)] = Step(str(name), str(row["activity"]), context, int(row["n"]))
     return steps
 
@@ -171,5 +207,5 @@ def probabilities(counts: dict[str, int], digits: int = 6) -> dict[str, float]:
     return {k: v for k, v in rounded.items() if v > 0}
 
 
-__all__ = ["Discovery", "FIRST", "RARE_SHARE", "Step", "discover", "drop_rare", "event_table", "probabilities",
-           "safe_name", "step_name"]
+__all__ = ["Discovery", "FIRST", "RARE_SHARE", "Step", "TIMER", "discover", "drop_rare", "event_table", "find_timers",
+           "probabilities", "safe_name", "step_name"]

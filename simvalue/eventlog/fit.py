@@ -218,6 +218,32 @@ def working_hours_between(start: np.ndarray, end: np.ndarray, mask: np.ndarray, 
     return cumulative(np.asarray(end, float)) - cumulative(np.asarray(start, float))
 
 
+def clock_dependence(elapsed: np.ndarray, working: np.ndarray, slots: np.ndarray,
+                     min_group: int = 20) -> tuple[float, float]:
+    """How much a gap depends on when it began, measured on the clock and in working hours.
+
+    The mean Kolmogorov-Smirnov distance (weighted by size) between the gaps that began in each slot of
+    the week (weekday, on or off duty) and all of them: a gap that stops outside working hours depends
+    on its start on the clock (a Friday evening start waits out the weekend) and not in working hours;
+    a wait that runs on the clock is the other way round. Returns (elapsed, working).
+    """
+    out = []
+    for values in (np.asarray(elapsed, float), np.asarray(working, float)):
+        pooled, distance = np.sort(values), 0.0
+        for slot in np.unique(slots):
+            part = np.sort(values[slots == slot])
+            if len(part) >= min_group:
+                distance += len(part) / len(values) * ks_distance(part, pooled)
+        out.append(distance)
+    return out[0], out[1]
+
+
+def ks_distance(a: np.ndarray, b: np.ndarray) -> float:
+    """Two-sample Kolmogorov-Smirnov statistic of two sorted samples."""
+    grid = np.concatenate([a, b])
+    return float(np.max(np.abs(np.searchsorted(a, grid, "right") / len(a) - np.searchsorted(b, grid, "right") / len(b))))
+
+
 # -- queueing evidence ------------------------------------------------------------------------------
 def open_cases(at: np.ndarray, first: np.ndarray, last: np.ndarray) -> np.ndarray:
     """Cases open (first event at or before, last event after) at each time in ``at``."""
@@ -258,6 +284,6 @@ def dispersion(counts: pd.Series) -> float:
     return float(np.sqrt(excess) / counts.mean()) if excess > 0 else 0.0
 
 
-__all__ = ["Fit", "arrival_profile", "calendar_of", "dispersion", "duration", "fit_duration", "hour_of_week",
-           "load_dependence", "on_duty_hours", "open_cases", "quantile_table", "weekly_counts",
+__all__ = ["Fit", "arrival_profile", "calendar_of", "clock_dependence", "dispersion", "duration", "fit_duration",
+           "hour_of_week", "ks_distance", "load_dependence", "on_duty_hours", "open_cases", "quantile_table", "weekly_counts",
            "working_hours_between"]

@@ -79,7 +79,12 @@ def distribution_figures(real: np.ndarray, other: np.ndarray) -> dict[str, float
     return {"mean": float(np.mean(other)), "p50": float(np.quantile(other, 0.5)),
             "p85": float(np.quantile(other, 0.85)), "p95": float(np.quantile(other, 0.95)),
             "ks": float(stats.ks_2samp(real, other).statistic), "wasserstein_h": distance,
-            "wasserstein_share": distance / float(np.mean(real))}
+            "wasserstein_share": share_of(distance, float(np.mean(real)))}
+
+
+def share_of(distance: float, mean: float) -> float:
+    """``distance`` as a share of ``mean``; with cases that take no time, 0 when equal and infinite otherwise."""
+    return distance / mean if mean > 0 else (0.0 if distance == 0 else float("inf"))
 
 
 def activity_table(real: pd.Series, simulated: pd.Series, floor: pd.Series, shares: pd.Series) -> pd.DataFrame:
@@ -104,7 +109,7 @@ def meets_targets(figures: dict[str, float], floor: dict[str, float], activities
 
 
 def validate(calibration, calibration_log: pd.DataFrame, held: pd.DataFrame, seed: int,
-             replications: int) -> dict:
+             replications: int, with_what_if: bool = True) -> dict:
     """Simulate the calibrated scenario (read back from its YAML text) and measure it against ``held``.
 
     Returns the figures of the simulated and the calibration (floor) cycle times against the held-back
@@ -122,12 +127,14 @@ def validate(calibration, calibration_log: pd.DataFrame, held: pd.DataFrame, see
     shares = held["activity"].value_counts(normalize=True)
     activities = activity_table(events_per_case(held), simulated_events_per_case(results), events_per_case(
         calibration_log), shares)
-    per_replication = [wasserstein(real, group["time_to_value"].to_numpy()) / float(np.mean(real))
+    per_replication = [share_of(wasserstein(real, group["time_to_value"].to_numpy()), float(np.mean(real)))
                        for _, group in items.groupby("replication")]
     return {"real": real, "simulated": simulated, "calibration": own, "figures": figures, "floor": floor,
             "real_figures": distribution_figures(real, real), "activities": activities,
             "targets": meets_targets(figures, floor, activities), "per_replication": per_replication,
-            "split": time_split(items), "what_if": what_if(scenario, results, replications, seed),
+            "split": time_split(items),
+            "what_if": what_if(scenario, results, replications, seed) if with_what_if else {
+                "team": None, "note": "not simulated (what_if=False)"},
             "arrived": pd.Timestamp(scenario.start) + pd.to_timedelta(items["arrived"].to_numpy(), unit="h"),
             "held_arrived": held.groupby("case")["timestamp"].min()}
 
@@ -152,7 +159,8 @@ def what_if(scenario, results, replications: int, seed: int) -> dict:
     from ..scenario import load_variant
     from ..simulation import simulate
     if results.teams.empty:
-        return {"team": None, "note": "no team: every gap is a wait on others, so staffing cannot move the cycle time"}
+        return {"team": None, "note": "no team: every gap is a wait on others or a timer, so staffing cannot move "
+                                      "the cycle time"}
     busiest = results.teams.groupby("team", observed=True)["utilisation"].mean().idxmax()
     capacity = scenario.teams[busiest].capacity
     base = float(results.items["time_to_value"].mean())

@@ -1,0 +1,102 @@
+"""simvalue calibrate on a synthetic log with calendars, priorities, resources, types and start rows; odd logs."""
+
+from __future__ import annotations
+
+import math
+import warnings
+
+import pandas as pd
+import pytest
+
+import simvalue
+from simvalue.cli import main
+from simvalue.eventlog import read_log
+from simvalue.eventlog.calibrate import calibrate
+from simvalue.eventlog.holdout import parse_split
+from simvalue.eventlog.write import event_log, write_csv
+
+#: Two teams on office calendars, a 20/80 priority mix and a wait on the customer.
+TWO_TEAMS = {
+    "name": "two_teams", "start": "2024-01-01", "horizon": "10w", "drain": "8w", "replications": 1, "seed": 5,
+    "teams": {"triage": {"capacity": 3, "calendar": {"mon-fri": "09:00-17:00"}},
+              "fixers": {"capacity": 8, "calendar": {"mon-fri": "08:00-18:00"}}},
+    "demand": [{"type": "incident", "stream": "s", "priority": {"P1": 0.2, "P2": 0.8}, "arrivals": {"rate": "10/d"}}],
+    "streams": {"s": {"steps": [
+        {"name": "open", "activity": "engage", "label": "open", "wait": {"delay": "0h", "reason": "start"}},
+        {"name": "triage", "activity": "engage", "label": "triage", "team": "triage",
+         "effort": "exponential(mean=1h)", "next": {"fix": 0.7, "ask": 0.3}},
+        {"name": "ask", "activity": "engage", "label": "ask",
+         "wait": {"delay": "lognormal(mean=1d, cv=0.8)", "reason": "customer"}, "next": {"fix": 1.0}},
+        {"name": "fix", "activity": "deliver_and_support", "label": "fix", "team": "fixers",
+         "effort": "gamma(mean=3h, cv=0.7)"}]}},
+}
+COLUMNS = dict(case="case:concept:name", activity="concept:name", timestamp="time:timestamp")
+
+
+@pytest.fixture(scope="module")
+def two_teams(tmp_path_factory):
+    """The scenario's exported log (start and complete rows, resources, types, priorities) as CSV."""
+    path = tmp_path_factory.mktemp("two_teams") / "two_teams.csv"
+    write_csv(event_log(simvalue.simulate(simvalue.load_scenario(TWO_TEAMS))), path)
+    return path
+
+
+@pytest.fixture(scope="module")
+def calibrated(two_teams):
+    log = read_log(two_teams, **COLUMNS, resource="org:resource", type="case:type", priority="case:priority")
+    return log, calibrate(log, parse_split("random:0.3"), seed=1)
+
+
+def test_calendar_priorities_and_what_if_from_a_synthetic_log(calibrated):
+    log, result = calibrated
+    kinds = {m.name: m.kind for m in result.steps}
+    assert kinds["a_triage"] == "calendar"  # triage waits out nights and weekends
+    assert kinds["a_ask"] == "wait"         # the customer answers at any hour
+    # The P1 share of n cases is binomial: 4 standard errors.
+    mix = result.scenario["demand"][0]["priority"]
+    cases = result.discovery.events["case"].nunique()
+    assert abs(mix["P1"] - 0.2) <= 4 * math.sqrt(0.2 * 0.8 / cases)
+    v = result.validation
+    assert v["split"]["off_hours"] > 0 and v["split"]["work"] > 0
+    assert v["what_if"]["team"] == "office" and set(v["what_if"]["changes"]) <= {-1, 1}
+    table = v["activities"]
+    for activity, row in table[table["share"] >= 0.01].iterrows():
+        error, own = abs(row["error"]), abs(row["floor"])
+        assert error <= 0.15 or (own > 0.15 and error <= 1.3 * own), (activity, error, own)
+
+
+def test_cli_with_resource_type_priority_columns(two_teams, tmp_path):
+    out = tmp_path / "x.yaml"
+    assert main(["calibrate", str(two_teams), "--case", "case:concept:name", "--activity", "concept:name",
+                 "--timestamp", "time:timestamp", "--resource", "org:resource", "--type", "case:type",
+                 "--priority", "case:priority", "--split", "random:0.3", "--out", str(out)]) == 0
+    assert "one person more or fewer" in (tmp_path / "x.report.html").read_text().lower()
+    simvalue.load_scenario(out)
+
+
+T0 = pd.Timestamp("2024-01-01 09:00")
+ODD = {
+    "one activity": (["a", "b", "c", "d"], ["x"] * 4, [0, 1, 2, 3]),
+    "two cases": (["a", "a", "b", "b"], ["x", "y", "x", "y"], [0, 2, 1, 5]),
+    "all at once": (["a", "a", "b", "b"], ["x", "y", "x", "y"], [0, 0, 0, 0]),
+}
+
+
+@pytest.mark.parametrize("name", sorted(ODD))
+@pytest.mark.parametrize("split", ["none", "random:0.5"])
+def test_odd_logs_calibrate_without_crashing(name, split):
+    case, activity, hours = ODD[name]
+    log = pd.DataFrame({"case": case, "activity": activity, "timestamp": [T0 + pd.Timedelta(hours=h) for h in hours]})
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        result = calibrate(log, parse_split(split), seed=1)
+    simvalue.load_scenario(__import__("yaml").safe_load(result.yaml_text))
+
+
+def test_empty_log_is_a_one_line_error(tmp_path, capsys):
+    path = tmp_path / "empty.csv"
+    path.write_text("case,activity,time\n")
+    code = main(["calibrate", str(path), "--case", "case", "--activity", "activity", "--timestamp", "time",
+                 "--out", str(tmp_path / "x.yaml")])
+    err = capsys.readouterr().err.strip().splitlines()
+    assert code == 2 and len(err) == 1 and "no events" in err[0]
