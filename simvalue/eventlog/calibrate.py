@@ -113,7 +113,10 @@ def _log_findings(log: pd.DataFrame, cal: pd.DataFrame, found: Discovery, split:
         findings.append(f"rare activity {activity!r} ({share:.2%} of events, under {RARE_SHARE:.1%}) dropped: "
                         "its gap is merged into the next event's")
     for activity, evidence in found.unfolded.items():
-        findings.append(f"activity {activity!r} unfolded by its predecessor (second order): {evidence}")
+        if activity.endswith(" (timer)"):
+            findings.append(f"activity {activity.removesuffix(' (timer)')!r} has a timer step of its own: {evidence}")
+        else:
+            findings.append(f"activity {activity!r} unfolded by its predecessor (second order): {evidence}")
     findings.extend(_clock_findings(log))
     findings.extend(_censoring(found, log))
     for caution in cautions:
@@ -366,7 +369,7 @@ def _steps(found: Discovery, models: list[StepModel], teams: dict, notes: dict) 
     for index, model in enumerate(models, start=1):
         step: dict[str, Any] = {"name": model.name, "activity": "deliver_and_support", "label": model.label}
         context = found.steps[model.name].context
-        after = ("as a case's first event" if context == FIRST else
+        after = ("as a case's first event" if context == FIRST else "in its timer's peak" if context == TIMER else
                  f"after {context!r} (unfolded by context)" if context else "after any other activity")
         notes[(*where, index, "name")] = f"activity {model.label!r} {after}: {model.events} events; {_evidence(model)}"
         if model.kind in team_of:
