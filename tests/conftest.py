@@ -9,6 +9,7 @@ import os
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 
 import copy  # noqa: E402
+from pathlib import Path  # noqa: E402
 from typing import Any
 
 import pytest
@@ -46,3 +47,16 @@ def change_scenario() -> dict[str, Any]:
             ]},
         },
     })
+
+
+#: The real public ITSM log the project reads in place (never copied into the repo): ../shared/data.
+BPI_LOG = Path(__file__).resolve().parents[2] / "shared" / "data" / "bpi_2013_incidents.csv"
+
+
+@pytest.fixture
+def bpi_log() -> Path:
+    """The BPI Challenge 2013 incident log beside the project (../shared/data on the project's
+    machines and in CI); a checkout without it says where the file belongs."""
+    if not BPI_LOG.exists():
+        pytest.skip(f"needs the shared BPI 2013 log at {BPI_LOG} (the project's machines hold it there)")
+    return BPI_LOG

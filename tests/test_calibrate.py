@@ -16,7 +16,6 @@ from simvalue.eventlog.calibrate import calibrate
 from simvalue.eventlog.holdout import Split, SplitError, parse_split
 from simvalue.eventlog.write import event_log, write_csv
 
-BPI = Path(__file__).resolve().parents[2] / "shared" / "data" / "bpi_2013_incidents.csv"
 BPI_COLUMNS = ["--case", "CaseID", "--activity", "ActivityID", "--timestamp", "CompleteTimestamp"]
 
 #: A known stream: arrival (zero time), triage, sometimes a question to the customer, a fix, 20% reopened.
@@ -97,9 +96,8 @@ def test_cli_writes_scenario_and_report_that_run_accepts(known_log, tmp_path, ca
     assert main(["run", str(out), "-r", "1"]) == 0
 
 
-@pytest.mark.skipif(not BPI.exists(), reason="needs ../shared/data/bpi_2013_incidents.csv")
-def test_bpi_2013_meets_the_targets_above_the_replay_floor(tmp_path):
-    log = read_log(BPI, case="CaseID", activity="ActivityID", timestamp="CompleteTimestamp")
+def test_bpi_2013_meets_the_targets_above_the_replay_floor(tmp_path, bpi_log):
+    log = read_log(bpi_log, case="CaseID", activity="ActivityID", timestamp="CompleteTimestamp")
     result = calibrate(log, parse_split("random:0.3"), seed=1, what_if=False)  # the what-if is tested on a small log
     v = result.validation
     distance, floor = v["figures"]["wasserstein_share"], v["floor"]["wasserstein_share"]

@@ -13,7 +13,6 @@ import pytest
 from simvalue.cli import _handle
 from simvalue.eventlog import EventLogError, EventLogWarning, read_log, write_xes
 
-BPI = Path(__file__).resolve().parents[2] / "shared" / "data" / "bpi_2013_incidents.csv"
 
 XES = """<?xml version="1.0" encoding="UTF-8"?>
 <!-- written by hand: a namespace, log attributes, globals, nested and unknown attributes -->
@@ -169,8 +168,8 @@ def test_what_our_xes_writer_writes_reads_back(tmp_path):
     assert log["type"].tolist() == ["incident", "change"]
 
 
-def test_the_real_bpi_2013_log_reads_with_its_published_counts():
-    log = read_log(BPI, case="CaseID", activity="ActivityID", timestamp="CompleteTimestamp")
+def test_the_real_bpi_2013_log_reads_with_its_published_counts(bpi_log):
+    log = read_log(bpi_log, case="CaseID", activity="ActivityID", timestamp="CompleteTimestamp")
     assert len(log) == 65_533 and log["case"].nunique() == 7_554
     assert log["timestamp"].min().year == 2010 and log["timestamp"].max().year == 2012
     assert log["activity"].str.fullmatch(r"\d+").all()

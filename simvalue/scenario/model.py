@@ -309,7 +309,11 @@ class Scenario(FrozenModel):
 
     def sla_target(self, item_type: str, priority: str | None) -> float | None:
         """The SLA target in hours (on the SLA's clock) for one type (and priority), or None."""
-        return self.sla_clock(item_type).target_for(priority) if item_type in self.sla else None
+        value = self.sla.get(item_type)  # PERF: called per item by metrics and business cases
+        target = value.target if isinstance(value, SlaClock) else value
+        if isinstance(target, dict):
+            return target.get(priority) if priority is not None else None
+        return target
 
     def sla_clock(self, item_type: str) -> SlaClock | None:
         """The SLA of one type as an :class:`SlaClock` (a plain target runs on elapsed time), or None."""
