@@ -364,3 +364,20 @@ def test_a_damaged_sweep_store_is_refused_or_repaired(tmp_path, capsys, damage):
         assert code == 2 and f"{out}/_sweep.json: not a sweep manifest" in err
     else:
         assert code == 0 and (out / "point-000000.parquet").exists()
+
+
+def test_the_work_budget_follows_changes_over_time(tmp_path, capsys):
+    data = scenario(demand__0__arrivals={"rate": "1/w"}, horizon="100w", teams={"desk": {"capacity": 100}},
+                    streams__flow__steps__0__effort="1s", streams__flow__steps__1__effort="1s")
+    data["changes"] = [{"at": "1h", "set": {"demand.ticket.arrivals.rate": "2500/h"}}]
+    # Under the first rate one replication is 200 events; under the second, about 1.3e8.
+    refused(capsys, ["run", str(write(tmp_path, data)), "-r", "1"], "changes[0].", "one replication would simulate")
+
+
+def test_the_work_budget_counts_work_paused_every_night(tmp_path, capsys):
+    # 1,000 people pausing 100-week efforts every evening while items drain: 10 changes a week x
+    # 1,001 events each for about 3 x 100 weeks x (168 / 40) = 1,260 weeks: 1.4e7 events.
+    data = scenario(teams={"desk": {"capacity": 1000, "calendar": {"mon-fri": "09:00-17:00"}}},
+                    streams__flow__steps__0__effort="100w", demand__0__arrivals={"rate": "1/w"}, drain="10000w")
+    refused(capsys, ["run", str(write(tmp_path, data)), "-r", "1"], "1.39e+07 events",
+            "shift changes (and paused work) of team desk")

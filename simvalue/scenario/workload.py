@@ -36,14 +36,57 @@ class Workload:
 
 
 def workload(scenario: Scenario) -> Workload:
-    """Expected items, step executions and meetings in one replication of ``scenario``."""
+    """Expected items, step executions and other events in one replication of ``scenario``, with
+    its changes over time (each period counted with the values then in force)."""
+    from .changes import epochs_of  # noqa: PLC0415 (changes -> load -> checks -> this module)
     arrival_window = scenario.warmup + scenario.horizon
-    # Meetings go on while items drain; a run ends once idle, so count at most one more arrival window.
-    meeting_window = arrival_window + min(scenario.drain_limit, arrival_window)
+    run_window = arrival_window + _drain_estimate(scenario, arrival_window)
+    periods = [(0.0, scenario), *epochs_of(scenario)]
+    parts = []
+    for (begin, period), (end, _) in zip(periods, [*periods[1:], (float("inf"), None)]):
+        arriving = max(min(end, arrival_window) - begin, 0.0)
+        running = max(min(end, run_window) - begin, 0.0)
+        if running > 0:
+            parts.append(_period(period, arriving, running))
+    items = sum(p.items for p in parts)
+    executions = sum(p.step_executions for p in parts)
+    meetings = sum(p.meetings for p in parts)
+    largest = max(parts, key=lambda p: p.events)
+    return Workload(items, executions, meetings, largest.largest, largest.largest_path)
+
+
+def _drain_estimate(scenario: Scenario, arrival_window: float) -> float:
+    """How long the run goes on after arrivals stop: until items finish, at most the drain limit.
+    An item takes at least its steps' mean durations (stretched by the shortest working week)."""
+    longest = 0.0
+    for demand in scenario.demand:
+        stream = scenario.streams[demand.stream]
+        path = sum(visits * _mean_hours(step) for step, visits in zip(stream.steps, step_visits(stream)))
+        longest = max(longest, path)
+    weeks = [t.pattern().working_hours_per_week for t in scenario.teams.values()]
+    stretch = 168.0 / min(weeks) if weeks else 1.0
+    return min(scenario.drain_limit, max(arrival_window, 3.0 * longest * stretch))
+
+
+def _mean_hours(step) -> float:
+    """Mean duration of one execution of a step, queueing left out (the load check bounds that)."""
+    kind = step.kind
+    if kind.field == "wait":
+        return step.wait.delay.mean
+    if kind.name == "cab":
+        return step.gate.meets
+    if kind.name == "auto":
+        return step.gate.delay.mean
+    return kind.team_hours(step) if kind.team(step) is not None else 0.0
+
+
+def _period(scenario: Scenario, arriving: float, running: float) -> Workload:
+    """The workload of ``scenario``'s values over ``arriving`` hours of arrivals and ``running``
+    hours of run (meetings and shift changes go on while items are in flight)."""
     contributions: list[tuple[float, str, str]] = []
     items = executions = meetings = 0.0
     for demand in scenario.demand:
-        arrivals = demand_rate(demand) * arrival_window
+        arrivals = demand_rate(demand) * arriving
         visits = float(step_visits(scenario.streams[demand.stream]).sum())
         items += arrivals
         executions += arrivals * visits
@@ -51,15 +94,17 @@ def workload(scenario: Scenario) -> Workload:
                               f"demand[{demand.type}].arrivals"))
     for stream_name, stream in scenario.streams.items():
         for step in stream.steps:
-            count = meeting_window * step.kind.events_per_hour(step)
+            count = running * step.kind.events_per_hour(step)
             if count:
                 meetings += count
                 contributions.append((count, f"meetings of the CAB at {stream_name}.{step.name}",
                                       f"streams.{stream_name}.steps[{step.name}].gate.meets"))
     for name, team in scenario.teams.items():
-        if not team.always_on:  # one event per change of headcount
-            count = meeting_window / 168.0 * len(team.pattern().breaks)
+        if not team.always_on:  # one event per change of headcount, and a resumption per paused item
+            pattern = team.pattern()
+            per_change = 1 + (pattern.peak_headcount if team.at_shift_end == "pause" else 0)
+            count = running / 168.0 * len(pattern.breaks) * per_change
             meetings += count
-            contributions.append((count, f"shift changes of team {name}", f"teams.{name}"))
+            contributions.append((count, f"shift changes (and paused work) of team {name}", f"teams.{name}"))
     _, largest, path = max(contributions, default=(0.0, "nothing", ""))
     return Workload(items, executions, meetings, largest, path)
