@@ -21,7 +21,7 @@ from ..limits import MAX_STEP_ENTRIES_PER_ITEM
 from ..rng import stream as rng_stream
 from ..steps import KINDS
 from .arrivals import arrival_gaps, arrival_key
-from .kernel import Item, Wake
+from .kernel import Item, Wake, cancel
 from .plan import DONE_ID, Plan
 from .recorder import IN_FLIGHT, IN_PROGRESS, ITEM_DONE, REJECTED, Recorder
 from .sampling import uniforms
@@ -80,6 +80,9 @@ class Replication:
         self._finish_if_idle()
         self.schedule(Wake((self._stop,), None), NORMAL, self.plan.arrivals_end + self.plan.drain)
         self.env.run(until=self.finished)
+        for team in self.teams:
+            if isinstance(team, ScheduledTeam):
+                team.close()
         for item in self.active.values():
             self._record_unfinished_step(item)
             self._record_item(item, IN_FLIGHT)
@@ -111,7 +114,7 @@ class Replication:
                 self.arrival_plans[index] = demand
                 source[1] = arrival_gaps(demand, source[6])
                 if source[7] is not None:
-                    source[7].callbacks = ()  # cancel the arrival drawn under the old rate
+                    cancel(source[7])  # the arrival drawn under the old rate
                     self._schedule_arrival(source, now)
         for team, schedule, capacity, pause in zip(self.teams, epoch.schedules, epoch.capacities,
                                                    epoch.pause_at_shift_end):

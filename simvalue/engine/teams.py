@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from heapq import heappop, heappush
 
-from simpy.events import NORMAL
+from simpy.events import NORMAL, URGENT
 
-from .kernel import Wake
+from .kernel import Wake, cancel
 
 
 class TeamPool:
@@ -45,19 +45,24 @@ class TeamPool:
 class ScheduledTeam(TeamPool):
     """A pool whose headcount follows a schedule (calendar, shifts, holidays).
 
-    At each change of headcount the pool grows (waiting work starts: paused work first, the most
-    recently paused first, then the queue) or shrinks. When it shrinks with work in hand, ``pause``
-    stops the most recently started work (its finish is cancelled; the rest of its effort resumes
-    first when someone is free again) and ``finish`` lets people stay until their item is done.
+    A change of headcount comes before anything else at its instant (``URGENT``): an item arriving
+    at 17:00 meets the desk already closed. When the pool grows, waiting work starts: paused work
+    first (the most recently paused first), then the queue. When it shrinks with work in hand,
+    ``pause`` stops the most recently (re)started work (its finish is cancelled; the rest of its
+    effort resumes first when someone is free again), except work ending at that very instant;
+    ``finish`` lets the people going off duty stay until their item is done, as overtime: they
+    take no new work and do not count against the next shift.
     """
 
-    __slots__ = ("pause", "serving", "paused", "changes", "on_change", "recorder", "pending")
+    __slots__ = ("pause", "serving", "paused", "changes", "on_change", "recorder", "pending", "overtime")
 
     def __init__(self, schedule, env, pause: bool, recorder) -> None:
         super().__init__(schedule.headcount_at(0.0), env)
         self.pause, self.recorder = pause, recorder
-        self.serving: dict[int, list] = {}  # item id -> [item, wake, ends at, callbacks], in start order
+        # item id -> [item, wake, ends at, callbacks, on overtime], in (re)start order
+        self.serving: dict[int, list] = {}
         self.paused: list[tuple] = []  # (item, remaining effort, callbacks, paused at), a stack
+        self.overtime = 0  # people finishing their item after their shift ended (finish rule)
         self.changes = schedule.iter_changes(0.0)
         self.on_change = (self._change,)
         self.pending: Wake | None = None
@@ -72,12 +77,12 @@ class ScheduledTeam(TeamPool):
         if change is not None:
             at, headcount = change
             self.pending = Wake(self.on_change, headcount)
-            self.schedule(self.pending, NORMAL, max(at - self.env.now, 0.0))
+            self.schedule(self.pending, URGENT, max(at - self.env.now, 0.0))
 
     def retarget(self, schedule, pause: bool) -> None:
         """Follow another schedule from now on (a change over time): new headcount at once."""
         if self.pending is not None:
-            self.pending.callbacks = ()
+            cancel(self.pending)
         now = self.env.now
         self.pause = pause
         self.changes = schedule.iter_changes(now)
@@ -86,11 +91,11 @@ class ScheduledTeam(TeamPool):
     def _begin(self, item, effort: float, callbacks: tuple) -> None:
         now = self.env.now
         wake = Wake(callbacks, item)
-        self.serving[item.id] = [item, wake, now + effort, callbacks]
+        self.serving[item.id] = [item, wake, now + effort, callbacks, False]
         self.schedule(wake, NORMAL, effort)
 
     def request(self, item, effort: float, callbacks: tuple) -> None:
-        if self.busy < self.capacity:
+        if self.busy - self.overtime < self.capacity:
             self.busy += 1
             item.started = self.env.now
             self._begin(item, effort, callbacks)
@@ -99,14 +104,16 @@ class ScheduledTeam(TeamPool):
             heappush(self.queue, (item.rank, self.seq, item, effort, callbacks))
 
     def release(self, item) -> None:
-        """A person finished ``item``: they take the next work, or go off duty if over the headcount."""
-        del self.serving[item.id]
+        """A person finished ``item``: they take the next work, or go off duty (overtime, or over
+        the headcount)."""
+        if self.serving.pop(item.id)[4]:
+            self.overtime -= 1
         self.busy -= 1
         self._fill()
 
     def _fill(self) -> None:
         """Start waiting work while people are free: paused work first, then the queue."""
-        while self.busy < self.capacity and (self.paused or self.queue):
+        while self.busy - self.overtime < self.capacity and (self.paused or self.queue):
             self.busy += 1
             if self.paused:
                 item, remaining, callbacks, since = self.paused.pop()
@@ -121,13 +128,30 @@ class ScheduledTeam(TeamPool):
 
     def _change(self, event: Wake) -> None:
         self.capacity = event.item
-        if self.pause:
-            now = self.env.now
-            while self.busy > self.capacity and self.serving:
-                key = next(reversed(self.serving))  # the most recently started work stops first
-                item, wake, ends, callbacks = self.serving.pop(key)
-                wake.callbacks = ()  # cancel its finish
+        now = self.env.now
+        # The most recently (re)started work stops (pause) or runs on as overtime (finish); work
+        # ending at this very instant just ends (its finish comes next at this instant).
+        for entry in reversed(list(self.serving.values())):
+            if self.busy - self.overtime <= self.capacity:
+                break
+            item, wake, ends, callbacks, overtime = entry
+            if overtime or ends <= now:
+                continue
+            if self.pause:
+                del self.serving[item.id]
+                cancel(wake)
                 self.paused.append((item, ends - now, callbacks, now))
                 self.busy -= 1
+            else:
+                entry[4] = True
+                self.overtime += 1
         self._fill()
         self._next_change()
+
+    def close(self) -> None:
+        """At the end of the run: work still paused has stood still until now (recorded as such)."""
+        now = self.env.now
+        for item, _, _, since in self.paused:
+            item.paused += now - since
+            self.recorder.pause(item.runs[item.step].plan.id, since, now)
+        self.paused = []

@@ -55,9 +55,11 @@ def _validated(data: dict) -> Scenario:
 def _same_structure(base: Scenario, epoch: Scenario, where: str) -> None:
     """Refuse a change that adds, removes, renames or re-kinds teams, demand types, streams or steps."""
     def shape(s: Scenario):
-        streams = {n: [(st.name, st.kind.name) for st in stream.steps] for n, stream in s.streams.items()}
+        streams = {n: [(st.name, st.kind.name, st.kind.team(st)) for st in stream.steps]
+                   for n, stream in s.streams.items()}
         labels = [sorted(d.priority) if isinstance(d.priority, dict) else d.priority for d in s.demand]
         return list(s.teams), [(d.type, d.stream) for d in s.demand], labels, streams
     if shape(base) != shape(epoch):
-        raise ScenarioError("a change may alter values, not add, remove, rename or change the kind of teams, "
-                            "demand types, priority labels, streams or steps; model those as a variant", path=where)
+        raise ScenarioError("a change may alter values, not add, remove, rename or change the kind or the team of "
+                            "teams, demand types, priority labels, streams or steps; model those as a variant",
+                            path=where)

@@ -55,7 +55,8 @@ class GateRun(StepRun):
         """The gate's decision: approved items follow the route, rejected ones rework or drop."""
         approved = self.approve > 0 if self.decide_u is None else self.decide_u(item) < self.approve
         flow = self.flow
-        flow.done_step(item, self, now, APPROVED if approved else REJECTED, automated, now - item.started)
+        work = now - item.started - item.paused  # less any pause (an approver's review off duty)
+        flow.done_step(item, self, now, APPROVED if approved else REJECTED, automated, work)
         if approved:
             flow.route(item, self)
         elif self.reject_to == DROP_ID:
