@@ -7,6 +7,10 @@ PERF (benchmarks/engine_throughput.py): events are scheduled straight on simpy's
 from __future__ import annotations
 
 
+#: Route targets that are not steps: the item is done (value realised) or dropped (rejected).
+DONE_ID, DROP_ID = -1, -2
+
+
 class Wake:
     """A minimal simpy-compatible event carrying one item (or arrival source) to its callbacks.
 

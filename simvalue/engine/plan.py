@@ -16,9 +16,9 @@ from ..calendars import DEFAULT_START, Schedule, WeeklyPattern
 from ..distributions import Distribution
 from ..scenario.capacity import hour_of_week, successors
 from ..scenario.changes import epochs_of
+from .kernel import DONE_ID, DROP_ID  # noqa: F401 (re-exported: plans speak of them)
 from ..scenario.model import DONE, Demand, Scenario, Step, Stream
 
-DONE_ID, DROP_ID = -1, -2
 
 
 @dataclass(frozen=True)

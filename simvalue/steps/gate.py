@@ -9,12 +9,12 @@ from __future__ import annotations
 
 from pydantic import Field
 
+from ..engine.kernel import DROP_ID
 from ..engine.recorder import APPROVED, ITEM_REJECTED, REJECTED
 from ..errors import ScenarioError, unknown
 from ..fields import DROP, FrozenModel, Name, Probability
 from .base import StepKind, StepRun
 
-DROP_ID = -2
 
 
 class GateSettings(FrozenModel):

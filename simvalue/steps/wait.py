@@ -3,7 +3,7 @@
 YAML: ``wait: {delay: "exponential(mean=1d)", reason: customer, timeout: 7d, on_timeout: done}``.
 The time counts as waiting (never work, never automation) and is reported per ``reason``; an SLA
 clock may pause on it (``sla: {incident: {target: 16h, pause_on: [customer]}}``). With a
-``timeout`` the wait ends at the timeout when the reply would come later, and the item goes to
+``timeout`` the wait ends at the timeout when the reply would come then or later, and the item goes to
 ``on_timeout`` (a step of the stream, or ``done``: the auto-close of a ticket on hold).
 """
 
@@ -17,13 +17,12 @@ from pydantic import Field, model_validator
 from simpy.events import NORMAL
 
 from ..distributions import Distribution
-from ..engine.kernel import Wake
+from ..engine.kernel import DONE_ID, Wake
 from ..engine.recorder import COMPLETED, ITEM_DONE, TIMED_OUT
 from ..errors import ScenarioError, unknown
 from ..fields import DONE, Dist, FrozenModel, Name, PositiveDuration
 from .base import StepKind, StepRun
 
-DONE_ID = -1
 #: Draws used to estimate the probability of a timeout for the traffic equations (seeded: exact
 #: repeatability; the estimate's standard error is below 0.2 percentage points).
 TIMEOUT_SAMPLE = 65_536
