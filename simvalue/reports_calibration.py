@@ -16,7 +16,7 @@ def render_calibration_report(calibration) -> str:
     parts = [f"<h1>Calibration report: {_e(calibration.scenario['name'])}</h1>",
              "<p>Cycle time is first event to last event of a case. The <b>replay floor</b> is the same measure "
              "between the calibration cases' own cycle times and the held-back ones: sampling noise alone.</p>",
-             _warnings(calibration), _figures(v), _activities(v), _split(v), _what_if(v),
+             _warnings(calibration), _figures(v), _by_type(v), _activities(v), _split(v), _what_if(v),
              "<h2>Charts</h2>", _charts(calibration), "<h2>Findings</h2><ul>",
              *[f"<li>{_e(f)}</li>" for f in calibration.findings], "</ul>",
              "<h2>Scenario</h2><pre>", _e(calibration.yaml_text), "</pre>"]
@@ -56,6 +56,19 @@ def _figures(v: dict) -> str:
             + "<p>Targets: Wasserstein at most 10% of the held-back mean (1.3 x the floor where the floor is above "
               "10%); events per case of each activity with at least 1% of events within 15% (1.3 x the floor "
               f"where it is above 15%).</p><ul>{targets}</ul>")
+
+
+def _by_type(v: dict) -> str:
+    """Cycle-time figures per demand type (when the log has more than one)."""
+    parts = v.get("by_type") or {}
+    if not parts:
+        return ""
+    rows = [[_e(p["type"]), str(p["cases"]), f"{p['real_figures']['mean']:.1f}", f"{p['figures']['mean']:.1f}",
+             f"{p['floor']['mean']:.1f}", f"{p['figures']['wasserstein_share']:.1%}",
+             f"{p['floor']['wasserstein_share']:.1%}"] for p in parts.values()]
+    return ("<h2>Cycle time per demand type (hours)</h2>"
+            + _table(["type", "held-back cases", "mean held back", "mean simulated", "mean calibration cases",
+                      "Wasserstein / mean", "replay floor"], rows))
 
 
 def _activities(v: dict) -> str:

@@ -47,18 +47,52 @@ def calibrated(two_teams):
     return log, calibrate(log, parse_split("random:0.3"), seed=1)
 
 
-def test_calendar_priorities_and_what_if_from_a_synthetic_log(calibrated):
+TRUE_HOURS = {"triage": ("mon-fri", 9, 17), "fixers": ("mon-fri", 8, 18)}
+#: True mean (hours) and coefficient of variation of each activity's work (start to complete).
+EFFORTS = {"triage": (1.0, 1.0), "fix": (3.0, 0.7)}
+
+
+def test_teams_calendars_and_efforts_from_resources_and_starts(calibrated):
     log, result = calibrated
     kinds = {m.name: m.kind for m in result.steps}
     assert kinds["a_triage"] == "calendar"  # triage waits out nights and weekends
     assert kinds["a_ask"] == "wait"         # the customer answers at any hour
+    teams = result.scenario["teams"]
+    assert set(teams) == {"triage", "fixers"}  # resource groups; the customer's group does no work step
+    assert teams["triage"]["capacity"] == 3 and teams["fixers"]["capacity"] == 8  # most busy intervals at once
+    for team, (_, begin, end) in TRUE_HOURS.items():
+        on = {(day, hour) for day, windows in teams[team]["calendar"].items()
+              for window in ([windows] if isinstance(windows, str) else windows)
+              for hour in range(int(window[:2]), int(window[6:8]))}
+        true = {(day, hour) for day in ("mon", "tue", "wed", "thu", "fri") for hour in range(begin, end)}
+        assert on <= true and len(on) >= 0.9 * len(true), (team, sorted(true - on))  # a team's own hours
+    assert {m.team for m in result.steps if m.label == "fix"} == {"fixers"}
+    # Efforts from start to complete: the mean of n durations has standard error cv * mean / sqrt(n); 4 of
+    # them, plus 2% for the fitted family's mean against the sample mean.
+    for label, (mean, cv) in EFFORTS.items():
+        models = [m for m in result.steps if m.label == label]
+        n = sum(m.events for m in models)
+        fitted = sum(m.events * m.fit.mean for m in models) / n
+        assert abs(fitted - mean) <= 4 * cv * mean / math.sqrt(n) + 0.02 * mean, (label, fitted, mean, n)
+        assert all(m.fit.note.startswith("start to complete") for m in models)
+
+
+def test_synthetic_log_meets_the_targets_above_the_replay_floor(calibrated):
+    _, result = calibrated
+    v = result.validation
+    distance, floor = v["figures"]["wasserstein_share"], v["floor"]["wasserstein_share"]
+    assert distance <= 0.10 or (floor > 0.10 and distance <= 1.3 * floor), (distance, floor)
+
+
+def test_calendar_priorities_and_what_if_from_a_synthetic_log(calibrated):
+    log, result = calibrated
     # The P1 share of n cases is binomial: 4 standard errors.
     mix = result.scenario["demand"][0]["priority"]
     cases = result.discovery.events["case"].nunique()
     assert abs(mix["P1"] - 0.2) <= 4 * math.sqrt(0.2 * 0.8 / cases)
     v = result.validation
     assert v["split"]["off_hours"] > 0 and v["split"]["work"] > 0
-    assert v["what_if"]["team"] == "office" and set(v["what_if"]["changes"]) <= {-1, 1}
+    assert v["what_if"]["team"] in {"triage", "fixers"} and set(v["what_if"]["changes"]) <= {-1, 1}
     table = v["activities"]
     for activity, row in table[table["share"] >= 0.01].iterrows():
         error, own = abs(row["error"]), abs(row["floor"])
@@ -72,6 +106,49 @@ def test_cli_with_resource_type_priority_columns(two_teams, tmp_path):
                  "--priority", "case:priority", "--split", "random:0.3", "--out", str(out)]) == 0
     assert "one person more or fewer" in (tmp_path / "x.report.html").read_text().lower()
     simvalue.load_scenario(out)
+
+
+#: Two demand types sharing a team: incidents (a fix) and requests (an approval, then delivery).
+TWO_TYPES = {
+    "name": "two_types", "start": "2024-01-01", "horizon": "6w", "drain": "6w", "replications": 1, "seed": 7,
+    "teams": {"desk": {"capacity": 8, "calendar": {"mon-fri": "08:00-18:00"}}},
+    "demand": [{"type": "incident", "stream": "inc", "arrivals": {"rate": "12/d"}},
+               {"type": "request", "stream": "req", "arrivals": {"rate": "6/d"}}],
+    "streams": {
+        "inc": {"steps": [
+            {"name": "open", "activity": "engage", "label": "open", "wait": {"delay": "0h", "reason": "start"}},
+            {"name": "fix", "activity": "deliver_and_support", "label": "fix", "team": "desk",
+             "effort": "exponential(mean=2h)"}]},
+        "req": {"steps": [
+            {"name": "open", "activity": "engage", "label": "open", "wait": {"delay": "0h", "reason": "start"}},
+            {"name": "approve", "activity": "engage", "label": "approve",
+             "wait": {"delay": "lognormal(mean=2d, cv=0.5)", "reason": "customer"}},
+            {"name": "deliver", "activity": "deliver_and_support", "label": "deliver", "team": "desk",
+             "effort": "exponential(mean=1h)"}]}},
+}
+
+
+def test_one_stream_per_type_with_figures_per_type(tmp_path):
+    path = tmp_path / "two_types.csv"
+    write_csv(event_log(simvalue.simulate(simvalue.load_scenario(TWO_TYPES))), path)
+    log = read_log(path, **COLUMNS, resource="org:resource", type="case:type")
+    result = calibrate(log, parse_split("random:0.3"), seed=1, what_if=False)
+    scenario = simvalue.load_scenario(__import__("yaml").safe_load(result.yaml_text))
+    assert set(scenario.streams) == {"incident", "request"} and list(scenario.teams) == ["desk"]
+    assert {d.type: d.stream for d in scenario.demand} == {"incident": "incident", "request": "request"}
+    labels = {name: {step.label for step in stream.steps} for name, stream in scenario.streams.items()}
+    assert labels == {"incident": {"", "open", "fix"}, "request": {"", "open", "approve", "deliver"}}
+    # A rate from N ~ Poisson(rate T) arrivals, of which a random 70% are kept: standard error sqrt(rate / (0.7 T)).
+    for stream, true in (("incident", 12.0), ("request", 6.0)):
+        arrivals = next(s.arrivals for s in result.streams if s.name == stream)
+        days = arrivals["hours"] / 24
+        assert abs(arrivals["rate"] * 24 - true) <= 4 * math.sqrt(true / (arrivals["thinned"] * days)), stream
+    v = result.validation
+    assert set(v["by_type"]) == {"incident", "request"}
+    assert sum(part["cases"] for part in v["by_type"].values()) == len(v["real"])
+    for part in [v, *v["by_type"].values()]:
+        distance, floor = part["figures"]["wasserstein_share"], part["floor"]["wasserstein_share"]
+        assert distance <= 0.10 or (floor > 0.10 and distance <= 1.3 * floor), (distance, floor)
 
 
 T0 = pd.Timestamp("2024-01-01 09:00")

@@ -49,6 +49,11 @@ def _print_validation(validation: dict) -> None:
               f"({floor[key]:.1f}h)")
     print(f"  KS {figures['ks']:.3f} ({floor['ks']:.3f}); Wasserstein {figures['wasserstein_h']:.1f}h = "
           f"{figures['wasserstein_share']:.1%} of the mean ({floor['wasserstein_share']:.1%})")
+    for stream, part in validation.get("by_type", {}).items():
+        f, fl = part["figures"], part["floor"]
+        print(f"  type {part['type']} ({part['cases']} cases): mean held back {part['real_figures']['mean']:.1f}h, "
+              f"simulated {f['mean']:.1f}h; Wasserstein {f['wasserstein_share']:.1%} of the mean "
+              f"({fl['wasserstein_share']:.1%})")
     for name, ok in validation["targets"].items():
         print(f"  target {name}: {'met' if ok else 'NOT met'}")
 

@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 
 from . import fit
-from .discover import FIRST, RARE_SHARE, TIMER, Discovery, discover
+from .discover import FIRST, RARE_SHARE, TIMER, Discovery, discover, safe_name
 from .holdout import Split, cycle_times, split_cases
 from .read import EventLogWarning
 
@@ -31,13 +31,17 @@ ON_DUTY_EVENTS, ON_DUTY_COVER = 0.90, 0.75   # of the week,
 CLOCK_RATIO, CLOCK_MARGIN = 0.8, 0.03        # (and this much less: fit.clock_dependence).
 #: Steps with fewer events than this are not judged (too little evidence): waits on the clock.
 MIN_EVIDENCE = 100
+#: The horizon holds as many arrivals as the cases compared, and at least this many (simulation noise).
+MIN_SIMULATED = 5000
+#: With starts: a step is team work and queueing when at least this share of its events waited for their start.
+QUEUED_SHARE = 0.10
 #: Arrivals: the window starts where this share of the calibration cases had arrived (selection and old stragglers).
 WINDOW_QUANTILE = 0.05
 
 
 @dataclass
 class StepModel:
-    """How one discovered step is modelled: kind ('start', 'wait', 'calendar', 'queue') and its evidence."""
+    """How one discovered step is modelled: kind ('start', 'wait', 'calendar', 'queue'), its team and evidence."""
 
     name: str
     label: str
@@ -50,11 +54,27 @@ class StepModel:
     events: int = 0
     reason: str = "others"
     mean_gap: float = 0.0
+    team: str | None = None  # the resource group doing most of its activity's events (with --resource)
+    stream: str = "case"
+
+
+@dataclass
+class StreamModel:
+    """One demand type and its stream: its identifier, the log's type value, what was found, its steps, arrivals."""
+
+    name: str
+    type: str | None
+    discovery: Discovery
+    steps: list[StepModel]
+    arrivals: dict[str, Any]
 
 
 @dataclass
 class Calibration:
-    """The calibrated scenario (mapping and commented YAML), what was found, and the validation figures."""
+    """The calibrated scenario (mapping and commented YAML), what was found, and the validation figures.
+
+    ``steps`` holds every stream's steps; ``discovery`` is the first stream's and ``arrivals`` the whole log's.
+    """
 
     scenario: dict[str, Any]
     yaml_text: str
@@ -65,25 +85,37 @@ class Calibration:
     arrivals: dict[str, Any]
     validation: dict[str, Any] | None = None
     seconds: dict[str, float] = field(default_factory=dict)
+    streams: list[StreamModel] = field(default_factory=list)
 
 
 def calibrate(log: pd.DataFrame, split: Split = Split("none", 0.0), seed: int = 1, replications: int = 3,
               rare_share: float = RARE_SHARE, name: str = "calibrated", what_if: bool = True) -> Calibration:
-    """Calibrate from ``log`` (``read_log``'s frame); with a split, validate on the held-back cases (and,
-    with ``what_if``, simulate one person more and fewer in the busiest team)."""
+    """Calibrate from ``log`` (``read_log``'s frame), one stream per demand type; with a split, validate on the
+    held-back cases (and, with ``what_if``, simulate one person more and fewer in the busiest team)."""
     clock = time.perf_counter()
     rng = np.random.default_rng(seed)
     calibration_log, held = split_cases(log, split, rng)
-    found = discover(calibration_log, rare_share)
-    findings, cautions = _log_findings(log, calibration_log, found, split)
-    arrivals = _arrivals(calibration_log, held, split, findings)
-    mask = _on_duty(found)
-    models = _step_models(found, mask, arrivals["origin"], findings)
-    teams = _teams(models, found, arrivals, mask, findings)
-    cycle = cycle_times(calibration_log)
-    scenario, comments = _scenario(name, found, models, teams, arrivals, cycle, seed, replications)
+    findings, cautions = _log_findings(log, split)
+    thinned = calibration_log["case"].nunique() / log["case"].nunique() if split.kind == "random" else 1.0
+    arrivals = _arrivals(calibration_log, held, findings, thinned=thinned)
+    parts = by_type(calibration_log)
+    found = {stream: discover(part, rare_share) for stream, (_, part) in parts.items()}
+    for stream, (_, part) in parts.items():
+        prefix = f"type {stream}: " if len(parts) > 1 else ""
+        findings.extend(prefix + f for f in _stream_findings(found[stream], part))
+    events = _all_events(found, calibration_log)
+    masks = _masks(events)
+    streams = []
+    for stream, (value, part) in parts.items():
+        own = arrivals if len(parts) == 1 else _arrivals(part, held[held["case"].isin(_cases_of(held, value))],
+                                                         [], window=(arrivals["origin"], arrivals["hours"]), thinned=thinned)
+        models = _step_models(found[stream], masks, _team_of_activity(events), arrivals["origin"], findings, stream)
+        streams.append(StreamModel(stream, value, found[stream], models, own))
+    teams = _teams(streams, masks, events, arrivals, findings)
+    scenario, comments = _scenario(name, streams, teams, arrivals, cycle_times(calibration_log), seed, replications)
     text = to_yaml(scenario, comments, _header(name, log, split, found, findings))
-    result = Calibration(scenario, text, findings, cautions, models, found, arrivals)
+    result = Calibration(scenario, text, findings, cautions, [m for s in streams for m in s.steps],
+                         streams[0].discovery, arrivals, streams=streams)
     result.seconds["calibrate"] = time.perf_counter() - clock
     if len(held):
         from .holdout import validate
@@ -92,9 +124,72 @@ def calibrate(log: pd.DataFrame, split: Split = Split("none", 0.0), seed: int = 
     return result
 
 
+def by_type(log: pd.DataFrame) -> dict[str, tuple[str | None, pd.DataFrame]]:
+    """Stream identifier -> (the log's type value, its cases' events); one stream ``case`` without a type column.
+    A case's type is its first non-empty one; most frequent types first."""
+    if "type" not in log.columns or log["type"].isna().all():
+        return {"case": (None, log)}
+    of_case = _case_types(log)
+    out: dict[str, tuple[str | None, pd.DataFrame]] = {}
+    for value in of_case.value_counts().index:
+        stream = safe_name(str(value))
+        while stream in out:
+            stream += "_"
+        out[stream] = (str(value), log[log["case"].isin(set(of_case.index[of_case == value]))])
+    return out
+
+
+def _case_types(log: pd.DataFrame) -> pd.Series:
+    return log.groupby("case", sort=False)["type"].first().fillna("unknown").astype(str)
+
+
+def _cases_of(log: pd.DataFrame, value: str | None) -> set:
+    """The cases of ``log`` of one type value (every case when ``value`` is None)."""
+    if value is None or "type" not in log.columns:
+        return set(log["case"])
+    of_case = _case_types(log)
+    return set(of_case.index[of_case == value])
+
+
+def _all_events(found: dict[str, Discovery], log: pd.DataFrame) -> pd.DataFrame:
+    """Every stream's kept events, with the team (resource group) of each when the log has resources."""
+    events = pd.concat([f.events for f in found.values()], ignore_index=True)
+    if "resource" in events.columns and events["resource"].notna().any():
+        known = log.dropna(subset=["resource"])
+        events["team"] = events["resource"].map(fit.resource_groups(known["resource"], known["activity"]))
+    else:
+        events["team"] = None
+    return events
+
+
+def _team_of_activity(events: pd.DataFrame) -> dict[str, str]:
+    """Activity -> the team doing most of its events (none without resources)."""
+    rows = events.dropna(subset=["team"])
+    if rows.empty:
+        return {}
+    counts = rows.groupby(["activity", "team"]).size().sort_values(ascending=False, kind="stable")
+    return {str(a): str(t) for (a, t) in counts.reset_index().drop_duplicates("activity")[["activity", "team"]]
+            .itertuples(index=False)}
+
+
+def _masks(events: pd.DataFrame) -> dict[str | None, np.ndarray]:
+    """On-duty hours of the week: the whole log's (key None: hours with a quarter of a busy hour's events) and
+    each team's (hours with its starts or completions in a quarter as many weeks as its most regular hour),
+    from the events after a case's first (arrivals follow the customers' clock, not the desk's)."""
+    later = events[~events["first"]]
+    masks = {None: fit.on_duty_hours(fit.hour_of_week(later["timestamp"] if len(later) else events["timestamp"]))}
+    for team, rows in later.dropna(subset=["team"]).groupby("team"):
+        times = rows["timestamp"]
+        if "start" in rows.columns:
+            begun = rows["start"].dropna()
+            times = pd.concat([times, pd.Series(pd.to_datetime(np.rint(begun * 3600).astype(np.int64), unit="s"))])
+        masks[str(team)] = fit.on_duty_weeks(times)
+    return masks
+
+
 # -- what makes a log misleading --------------------------------------------------------------------
-def _log_findings(log: pd.DataFrame, cal: pd.DataFrame, found: Discovery, split: Split) -> tuple[list, list]:
-    """Findings (selection, trend, censoring, clock) in words; cautions are also issued as warnings."""
+def _log_findings(log: pd.DataFrame, split: Split) -> tuple[list, list]:
+    """Findings about the whole log (selection, clock) in words; cautions are also issued as warnings."""
     findings, cautions = [], []
     times = log.groupby("case")["timestamp"]
     first, last = times.min(), times.max()
@@ -109,6 +204,15 @@ def _log_findings(log: pd.DataFrame, cal: pd.DataFrame, found: Discovery, split:
                      "use --split random:0.3")
             cautions.append(text)
         findings.append(text)
+    findings.extend(_clock_findings(log))
+    for caution in cautions:
+        warnings.warn(caution, EventLogWarning, stacklevel=3)
+    return findings, cautions
+
+
+def _stream_findings(found: Discovery, log: pd.DataFrame) -> list[str]:
+    """What discovery dropped or unfolded, and censoring, for one stream."""
+    findings = []
     for activity, share in found.dropped.items():
         findings.append(f"rare activity {activity!r} ({share:.2%} of events, under {RARE_SHARE:.1%}) dropped: "
                         "its gap is merged into the next event's")
@@ -117,11 +221,7 @@ def _log_findings(log: pd.DataFrame, cal: pd.DataFrame, found: Discovery, split:
             findings.append(f"activity {activity.removesuffix(' (timer)')!r} has a timer step of its own: {evidence}")
         else:
             findings.append(f"activity {activity!r} unfolded by its predecessor (second order): {evidence}")
-    findings.extend(_clock_findings(log))
-    findings.extend(_censoring(found, log))
-    for caution in cautions:
-        warnings.warn(caution, EventLogWarning, stacklevel=3)
-    return findings, cautions
+    return findings + _censoring(found, log)
 
 
 def _clock_findings(log: pd.DataFrame) -> list[str]:
@@ -150,26 +250,35 @@ def _censoring(found: Discovery, log: pd.DataFrame) -> list[str]:
 
 
 # -- arrivals ----------------------------------------------------------------------------------------
-def _arrivals(cal: pd.DataFrame, held: pd.DataFrame, split: Split, findings: list[str]) -> dict[str, Any]:
-    """Poisson rate over the window holding the bulk of arrivals, hour-of-week profile, weekly dispersion."""
+def _arrivals(cal: pd.DataFrame, held: pd.DataFrame, findings: list[str],
+              window: tuple[pd.Timestamp, float] | None = None, thinned: float = 1.0) -> dict[str, Any]:
+    """Poisson rate over the window holding the bulk of arrivals (or the given one: origin and hours), divided
+    by the share of the cases kept for calibration by a random split (the teams served them all),
+    hour-of-week profile, weekly dispersion."""
     first = cal.groupby("case")["timestamp"].min().sort_values()
-    begin = first.quantile(WINDOW_QUANTILE)
-    origin = begin.normalize() - pd.Timedelta(days=int(begin.day_of_week))
+    if window is None:
+        begin = first.quantile(WINDOW_QUANTILE)
+        origin = begin.normalize() - pd.Timedelta(days=int(begin.day_of_week))
+    else:
+        origin = window[0]
     inside = first[first >= origin]
-    hours = (inside.max() - origin).total_seconds() / 3600.0 or 1.0
-    rate = len(inside) / hours
+    hours = window[1] if window else (inside.max() - origin).total_seconds() / 3600.0 or 1.0
+    rate = len(inside) / hours / thinned
     by_hour, by_weekday = fit.arrival_profile(inside)
     weekly = fit.weekly_counts(inside).iloc[:-1] if len(inside) else pd.Series(dtype=float)
     spread = min(fit.dispersion(weekly), 10.0)
     trend = _trend(weekly, findings)
-    if len(first) > len(inside):
+    if window is None and len(first) > len(inside):
         findings.append(f"arrivals: {len(first) - len(inside)} calibration cases started before the window "
                         f"({origin:%Y-%m-%d}, where {1 - WINDOW_QUANTILE:.0%} of them had arrived) and are used "
                         "for routing and delays only")
     target = len(held["case"].unique()) if len(held) else len(inside)
-    return {"priority": _priority_mix(cal), "origin": origin, "rate": rate, "cases": len(inside), "hours": hours, "by_hour": by_hour,
+    simulated = max(target, MIN_SIMULATED)
+    return {"priority": _priority_mix(cal), "origin": origin, "rate": rate, "cases": len(inside), "thinned": thinned,
+            "hours": hours, "by_hour": by_hour,
             "by_weekday": by_weekday, "dispersion": spread, "weekly": weekly, "trend": trend,
-            "horizon": max(24.0, math.ceil(target / rate / 24.0) * 24.0), "target": target}
+            "horizon": max(24.0, math.ceil(simulated / max(rate, 1e-9) / 24.0) * 24.0), "target": target,
+            "simulated": simulated}
 
 
 def _priority_mix(cal: pd.DataFrame) -> dict[str, float] | None:
@@ -199,45 +308,68 @@ def _trend(weekly: pd.Series, findings: list[str]) -> float:
 
 
 # -- each step: queue, calendar or wait ---------------------------------------------------------------
-def _on_duty(found: Discovery) -> np.ndarray:
-    """On-duty hours of the week from the events after a case's first (arrivals follow the customers' clock)."""
-    events = found.events
-    later = events.loc[~events["first"], "timestamp"]
-    return fit.on_duty_hours(fit.hour_of_week(later if len(later) else events["timestamp"]))
-
-
-def _step_models(found: Discovery, mask: np.ndarray, origin: pd.Timestamp, findings: list[str]) -> list[StepModel]:
-    """Decide each step's gap from the evidence (see the module's docstring) and fit its duration."""
+def _step_models(found: Discovery, masks: dict[str | None, np.ndarray], team_of: dict[str, str],
+                 origin: pd.Timestamp, findings: list[str], stream: str) -> list[StepModel]:
+    """Decide each step's gap from the evidence (see the module's docstring), on the calendar of the team
+    that does its activity (the whole log's without resources), and fit its duration."""
     events = found.events
     first = events.loc[events["first"], "hours"].to_numpy()
     last = events.loc[events["last"], "hours"].to_numpy()
     begin = events["hours"].to_numpy() - events["gap"].to_numpy()
     load = fit.open_cases(begin, first, last)
+    origin_hours = origin.to_datetime64().astype("datetime64[s]").astype(np.int64) / 3600.0
+    rows = events.groupby("step").indices
+    evidence: dict[str | None, Evidence] = {}
+    models = []
+    for name, step in found.steps.items():
+        team = team_of.get(step.label)
+        if team not in evidence:
+            evidence[team] = _measure(events, begin, load, masks.get(team, masks[None]), origin_hours, team is not None)
+        model = _step_model(step, rows[name], evidence[team])
+        model.team, model.stream = (team if model.kind in ("calendar", "queue") else None), stream
+        models.append(model)
+    prefix = f"type {stream}: " if stream != "case" else ""
+    whole = evidence.get(None) or _measure(events, begin, load, masks[None], origin_hours)
+    outside = 1.0 - whole.working.sum() / max(whole.gaps.sum(), 1e-9)
+    findings.append(f"{prefix}working time: events fall in {whole.cover:.0%} of the hours of the week (on-duty hours: "
+                    f"those with at least a quarter of a busy hour's events); {outside:.0%} of the elapsed time "
+                    "between events lies outside them")
+    kinds = pd.Series([m.kind for m in models]).value_counts()
+    findings.append(f"{prefix}steps: " + ", ".join(f"{n} {k}" for k, n in kinds.items()))
+    return models
+
+
+def _measure(events: pd.DataFrame, begin: np.ndarray, load: np.ndarray, mask: np.ndarray,
+             origin_hours: float, team: bool = False) -> Evidence:
+    """The per-event evidence measured on one calendar (``mask``)."""
     stamp = events["timestamp"].dt
     on_duty = mask[stamp.day_of_week.to_numpy() * 24 + stamp.hour.to_numpy()]
-    origin_hours = origin.to_datetime64().astype("datetime64[s]").astype(np.int64) / 3600.0
-    working = fit.working_hours_between(begin, events["hours"].to_numpy(), mask, origin_hours)
+    end = events["hours"].to_numpy()
+    working = fit.working_hours_between(begin, end, mask, origin_hours)
     began = pd.to_datetime(np.rint(begin * 3600.0).astype(np.int64), unit="s")
     weekday, hour = began.day_of_week.to_numpy(), began.hour.to_numpy()
     slots = weekday * 2 + mask[weekday * 24 + hour]
-    rows = events.groupby("step").indices
     cover = float(mask.mean())
-    evidence = Evidence(events["gap"].to_numpy(), load, on_duty, working, slots, cover)
-    models = [_step_model(step, rows[name], evidence) for name, step in found.steps.items()]
-    gaps = events["gap"].to_numpy()
-    outside = 1.0 - working.sum() / max(gaps.sum(), 1e-9)
-    findings.append(f"working time: events fall in {cover:.0%} of the hours of the week (on-duty hours: those with at "
-                    f"least a quarter of a busy hour's events); {outside:.0%} of the elapsed time between events lies "
-                    "outside them")
-    kinds = pd.Series([m.kind for m in models]).value_counts()
-    findings.append("steps: " + ", ".join(f"{n} {k}" for k, n in kinds.items()))
-    return models
+    work, queued, start_on = np.full(len(events), np.nan), np.full(len(events), np.nan), on_duty.copy()
+    if "start" in events.columns:  # start -> complete: in working hours on a calendar, else on the clock
+        started = events["start"].to_numpy(float)
+        has = ~np.isnan(started) & ~events["first"].to_numpy()
+        if cover <= ON_DUTY_COVER:
+            work[has] = fit.working_hours_between(started[has], end[has], mask, origin_hours)
+        else:
+            work[has] = end[has] - started[has]
+        queued[has] = started[has] - begin[has]
+        slot = np.mod(np.floor(started[has] - origin_hours).astype(np.int64), 168)
+        start_on[has] = mask[slot]
+    return Evidence(events["gap"].to_numpy(), load, on_duty, working, slots, cover, work, queued, start_on, team)
 
 
 @dataclass(frozen=True)
 class Evidence:
     """Per event of the calibration log: its gap (hours), the open cases when the gap began, whether the
-    event fell on duty, the gap in working hours, the slot of the week it began in; and the on-duty share."""
+    event fell on duty, the gap in working hours, the slot of the week it began in; the on-duty share; the
+    start-to-complete duration (working hours on a calendar), the queueing before the start and whether the
+    start fell on duty (NaN or the completion's without a start); whether a resource group does the step."""
 
     gaps: np.ndarray
     load: np.ndarray
@@ -245,6 +377,10 @@ class Evidence:
     working: np.ndarray
     slots: np.ndarray
     cover: float
+    work: np.ndarray
+    queued: np.ndarray
+    start_on: np.ndarray
+    team: bool
 
 
 def _step_model(step, index: np.ndarray, e: Evidence) -> StepModel:
@@ -263,43 +399,119 @@ def _step_model(step, index: np.ndarray, e: Evidence) -> StepModel:
         return StepModel(step.name, step.label, "wait", fit.Fit(fit.duration(median), median, (
             f"a timer: {len(own)} gaps in a sharp peak, p10-p90 {fit.duration(float(np.quantile(own, 0.1)))}-"
             f"{fit.duration(float(np.quantile(own, 0.9)))}; fixed at their median")), reason="timer", **base)
+    work = e.work[index]
+    work = work[~np.isnan(work)] if np.mean(~np.isnan(work)) >= 0.5 else None  # effort from starts when most have one
+    if work is not None and e.team:
+        timed = _timed_step(step, index, e, work, base)
+        if timed is not None:
+            return timed
     if rho >= QUEUE_RHO and p < 1e-3:
         quiet = own[e.load[index] <= np.quantile(e.load[index], 0.25)]
-        return StepModel(step.name, step.label, "queue", fit.fit_duration(quiet), **base)
+        return StepModel(step.name, step.label, "queue", _effort(work) if work is not None else
+                         fit.fit_duration(quiet), **base)
     if (e.cover <= ON_DUTY_COVER and share_on >= ON_DUTY_EVENTS and clock[1] <= CLOCK_RATIO * clock[0]
             and clock[0] - clock[1] >= CLOCK_MARGIN):
-        return StepModel(step.name, step.label, "calendar", fit.fit_duration(working), **base)
+        return StepModel(step.name, step.label, "calendar", _effort(work) if work is not None else
+                         fit.fit_duration(working), **base)
     fitted = fit.fit_duration(own)
     reason = "timer" if "near-fixed" in fitted.note and fitted.mean >= 24 else "others"
     return StepModel(step.name, step.label, "wait", fitted, reason=reason, **base)
 
 
-def _teams(models: list[StepModel], found: Discovery, arrivals: dict, mask: np.ndarray,
+def _timed_step(step, index: np.ndarray, e: Evidence, work: np.ndarray, base: dict) -> StepModel | None:
+    """With starts and a resource group the work is seen directly: work on the team's calendar when its
+    starts and completions fall on duty; team work and queueing when cases wait for a start; else None."""
+    starts_on = float(np.mean(e.start_on[index]))
+    if e.cover <= ON_DUTY_COVER and base["on_duty"] >= ON_DUTY_EVENTS and starts_on >= ON_DUTY_EVENTS:
+        return StepModel(step.name, step.label, "calendar", _effort(work), **base)
+    queued = e.queued[index]
+    if np.mean(queued[~np.isnan(queued)] > fit.ZERO) >= QUEUED_SHARE:
+        return StepModel(step.name, step.label, "queue", _effort(work), **base)
+    return None
+
+
+def _effort(work: np.ndarray) -> fit.Fit:
+    """Effort fitted to start-to-complete durations (the queueing before the start is the simulation's)."""
+    fitted = fit.fit_duration(work)
+    return fit.Fit(fitted.spelling, fitted.mean, "start to complete: " + fitted.note)
+
+
+def _teams(streams: list[StreamModel], masks: dict, events: pd.DataFrame, arrivals: dict,
            findings: list[str]) -> dict[str, dict[str, Any]]:
-    """Teams for queue and calendar steps, with capacities from Little's law (L = lambda W) and Erlang C."""
-    cases = found.events["case"].nunique()
+    """Teams of the queue and calendar steps: a resource group's (capacity from concurrency) or, without
+    resources, ``office`` (Little's law) and ``desk`` (Erlang C)."""
     teams: dict[str, dict[str, Any]] = {}
+    for kind, team in (("calendar", "office"), ("queue", "desk")):
+        chosen = [(m, s) for s in streams for m in s.steps if m.kind == kind and m.team is None]
+        if chosen:
+            teams[team] = _legacy_team(kind, chosen, masks[None])
+    named = sorted({m.team for s in streams for m in s.steps if m.team is not None})
+    for team in named:
+        chosen = [(m, s) for s in streams for m in s.steps if m.team == team]
+        teams[team] = _resource_team(team, chosen, masks.get(team, masks[None]), events[events["team"] == team], arrivals["origin"])
+    for team, spec in teams.items():
+        findings.append(f"team {team}: {spec['capacity']} people ({spec['_why']})")
+    return teams
+
+
+def _work_per_hour(chosen: list[tuple[StepModel, StreamModel]]) -> tuple[float, float, float, float]:
+    """Hours of work arriving per hour, cases arriving per hour, and hours of work and visits per case."""
+    hourly = sum(s.arrivals["rate"] * m.events / _cases(s) * m.fit.mean for m, s in chosen)
+    rate = sum(s.arrivals["rate"] for s in {id(s): s for _, s in chosen}.values())
+    visits = sum(s.arrivals["rate"] * m.events / _cases(s) for m, s in chosen) / max(rate, 1e-9)
+    return hourly, rate, hourly / max(rate, 1e-9), visits
+
+
+def _cases(stream: StreamModel) -> int:
+    return max(int(stream.discovery.events["case"].nunique()), 1)
+
+
+def _legacy_team(kind: str, chosen: list, mask: np.ndarray) -> dict[str, Any]:
+    """Without resources: ``office`` sized by Little's law at 60% utilisation, ``desk`` by Erlang C."""
     calendar = fit.calendar_of(mask) if mask.mean() <= ON_DUTY_COVER else None
     share = float(mask.mean()) if calendar else 1.0
-    for kind, team in (("calendar", "office"), ("queue", "desk")):
-        chosen = [m for m in models if m.kind == kind]
-        if not chosen:
-            continue
-        work = sum(m.events / cases * m.fit.mean for m in chosen)            # hours of work per case
-        visits = sum(m.events / cases for m in chosen)
-        load = arrivals["rate"] * work / share                               # people busy while on duty
-        if kind == "calendar":
-            capacity = max(1, math.ceil(load / 0.6))
-            why = (f"Little's law: {arrivals['rate'] * 24:.1f} cases/d x {work:.2f} working hours each = {load:.2f} "
-                   "people busy on duty; no sign of queueing, so sized for 60% utilisation")
-        else:
-            excess = sum(m.events / cases * max(m.mean_gap - m.fit.mean, 0.0) for m in chosen) / visits
-            capacity = _erlang_capacity(arrivals["rate"] * visits / share, work / visits, excess)
-            why = (f"Erlang C: the smallest team whose M/M/c mean queueing ({fit.duration(excess)} per visit) matches "
-                   f"the gaps above the quiet-time effort; {load:.2f} people busy on duty")
-        teams[team] = {"capacity": capacity, **({"calendar": calendar} if calendar else {}), "_why": why}
-        findings.append(f"team {team}: {capacity} people ({why})")
-    return teams
+    hourly, rate, work, visits = _work_per_hour(chosen)
+    load = hourly / share                                                   # people busy while on duty
+    if kind == "calendar":
+        capacity = max(1, math.ceil(load / 0.6))
+        why = (f"Little's law: {rate * 24:.1f} cases/d x {work:.2f} working hours each = {load:.2f} "
+               "people busy on duty; no sign of queueing, so sized for 60% utilisation")
+    else:
+        excess = sum(m.events / _cases(s) * max(m.mean_gap - m.fit.mean, 0.0) for m, s in chosen) / max(visits, 1e-9)
+        capacity = _erlang_capacity(rate * visits / share, work / max(visits, 1e-9), excess)
+        why = (f"Erlang C: the smallest team whose M/M/c mean queueing ({fit.duration(excess)} per visit) matches "
+               f"the gaps above the quiet-time effort; {load:.2f} people busy on duty")
+    return {"capacity": capacity, **({"calendar": calendar} if calendar else {}), "_why": why,
+            "_calendar_why": "hours of the week in which the log's events happen"}
+
+
+def _resource_team(team: str, chosen: list, mask: np.ndarray, rows: pd.DataFrame, origin: pd.Timestamp
+                   ) -> dict[str, Any]:
+    """A resource group's team: its calendar from its own events, its capacity from concurrency (never below
+    what the work needs: 95% utilisation when efforts come from starts, 60% when they include queueing)."""
+    calendar = fit.calendar_of(mask) if mask.mean() <= ON_DUTY_COVER else None
+    share = float(mask.mean()) if calendar else 1.0
+    hourly = _work_per_hour(chosen)[0]
+    load = hourly / share
+    from_starts = all(m.fit.note.startswith("start to complete") for m, _ in chosen)
+    timed = rows.dropna(subset=["start"]) if "start" in rows.columns else rows.iloc[:0]
+    if len(timed) >= 0.5 * max(len(rows), 1) and len(timed):
+        observed = fit.concurrency(timed["start"].to_numpy(float), timed["hours"].to_numpy(float))
+        how = f"at most {observed} of its busy intervals (start to complete) at once"
+    else:
+        hours0 = origin.to_datetime64().astype("datetime64[s]").astype(np.int64) / 3600.0
+        observed = fit.active_per_hour(rows["hours"].to_numpy(), rows["resource"].to_numpy(), mask, hours0)
+        how = f"{observed} of its resources active in a typical working hour"
+    floor = math.ceil(load / (0.95 if from_starts else 0.6))
+    capacity = max(1, observed, floor)
+    why = f"concurrency: {how}; {load:.2f} people busy on duty by Little's law"
+    if capacity > observed:
+        why += f", so raised to {capacity} ({'95' if from_starts else '60'}% utilisation)"
+    members = sorted(map(str, rows["resource"].dropna().unique()))
+    shown = ", ".join(repr(r) for r in members[:8]) + (f" and {len(members) - 8} more" if len(members) > 8 else "")
+    return {"capacity": capacity, **({"calendar": calendar} if calendar else {}), "_why": why,
+            "_calendar_why": "hours of the week in which this team's events happen",
+            "_resources": f"resources {shown} in the log"}
 
 
 def _erlang_capacity(rate: float, effort: float, excess: float) -> int:
@@ -312,12 +524,12 @@ def _erlang_capacity(rate: float, effort: float, excess: float) -> int:
 
 
 # -- the scenario -------------------------------------------------------------------------------------
-def _scenario(name: str, found: Discovery, models: list[StepModel], teams: dict, arrivals: dict,
-              cycle: np.ndarray, seed: int, replications: int) -> tuple[dict[str, Any], dict[tuple, str]]:
+def _scenario(name: str, streams: list[StreamModel], teams: dict, arrivals: dict, cycle: np.ndarray, seed: int,
+              replications: int) -> tuple[dict[str, Any], dict[tuple, str]]:
     """The scenario mapping and a comment per path (a tuple of keys and list indices)."""
     notes: dict[tuple, str] = {}
     drain = max(1, math.ceil(1.5 * float(np.max(cycle, initial=168.0)) / 168.0))
-    queues = any(m.kind == "queue" for m in models)
+    queues = any(m.kind == "queue" for s in streams for m in s.steps)
     warmup = "2w" if queues else "0h"
     data: dict[str, Any] = {"name": name, "description": "Calibrated from an event log by simvalue calibrate.",
                             "start": f"{arrivals['origin']:%Y-%m-%d}", "warmup": warmup,
@@ -326,28 +538,38 @@ def _scenario(name: str, found: Discovery, models: list[StepModel], teams: dict,
     notes[("start",)] = "the Monday on or before the arrival window: calendars and profiles on the log's clock"
     notes[("warmup",)] = ("teams start empty: two weeks to fill their queues" if queues else
                           "no queueing team (waits, and teams sized not to queue): nothing to warm")
-    notes[("horizon",)] = (f"{arrivals['target']} cases expected at {arrivals['rate'] * 24:.1f}/d: the scale of the "
-                           "cases compared")
+    notes[("horizon",)] = (f"{arrivals['simulated']} cases expected at {arrivals['rate'] * 24:.1f}/d: as many as the "
+                           f"{arrivals['target']} cases compared, and at least {MIN_SIMULATED} (simulation noise)")
     notes[("drain",)] = f"1.5 x the longest cycle time in the log ({fit.duration(float(np.max(cycle, initial=0)))})"
     if teams:
         data["teams"] = {}
         for team, spec in teams.items():
             data["teams"][team] = {k: v for k, v in spec.items() if not k.startswith("_")}
             notes[("teams", team, "capacity")] = spec["_why"]
+            if "_resources" in spec:
+                notes[("teams", team)] = spec["_resources"]
             if "calendar" in spec:
-                notes[("teams", team, "calendar")] = "hours of the week in which the log's events happen"
-    data["demand"] = [{"type": "case", "stream": "case", "arrivals": _arrival_spec(arrivals, notes)}]
-    if arrivals.get("priority"):
-        data["demand"][0]["priority"] = arrivals["priority"]
-        notes[("demand", 0, "priority")] = "share of the calibration cases with each priority (the log's priority column)"
-    data["streams"] = {"case": {"steps": _steps(found, models, teams, notes)}}
+                notes[("teams", team, "calendar")] = spec["_calendar_why"]
+    data["demand"], data["streams"] = [], {}
+    for index, stream in enumerate(streams):
+        demand = {"type": stream.name, "stream": stream.name, "arrivals": _arrival_spec(stream.arrivals, notes, index)}
+        if stream.type is not None:
+            notes[("demand", index, "type")] = f"the log's type {stream.type!r}"
+        if stream.arrivals.get("priority"):
+            demand["priority"] = stream.arrivals["priority"]
+            notes[("demand", index, "priority")] = ("share of the calibration cases with each priority (the log's "
+                                                    "priority column)")
+        data["demand"].append(demand)
+        data["streams"][stream.name] = {"steps": _steps(stream, notes)}
     return data, notes
 
 
-def _arrival_spec(arrivals: dict, notes: dict) -> dict[str, Any]:
-    where = ("demand", 0, "arrivals")
+def _arrival_spec(arrivals: dict, notes: dict, index: int) -> dict[str, Any]:
+    where = ("demand", index, "arrivals")
     notes[(*where, "rate")] = (f"{arrivals['cases']} calibration cases arrived (first event) in "
-                               f"{arrivals['hours'] / 24:.1f} days")
+                               f"{arrivals['hours'] / 24:.1f} days" + (
+                                   f", over the {arrivals['thinned']:.0%} of the cases kept by the random split"
+                                   if arrivals["thinned"] < 1 else ""))
     notes[(*where, "profile", "by_hour")] = "first events per hour of the day, relative"
     notes[(*where, "profile", "by_weekday")] = "first events per weekday (Monday first), relative"
     spec = {"rate": f"{arrivals['rate'] * 24:.4g}/d",
@@ -358,24 +580,27 @@ def _arrival_spec(arrivals: dict, notes: dict) -> dict[str, Any]:
     return spec
 
 
-def _steps(found: Discovery, models: list[StepModel], teams: dict, notes: dict) -> list[dict[str, Any]]:
+def _steps(stream: StreamModel, notes: dict) -> list[dict[str, Any]]:
     """The entry step (routing only) then one step per discovered step."""
-    where = ("streams", "case", "steps")
+    found, where = stream.discovery, ("streams", stream.name, "steps")
     steps = [{"name": "start", "activity": "engage", "label": "",
               "wait": {"delay": "0h", "reason": "start"}, "next": found.entry}]
     notes[(*where, 0, "name")] = "entry, routing only: takes no time and is no event of the log"
     notes[(*where, 0, "next")] = f"first activity of the {int(found.events['first'].sum())} calibration cases"
-    team_of = {"calendar": "office", "queue": "desk"}
-    for index, model in enumerate(models, start=1):
+    legacy = {"calendar": "office", "queue": "desk"}
+    for index, model in enumerate(stream.steps, start=1):
         step: dict[str, Any] = {"name": model.name, "activity": "deliver_and_support", "label": model.label}
         context = found.steps[model.name].context
         after = ("as a case's first event" if context == FIRST else "in its timer's peak" if context == TIMER else
                  f"after {context!r} (unfolded by context)" if context else "after any other activity")
         notes[(*where, index, "name")] = f"activity {model.label!r} {after}: {model.events} events; {_evidence(model)}"
-        if model.kind in team_of:
-            step.update(team=team_of[model.kind], effort=model.fit.spelling)
-            notes[(*where, index, "effort")] = ("working hours between events: " if model.kind == "calendar"
-                                                 else "gaps when few cases are open: ") + model.fit.note
+        if model.kind in legacy:
+            step.update(team=model.team or legacy[model.kind], effort=model.fit.spelling)
+            source = ("" if model.fit.note.startswith("start to complete") else "working hours between events: "
+                      if model.kind == "calendar" else "gaps when few cases are open: ")
+            notes[(*where, index, "effort")] = source + model.fit.note
+            if model.team:
+                notes[(*where, index, "team")] = "the resource group doing most of this activity's events"
         else:
             step["wait"] = {"delay": model.fit.spelling, "reason": "start" if model.kind == "start" else model.reason}
             notes[(*where, index, "wait", "delay")] = model.fit.note
@@ -400,10 +625,11 @@ def _evidence(model: StepModel) -> str:
         + f" ({facts})"
 
 
-def _header(name: str, log: pd.DataFrame, split: Split, found: Discovery, findings: list[str]) -> list[str]:
+def _header(name: str, log: pd.DataFrame, split: Split, found: dict[str, Discovery], findings: list[str]) -> list[str]:
+    cases = sum(f.events["case"].nunique() for f in found.values())
     lines = [f"{name}: calibrated by simvalue calibrate from {log['case'].nunique()} cases and {len(log)} events",
              f"(split: {split.kind}{f' {split.share:g}' if split.kind != 'none' else ''}; "
-             f"{found.events['case'].nunique()} cases calibrate).",
+             f"{cases} cases calibrate; streams: {', '.join(found)}).",
              "A case's time_to_value is its cycle time as the log measures it: first event to last event.",
              "Findings:"]
     return lines + [f"- {f}" for f in findings]
@@ -452,4 +678,4 @@ def _scalar(value: Any) -> str:
     return json.dumps(str(value))
 
 
-__all__ = ["Calibration", "StepModel", "calibrate", "to_yaml"]
+__all__ = ["Calibration", "StepModel", "StreamModel", "by_type", "calibrate", "to_yaml"]

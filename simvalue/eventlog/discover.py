@@ -68,7 +68,8 @@ def drop_rare(log: pd.DataFrame, threshold: float = RARE_SHARE) -> tuple[pd.Data
 
 
 def event_table(log: pd.DataFrame) -> pd.DataFrame:
-    """Per event: case, activity, predecessor (FIRST for the first), successor ('' at the end), gap in hours."""
+    """Per event: case, activity, predecessor (FIRST for the first), successor ('' at the end), gap in hours;
+    and its start (hours) and resource when the log has them."""
     case = log["case"].to_numpy()
     activity = log["activity"].astype(str).to_numpy(dtype=object)
     times = log["timestamp"].to_numpy("datetime64[s]").astype(np.int64) / 3600.0
@@ -77,8 +78,14 @@ def event_table(log: pd.DataFrame) -> pd.DataFrame:
     prev = np.where(first, FIRST, np.r_[[FIRST], activity[:-1]])
     nxt = np.where(last, "", np.r_[activity[1:], [""]])
     gap = np.where(first, 0.0, times - np.r_[times[:1], times[:-1]])
-    return pd.DataFrame({"case": case, "activity": activity, "prev": prev, "next": nxt, "gap": gap,
-                         "hours": times, "first": first, "last": last, "timestamp": log["timestamp"].to_numpy()})
+    table = pd.DataFrame({"case": case, "activity": activity, "prev": prev, "next": nxt, "gap": gap,
+                          "hours": times, "first": first, "last": last, "timestamp": log["timestamp"].to_numpy()})
+    if "start" in log.columns:  # hours of the activity's start; NaN when the log has none for it
+        table["start"] = log["start"].to_numpy("datetime64[s]").astype(np.int64) / 3600.0
+        table.loc[log["start"].isna().to_numpy(), "start"] = np.nan
+    if "resource" in log.columns:
+        table["resource"] = log["resource"].to_numpy(dtype=object)
+    return table
 
 
 def discover(log: pd.DataFrame, threshold: float = RARE_SHARE) -> Discovery:

@@ -1,4 +1,4 @@
-"""Fit what a scenario needs from an event log: durations, queue-or-wait evidence, calendars, arrivals.
+"""Fit what a scenario needs from an event log: durations, queue-or-wait evidence, calendars, teams, arrivals.
 
 Durations are fitted with scipy.stats (maximum likelihood, location 0) among the spellings a
 scenario accepts: exponential, lognormal, gamma, weibull, a mixture of two lognormals (EM on the
@@ -186,6 +186,29 @@ def on_duty_hours(counts: np.ndarray, share: float = 0.25) -> np.ndarray:
     return counts >= share * float(np.mean(np.sort(busy)[len(busy) // 2:]))
 
 
+def on_duty_weeks(times: pd.Series, share: float = 0.25) -> np.ndarray:
+    """Hours of the week in which events happen in at least ``share`` as many weeks as in the most regular
+    hour: a team's calendar from its own events (a quiet afternoon of a small team is still on duty)."""
+    if times.empty:
+        return np.ones(168, dtype=bool)
+    hours = times.to_numpy("datetime64[s]").astype(np.int64) / 3600.0 - 96.0  # the epoch was a Thursday
+    slot = np.floor(hours).astype(np.int64)
+    pairs = np.unique(np.c_[np.floor_divide(slot, 168), np.mod(slot, 168)], axis=0)
+    weeks = np.bincount(pairs[:, 1], minlength=168).astype(float)
+    return close_breaks(weeks >= share * weeks.max())
+
+
+def close_breaks(mask: np.ndarray, longest: int = 2) -> np.ndarray:
+    """On-duty hours with breaks of at most ``longest`` hours between them on the same day filled in."""
+    out = mask.copy()
+    for day in range(7):
+        on = np.flatnonzero(mask[day * 24:(day + 1) * 24])
+        for a, b in zip(on[:-1], on[1:]):
+            if 1 < b - a <= longest + 1:
+                out[day * 24 + a + 1:day * 24 + b] = True
+    return out
+
+
 def calendar_of(mask: np.ndarray) -> dict[str, str | list[str]]:
     """A scenario calendar (day -> windows) of the on-duty hours of the week."""
     calendar: dict[str, str | list[str]] = {}
@@ -259,6 +282,50 @@ def load_dependence(gaps: np.ndarray, load: np.ndarray) -> tuple[float, float]:
     return float(result.statistic), float(result.pvalue)
 
 
+# -- teams from resources ---------------------------------------------------------------------------
+#: A resource "works" an activity holding at least this share of its events.
+WORKS_SHARE = 0.10
+
+
+def resource_groups(resources: pd.Series, activities: pd.Series) -> dict[str, str]:
+    """Resource -> team: resources that work the same activities form one team, named after its only
+    resource (safely) or, for a group, ``works_<activities>``."""
+    from .discover import safe_name
+    table = pd.crosstab(resources.astype(str), activities.astype(str), normalize="index")
+    works = {r: tuple(sorted(a for a, share in row.items() if share >= WORKS_SHARE)) for r, row in table.iterrows()}
+    groups: dict[tuple, list[str]] = {}
+    for resource, acts in works.items():
+        groups.setdefault(acts, []).append(str(resource))
+    out, used = {}, set()
+    for acts, members in sorted(groups.items(), key=lambda kv: kv[1]):
+        name = safe_name(members[0]) if len(members) == 1 else "works_" + "_".join(safe_name(a) for a in acts)
+        while name in used:
+            name += "_"
+        used.add(name)
+        out.update({member: name for member in members})
+    return out
+
+
+def concurrency(start: np.ndarray, end: np.ndarray) -> int:
+    """The most intervals [start, end) open at once (busy intervals of a team's resources)."""
+    if len(start) == 0:
+        return 0
+    times = np.r_[np.asarray(start, float), np.asarray(end, float)]
+    steps = np.r_[np.ones(len(start)), -np.ones(len(end))]
+    order = np.lexsort((steps, times))  # at a tie an end comes before a start
+    return int(np.max(np.cumsum(steps[order])))
+
+
+def active_per_hour(hours: np.ndarray, resources: np.ndarray, mask: np.ndarray, origin: float) -> int:
+    """Distinct resources with an event in a typical (median) on-duty clock hour that has events."""
+    slot = np.floor((np.asarray(hours, float) - origin)).astype(np.int64)
+    on = mask[np.mod(slot, 168)]
+    pairs = pd.DataFrame({"slot": slot[on], "resource": np.asarray(resources, object)[on]}).drop_duplicates()
+    if pairs.empty:
+        return 1
+    return max(1, int(round(float(pairs.groupby("slot").size().median()))))
+
+
 # -- arrivals ---------------------------------------------------------------------------------------
 def arrival_profile(times: pd.Series) -> tuple[list[float], list[float]]:
     """Relative intensity by hour of day and by weekday (Monday first), each with mean 1."""
@@ -284,6 +351,6 @@ def dispersion(counts: pd.Series) -> float:
     return float(np.sqrt(excess) / counts.mean()) if excess > 0 else 0.0
 
 
-__all__ = ["Fit", "arrival_profile", "calendar_of", "clock_dependence", "dispersion", "duration", "fit_duration",
-           "hour_of_week", "ks_distance", "load_dependence", "on_duty_hours", "open_cases", "quantile_table", "weekly_counts",
-           "working_hours_between"]
+__all__ = ["Fit", "active_per_hour", "arrival_profile", "calendar_of", "clock_dependence", "close_breaks", "concurrency", "dispersion",
+           "duration", "fit_duration", "hour_of_week", "ks_distance", "load_dependence", "on_duty_hours", "on_duty_weeks", "open_cases",
+           "quantile_table", "resource_groups", "weekly_counts", "working_hours_between"]

@@ -130,6 +130,7 @@ def validate(calibration, calibration_log: pd.DataFrame, held: pd.DataFrame, see
     per_replication = [share_of(wasserstein(real, group["time_to_value"].to_numpy()), float(np.mean(real)))
                        for _, group in items.groupby("replication")]
     return {"real": real, "simulated": simulated, "calibration": own, "figures": figures, "floor": floor,
+            "by_type": by_type(calibration, calibration_log, held, items),
             "real_figures": distribution_figures(real, real), "activities": activities,
             "targets": meets_targets(figures, floor, activities), "per_replication": per_replication,
             "split": time_split(items),
@@ -139,10 +140,33 @@ def validate(calibration, calibration_log: pd.DataFrame, held: pd.DataFrame, see
             "held_arrived": held.groupby("case")["timestamp"].min()}
 
 
+def by_type(calibration, calibration_log: pd.DataFrame, held: pd.DataFrame, items: pd.DataFrame) -> dict:
+    """Per demand type (with more than one): held-back cases, and the simulated and floor figures against them."""
+    if len(calibration.streams) < 2:
+        return {}
+    held_types = held.groupby("case", sort=False)["type"].first().fillna("unknown").astype(str)
+    cal_types = calibration_log.groupby("case", sort=False)["type"].first().fillna("unknown").astype(str)
+    out = {}
+    for stream in calibration.streams:
+        real_log = held[held["case"].isin(set(held_types.index[held_types == stream.type]))]
+        own_log = calibration_log[calibration_log["case"].isin(set(cal_types.index[cal_types == stream.type]))]
+        simulated = items.loc[items["type"] == stream.name, "time_to_value"].to_numpy()
+        if real_log.empty or len(simulated) == 0:
+            continue
+        real = cycle_times(real_log)
+        out[stream.name] = {"type": stream.type, "cases": len(real), "real_figures": distribution_figures(real, real),
+                            "figures": distribution_figures(real, simulated),
+                            "floor": distribution_figures(real, cycle_times(own_log))}
+    return out
+
+
 def simulated_events_per_case(results) -> pd.Series:
     """Mean events per reported item of each log label (steps with an empty label, e.g. the entry, are no events)."""
-    labels = {step.name: step.label for step in results.scenario.streams["case"].steps}
-    label = results.events["step"].astype(str).map(labels)
+    labels = {(stream, step.name): step.label for stream, spec in results.scenario.streams.items()
+              for step in spec.steps}
+    events = results.events
+    label = pd.Series([labels.get(key) for key in zip(events["stream"].astype(str), events["step"].astype(str))],
+                      dtype=object)
     label = label[label.notna() & (label != "")]
     return label.value_counts() / max(len(results.items), 1)
 
@@ -177,6 +201,6 @@ def what_if(scenario, results, replications: int, seed: int) -> dict:
     return out
 
 
-__all__ = ["Split", "SplitError", "activity_table", "cycle_times", "distribution_figures", "events_per_case",
+__all__ = ["Split", "SplitError", "activity_table", "by_type", "cycle_times", "distribution_figures", "events_per_case",
            "meets_targets", "parse_split", "simulated_events_per_case", "split_cases", "time_split", "validate",
            "wasserstein", "what_if"]
