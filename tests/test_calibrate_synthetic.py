@@ -151,6 +151,17 @@ def test_one_stream_per_type_with_figures_per_type(tmp_path):
         assert distance <= 0.10 or (floor > 0.10 and distance <= 1.3 * floor), (distance, floor)
 
 
+def test_resource_groups_and_concurrency_by_hand():
+    from simvalue.eventlog import fit
+    resources = pd.Series(["ann", "bob", "ann", "bob", "cy", "cy", "Wait - User"])
+    activities = pd.Series(["fix", "fix", "fix", "fix", "triage", "fix", "ask"])
+    # ann and bob work only 'fix'; cy works triage and fix; the customer's pseudo-resource gets a safe name.
+    assert fit.resource_groups(resources, activities) == {"ann": "works_fix", "bob": "works_fix", "cy": "cy",
+                                                          "Wait - User": "Wait_-_User"}
+    # [0, 2) [1, 3) [2, 4): at most two at once (an end at 2 comes before the start at 2).
+    assert fit.concurrency(pd.Series([0.0, 1.0, 2.0]).to_numpy(), pd.Series([2.0, 3.0, 4.0]).to_numpy()) == 2
+
+
 T0 = pd.Timestamp("2024-01-01 09:00")
 ODD = {
     "one activity": (["a", "b", "c", "d"], ["x"] * 4, [0, 1, 2, 3]),
