@@ -26,7 +26,7 @@ def calibrate_command(args: argparse.Namespace) -> int:
                    resource=args.resource, type=args.type, priority=args.priority)
     result = calibrate(log, split, seed=args.seed, replications=args.replications, name=args.out.stem)
     write_file(args.out, lambda path: Path(path).write_text(result.yaml_text, encoding="utf-8"))
-    print(f"wrote scenario {args.out} ({len(result.steps) + 1} steps; calibrated in "
+    print(f"wrote scenario {args.out} ({len(result.steps) + len(result.streams)} steps; calibrated in "
           f"{result.seconds['calibrate']:.1f}s)")
     for finding in result.findings:
         print(f"  {finding}")
