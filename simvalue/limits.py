@@ -70,3 +70,6 @@ MAX_HOLIDAYS = 10_000
 MAX_SHIFTS = 1_000
 #: Most variants in one comparison (its tables and figures grow with them); a sweep takes more.
 MAX_VARIANTS = 50
+#: Most local sweep workers per core: each is a Python process of about 100 MB and points are
+#: CPU-bound, so more workers only fill memory.
+MAX_WORKERS_PER_CORE = 2

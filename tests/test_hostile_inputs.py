@@ -381,3 +381,25 @@ def test_the_work_budget_counts_work_paused_every_night(tmp_path, capsys):
                     streams__flow__steps__0__effort="100w", demand__0__arrivals={"rate": "1/w"}, drain="10000w")
     refused(capsys, ["run", str(write(tmp_path, data)), "-r", "1"], "1.39e+07 events",
             "shift changes (and paused work) of team desk")
+
+
+def test_a_vanishing_arrival_rate_with_holidays_and_dispersion_ends(tmp_path, capsys):
+    # Week after week without an arrival used to loop for ever (the weekly restart never reached the end).
+    data = scenario(demand__0__arrivals={"rate": "1e-300/w", "dispersion": 0.5, "skip_holidays": True},
+                    holidays=["2024-01-03"])
+    assert main(["run", str(write(tmp_path, data)), "-r", "1"]) == 0
+    assert "items of this type are expected per replication" in capsys.readouterr().err
+
+
+def test_thinning_candidates_count_in_the_work_budget(tmp_path, capsys):
+    # One active hour a week: arrivals are drawn at 168 times the mean rate and thinned.
+    profile = {"by_weekday": [1, 0, 0, 0, 0, 0, 0], "by_hour": [1] + [0] * 23}
+    data = scenario(demand__0__arrivals={"rate": "30000/w", "profile": profile}, horizon="200w",
+                    teams={"desk": {"capacity": 1000}})
+    refused(capsys, ["check", str(write(tmp_path, data))], "demand[ticket].arrivals: one replication would simulate")
+
+
+def test_union_tags_never_reach_the_field_path(tmp_path, capsys):
+    line = refused(capsys, ["check", str(write(tmp_path, scenario(demand__0__cost_of_delay="0/d")))],
+                   "demand[ticket].cost_of_delay: must be a positive money rate")
+    assert "function-plain" not in line

@@ -13,13 +13,15 @@ from .sampling import draws, uniforms
 HOURS_PER_WEEK = 168
 
 
-def arrival_gaps(demand: DemandPlan, rng: np.random.Generator) -> Callable[[float], float]:
-    """A function ``gap(now)`` giving the time to the next arrival of ``demand`` after ``now``."""
+def arrival_gaps(demand: DemandPlan, rng: np.random.Generator,
+                 until: float = float("inf")) -> Callable[[float], float]:
+    """A function ``gap(now)`` giving the time to the next arrival of ``demand`` after ``now``; any
+    gap reaching past ``until`` (the end of arrivals) means no more arrivals."""
     if demand.every is not None:
         renewal = draws(demand.every, rng)
         return lambda now: renewal()
     if demand.dispersion or demand.holidays:
-        return _general(demand, rng)
+        return _general(demand, rng, until)
     exponential = draws_exponential(demand.rate, rng)  # type: ignore[arg-type]
     if demand.intensity is None:
         return lambda now: exponential()
@@ -59,7 +61,7 @@ def _thinned(intensity: np.ndarray, rate: float, rng: np.random.Generator,
     return gap
 
 
-def _general(demand: DemandPlan, rng: np.random.Generator) -> Callable[[float], float]:
+def _general(demand: DemandPlan, rng: np.random.Generator, until: float) -> Callable[[float], float]:
     """Poisson arrivals with a gamma-distributed factor per week (over-dispersion), a profile and
     no arrivals on holidays, by thinning with a restart at each week boundary (the process is
     memoryless, so a candidate past the boundary is drawn again from the boundary at the new rate).
@@ -84,7 +86,7 @@ def _general(demand: DemandPlan, rng: np.random.Generator) -> Callable[[float], 
 
     def gap(now: float) -> float:
         t = now
-        while True:
+        while t < until:  # weeks with (almost) no arrivals are skipped to the end, not for ever
             week = int((t + offset) // HOURS_PER_WEEK)
             boundary = (week + 1) * HOURS_PER_WEEK - offset
             level = rate * factor(week)
@@ -95,6 +97,7 @@ def _general(demand: DemandPlan, rng: np.random.Generator) -> Callable[[float], 
             t = candidate
             if keep() < acceptance[int(t + offset) % HOURS_PER_WEEK] and not _on_holiday(t, holidays):
                 return t - now
+        return t - now
 
     return gap
 

@@ -112,7 +112,7 @@ class Replication:
             source[3], source[4] = demand.priority_ranks, demand.priority_probabilities
             if arrival_key(demand) != arrival_key(self.arrival_plans[index]):
                 self.arrival_plans[index] = demand
-                source[1] = arrival_gaps(demand, source[6])
+                source[1] = arrival_gaps(demand, source[6], self.arrivals_end)
                 if source[7] is not None:
                     cancel(source[7])  # the arrival drawn under the old rate
                     self._schedule_arrival(source, now)
@@ -126,7 +126,7 @@ class Replication:
         rng = rng_stream(self.plan.seed, self.replication, demand.type, "arrivals")
         pick = uniforms(rng_stream(self.plan.seed, self.replication, demand.type, "priority"))
         # [type index, gap function, priority draws, ranks, probabilities, arrivals so far, rng, pending wake]
-        source = [index, arrival_gaps(demand, rng), pick, demand.priority_ranks, demand.priority_probabilities, 0,
+        source = [index, arrival_gaps(demand, rng, self.arrivals_end), pick, demand.priority_ranks, demand.priority_probabilities, 0,
                   rng, None]
         self.sources.append(source)
         self._schedule_arrival(source, 0.0)

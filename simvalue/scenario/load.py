@@ -178,6 +178,10 @@ def _message(error: dict[str, Any]) -> str:
     return f"{error['msg'][0].lower()}{error['msg'][1:]}, got {shown}"
 
 
+#: Names pydantic gives to union members in error locations (never field names: those are checked first).
+_UNION_TAGS = ("cab", "approver", "auto", "constrained-str", "str", "int", "float", "bool", "list", "dict")
+
+
 def field_path(loc: tuple[Any, ...], data: Any) -> str:
     """Dotted path for a pydantic location; list entries are shown by their name or type."""
     parts: list[str] = []
@@ -191,8 +195,7 @@ def field_path(loc: tuple[Any, ...], data: Any) -> str:
         elif isinstance(node, dict) and key in node:
             parts.append(f".{key}" if parts else str(key))
             node = node[key]
-        elif isinstance(key, str) and (key in ("cab", "approver", "auto") or "[" in key or key.startswith("<")) \
-                and isinstance(node, dict):
+        elif isinstance(key, str) and (key in _UNION_TAGS or "[" in key or key.startswith("<")):
             continue  # a tag pydantic inserts for a union member (discriminator or validator name)
         else:
             parts.append(f".{key}" if parts else str(key))

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from ..limits import BYTES_PER_ITEM_RECORD, BYTES_PER_STEP_RECORD
-from .capacity import demand_rate, step_visits
+from .capacity import demand_rate, hour_of_week, step_visits
 from .model import Scenario
 
 
@@ -90,7 +90,10 @@ def _period(scenario: Scenario, arriving: float, running: float) -> Workload:
         visits = float(step_visits(scenario.streams[demand.stream]).sum())
         items += arrivals
         executions += arrivals * visits
-        contributions.append((arrivals * (1 + visits), f"arrivals of {demand.type}",
+        # Profiled arrivals are drawn at the busiest hour's rate and thinned: candidates cost too.
+        candidates = arrivals * (float(hour_of_week(demand.arrivals.profile).max()) - 1.0)
+        meetings += candidates
+        contributions.append((arrivals * (1 + visits) + candidates, f"arrivals of {demand.type}",
                               f"demand[{demand.type}].arrivals"))
     for stream_name, stream in scenario.streams.items():
         for step in stream.steps:

@@ -13,6 +13,7 @@ from concurrent.futures import ProcessPoolExecutor, as_completed
 from typing import Any, Protocol
 
 from ..errors import SimulationError
+from ..limits import MAX_WORKERS_PER_CORE
 from .orphans import exit_with_parent
 
 
@@ -41,10 +42,15 @@ class ProcessExecutor:
         self.workers = workers or os.cpu_count() or 1
 
     def map_unordered(self, fn: Callable[..., Any], tasks: list[tuple]) -> Iterator[Any]:
+        if not tasks:
+            return
         context = multiprocessing.get_context("forkserver" if os.name == "posix" else "spawn")
         if os.name == "posix":
             context.set_forkserver_preload(["simvalue"])
-        with ProcessPoolExecutor(max_workers=self.workers, mp_context=context,
+        # Never more workers than points, nor than MAX_WORKERS_PER_CORE per core: each worker is a
+        # Python process of about 100 MB, and points are CPU-bound (more would only fill memory).
+        workers = min(self.workers, len(tasks), MAX_WORKERS_PER_CORE * (os.cpu_count() or 1))
+        with ProcessPoolExecutor(max_workers=workers, mp_context=context,
                                  initializer=exit_with_parent) as pool:
             futures = [pool.submit(fn, *args) for args in tasks]
             try:
