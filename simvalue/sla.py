@@ -11,6 +11,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from .scenario.changes import epochs_of
 from .scenario.checks import sla_team
 from .scenario.model import Scenario
 
@@ -33,11 +34,25 @@ def sla_times(scenario: Scenario, items: pd.DataFrame, events: pd.DataFrame) -> 
 
 
 def _measure(scenario: Scenario, item_type: str, clock: str):
-    """A vectorised measure of intervals [a, b] on the clock."""
+    """A vectorised measure of intervals [a, b] on the clock; a business clock follows the clock
+    team's calendar through the changes over time (each period on the calendar then in force)."""
     if clock == "elapsed":
         return lambda a, b: b - a
-    schedule = scenario.schedule(sla_team(scenario, item_type))
-    return schedule.working_hours_array
+    team = sla_team(scenario, item_type)
+    periods = [(0.0, scenario), *epochs_of(scenario)]
+    bounds = [(begin, end, period.schedule(team))
+              for (begin, period), (end, _) in zip(periods, [*periods[1:], (np.inf, None)])]
+    if len(bounds) == 1:
+        return bounds[0][2].working_hours_array
+
+    def working_hours(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+        total = np.zeros(np.shape(a))
+        for begin, end, schedule in bounds:
+            low, high = np.maximum(a, begin), np.minimum(b, end)
+            inside = high > low  # NaN ends (never realised) compare False: they stay NaN below
+            total[inside] += schedule.working_hours_array(low[inside], high[inside])
+        return np.where(np.isnan(b), np.nan, total)
+    return working_hours
 
 
 def _paused(items: pd.DataFrame, events: pd.DataFrame, reasons: list[str], measure) -> np.ndarray:

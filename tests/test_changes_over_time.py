@@ -106,3 +106,23 @@ def test_profiles_follow_the_wall_clock_when_the_start_is_not_a_monday():
                          start="2026-01-07 12:00")
     arrived = simulate(data).items["arrived"].to_numpy()
     assert len(arrived) > 0 and all((a % 168 < 12) or (a % 168 >= 156) for a in arrived)
+
+
+def test_a_business_clock_follows_a_calendar_change():
+    # A 9-17 desk works 9-13 from Tuesday 00:00 (t = 24). One ticket arrives Tuesday 12:00 (t = 36)
+    # with 2 h of work: 12-13, paused, Wednesday 9-10: value at t = 58. On the clock of the
+    # calendar in force that is 1 h + 1 h = 2 business hours; the old calendar would say 5 + 1 = 6.
+    data = {
+        "name": "clock", "horizon": "37h", "replications": 1, "seed": 1, "allow_overload": True,
+        "teams": {"desk": {"capacity": 1, "calendar": {"mon-fri": "09:00-17:00"}}},
+        "demand": [{"type": "ticket", "stream": "s", "arrivals": {"every": "36h"}}],
+        "streams": {"s": {"steps": [{"name": "fix", "activity": "deliver_and_support", "team": "desk",
+                                     "effort": "2h"}]}},
+        "sla": {"ticket": {"target": "8h", "clock": "business_hours"}},
+        "changes": [{"at": "24h", "set": {"teams.desk.calendar": {"mon-fri": "09:00-13:00"}}}],
+    }
+    items = simulate(data).items
+    assert list(items["arrived"]) == [36.0]
+    item = items.iloc[0]
+    assert item["value_realized"] == pytest.approx(58.0)
+    assert item["sla_time"] == pytest.approx(2.0)
