@@ -12,144 +12,25 @@ from __future__ import annotations
 
 import heapq
 import math
-import re
 from bisect import bisect_left, bisect_right
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from operator import itemgetter
-from typing import TypeVar
 
 import numpy as np
 
-from .limits import MAX_CAPACITY
+from .calendar_text import (DAY, DAY_MINUTES, DAY_NAMES, DEFAULT_START, HOURS_EXAMPLE, WEEK, WEEK_MINUTES,
+                            check_capacity, located, parse_days, parse_holidays, parse_hours, parse_start, span_text,
+                            window_minutes)
 
-#: t = 0 when a scenario gives no ``start``: a Monday at midnight, as arrival profiles assume.
-DEFAULT_START = datetime(2024, 1, 1, 0, 0)
-WEEK = 168.0
-DAY = 24.0
-DAY_NAMES = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
-_FULL_NAMES = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
-_DAY_INDEX = {name: i for names in (DAY_NAMES, _FULL_NAMES) for i, name in enumerate(names)}
-_DAY_MIN, _WEEK_MIN = 1440, 10080
-_START_FORMATS = ("%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d")
-_WINDOW = re.compile(r"^\s*(\d{1,2}):(\d{2})\s*-\s*(\d{1,2}):(\d{2})\s*$")
-_HOURS_EXAMPLE = '"09:00-17:00"'
 #: Most ulps a change instant is moved so that ``headcount_at`` agrees with it (float rounding).
 _NUDGES = 64
-_T = TypeVar("_T")
 
-
-# -- parsing the spellings ------------------------------------------------------------------------
-def parse_start(value: object) -> datetime:
-    """The naive local date and time at t = 0, from a scenario's ``start`` (a string, date or datetime)."""
-    if isinstance(value, datetime):
-        if value.tzinfo is not None:
-            raise ValueError(f"expected a local start without time zone such as '2026-01-05 08:00', got {value!r}")
-        return value
-    if isinstance(value, date):
-        return datetime.combine(value, time())
-    if isinstance(value, str):
-        for pattern in _START_FORMATS:
-            try:
-                return datetime.strptime(value.strip(), pattern)
-            except ValueError:
-                pass
-    raise ValueError(f"expected a start such as '2026-01-05 08:00', got {value!r}")
-
-
-def parse_holidays(values: object) -> tuple[date, ...]:
-    """Holiday dates ("2026-12-25" or ``date`` objects), sorted and without repeats."""
-    if isinstance(values, (str, bytes, Mapping)) or not isinstance(values, Iterable):
-        raise ValueError(f"expected a list of dates such as ['2026-12-25'], got {values!r}")
-    days = set()
-    for index, value in enumerate(values):
-        if isinstance(value, date) and not isinstance(value, datetime):
-            days.add(value)
-            continue
-        try:
-            days.add(datetime.strptime(value.strip(), "%Y-%m-%d").date())  # type: ignore[union-attr]
-        except (AttributeError, TypeError, ValueError):
-            raise ValueError(f"holidays[{index}]: expected a date such as '2026-12-25', got {value!r}") from None
-    return tuple(sorted(days))
-
-
-def parse_days(value: object) -> tuple[int, ...]:
-    """Weekdays (0 = Monday) from "mon-fri", "sat", "mon,wed,fri" or a range wrapping the week, "fri-mon"."""
-    if not isinstance(value, str) or not value.strip():
-        raise ValueError(f"expected days such as 'mon-fri' or 'sat,sun', got {value!r}")
-    days: set[int] = set()
-    for part in value.split(","):
-        ends = [_day(name, value) for name in part.split("-")]
-        if len(ends) > 2:
-            raise ValueError(f"expected days such as 'mon-fri' or 'sat,sun', got {value!r}")
-        first, last = ends[0], ends[-1]
-        days.update((first + step) % 7 for step in range((last - first) % 7 + 1))
-    return tuple(sorted(days))
-
-
-def _day(name: str, text: str) -> int:
-    key = name.strip().lower()
-    if key not in _DAY_INDEX:
-        raise ValueError(f"unknown day {name.strip()!r} in {text!r}; expected {', '.join(DAY_NAMES)} "
-                         "(or full names), e.g. 'mon-fri'")
-    return _DAY_INDEX[key]
-
-
-def parse_hours(value: object) -> tuple[float, float]:
-    """A daily window such as "09:00-17:00" as (start, end) hours after midnight; end > start.
-
-    An end at or before the start ends the next day ("17:00-08:00" is (17.0, 32.0)); "00:00-24:00"
-    is the whole day.
-    """
-    start, end = _window_minutes(value)
-    return start / 60, end / 60
-
-
-def _window_minutes(value: object) -> tuple[int, int]:
-    if isinstance(value, int) and not isinstance(value, bool):
-        clock = f"{value // 60:02d}:{value % 60:02d}" if 0 <= value < _DAY_MIN else "17:00"
-        raise ValueError(f"expected hours such as {_HOURS_EXAMPLE}, got {value}: YAML reads an unquoted "
-                         f"{clock} as a number (base 60); quote times, e.g. {_HOURS_EXAMPLE}")
-    match = _WINDOW.match(value) if isinstance(value, str) else None
-    if not match:
-        raise ValueError(f"expected hours such as {_HOURS_EXAMPLE} (HH:MM-HH:MM), got {value!r}")
-    h0, m0, h1, m1 = map(int, match.groups())
-    if h0 > 23 or m0 > 59 or h1 > 24 or m1 > 59 or (h1 == 24 and m1):
-        raise ValueError(f"expected times from 00:00 to 23:59 (24:00 only as an end) such as "
-                         f"{_HOURS_EXAMPLE}, got {value!r}")
-    start, end = h0 * 60 + m0, h1 * 60 + m1
-    if start == end:
-        raise ValueError(f"start equals end in {value!r}; for a whole day write \"00:00-24:00\"")
-    return start, end if end > start else end + _DAY_MIN
-
-
-def _located(where: str, parse: Callable[[object], _T], value: object) -> _T:
-    """Run a parser, prefixing any error with where the value sits (``shifts[1].hours: ...``)."""
-    try:
-        return parse(value)
-    except ValueError as error:
-        raise ValueError(f"{where}: {error}") from None
-
-
-def _check_capacity(value: object, where: str) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= MAX_CAPACITY:
-        raise ValueError(f"{where}: expected a whole number of people from 1 to {MAX_CAPACITY:,}, got {value!r}")
-    return value
-
-
-def _clock(minutes: int) -> str:
-    return f"{minutes // 60:02d}:{minutes % 60:02d}"
-
-
-def _span_text(start: int, end: int) -> str:
-    """'Mon 08:00-17:00' or 'Fri 17:00-Mon 09:00' for minutes from Monday 00:00 (end may pass the week)."""
-    first, last = start // _DAY_MIN, (end - 1) // _DAY_MIN
-    head = f"{DAY_NAMES[first % 7].title()} {_clock(start - first * _DAY_MIN)}"
-    tail = _clock(end - last * _DAY_MIN)
-    return f"{head}-{tail}" if first == last else f"{head}-{DAY_NAMES[last % 7].title()} {tail}"
-
+#: The spellings, re-exported: the scenario format reads them from here with the arithmetic.
+__all__ = ["DAY", "DAY_NAMES", "DEFAULT_START", "WEEK", "Schedule", "ShiftWindow", "WeeklyPattern", "parse_days",
+           "parse_holidays", "parse_hours", "parse_start"]
 
 # -- the weekly pattern ---------------------------------------------------------------------------
 #: A declared window in minutes from Monday 00:00: (start, end, capacity, entry index, label).
@@ -160,10 +41,10 @@ def _pieces(days: Sequence[int], window: tuple[int, int], capacity: int, index: 
     """One piece per day, split at the week's end (Sunday night continues on Monday morning)."""
     out = []
     for day in days:
-        start, end = day * _DAY_MIN + window[0], day * _DAY_MIN + window[1]
-        out.append((start, min(end, _WEEK_MIN), capacity, index, label))
-        if end > _WEEK_MIN:
-            out.append((0, end - _WEEK_MIN, capacity, index, label))
+        start, end = day * DAY_MINUTES + window[0], day * DAY_MINUTES + window[1]
+        out.append((start, min(end, WEEK_MINUTES), capacity, index, label))
+        if end > WEEK_MINUTES:
+            out.append((0, end - WEEK_MINUTES, capacity, index, label))
     return out
 
 
@@ -172,7 +53,7 @@ def _refuse_overlaps(pieces: list[_Piece]) -> None:
     for piece in sorted(pieces):
         if widest is not None and piece[0] < widest[1]:
             first, second = sorted((widest, piece), key=itemgetter(3))
-            when = _span_text(piece[0], min(piece[1], widest[1]))
+            when = span_text(piece[0], min(piece[1], widest[1]))
             raise ValueError(f"{first[4]} and {second[4]} overlap on {when}")
         if widest is None or piece[1] > widest[1]:
             widest = piece
@@ -189,7 +70,7 @@ class ShiftWindow:
     @property
     def label(self) -> str:
         """The stretch as text, e.g. 'Mon 08:00-17:00' or 'Fri 17:00-Mon 09:00'."""
-        return _span_text(round(self.start * 60), round(self.end * 60))
+        return span_text(round(self.start * 60), round(self.end * 60))
 
     def __str__(self) -> str:
         return f"{self.label}: {self.headcount}"
@@ -224,19 +105,19 @@ class WeeklyPattern:
 
         A value may list windows (["08:00-12:00", "13:00-17:00"] for a lunch break).
         """
-        _check_capacity(capacity, "capacity")
+        check_capacity(capacity, "capacity")
         if not isinstance(mapping, Mapping):
             raise ValueError(f"expected a calendar such as {{'mon-fri': '09:00-17:00'}}, got {mapping!r}")
         pieces: list[_Piece] = []
         for index, (key, value) in enumerate(mapping.items()):
             where = f"calendar.{key}"
-            days = _located(where, parse_days, key)
+            days = located(where, parse_days, key)
             listed = isinstance(value, (list, tuple))
             if listed and not value:
-                raise ValueError(f"{where}: expected hours such as {_HOURS_EXAMPLE} or a list of them, got []")
+                raise ValueError(f"{where}: expected hours such as {HOURS_EXAMPLE} or a list of them, got []")
             for text in value if listed else [value]:
                 label = f"{where} {text!r}" if listed else where
-                pieces += _pieces(days, _located(where, _window_minutes, text), capacity, index, label)
+                pieces += _pieces(days, located(where, window_minutes, text), capacity, index, label)
         return cls._from_pieces(pieces)
 
     @classmethod
@@ -253,16 +134,16 @@ class WeeklyPattern:
             where = f"shifts[{index}]"
             if not isinstance(shift, Mapping) or set(shift) != {"days", "hours", "capacity"}:
                 raise ValueError(f"{where}: expected keys days, hours and capacity, got {shift!r}")
-            days = _located(f"{where}.days", parse_days, shift["days"])
-            window = _located(f"{where}.hours", _window_minutes, shift["hours"])
-            capacity = _check_capacity(shift["capacity"], f"{where}.capacity")
+            days = located(f"{where}.days", parse_days, shift["days"])
+            window = located(f"{where}.hours", window_minutes, shift["hours"])
+            capacity = check_capacity(shift["capacity"], f"{where}.capacity")
             pieces += _pieces(days, window, capacity, index, f"{where} ({shift['days']} {shift['hours']})")
         return cls._from_pieces(pieces)
 
     @classmethod
     def always(cls, capacity: int) -> WeeklyPattern:
         """``capacity`` people around the clock (today's teams)."""
-        return cls((0.0,), (_check_capacity(capacity, "capacity"),))
+        return cls((0.0,), (check_capacity(capacity, "capacity"),))
 
     @classmethod
     def _from_pieces(cls, pieces: list[_Piece]) -> WeeklyPattern:
@@ -273,7 +154,7 @@ class WeeklyPattern:
             delta[end] -= capacity
         breaks, counts, level = [], [], 0
         for minute in sorted(set(delta) | {0}):
-            if minute < _WEEK_MIN:
+            if minute < WEEK_MINUTES:
                 level += delta[minute]
                 breaks.append(minute / 60)
                 counts.append(level)
