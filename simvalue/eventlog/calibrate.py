@@ -334,6 +334,12 @@ def _step_models(found: Discovery, masks: dict[str | None, np.ndarray], team_of:
     findings.append(f"{prefix}working time: events fall in {whole.cover:.0%} of the hours of the week (on-duty hours: "
                     f"those with at least a quarter of a busy hour's events); {outside:.0%} of the elapsed time "
                     "between events lies outside them")
+    blind = [m.name for m in models if m.fit.note.startswith("completions only")]
+    if blind:
+        findings.append(f"{prefix}no starts: {', '.join(blind)} (a resource group's completions, at least "
+                        f"{ON_DUTY_EVENTS:.0%} on its duty hours) modelled as work on its calendar with the working "
+                        "hours between events as effort, queueing included (it cannot be told from the work without "
+                        "starts), and the team sized not to queue")
     kinds = pd.Series([m.kind for m in models]).value_counts()
     findings.append(f"{prefix}steps: " + ", ".join(f"{n} {k}" for k, n in kinds.items()))
     return models
@@ -409,6 +415,12 @@ def _step_model(step, index: np.ndarray, e: Evidence) -> StepModel:
         quiet = own[e.load[index] <= np.quantile(e.load[index], 0.25)]
         return StepModel(step.name, step.label, "queue", _effort(work) if work is not None else
                          fit.fit_duration(quiet), **base)
+    if work is None and e.team and e.cover <= ON_DUTY_COVER and share_on >= ON_DUTY_EVENTS:
+        # Completions only: a resource group's completions falling on its duty hours are its work, whether or
+        # not the gap's length depends on when it began (a same-day gap does not); queueing stays in the effort.
+        fitted = fit.fit_duration(working)
+        return StepModel(step.name, step.label, "calendar", fit.Fit(fitted.spelling, fitted.mean,
+                         "completions only, queueing included: " + fitted.note), **base)
     if (e.cover <= ON_DUTY_COVER and share_on >= ON_DUTY_EVENTS and clock[1] <= CLOCK_RATIO * clock[0]
             and clock[0] - clock[1] >= CLOCK_MARGIN):
         return StepModel(step.name, step.label, "calendar", _effort(work) if work is not None else
