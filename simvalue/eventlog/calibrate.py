@@ -275,7 +275,7 @@ def _arrivals(cal: pd.DataFrame, held: pd.DataFrame, findings: list[str],
     target = len(held["case"].unique()) if len(held) else len(inside)
     simulated = max(target, MIN_SIMULATED)
     return {"priority": _priority_mix(cal), "origin": origin, "rate": rate, "cases": len(inside), "thinned": thinned,
-            "hours": hours, "by_hour": by_hour,
+            "hours": hours, "by_hour": by_hour, "week_profile": fit.hour_of_week_profile(inside),
             "by_weekday": by_weekday, "dispersion": spread, "weekly": weekly, "trend": trend,
             "horizon": max(24.0, math.ceil(simulated / max(rate, 1e-9) / 24.0) * 24.0), "target": target,
             "simulated": simulated}
@@ -582,10 +582,16 @@ def _arrival_spec(arrivals: dict, notes: dict, index: int) -> dict[str, Any]:
                                f"{arrivals['hours'] / 24:.1f} days" + (
                                    f", over the {arrivals['thinned']:.0%} of the cases kept by the random split"
                                    if arrivals["thinned"] < 1 else ""))
-    notes[(*where, "profile", "by_hour")] = "first events per hour of the day, relative"
-    notes[(*where, "profile", "by_weekday")] = "first events per weekday (Monday first), relative"
-    spec = {"rate": f"{arrivals['rate'] * 24:.4g}/d",
-            "profile": {"by_hour": arrivals["by_hour"], "by_weekday": arrivals["by_weekday"]}}
+    week, evidence = arrivals["week_profile"]
+    if week is not None:
+        notes[(*where, "profile", "by_hour_of_week")] = (f"first events per hour of the week (Monday 00:00 first, "
+                                                         f"a day per row), relative; {evidence}")
+        profile: dict[str, Any] = {"by_hour_of_week": week}
+    else:
+        notes[(*where, "profile", "by_hour")] = f"first events per hour of the day, relative; {evidence}"
+        notes[(*where, "profile", "by_weekday")] = "first events per weekday (Monday first), relative"
+        profile = {"by_hour": arrivals["by_hour"], "by_weekday": arrivals["by_weekday"]}
+    spec = {"rate": f"{arrivals['rate'] * 24:.4g}/d", "profile": profile}
     if arrivals["dispersion"] > 0:
         spec["dispersion"] = round(arrivals["dispersion"], 3)
         notes[(*where, "dispersion")] = f"sqrt((var - mean) / mean^2) of {len(arrivals['weekly'])} weekly counts"
@@ -669,8 +675,18 @@ def _emit(value: Any, path: tuple, indent: int, lines: list[str], notes: dict, d
                 lines.append(f"{lead}{key}:{comment}")
                 for j, element in enumerate(item):
                     _emit(element, (*path, key, j), indent + 2, lines, notes, dash=True)
+            elif isinstance(item, list) and len(item) > ROW and not isinstance(item[0], (dict, list)):
+                lines.append(f"{lead}{key}: [{comment}")   # a long list of numbers: a row of ROW per line
+                for start in range(0, len(item), ROW):
+                    row = ", ".join(_scalar(v) for v in item[start:start + ROW])
+                    lines.append(f"{pad}    {row}{',' if start + ROW < len(item) else ''}")
+                lines.append(f"{pad}  ]")
             else:
                 lines.append(f"{lead}{key}: {_scalar(item)}{comment}")
+
+
+#: Numbers per line of a long list in the written scenario (an hour-of-week profile: a day per line).
+ROW = 24
 
 
 def _flat(mapping: dict) -> bool:

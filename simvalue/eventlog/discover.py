@@ -21,9 +21,13 @@ RARE_SHARE = 0.005
 #: Unfold an activity when its successors (total variation) or its gaps (KS) differ by context this much.
 UNFOLD_DISTANCE = 0.10
 UNFOLD_GAP_KS = 0.20
+#: The two-sample KS coefficient c(alpha) at alpha = 0.1%: a gap difference must also be beyond chance.
+KS_CRITICAL = 1.95
 #: A context needs this many events (and 1% of the activity's) to get its own step.
 MIN_CONTEXT = 30
 FIRST = "^"
+#: Name of the successor ``end of case`` in a step unfolded by successor (``a_6_after_1_then_end``).
+END = "end"
 #: Context of a timer step: the events of an activity whose gap falls in a sharp peak (an auto-close timer).
 TIMER = "@timer"
 #: A timer: at least this share of an activity's events (and MIN_CONTEXT) within +-TIMER_WIDTH of a value of at
@@ -39,6 +43,7 @@ class Step:
     label: str
     context: str | None  # None: every predecessor pooled; FIRST: the case's first event
     events: int = 0
+    then: str | None = None  # the next activity ('' at the case's end) when unfolded by successor
 
 
 @dataclass
@@ -94,19 +99,27 @@ def discover(log: pd.DataFrame, threshold: float = RARE_SHARE) -> Discovery:
     events = event_table(kept)
     unfolded, contexts = _unfold(events)
     events["step"] = _assign(events, contexts)
+    evidence, successor_of = _split_by_successor(events)
+    unfolded.update(evidence)
     for activity, (low, high, evidence) in find_timers(events).items():
         inside = (events["activity"] == activity).to_numpy() & (events["gap"] >= low).to_numpy() & (
             events["gap"] <= high).to_numpy() & ~events["first"].to_numpy()
         events.loc[inside, "step"] = f"a_{safe_name(activity)}_timer"
         unfolded[f"{activity} (timer)"] = evidence
-    steps = _steps(events, contexts)
+    steps = _steps(events, contexts, successor_of)
     entry = probabilities({str(k): int(v) for k, v in events.loc[events["first"], "step"].value_counts().items()})
     routing, counts = _routing(events)
     return Discovery(steps, entry, routing, counts, events, dropped, unfolded)
 
 
 def _unfold(events: pd.DataFrame) -> tuple[dict[str, str], dict[str, set[str]]]:
-    """Activities whose successors or gaps depend on the predecessor, and their frequent contexts."""
+    """Activities whose successors or gaps depend on the predecessor, and their frequent contexts.
+
+    Routing: the mean total variation between each frequent context's successors and the pooled ones.
+    Gaps: each frequent context against the activity's other events (two-sample KS, at least
+    UNFOLD_GAP_KS and beyond chance at 0.1%); one context that differs is enough, however few of the
+    activity's events it holds (a wait recorded as its own event makes the gap after it long).
+    """
     unfolded, contexts = {}, {}
     later = events[~events["first"]]
     for activity, rows in later.groupby("activity", sort=True):
@@ -115,19 +128,60 @@ def _unfold(events: pd.DataFrame) -> tuple[dict[str, str], dict[str, set[str]]]:
         if len(frequent) < 2:
             continue
         pooled_next = rows["next"].value_counts(normalize=True)
-        pooled_gap = np.sort(rows["gap"].to_numpy())
-        routing_distance = gap_distance = 0.0
-        for prev in frequent:
-            part = rows[rows["prev"] == prev]
+        prev, gaps = rows["prev"].to_numpy(), rows["gap"].to_numpy()
+        routing_distance, gap_distance, differs = 0.0, 0.0, ""
+        for context in frequent:
+            part = rows[prev == context]
             weight = len(part) / len(rows)
             own = part["next"].value_counts(normalize=True).reindex(pooled_next.index, fill_value=0.0)
             routing_distance += weight * 0.5 * float(np.abs(own - pooled_next).sum())
-            gap_distance += weight * _ks(np.sort(part["gap"].to_numpy()), pooled_gap)
-        if routing_distance >= UNFOLD_DISTANCE or gap_distance >= UNFOLD_GAP_KS:
+            inside, rest = np.sort(gaps[prev == context]), np.sort(gaps[prev != context])
+            if len(rest) >= MIN_CONTEXT:
+                distance = _ks(inside, rest)
+                chance = KS_CRITICAL * np.sqrt((len(inside) + len(rest)) / (len(inside) * len(rest)))
+                if distance >= max(UNFOLD_GAP_KS, chance) and distance > gap_distance:
+                    gap_distance, differs = distance, str(context)
+        if routing_distance >= UNFOLD_DISTANCE or differs:
             contexts[str(activity)] = set(map(str, frequent))
+            gap_words = (f"the gap before it after {differs} differs from its other gaps (KS {gap_distance:.2f})"
+                         if differs else "its gaps do not differ by predecessor")
             unfolded[str(activity)] = (f"next activity differs by predecessor (mean total variation "
-                                       f"{routing_distance:.2f}), gap before it too (mean KS {gap_distance:.2f})")
+                                       f"{routing_distance:.2f}); {gap_words}")
     return unfolded, contexts
+
+
+def _split_by_successor(events: pd.DataFrame) -> tuple[dict[str, str], dict[str, str]]:
+    """Split a step whose gap depends on what follows it (a semi-Markov sojourn that depends on the next
+    state: a customer who answers quickly is asked again, one who takes long is closed) into one step per
+    frequent successor, ``<step>_then_<next>``; rare successors stay in ``<step>``. Renames ``events``' steps
+    in place; returns step -> the evidence in words, and each new step -> its successor."""
+    unfolded, successor_of = {}, {}
+    later = events[~events["first"].to_numpy()]
+    for step, rows in later.groupby("step", sort=True):
+        nxt, gaps = rows["next"].to_numpy(dtype=object), rows["gap"].to_numpy()
+        counts = rows["next"].value_counts()
+        frequent = [n for n, k in counts.items() if k >= max(MIN_CONTEXT, 0.01 * len(rows))]
+        if len(frequent) < 2:
+            continue
+        strongest, which = 0.0, None
+        for successor in frequent:
+            inside, rest = np.sort(gaps[nxt == successor]), np.sort(gaps[nxt != successor])
+            if len(rest) < MIN_CONTEXT:
+                continue
+            distance = _ks(inside, rest)
+            chance = KS_CRITICAL * np.sqrt((len(inside) + len(rest)) / (len(inside) * len(rest)))
+            if distance >= max(UNFOLD_GAP_KS, chance) and distance > strongest:
+                strongest, which = distance, successor
+        if which is None:
+            continue
+        index = rows.index[np.isin(nxt, frequent)]
+        names = {n: f"{step}_then_{safe_name(n) if n else END}" for n in frequent}
+        events.loc[index, "step"] = [names[n] for n in nxt[np.isin(nxt, frequent)]]
+        successor_of.update({name: str(n) for n, name in names.items()})
+        unfolded[f"{step} (successor)"] = (f"the gap before it depends on what follows: before "
+                                           f"{repr(which) if which else 'the case end'} it differs from the others "
+                                           f"(KS {strongest:.2f})")
+    return unfolded, successor_of
 
 
 def find_timers(events: pd.DataFrame) -> dict[str, tuple[float, float, str]]:
@@ -177,7 +231,7 @@ def _assign(events: pd.DataFrame, contexts: dict[str, set[str]]) -> np.ndarray:
     return np.array([names[k] for k in zip(events["activity"], events["prev"])], dtype=object)
 
 
-def _steps(events: pd.DataFrame, contexts: dict[str, set[str]]) -> dict[str, Step]:
+def _steps(events: pd.DataFrame, contexts: dict[str, set[str]], successor_of: dict[str, str]) -> dict[str, Step]:
     """Steps in a readable order: first events, then by activity frequency, contexts before the pool."""
     steps: dict[str, Step] = {}
     order = events.groupby("step").agg(activity=("activity", "first"), prev=("prev", "first"), n=("step", "size"))
@@ -188,7 +242,7 @@ def _steps(events: pd.DataFrame, contexts: dict[str, set[str]]) -> dict[str, Ste
         prev = row["prev"]
         context = (FIRST if name.endswith("_first") else TIMER if name.endswith("_timer") else
                    prev if prev in contexts.get(row["activity"], ()) else None)
-        steps[str(name)] = Step(str(name), str(row["activity"]), context, int(row["n"]))
+        steps[str(name)] = Step(str(name), str(row["activity"]), context, int(row["n"]), successor_of.get(str(name)))
     return steps
 
 

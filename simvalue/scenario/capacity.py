@@ -47,11 +47,7 @@ def peak_factor(demand: Demand) -> float:
     profile = demand.arrivals.profile
     if profile is None:
         return 1.0
-    factor = 1.0
-    for values in (profile.by_hour, profile.by_weekday):
-        if values is not None:
-            factor *= max(values) / (sum(values) / len(values))
-    return factor
+    return float(hour_of_week(profile).max())
 
 
 def routing_matrix(stream: Stream) -> np.ndarray:
@@ -200,6 +196,9 @@ def hour_of_week(profile) -> np.ndarray:
     scenario's rate stays the average rate; all ones without a profile."""
     if profile is None:
         return np.ones(168)
+    if profile.by_hour_of_week is not None:
+        week = np.asarray(profile.by_hour_of_week, dtype=float)
+        return week / week.mean()
     hours = np.asarray(profile.by_hour if profile.by_hour is not None else [1.0] * 24, dtype=float)
     days = np.asarray(profile.by_weekday if profile.by_weekday is not None else [1.0] * 7, dtype=float)
     week = np.outer(days / days.mean(), hours / hours.mean()).ravel()

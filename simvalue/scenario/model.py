@@ -103,13 +103,23 @@ class Profile(FrozenModel):
 
     by_hour: list[number(ge=0, le=MAX_PROFILE_MULTIPLIER)] | None = Field(None, min_length=24, max_length=24)
     by_weekday: list[number(ge=0, le=MAX_PROFILE_MULTIPLIER)] | None = Field(None, min_length=7, max_length=7)
+    by_hour_of_week: list[number(ge=0, le=MAX_PROFILE_MULTIPLIER)] | None = Field(
+        None, min_length=168, max_length=168,
+        description="Relative intensity for each hour of the week, Monday 00:00 first: for a shape that "
+                    "differs by weekday (a desk whose evening hours fall after midnight on the next day).")
 
-    @field_validator("by_hour", "by_weekday")
+    @field_validator("by_hour", "by_weekday", "by_hour_of_week")
     @classmethod
     def _some_positive(cls, values: list[float] | None) -> list[float] | None:
         if values is not None and max(values) <= 0:
             raise ValueError("needs at least one positive multiplier")
         return values
+
+    @model_validator(mode="after")
+    def _one_shape(self) -> "Profile":
+        if self.by_hour_of_week is not None and (self.by_hour is not None or self.by_weekday is not None):
+            raise ValueError("give either by_hour_of_week or by_hour/by_weekday, not both")
+        return self
 
 
 class Arrivals(FrozenModel):

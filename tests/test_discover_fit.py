@@ -1,0 +1,133 @@
+"""Discovery and fitting choices of ``calibrate`` on hand-made logs: steps unfolded by predecessor and by
+successor when the gap depends on them, fitted families that must carry the sample's mean, and an
+hour-of-week arrival profile chosen by AIC."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import simvalue
+from simvalue.errors import SimvalueError
+from simvalue.eventlog.discover import discover
+from simvalue.eventlog.fit import fit_duration, hour_of_week_profile
+
+
+def _log(traces: list[list[tuple[str, float]]]) -> pd.DataFrame:
+    """A log in ``read_log``'s form from traces of (activity, hours after the previous event)."""
+    rows, origin = [], pd.Timestamp("2024-01-01")
+    for case, trace in enumerate(traces):
+        t = origin + pd.Timedelta(hours=case)
+        for activity, gap in trace:
+            t = t + pd.Timedelta(hours=gap)
+            rows.append((f"c{case}", activity, t))
+    return pd.DataFrame(rows, columns=["case", "activity", "timestamp"])
+
+
+def test_gap_that_depends_on_the_successor_gets_a_step_per_successor():
+    # After 'ask', a customer who answers within about an hour is asked again; one who takes days is closed.
+    rng = np.random.default_rng(3)
+    traces = []
+    for _ in range(200):
+        quick = rng.random() < 0.5
+        trace = [("open", 0.0), ("ask", 1.0), ("answer", float(rng.uniform(0.5, 1.5) if quick else rng.uniform(30, 70)))]
+        trace += [("ask", 1.0), ("answer", float(rng.uniform(30, 70)))] if quick else []
+        traces.append(trace + [("close", 1.0)])
+    found = discover(_log(traces))
+    split = {name: step for name, step in found.steps.items() if step.then is not None}
+    assert {step.then for step in split.values()} >= {"ask", "close"}
+    gaps = found.events.groupby("step")["gap"].agg(["min", "max"])
+    for name, step in split.items():
+        low, high = gaps.loc[name]
+        # each successor's step holds one kind of gap only
+        assert (0.5 <= low <= high <= 1.5) if step.then == "ask" else (30 <= low <= high <= 70), name
+    assert any("(successor)" in key for key in found.unfolded)
+
+
+def test_gap_that_does_not_depend_on_the_successor_stays_one_step():
+    rng = np.random.default_rng(4)
+    traces = [[("open", 0.0), ("work", float(rng.exponential(5.0))),
+               ("close" if rng.random() < 0.5 else "cancel", float(rng.exponential(5.0)))] for _ in range(300)]
+    found = discover(_log(traces))
+    assert all(step.then is None for step in found.steps.values())
+
+
+def test_gap_that_depends_on_the_predecessor_unfolds_even_for_a_small_context():
+    # 'resume' after 'wait' follows a wait of days; after 'work' (90% of the cases) an hour or so.
+    rng = np.random.default_rng(8)
+    traces = [[("open", 0.0), ("wait", 1.0), ("resume", float(rng.uniform(50, 150)))] if i % 10 == 0 else
+              [("open", 0.0), ("work", 1.0), ("resume", float(rng.uniform(0.5, 1.5)))] for i in range(400)]
+    found = discover(_log(traces))
+    assert {"a_resume_after_wait", "a_resume_after_work"} <= set(found.steps)
+    assert "resume" in found.unfolded
+
+
+def test_a_family_whose_mean_misses_the_sample_mean_is_not_chosen(monkeypatch):
+    # The best family by AIC matches the sample's shape (same cdf) but implies a mean 4x the sample's; the
+    # next one carries the mean: it is chosen, and with no faithful family left the quantiles are.
+    from scipy import stats
+    import simvalue.eventlog.fit as fit
+    sample = np.random.default_rng(5).exponential(10.0, 1000)
+    mean = float(sample.mean())
+    unfaithful = ("lognormal", 0.0, "lognormal(mean=40h, cv=3)", lambda v: stats.expon.cdf(v, scale=mean), 4 * mean)
+    faithful = ("exponential", 1.0, f"exponential(mean={mean}h)", lambda v: stats.expon.cdf(v, scale=mean), mean)
+    monkeypatch.setattr(fit, "_candidates", lambda x: [unfaithful, faithful])
+    chosen = fit_duration(sample)
+    assert chosen.spelling.startswith("exponential(") and chosen.mean == pytest.approx(mean)
+    monkeypatch.setattr(fit, "_candidates", lambda x: [unfaithful])
+    chosen = fit_duration(sample)
+    assert chosen.spelling.startswith("empirical(") and "has mean" in chosen.note
+
+
+def test_a_faithful_family_keeps_its_own_mean():
+    rng = np.random.default_rng(6)
+    sample = rng.gamma(2.0, 3.0, 3000)
+    fitted = fit_duration(sample)
+    assert not fitted.spelling.startswith("empirical(")
+    assert abs(fitted.mean - sample.mean()) <= 3 * sample.std() / np.sqrt(len(sample))
+
+
+def test_hour_of_week_profile_only_when_weekdays_differ_in_shape():
+    rng = np.random.default_rng(7)
+    monday = pd.Timestamp("2024-01-01")
+    # Same hours every weekday: hour times weekday explains it.
+    flat = pd.Series([monday + pd.Timedelta(days=int(d), hours=9 + float(h))
+                      for d, h in zip(rng.integers(0, 5 * 20, 3000), rng.uniform(0, 8, 3000))])
+    assert hour_of_week_profile(flat)[0] is None
+    # Mornings on Monday, evenings on the other days: it does not.
+    days = rng.integers(0, 20, 3000) * 7 + rng.integers(0, 5, 3000)
+    hours = np.where(days % 7 == 0, 8 + rng.uniform(0, 4, 3000), 18 + rng.uniform(0, 4, 3000))
+    shaped = pd.Series([monday + pd.Timedelta(days=int(d), hours=float(h)) for d, h in zip(days, hours)])
+    week, words = hour_of_week_profile(shaped)
+    assert week is not None and len(week) == 168 and "AIC" in words
+    assert week[18] == 0.0 and week[8] > 0 and week[24 + 8] == 0.0 and week[24 + 18] > 0
+
+
+def _one_step(profile: dict) -> dict:
+    return {"name": "p", "horizon": "8w", "replications": 1, "seed": 2,
+            "teams": {"t": {"capacity": 5}},
+            "demand": [{"type": "x", "stream": "s", "arrivals": {"rate": "20/d", "profile": profile}}],
+            "streams": {"s": {"steps": [{"name": "a", "activity": "engage", "team": "t", "effort": "1min"}]}}}
+
+
+def test_hour_of_week_profile_places_arrivals_in_its_hours_only():
+    week = [0.0] * 168
+    week[24 + 10] = week[4 * 24 + 15] = 1.0          # Tuesday 10:00 and Friday 15:00
+    items = simvalue.simulate(simvalue.load_scenario(_one_step({"by_hour_of_week": week}))).items
+    hours = np.floor(items["arrived"].to_numpy() % 168).astype(int)
+    assert set(hours) == {34, 111}
+    # Poisson: 8 weeks x 20/d x 7 = 1120 expected; both hours equally likely.
+    assert abs(len(items) - 1120) <= 4 * np.sqrt(1120)
+    assert abs((hours == 34).mean() - 0.5) <= 4 * np.sqrt(0.25 / len(items))
+
+
+@pytest.mark.parametrize("profile, words", [
+    ({"by_hour_of_week": [1.0] * 167}, "at least 168"),
+    ({"by_hour_of_week": [1.0] * 168, "by_hour": [1.0] * 24}, "not both"),
+    ({"by_hour_of_week": [0.0] * 168}, "positive"),
+])
+def test_bad_hour_of_week_profile_names_the_field(profile, words):
+    with pytest.raises(SimvalueError) as caught:
+        simvalue.load_scenario(_one_step(profile))
+    assert "profile" in str(caught.value) and words in str(caught.value)
