@@ -13,7 +13,8 @@
     replication, item_id, type, stream, step, activity, team (NA for CAB and automated work),
     queued, started, finished, work (hours worked, or automated), wait (finished - queued - work),
     wait_reason (the reason of a wait step; NA otherwise), automated,
-    outcome ("completed", "approved", "rejected", "timed_out", "in_progress").
+    outcome ("completed", "approved", "rejected", "timed_out", "in_progress", "closed": ended by the stream's
+    closing rule).
 ``teams`` — per replication and team, over the reporting window [warmup, warmup + horizon]:
     replication, team, capacity (people on duty on average in the window), scheduled_hours
     (person-hours on duty in the window), utilisation (busy_hours / scheduled_hours), busy_hours,

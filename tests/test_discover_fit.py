@@ -11,7 +11,7 @@ import pytest
 import simvalue
 from simvalue.errors import SimvalueError
 from simvalue.eventlog.discover import discover
-from simvalue.eventlog.fit import fit_duration, hour_of_week_profile
+from simvalue.eventlog.fit import closing_limit, fit_duration, hour_of_week_profile
 
 
 def _log(traces: list[list[tuple[str, float]]]) -> pd.DataFrame:
@@ -131,3 +131,19 @@ def test_bad_hour_of_week_profile_names_the_field(profile, words):
     with pytest.raises(SimvalueError) as caught:
         simvalue.load_scenario(_one_step(profile))
     assert "profile" in str(caught.value) and words in str(caught.value)
+
+
+def test_a_limit_the_cycle_times_pile_up_against_is_a_closing_rule():
+    rng = np.random.default_rng(9)
+    heavy = rng.lognormal(np.log(100.0), 1.5, 4000)
+    capped = np.minimum(heavy, rng.uniform(1000.0, 1079.0, 4000))   # closed in the days before 45 days
+    limit, words = closing_limit(capped)
+    assert limit is not None and 1070 <= limit <= 1080 and "beyond" in words
+
+
+@pytest.mark.parametrize("sample", ["lognormal", "pareto", "few"])
+def test_a_tail_that_thins_out_is_no_closing_rule(sample):
+    rng = np.random.default_rng(10)
+    values = {"lognormal": rng.lognormal(np.log(100.0), 1.5, 8000), "pareto": 10 * (1 + rng.pareto(2.0, 8000)),
+              "few": np.minimum(rng.lognormal(0, 1, 150), 2.0)}[sample]
+    assert closing_limit(values)[0] is None

@@ -23,9 +23,9 @@ from ..steps import KINDS
 from .arrivals import arrival_gaps, arrival_key
 from .kernel import Item, Wake, cancel
 from .plan import DONE_ID, Plan
-from .recorder import IN_FLIGHT, IN_PROGRESS, ITEM_DONE, REJECTED, Recorder
+from .recorder import CLOSED, IN_FLIGHT, IN_PROGRESS, ITEM_DONE, REJECTED, Recorder
 from .sampling import uniforms
-from .teams import ScheduledTeam, TeamPool
+from .teams import ClosingPool, ScheduledTeam, TeamPool
 
 #: Compact the record buffers every 4,096 arrivals (a bit mask: 4096 - 1).
 COMPACT_EVERY = 0xFFF
@@ -39,7 +39,10 @@ class Replication:
         self.env = simpy.Environment()
         self.schedule = self.env.schedule
         self.recorder = Recorder()
-        self.teams = [TeamPool(c, self.env) if schedule is None else ScheduledTeam(schedule, self.env, pause, self.recorder)
+        # PERF: arrivals and 24/7 pools deal with closing only when some stream of some period has a closing rule.
+        closing = any(d.close_after is not None for p in (plan, *(e for _, e in plan.epochs)) for d in p.demands)
+        pool = ClosingPool if closing else TeamPool
+        self.teams = [pool(c, self.env) if schedule is None else ScheduledTeam(schedule, self.env, pause, self.recorder)
                       for c, schedule, pause in zip(plan.capacities, plan.schedules, plan.pause_at_shift_end)]
         self._shared: dict[Any, Any] = {}
         self._starters: list[tuple[int, Callable[[], None]]] = []
@@ -52,7 +55,9 @@ class Replication:
         self.next_id = 0
         self.finished = simpy.Event(self.env)
         self.arrivals_end = plan.arrivals_end
-        self.on_arrive = (self._arrive,)
+        self.close_after = [d.close_after for d in plan.demands]  # per type: the closing rule in force
+        self.on_close = (self._close,)
+        self.on_arrive = (self._arrive_with_closing if closing else self._arrive,)
 
     # -- services for the step kinds -------------------------------------------------------------
     def shared(self, key: Any, build: Callable[[], Any]) -> tuple[Any, bool]:
@@ -108,6 +113,7 @@ class Replication:
             runs = self.runs[index]  # shared with every item of the type: replaced in place
             for position, step_id in enumerate(demand.steps):
                 runs[position] = KINDS[epoch.steps[step_id].kind].run(epoch.steps[step_id], demand.type, self)
+            self.close_after[index] = demand.close_after
             source = self.sources[index]
             source[3], source[4] = demand.priority_ranks, demand.priority_probabilities
             if arrival_key(demand) != arrival_key(self.arrival_plans[index]):
@@ -141,7 +147,7 @@ class Replication:
             self.open_sources -= 1
             self._finish_if_idle()
 
-    def _arrive(self, event: Wake) -> None:
+    def _arrive(self, event: Wake) -> Item:
         source = event.item
         index, _, pick, ranks, probabilities, count, _, _ = source
         now = self.env.now
@@ -160,6 +166,14 @@ class Replication:
         self.active[item.id] = item
         self._schedule_arrival(source, now)
         self.enter(item, 0)
+        return item
+
+    def _arrive_with_closing(self, event: Wake) -> None:
+        """An arrival of a type whose stream may have a closing rule: schedule its closing too."""
+        after = self.close_after[event.item[0]]
+        item = self._arrive(event)
+        if after is not None and self.active.get(item.id) is item:
+            self.schedule(Wake(self.on_close, item), NORMAL, after)
 
     # -- moving through steps -------------------------------------------------------------------
     def enter(self, item: Item, position: int) -> None:
@@ -212,6 +226,21 @@ class Replication:
             self.complete(item, ITEM_DONE)
         else:
             self.enter(item, target)
+
+    def _close(self, event: Wake) -> None:
+        """The stream's closing rule: an item still open ``close_after`` hours after it arrived stops
+        what it is doing (its step is recorded as ``closed``, with the work done so far) and is done."""
+        item = event.item
+        if self.active.get(item.id) is not item:
+            return  # finished earlier
+        run = item.runs[item.step]
+        item.closed = True
+        run.withdraw(item)
+        if item.started < 0:
+            item.started = self.env.now  # closed in a queue: it waited the whole time
+        work, automated = run.in_progress(item)
+        self.done_step(item, run, self.env.now, CLOSED, automated, work)
+        self.complete(item, ITEM_DONE)
 
     def complete(self, item: Item, outcome: int) -> None:
         del self.active[item.id]

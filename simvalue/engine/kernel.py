@@ -36,12 +36,14 @@ class Item:
 
     ``queued`` is when it entered its current step, ``started`` when work on it began (-1 while it
     waits), ``paused`` the time its work stood still within the step (outside working hours).
-    ``others`` is time spent waiting on others (wait steps), part of ``wait``.
+    ``others`` is time spent waiting on others (wait steps), part of ``wait``. ``pending`` is the
+    last wake scheduled for the item (a step's end), so that a closing rule can cancel it;
+    ``closed`` marks an item closed by that rule (queues skip it).
     """
 
     __slots__ = ("id", "index", "visit", "demand", "rank", "arrived", "runs", "step", "queued", "started",
                  "paused", "work", "wait", "others", "off_hours", "handoffs", "reworks", "automated", "last_team",
-                 "visited", "value_time", "automating")
+                 "visited", "value_time", "automating", "pending", "closed")
 
     def __init__(self, item_id: int, index: int, demand: int, rank: int, now: float, runs: list) -> None:
         self.id, self.index, self.demand, self.rank, self.arrived, self.runs = item_id, index, demand, rank, now, runs
@@ -50,4 +52,5 @@ class Item:
         self.work = self.wait = self.others = self.off_hours = self.paused = 0.0
         self.last_team = -1
         self.value_time = -1.0
-        self.automating = False
+        self.automating = self.closed = False
+        self.pending: Wake | None = None

@@ -54,6 +54,7 @@ class DemandPlan:
     week_offset: float = 0.0  # hours from Monday 00:00 to t = 0 (profiles follow the wall clock)
     dispersion: float = 0.0  # cv of the weekly gamma factor of the rate (0: plain Poisson)
     holidays: tuple[tuple[float, float], ...] = ()  # [start, end) hours with no arrivals
+    close_after: float | None = None  # hours after arrival at which an open item is closed (stream rule)
 
 
 @dataclass(frozen=True)
@@ -131,7 +132,7 @@ def _demand_plan(demand: Demand, stream: Stream, first: int, labels: list[str], 
     return DemandPlan(demand.type, demand.stream, tuple(range(first, first + len(stream.steps))),
                       arrivals.rate, arrivals.every, (hour_of_week(arrivals.profile) if arrivals.profile is not None else None), ranks, probabilities,
                       demand.priority is not None, week_offset=-clock.hours_since_start(_monday(clock.start)),
-                      dispersion=arrivals.dispersion or 0.0, holidays=holidays)
+                      dispersion=arrivals.dispersion or 0.0, holidays=holidays, close_after=stream.close_after)
 
 
 def _monday(moment):

@@ -67,6 +67,7 @@ class StreamModel:
     discovery: Discovery
     steps: list[StepModel]
     arrivals: dict[str, Any]
+    closing: tuple[float | None, str] = (None, "")  # a closing rule's limit (hours), and the evidence
 
 
 @dataclass
@@ -110,7 +111,12 @@ def calibrate(log: pd.DataFrame, split: Split = Split("none", 0.0), seed: int = 
         own = arrivals if len(parts) == 1 else _arrivals(part, held[held["case"].isin(_cases_of(held, value))],
                                                          [], window=(arrivals["origin"], arrivals["hours"]), thinned=thinned)
         models = _step_models(found[stream], masks, _team_of_activity(events), arrivals["origin"], findings, stream)
-        streams.append(StreamModel(stream, value, found[stream], models, own))
+        closing = fit.closing_limit(_cycle_of(found[stream]))
+        if closing[0] is not None:
+            findings.append((f"type {stream}: " if len(parts) > 1 else "") + (
+                f"closing rule: no case lasts longer than {fit.duration(closing[0])} and the cycle times do not "
+                f"taper off before it ({closing[1]}): stale cases are closed, written as the stream's close_after"))
+        streams.append(StreamModel(stream, value, found[stream], models, own, closing))
     teams = _teams(streams, masks, events, arrivals, findings)
     scenario, comments = _scenario(name, streams, teams, arrivals, cycle_times(calibration_log), seed, replications)
     text = to_yaml(scenario, comments, _header(name, log, split, found, findings))
@@ -122,6 +128,12 @@ def calibrate(log: pd.DataFrame, split: Split = Split("none", 0.0), seed: int = 
         result.validation = validate(result, calibration_log, held, seed, replications, what_if)
         result.seconds["validate"] = time.perf_counter() - clock - result.seconds["calibrate"]
     return result
+
+
+def _cycle_of(found: Discovery) -> np.ndarray:
+    """Cycle times (hours) of a stream's cases: first to last kept event."""
+    hours = found.events.groupby("case", sort=False)["hours"]
+    return (hours.max() - hours.min()).to_numpy()
 
 
 def by_type(log: pd.DataFrame) -> dict[str, tuple[str | None, pd.DataFrame]]:
@@ -573,6 +585,12 @@ def _scenario(name: str, streams: list[StreamModel], teams: dict, arrivals: dict
                                                     "priority column)")
         data["demand"].append(demand)
         data["streams"][stream.name] = {"steps": _steps(stream, notes)}
+        limit, evidence = stream.closing
+        if limit is not None:
+            data["streams"][stream.name]["close_after"] = fit.duration(limit)
+            notes[("streams", stream.name, "close_after")] = (
+                f"closing rule: no case of the log lasts longer, and its cycle times do not taper off before it "
+                f"({evidence})")
     return data, notes
 
 

@@ -24,6 +24,8 @@ NEAR_FIXED = 0.05
 #: two points of a convex (heavy-tailed) quantile function overstates the mean.
 QUANTILES = tuple(round(p, 4) for p in (*np.arange(0, 0.9, 0.025), *np.arange(0.9, 0.99, 0.01), 0.99, 0.995, 0.998,
                                         0.999, 1.0))
+#: A closing limit: at most this share of the cases beyond it, at least this share just below it.
+CLOSING_BEYOND, CLOSING_NEAR = 0.001, 0.005
 #: A fitted family's mean may differ from the sample mean by at most this many standard errors.
 MEAN_ERRORS = 3.0
 _DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
@@ -367,6 +369,34 @@ def hour_of_week_profile(times: pd.Series) -> tuple[list[float] | None, str]:
     if aic_full >= aic_separable:
         return None, words
     return [round(float(v), 3) for v in counts / counts.mean()], words
+
+
+def closing_limit(cycle: np.ndarray) -> tuple[float | None, str]:
+    """A limit the cycle times stop at without tapering off (a closing rule: stale cases are closed),
+    or None; with the evidence in words.
+
+    The candidate is the cycle time with at most CLOSING_BEYOND of the cases (at least two) above it.
+    It is a limit when the tenth of the range just below it, [0.9 c, c], holds at least
+    CLOSING_NEAR of the cases (and 20) and at least half as many as the tenth below that: a heavy
+    tail thins out towards its end (for a Pareto tail with index 2, the last tenth below its
+    99.9th percentile holds about 0.02% of the cases), a rule's limit piles cases up against it.
+    """
+    values = np.sort(np.asarray(cycle, dtype=float))
+    n = len(values)
+    beyond = max(2, int(CLOSING_BEYOND * n))
+    if n < 200:
+        return None, "too few cases to tell"
+    limit = float(values[n - 1 - beyond])
+    if limit <= 0:
+        return None, "no cycle time"
+    near = int(np.sum((values >= 0.9 * limit) & (values <= limit)))
+    below = int(np.sum((values >= 0.8 * limit) & (values < 0.9 * limit)))
+    after = int(np.sum(values > limit))
+    words = (f"{near} cases ({near / n:.1%}) within the last tenth below {duration(limit)}, {below} in the tenth "
+             f"before, {after} beyond")
+    if near >= max(20, CLOSING_NEAR * n) and near >= 0.5 * below:
+        return float(math.ceil(limit)), words
+    return None, words
 
 
 def weekly_counts(times: pd.Series) -> pd.Series:

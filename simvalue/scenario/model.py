@@ -262,6 +262,10 @@ class Stream(FrozenModel):
 
     steps: list[Step] = Field(min_length=1)
     value_at: Name | None = Field(None, description="Step whose completion realises value (default: the end).")
+    close_after: PositiveDuration | None = Field(
+        None, description="Closing rule: an item still open this long after it arrived is closed: its wait or "
+                          "queue is left, the work on it stops and frees its person, and it is done (the "
+                          "stale-ticket auto-close of a service desk).")
 
 
 class Change(FrozenModel):

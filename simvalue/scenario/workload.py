@@ -92,6 +92,8 @@ def _period(scenario: Scenario, arriving: float, running: float) -> Workload:
         executions += arrivals * visits
         # Profiled arrivals are drawn at the busiest hour's rate and thinned: candidates cost too.
         candidates = arrivals * (float(hour_of_week(demand.arrivals.profile).max()) - 1.0)
+        # A closing rule schedules one more event per item (its closing, whether or not it comes to pass).
+        candidates += arrivals if scenario.streams[demand.stream].close_after is not None else 0.0
         meetings += candidates
         contributions.append((arrivals * (1 + visits) + candidates, f"arrivals of {demand.type}",
                               f"demand[{demand.type}].arrivals"))

@@ -50,7 +50,8 @@ class AutoRun(GateRun):
     def enter(self, item, now: float) -> None:
         item.started = now
         item.automating = True
-        self.schedule(Wake(self.on_finish, item), NORMAL, self.delay(item))
+        item.pending = wake = Wake(self.on_finish, item)
+        self.schedule(wake, NORMAL, self.delay(item))
 
     def finish(self, event) -> None:
         item = event.item

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any, ClassVar, Protocol
 
+from ..engine.kernel import cancel
 from ..engine.sampling import item_draws, item_uniforms
 from ..rng import stream as rng_stream
 
@@ -118,6 +119,14 @@ class StepRun:
 
     def enter(self, item, now: float) -> None:
         raise NotImplementedError
+
+    def withdraw(self, item) -> None:
+        """A closing rule closes ``item`` on this step: cancel the end of what it is doing here and free
+        the team member working on it (an item in a queue is skipped there: it is marked closed)."""
+        if item.pending is not None:
+            cancel(item.pending)  # harmless when it is an earlier step's wake that has already run
+        if self.team is not None and item.started >= 0 and not item.automating:
+            self.team.drop(item)
 
     def in_progress(self, item) -> tuple[float, bool]:
         """At the drain limit: (work so far, automated) of an item still on this step."""

@@ -69,8 +69,11 @@ class Board:
     def meet(self, event: Wake) -> None:
         """Decide the waiting items (up to the capacity) and schedule the next meeting."""
         now = self.flow.env.now
-        count = len(self.queue) if self.capacity == 0 else min(self.capacity, len(self.queue))
-        decided = [heappop(self.queue)[2] for _ in range(count)]
+        decided: list = []
+        while self.queue and (self.capacity == 0 or len(decided) < self.capacity):
+            item = heappop(self.queue)[2]
+            if not item.closed:  # closed by a closing rule while it waited for the meeting
+                decided.append(item)
         for item in decided:
             item.started = now
             item.runs[item.step].decide(item, now, False)

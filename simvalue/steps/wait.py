@@ -111,9 +111,11 @@ class WaitRun(StepRun):
         item.started = now  # nobody is waited for in a queue: the whole time is a wait on others
         delay = self.delay(item)
         if self.timeout is not None and delay >= self.timeout:
-            self.schedule(Wake(self.on_timeout, item), NORMAL, self.timeout)
+            item.pending = wake = Wake(self.on_timeout, item)
+            self.schedule(wake, NORMAL, self.timeout)
         else:
-            self.schedule(Wake(self.on_reply, item), NORMAL, delay)
+            item.pending = wake = Wake(self.on_reply, item)
+            self.schedule(wake, NORMAL, delay)
 
     def _end(self, item, outcome: int) -> float:
         now = self.flow.env.now
@@ -134,6 +136,12 @@ class WaitRun(StepRun):
             self.flow.complete(item, ITEM_DONE)
         else:
             self.flow.enter(item, self.timeout_target)
+
+    def withdraw(self, item) -> None:
+        """Closed while waiting: the wait so far was a wait on others."""
+        super().withdraw(item)
+        if item.value_time < 0:
+            item.others += self.flow.env.now - item.started
 
     def in_progress(self, item) -> tuple[float, bool]:
         return 0.0, False

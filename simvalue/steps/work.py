@@ -65,7 +65,8 @@ class WorkRun(StepRun):
         effort = self.effort(item)
         if self.share and self.automation_u(item) < self.share:
             item.started, item.automating = now, True
-            self.schedule(Wake(self.on_automated, item), NORMAL, self.automated_effort(item))
+            item.pending = wake = Wake(self.on_automated, item)
+            self.schedule(wake, NORMAL, self.automated_effort(item))
         else:
             self.team.request(item, effort, self.on_finish)
 
