@@ -147,3 +147,29 @@ def test_a_tail_that_thins_out_is_no_closing_rule(sample):
     values = {"lognormal": rng.lognormal(np.log(100.0), 1.5, 8000), "pareto": 10 * (1 + rng.pareto(2.0, 8000)),
               "few": np.minimum(rng.lognormal(0, 1, 150), 2.0)}[sample]
     assert closing_limit(values)[0] is None
+
+
+def _bursty(capacity: int) -> dict:
+    burst = [0.0] * 24
+    burst[8] = 1.0                                           # every arrival between 08:00 and 09:00
+    return {"name": "bursty", "horizon": "4w", "drain": "2w", "replications": 3, "seed": 4,
+            "teams": {"desk": {"capacity": capacity}},
+            "demand": [{"type": "t", "stream": "s", "arrivals": {"rate": "12/d", "profile": {"by_hour": burst}}}],
+            "streams": {"s": {"steps": [{"name": "fix", "activity": "deliver_and_support", "team": "desk",
+                                         "effort": "exponential(mean=1h)"}]}}}
+
+
+def test_a_queue_team_grows_until_its_simulated_queueing_is_near_the_logs():
+    from simvalue.eventlog.queue_sizing import SLACK, settle
+    data = _bursty(2)       # 12 arrivals in an hour for 2 people: hours of queueing, far above the log's 0.5 h
+    out = settle(data, {"desk": 0.5}, rate_per_hour=0.5, seed=1)
+    before, after, queued = out["desk"]
+    assert before == 2 and after == data["teams"]["desk"]["capacity"] > 2
+    assert queued <= SLACK * 0.5 + 0.1
+    assert data["replications"] == 3 and data["horizon"] == "4w"   # only the capacity changes
+
+
+def test_a_queue_team_that_matches_the_log_keeps_its_size():
+    from simvalue.eventlog.queue_sizing import settle
+    data = _bursty(2)
+    assert settle(data, {"desk": 100.0}, rate_per_hour=0.5, seed=1)["desk"][:2] == (2, 2)

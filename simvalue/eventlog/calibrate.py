@@ -119,6 +119,7 @@ def calibrate(log: pd.DataFrame, split: Split = Split("none", 0.0), seed: int = 
         streams.append(StreamModel(stream, value, found[stream], models, own, closing))
     teams = _teams(streams, masks, events, arrivals, findings)
     scenario, comments = _scenario(name, streams, teams, arrivals, cycle_times(calibration_log), seed, replications)
+    _settle_queues(scenario, comments, teams, arrivals, seed, findings)
     text = to_yaml(scenario, comments, _header(name, log, split, found, findings))
     result = Calibration(scenario, text, findings, cautions, [m for s in streams for m in s.steps],
                          streams[0].discovery, arrivals, streams=streams)
@@ -128,6 +129,19 @@ def calibrate(log: pd.DataFrame, split: Split = Split("none", 0.0), seed: int = 
         result.validation = validate(result, calibration_log, held, seed, replications, what_if)
         result.seconds["validate"] = time.perf_counter() - clock - result.seconds["calibrate"]
     return result
+
+
+def _settle_queues(scenario: dict, notes: dict, teams: dict, arrivals: dict, seed: int, findings: list[str]) -> None:
+    """Grow queueing teams whose simulated queueing exceeds the log's (queue_sizing.py); say so."""
+    from .queue_sizing import SLACK, settle
+    targets = {team: spec["_excess"] for team, spec in teams.items() if "_excess" in spec}
+    for team, (before, after, queued) in settle(scenario, targets, arrivals["rate"], seed).items():
+        if after != before:
+            words = (f"raised from {before} to {after} by simulation: at {before} the simulated queueing per visit "
+                     f"was above {SLACK:g} x the log's {fit.duration(targets[team])} (arrivals in bursts queue more "
+                     f"than M/M/c says); at {after} it is {fit.duration(queued)}")
+            notes[("teams", team, "capacity")] += "; " + words
+            findings.append(f"team {team}: {words}")
 
 
 def _cycle_of(found: Discovery) -> np.ndarray:
@@ -496,6 +510,7 @@ def _legacy_team(kind: str, chosen: list, mask: np.ndarray) -> dict[str, Any]:
     share = float(mask.mean()) if calendar else 1.0
     hourly, rate, work, visits = _work_per_hour(chosen)
     load = hourly / share                                                   # people busy while on duty
+    extra: dict[str, float] = {}
     if kind == "calendar":
         capacity = max(1, math.ceil(load / 0.6))
         why = (f"Little's law: {rate * 24:.1f} cases/d x {work:.2f} working hours each = {load:.2f} "
@@ -503,10 +518,11 @@ def _legacy_team(kind: str, chosen: list, mask: np.ndarray) -> dict[str, Any]:
     else:
         excess = sum(m.events / _cases(s) * max(m.mean_gap - m.fit.mean, 0.0) for m, s in chosen) / max(visits, 1e-9)
         capacity = _erlang_capacity(rate * visits / share, work / max(visits, 1e-9), excess)
+        extra["_excess"] = excess
         why = (f"Erlang C: the smallest team whose M/M/c mean queueing ({fit.duration(excess)} per visit) matches "
                f"the gaps above the quiet-time effort; {load:.2f} people busy on duty")
     return {"capacity": capacity, **({"calendar": calendar} if calendar else {}), "_why": why,
-            "_calendar_why": "hours of the week in which the log's events happen"}
+            "_calendar_why": "hours of the week in which the log's events happen", **extra}
 
 
 def _resource_team(team: str, chosen: list, mask: np.ndarray, rows: pd.DataFrame, origin: pd.Timestamp

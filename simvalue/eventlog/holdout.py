@@ -7,6 +7,7 @@ held-back ones: what a perfect model of the calibration cases would score from s
 from __future__ import annotations
 
 import re
+import warnings
 from dataclasses import dataclass
 
 import numpy as np
@@ -180,7 +181,7 @@ def time_split(items: pd.DataFrame) -> dict[str, float]:
 
 def what_if(scenario, results, replications: int, seed: int) -> dict:
     """Mean cycle time with one person fewer and one more in the busiest team (same seed: common random numbers)."""
-    from ..scenario import load_variant
+    from ..scenario import ScenarioWarning, load_variant
     from ..simulation import simulate
     if results.teams.empty:
         return {"team": None, "note": "no team: every gap is a wait on others or a timer, so staffing cannot move "
@@ -193,7 +194,9 @@ def what_if(scenario, results, replications: int, seed: int) -> dict:
         if capacity + change < 1:
             continue
         try:
-            variant = load_variant(scenario, {"name": f"{busiest}_{capacity + change}", "set": {f"teams.{busiest}.capacity": capacity + change}})
+            with warnings.catch_warnings():  # the scenario's warnings were shown when it was validated
+                warnings.simplefilter("ignore", ScenarioWarning)
+                variant = load_variant(scenario, {"name": f"{busiest}_{capacity + change}", "set": {f"teams.{busiest}.capacity": capacity + change}})
             out["changes"][change] = float(simulate(variant, replications=replications, seed=seed
                                                     ).items["time_to_value"].mean())
         except SimvalueError as exc:
