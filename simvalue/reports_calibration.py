@@ -72,22 +72,27 @@ def _by_type(v: dict) -> str:
 
 
 def _activities(v: dict) -> str:
-    rows = [[_e(a), f"{r.share:.2%}", f"{r.held_back:.3f}", f"{r.simulated:.3f}", f"{r.error:+.1%}",
-             f"{r.calibration:.3f}", f"{r.floor:+.1%}"] for a, r in v["activities"].iterrows()]
+    def signed(x: float) -> str:
+        return "–" if not np.isfinite(x) else f"{x:+.1%}"   # no held-back event: no relative error
+    rows = [[_e(a), f"{r.share:.2%}", f"{r.held_back:.3f}", f"{r.simulated:.3f}", signed(r.error),
+             f"{r.calibration:.3f}", signed(r.floor)] for a, r in v["activities"].iterrows()]
     return ("<h2>Events per case by activity</h2>"
             + _table(["activity", "share of events", "held back", "simulated", "error", "calibration cases",
                       "floor"], rows))
 
 
 def weekly_arrivals(held: pd.Series, simulated: pd.Series, origin: pd.Timestamp,
-                    replications: int) -> tuple[pd.Series, pd.Series]:
-    """Arrivals per week since ``origin``: the held-back cases' and the simulated ones' (per replication)."""
+                    replications: int, held_share: float = 1.0) -> tuple[pd.Series, pd.Series]:
+    """Arrivals per week since ``origin``: the held-back cases' and the simulated ones' (per replication,
+    times ``held_share``, the share of the cases a random split held back, so that both count the same
+    cases), over the weeks of the held-back cases (the simulation may run longer than the log)."""
     def weeks(times: pd.Series) -> pd.Series:
         index = ((times - origin).dt.total_seconds() // (7 * 86400)).astype(int)
         return index[index >= 0].value_counts().sort_index()
     real, sim = weeks(held), weeks(simulated)
-    full = range(int(max(real.index.max() if len(real) else 0, sim.index.max() if len(sim) else 0)) + 1)
-    return real.reindex(full, fill_value=0), sim.reindex(full, fill_value=0) / max(replications, 1)
+    last = real.index.max() if len(real) else (sim.index.max() if len(sim) else 0)
+    full = range(int(last) + 1)
+    return real.reindex(full, fill_value=0), sim.reindex(full, fill_value=0) * held_share / max(replications, 1)
 
 
 def _split(v: dict) -> str:
@@ -124,9 +129,13 @@ def _charts(calibration) -> str:
     axes[0, 0].legend()
     held = pd.Series(v["held_arrived"])
     sim = pd.Series(v["arrived"])
-    real_weeks, sim_weeks = weekly_arrivals(held, sim, calibration.arrivals["origin"], len(v["per_replication"]))
+    share = 1.0 - calibration.arrivals["thinned"] if calibration.arrivals["thinned"] < 1 else 1.0
+    real_weeks, sim_weeks = weekly_arrivals(held, sim, calibration.arrivals["origin"], len(v["per_replication"]),
+                                            share)
     axes[0, 1].plot(real_weeks.index, real_weeks.to_numpy(), "o-", label="held back")
-    axes[0, 1].plot(sim_weeks.index, sim_weeks.to_numpy(), "s--", label="simulated (mean per replication)")
+    axes[0, 1].plot(sim_weeks.index, sim_weeks.to_numpy(), "s--", label=(
+        f"simulated x {share:.0%} (the share held back), mean per replication" if share < 1 else
+        "simulated (mean per replication)"))
     axes[0, 1].set(title="Weekly arrivals from the window's start", xlabel="week", ylabel="cases")
     axes[0, 1].legend()
     for times, name in ((held, "held back"), (sim, "simulated")):

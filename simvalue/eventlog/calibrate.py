@@ -31,6 +31,8 @@ ON_DUTY_EVENTS, ON_DUTY_COVER = 0.90, 0.75   # of the week,
 CLOCK_RATIO, CLOCK_MARGIN = 0.8, 0.03        # (and this much less: fit.clock_dependence).
 #: Steps with fewer events than this are not judged (too little evidence): waits on the clock.
 MIN_EVIDENCE = 100
+#: The quiet quarter of a completions-only step needs this many gaps to fit an effort from.
+MIN_QUIET = 20
 #: The horizon holds as many arrivals as the cases compared, and at least this many (simulation noise).
 MIN_SIMULATED = 5000
 #: With starts: a step is team work and queueing when at least this share of its events waited for their start.
@@ -137,9 +139,8 @@ def _settle_queues(scenario: dict, notes: dict, teams: dict, arrivals: dict, see
     targets = {team: spec["_excess"] for team, spec in teams.items() if "_excess" in spec}
     for team, (before, after, queued) in settle(scenario, targets, arrivals["rate"], seed).items():
         if after != before:
-            words = (f"raised from {before} to {after} by simulation: at {before} the simulated queueing per visit "
-                     f"was above {SLACK:g} x the log's {fit.duration(targets[team])} (arrivals in bursts queue more "
-                     f"than M/M/c says); at {after} it is {fit.duration(queued)}")
+            words = (f"raised from {before} to {after} by simulation, until the simulated queueing per visit "
+                     f"({fit.duration(queued)}) is at most {SLACK:g} x the log's ({fit.duration(targets[team])})")
             notes[("teams", team, "capacity")] += "; " + words
             findings.append(f"team {team}: {words}")
 
@@ -245,6 +246,8 @@ def _stream_findings(found: Discovery, log: pd.DataFrame) -> list[str]:
     for activity, evidence in found.unfolded.items():
         if activity.endswith(" (timer)"):
             findings.append(f"activity {activity.removesuffix(' (timer)')!r} has a timer step of its own: {evidence}")
+        elif activity.endswith(" (successor)"):
+            findings.append(f"step {activity.removesuffix(' (successor)')} unfolded by its successor: {evidence}")
         else:
             findings.append(f"activity {activity!r} unfolded by its predecessor (second order): {evidence}")
     return findings + _censoring(found, log)
@@ -360,12 +363,16 @@ def _step_models(found: Discovery, masks: dict[str | None, np.ndarray], team_of:
     findings.append(f"{prefix}working time: events fall in {whole.cover:.0%} of the hours of the week (on-duty hours: "
                     f"those with at least a quarter of a busy hour's events); {outside:.0%} of the elapsed time "
                     "between events lies outside them")
-    blind = [m.name for m in models if m.fit.note.startswith("completions only")]
+    blind = [m for m in models if m.fit.note.startswith("completions only")]
     if blind:
-        findings.append(f"{prefix}no starts: {', '.join(blind)} (a resource group's completions, at least "
-                        f"{ON_DUTY_EVENTS:.0%} on its duty hours) modelled as work on its calendar with the working "
-                        "hours between events as effort, queueing included (it cannot be told from the work without "
-                        "starts), and the team sized not to queue")
+        queued = [m.name for m in blind if m.kind == "queue"]
+        pooled = [m.name for m in blind if m.kind != "queue"]
+        findings.append(f"{prefix}no starts: steps of a resource group whose completions fall on its duty hours (at "
+                        f"least {ON_DUTY_EVENTS:.0%}) are its work" + (
+                            f"; {', '.join(queued)}: effort from the gaps that began on duty with the fewest cases "
+                            "open, queueing from the team's size (settled by simulation)" if queued else "") + (
+                            f"; {', '.join(pooled)}: too few such gaps, so the working hours between events are the "
+                            "effort, queueing included" if pooled else ""))
     kinds = pd.Series([m.kind for m in models]).value_counts()
     findings.append(f"{prefix}steps: " + ", ".join(f"{n} {k}" for k, n in kinds.items()))
     return models
@@ -442,8 +449,18 @@ def _step_model(step, index: np.ndarray, e: Evidence) -> StepModel:
         return StepModel(step.name, step.label, "queue", _effort(work) if work is not None else
                          fit.fit_duration(quiet), **base)
     if work is None and e.team and e.cover <= ON_DUTY_COVER and share_on >= ON_DUTY_EVENTS:
-        # Completions only: a resource group's completions falling on its duty hours are its work, whether or
-        # not the gap's length depends on when it began (a same-day gap does not); queueing stays in the effort.
+        # Completions only: a resource group's completions falling on its duty hours are its work and its
+        # queue. The gaps that began on duty while the fewest cases were open hold (almost) no queueing: they
+        # are the effort; the rest (the morning's backlog, a busy week) comes from the team's size, settled by
+        # simulation against the log's mean gap (_settle_queues).
+        began_on = e.slots[index] % 2 == 1
+        pool, loads = working[began_on], e.load[index][began_on]
+        if len(pool) >= 4 * MIN_QUIET:
+            quiet = pool[loads <= np.quantile(loads, 0.25)]
+            fitted = fit.fit_duration(quiet)
+            return StepModel(step.name, step.label, "queue", fit.Fit(fitted.spelling, fitted.mean, (
+                f"completions only: working hours of the {len(quiet)} gaps that began on duty with the fewest cases "
+                f"open: {fitted.note}")), **base)
         fitted = fit.fit_duration(working)
         return StepModel(step.name, step.label, "calendar", fit.Fit(fitted.spelling, fitted.mean,
                          "completions only, queueing included: " + fitted.note), **base)
@@ -542,16 +559,33 @@ def _resource_team(team: str, chosen: list, mask: np.ndarray, rows: pd.DataFrame
         hours0 = origin.to_datetime64().astype("datetime64[s]").astype(np.int64) / 3600.0
         observed = fit.active_per_hour(rows["hours"].to_numpy(), rows["resource"].to_numpy(), mask, hours0)
         how = f"{observed} of its resources active in a typical working hour"
+    queues = [(m, s) for m, s in chosen if m.kind == "queue" and m.fit.note.startswith("completions only")]
+    extra: dict[str, float] = {}
+    if queues:
+        # Its queueing is seen only in the gaps: start from the smallest stable team; the simulation grows it
+        # until its queueing matches the log's (_settle_queues).
+        visits = sum(m.events / _cases(s) for m, s in queues)
+        extra["_excess"] = sum(m.events / _cases(s) * max(m.mean_gap - m.fit.mean, 0.0) for m, s in queues
+                               ) / max(visits, 1e-9)
+        capacity = max(1, math.ceil(load / 0.95))
+        why = (f"the smallest team that keeps up ({load:.2f} people busy on duty by Little's law; {how}), grown by "
+               f"simulation while its queueing exceeds the log's ({fit.duration(extra['_excess'])} per visit)")
+        return {"capacity": capacity, **({"calendar": calendar} if calendar else {}), "_why": why,
+                "_calendar_why": "hours of the week in which this team's events happen",
+                "_resources": _resources(rows), **extra}
     floor = math.ceil(load / (0.95 if from_starts else 0.6))
     capacity = max(1, observed, floor)
     why = f"concurrency: {how}; {load:.2f} people busy on duty by Little's law"
     if capacity > observed:
         why += f", so raised to {capacity} ({'95' if from_starts else '60'}% utilisation)"
+    return {"capacity": capacity, **({"calendar": calendar} if calendar else {}), "_why": why,
+            "_calendar_why": "hours of the week in which this team's events happen", "_resources": _resources(rows)}
+
+
+def _resources(rows: pd.DataFrame) -> str:
     members = sorted(map(str, rows["resource"].dropna().unique()))
     shown = ", ".join(repr(r) for r in members[:8]) + (f" and {len(members) - 8} more" if len(members) > 8 else "")
-    return {"capacity": capacity, **({"calendar": calendar} if calendar else {}), "_why": why,
-            "_calendar_why": "hours of the week in which this team's events happen",
-            "_resources": f"resources {shown} in the log"}
+    return f"resources {shown} in the log"
 
 
 def _erlang_capacity(rate: float, effort: float, excess: float) -> int:

@@ -18,9 +18,9 @@ from typing import Any
 import numpy as np
 
 #: A team is settled when its simulated queueing per visit is at most this many times the log's (plus 0.1 h).
-SLACK = 1.25
+SLACK = 1.05
 #: Growth of an unsettled team per round, and the most rounds.
-GROWTH, ROUNDS = 1.5, 8
+GROWTH, ROUNDS = 1.25, 12
 #: Cases simulated per round (enough for a stable mean queueing; far fewer than the validation's).
 CASES = 2000
 
@@ -52,7 +52,7 @@ def settle(data: dict[str, Any], targets: dict[str, float], rate_per_hour: float
             queued = float(np.mean(mine["started"] - mine["queued"])) if len(mine) else 0.0
             before = out[team][0]
             if queued > SLACK * target + 0.1:
-                data["teams"][team]["capacity"] = math.ceil(data["teams"][team]["capacity"] * GROWTH)
+                data["teams"][team]["capacity"] = math.ceil(data["teams"][team]["capacity"] * GROWTH + 1e-9)
                 grown = True
             out[team] = (before, int(data["teams"][team]["capacity"]), queued)
         if not grown:
