@@ -8,7 +8,6 @@ with cases held back, simulates it and compares cycle times and events per case 
 
 from __future__ import annotations
 
-import json
 import math
 import time
 import warnings
@@ -20,56 +19,27 @@ import pandas as pd
 
 from . import fit
 from .discover import FIRST, RARE_SHARE, TIMER, Discovery, discover, safe_name
+from .fit import ON_DUTY_COVER
 from .holdout import Split, cycle_times, split_cases
+from .models import StepModel, StreamModel
 from .read import EventLogWarning
+from .scenario_text import MIN_SIMULATED, header_lines, scenario_mapping, to_yaml
+from .team_sizing import settle_queues, size_teams
 
 #: Evidence thresholds: a gap "grows with the open cases" when Spearman's rho reaches this (p < 0.001);
 QUEUE_RHO = 0.2
 #: it "stops outside working hours" when this share of its events fall in on-duty hours covering at most
-ON_DUTY_EVENTS, ON_DUTY_COVER = 0.90, 0.75   # of the week,
+ON_DUTY_EVENTS = 0.90   # (fit.ON_DUTY_COVER) of the week,
 #: and, measured in working hours, it depends on when it began at most this share of what it does on the clock
 CLOCK_RATIO, CLOCK_MARGIN = 0.8, 0.03        # (and this much less: fit.clock_dependence).
 #: Steps with fewer events than this are not judged (too little evidence): waits on the clock.
 MIN_EVIDENCE = 100
 #: The quiet quarter of a completions-only step needs this many gaps to fit an effort from.
 MIN_QUIET = 20
-#: The horizon holds as many arrivals as the cases compared, and at least this many (simulation noise).
-MIN_SIMULATED = 5000
 #: With starts: a step is team work and queueing when at least this share of its events waited for their start.
 QUEUED_SHARE = 0.10
 #: Arrivals: the window starts where this share of the calibration cases had arrived (selection and old stragglers).
 WINDOW_QUANTILE = 0.05
-
-
-@dataclass
-class StepModel:
-    """How one discovered step is modelled: kind ('start', 'wait', 'calendar', 'queue'), its team and evidence."""
-
-    name: str
-    label: str
-    kind: str
-    fit: fit.Fit
-    rho: float = 0.0
-    clock: tuple[float, float] = (0.0, 0.0)
-    on_duty: float = 0.0
-    off_hours: float = 0.0
-    events: int = 0
-    reason: str = "others"
-    mean_gap: float = 0.0
-    team: str | None = None  # the resource group doing most of its activity's events (with --resource)
-    stream: str = "case"
-
-
-@dataclass
-class StreamModel:
-    """One demand type and its stream: its identifier, the log's type value, what was found, its steps, arrivals."""
-
-    name: str
-    type: str | None
-    discovery: Discovery
-    steps: list[StepModel]
-    arrivals: dict[str, Any]
-    closing: tuple[float | None, str] = (None, "")  # a closing rule's limit (hours), and the evidence
 
 
 @dataclass
@@ -119,10 +89,10 @@ def calibrate(log: pd.DataFrame, split: Split = Split("none", 0.0), seed: int = 
                 f"closing rule: no case lasts longer than {fit.duration(closing[0])} and the cycle times do not "
                 f"taper off before it ({closing[1]}): stale cases are closed, written as the stream's close_after"))
         streams.append(StreamModel(stream, value, found[stream], models, own, closing))
-    teams = _teams(streams, masks, events, arrivals, findings)
-    scenario, comments = _scenario(name, streams, teams, arrivals, cycle_times(calibration_log), seed, replications)
-    _settle_queues(scenario, comments, teams, arrivals, seed, findings)
-    text = to_yaml(scenario, comments, _header(name, log, split, found, findings))
+    teams = size_teams(streams, masks, events, arrivals, findings)
+    scenario, comments = scenario_mapping(name, streams, teams, arrivals, cycle_times(calibration_log), seed, replications)
+    settle_queues(scenario, comments, teams, arrivals, seed, findings)
+    text = to_yaml(scenario, comments, header_lines(name, log, split, found, findings))
     result = Calibration(scenario, text, findings, cautions, [m for s in streams for m in s.steps],
                          streams[0].discovery, arrivals, streams=streams)
     result.seconds["calibrate"] = time.perf_counter() - clock
@@ -131,18 +101,6 @@ def calibrate(log: pd.DataFrame, split: Split = Split("none", 0.0), seed: int = 
         result.validation = validate(result, calibration_log, held, seed, replications, what_if)
         result.seconds["validate"] = time.perf_counter() - clock - result.seconds["calibrate"]
     return result
-
-
-def _settle_queues(scenario: dict, notes: dict, teams: dict, arrivals: dict, seed: int, findings: list[str]) -> None:
-    """Grow queueing teams whose simulated queueing exceeds the log's (queue_sizing.py); say so."""
-    from .queue_sizing import SLACK, settle
-    targets = {team: spec["_excess"] for team, spec in teams.items() if "_excess" in spec}
-    for team, (before, after, queued) in settle(scenario, targets, arrivals["rate"], seed).items():
-        if after != before:
-            words = (f"raised from {before} to {after} by simulation, until the simulated queueing per visit "
-                     f"({fit.duration(queued)}) is at most {SLACK:g} x the log's ({fit.duration(targets[team])})")
-            notes[("teams", team, "capacity")] += "; " + words
-            findings.append(f"team {team}: {words}")
 
 
 def _cycle_of(found: Discovery) -> np.ndarray:
@@ -491,287 +449,4 @@ def _effort(work: np.ndarray) -> fit.Fit:
     return fit.Fit(fitted.spelling, fitted.mean, "start to complete: " + fitted.note)
 
 
-def _teams(streams: list[StreamModel], masks: dict, events: pd.DataFrame, arrivals: dict,
-           findings: list[str]) -> dict[str, dict[str, Any]]:
-    """Teams of the queue and calendar steps: a resource group's (capacity from concurrency) or, without
-    resources, ``office`` (Little's law) and ``desk`` (Erlang C)."""
-    teams: dict[str, dict[str, Any]] = {}
-    for kind, team in (("calendar", "office"), ("queue", "desk")):
-        chosen = [(m, s) for s in streams for m in s.steps if m.kind == kind and m.team is None]
-        if chosen:
-            teams[team] = _legacy_team(kind, chosen, masks[None])
-    named = sorted({m.team for s in streams for m in s.steps if m.team is not None})
-    for team in named:
-        chosen = [(m, s) for s in streams for m in s.steps if m.team == team]
-        teams[team] = _resource_team(team, chosen, masks.get(team, masks[None]), events[events["team"] == team], arrivals["origin"])
-    for team, spec in teams.items():
-        findings.append(f"team {team}: {spec['capacity']} people ({spec['_why']})")
-    return teams
-
-
-def _work_per_hour(chosen: list[tuple[StepModel, StreamModel]]) -> tuple[float, float, float, float]:
-    """Hours of work arriving per hour, cases arriving per hour, and hours of work and visits per case."""
-    hourly = sum(s.arrivals["rate"] * m.events / _cases(s) * m.fit.mean for m, s in chosen)
-    rate = sum(s.arrivals["rate"] for s in {id(s): s for _, s in chosen}.values())
-    visits = sum(s.arrivals["rate"] * m.events / _cases(s) for m, s in chosen) / max(rate, 1e-9)
-    return hourly, rate, hourly / max(rate, 1e-9), visits
-
-
-def _cases(stream: StreamModel) -> int:
-    return max(int(stream.discovery.events["case"].nunique()), 1)
-
-
-def _legacy_team(kind: str, chosen: list, mask: np.ndarray) -> dict[str, Any]:
-    """Without resources: ``office`` sized by Little's law at 60% utilisation, ``desk`` by Erlang C."""
-    calendar = fit.calendar_of(mask) if mask.mean() <= ON_DUTY_COVER else None
-    share = float(mask.mean()) if calendar else 1.0
-    hourly, rate, work, visits = _work_per_hour(chosen)
-    load = hourly / share                                                   # people busy while on duty
-    extra: dict[str, float] = {}
-    if kind == "calendar":
-        capacity = max(1, math.ceil(load / 0.6))
-        why = (f"Little's law: {rate * 24:.1f} cases/d x {work:.2f} working hours each = {load:.2f} "
-               "people busy on duty; no sign of queueing, so sized for 60% utilisation")
-    else:
-        excess = sum(m.events / _cases(s) * max(m.mean_gap - m.fit.mean, 0.0) for m, s in chosen) / max(visits, 1e-9)
-        capacity = _erlang_capacity(rate * visits / share, work / max(visits, 1e-9), excess)
-        extra["_excess"] = excess
-        why = (f"Erlang C: the smallest team whose M/M/c mean queueing ({fit.duration(excess)} per visit) matches "
-               f"the gaps above the quiet-time effort; {load:.2f} people busy on duty")
-    return {"capacity": capacity, **({"calendar": calendar} if calendar else {}), "_why": why,
-            "_calendar_why": "hours of the week in which the log's events happen", **extra}
-
-
-def _resource_team(team: str, chosen: list, mask: np.ndarray, rows: pd.DataFrame, origin: pd.Timestamp
-                   ) -> dict[str, Any]:
-    """A resource group's team: its calendar from its own events, its capacity from concurrency (never below
-    what the work needs: 95% utilisation when efforts come from starts, 60% when they include queueing)."""
-    calendar = fit.calendar_of(mask) if mask.mean() <= ON_DUTY_COVER else None
-    share = float(mask.mean()) if calendar else 1.0
-    hourly = _work_per_hour(chosen)[0]
-    load = hourly / share
-    from_starts = all(m.fit.note.startswith("start to complete") for m, _ in chosen)
-    timed = rows.dropna(subset=["start"]) if "start" in rows.columns else rows.iloc[:0]
-    if len(timed) >= 0.5 * max(len(rows), 1) and len(timed):
-        observed = fit.concurrency(timed["start"].to_numpy(float), timed["hours"].to_numpy(float))
-        how = f"at most {observed} of its busy intervals (start to complete) at once"
-    else:
-        hours0 = origin.to_datetime64().astype("datetime64[s]").astype(np.int64) / 3600.0
-        observed = fit.active_per_hour(rows["hours"].to_numpy(), rows["resource"].to_numpy(), mask, hours0)
-        how = f"{observed} of its resources active in a typical working hour"
-    queues = [(m, s) for m, s in chosen if m.kind == "queue" and m.fit.note.startswith("completions only")]
-    extra: dict[str, float] = {}
-    if queues:
-        # Its queueing is seen only in the gaps: start from the smallest stable team; the simulation grows it
-        # until its queueing matches the log's (_settle_queues).
-        visits = sum(m.events / _cases(s) for m, s in queues)
-        extra["_excess"] = sum(m.events / _cases(s) * max(m.mean_gap - m.fit.mean, 0.0) for m, s in queues
-                               ) / max(visits, 1e-9)
-        capacity = max(1, math.ceil(load / 0.95))
-        why = (f"the smallest team that keeps up ({load:.2f} people busy on duty by Little's law; {how}), grown by "
-               f"simulation while its queueing exceeds the log's ({fit.duration(extra['_excess'])} per visit)")
-        return {"capacity": capacity, **({"calendar": calendar} if calendar else {}), "_why": why,
-                "_calendar_why": "hours of the week in which this team's events happen",
-                "_resources": _resources(rows), **extra}
-    floor = math.ceil(load / (0.95 if from_starts else 0.6))
-    capacity = max(1, observed, floor)
-    why = f"concurrency: {how}; {load:.2f} people busy on duty by Little's law"
-    if capacity > observed:
-        why += f", so raised to {capacity} ({'95' if from_starts else '60'}% utilisation)"
-    return {"capacity": capacity, **({"calendar": calendar} if calendar else {}), "_why": why,
-            "_calendar_why": "hours of the week in which this team's events happen", "_resources": _resources(rows)}
-
-
-def _resources(rows: pd.DataFrame) -> str:
-    members = sorted(map(str, rows["resource"].dropna().unique()))
-    shown = ", ".join(repr(r) for r in members[:8]) + (f" and {len(members) - 8} more" if len(members) > 8 else "")
-    return f"resources {shown} in the log"
-
-
-def _erlang_capacity(rate: float, effort: float, excess: float) -> int:
-    """Smallest c with utilisation below 0.95 whose M/M/c mean wait (Erlang C) is at most ``excess`` hours."""
-    from ..theory import mmc_mean_wait
-    c = max(1, math.ceil(rate * effort / 0.95))
-    while c < 100_000 and mmc_mean_wait(rate, 1.0 / max(effort, 1e-9), c) > excess:
-        c += 1
-    return c
-
-
-# -- the scenario -------------------------------------------------------------------------------------
-def _scenario(name: str, streams: list[StreamModel], teams: dict, arrivals: dict, cycle: np.ndarray, seed: int,
-              replications: int) -> tuple[dict[str, Any], dict[tuple, str]]:
-    """The scenario mapping and a comment per path (a tuple of keys and list indices)."""
-    notes: dict[tuple, str] = {}
-    drain = max(1, math.ceil(1.5 * float(np.max(cycle, initial=168.0)) / 168.0))
-    queues = any(m.kind == "queue" for s in streams for m in s.steps)
-    warmup = "2w" if queues else "0h"
-    data: dict[str, Any] = {"name": name, "description": "Calibrated from an event log by simvalue calibrate.",
-                            "start": f"{arrivals['origin']:%Y-%m-%d}", "warmup": warmup,
-                            "horizon": fit.duration(arrivals["horizon"]), "drain": f"{drain}w",
-                            "replications": replications, "seed": seed}
-    notes[("start",)] = "the Monday on or before the arrival window: calendars and profiles on the log's clock"
-    notes[("warmup",)] = ("teams start empty: two weeks to fill their queues" if queues else
-                          "no queueing team (waits, and teams sized not to queue): nothing to warm")
-    notes[("horizon",)] = (f"{arrivals['simulated']} cases expected at {arrivals['rate'] * 24:.1f}/d: as many as the "
-                           f"{arrivals['target']} cases compared, and at least {MIN_SIMULATED} (simulation noise)")
-    notes[("drain",)] = f"1.5 x the longest cycle time in the log ({fit.duration(float(np.max(cycle, initial=0)))})"
-    if teams:
-        data["teams"] = {}
-        for team, spec in teams.items():
-            data["teams"][team] = {k: v for k, v in spec.items() if not k.startswith("_")}
-            notes[("teams", team, "capacity")] = spec["_why"]
-            if "_resources" in spec:
-                notes[("teams", team)] = spec["_resources"]
-            if "calendar" in spec:
-                notes[("teams", team, "calendar")] = spec["_calendar_why"]
-    data["demand"], data["streams"] = [], {}
-    for index, stream in enumerate(streams):
-        demand = {"type": stream.name, "stream": stream.name, "arrivals": _arrival_spec(stream.arrivals, notes, index)}
-        if stream.type is not None:
-            notes[("demand", index, "type")] = f"the log's type {stream.type!r}"
-        if stream.arrivals.get("priority"):
-            demand["priority"] = stream.arrivals["priority"]
-            notes[("demand", index, "priority")] = ("share of the calibration cases with each priority (the log's "
-                                                    "priority column)")
-        data["demand"].append(demand)
-        data["streams"][stream.name] = {"steps": _steps(stream, notes)}
-        limit, evidence = stream.closing
-        if limit is not None:
-            data["streams"][stream.name]["close_after"] = fit.duration(limit)
-            notes[("streams", stream.name, "close_after")] = (
-                f"closing rule: no case of the log lasts longer, and its cycle times do not taper off before it "
-                f"({evidence})")
-    return data, notes
-
-
-def _arrival_spec(arrivals: dict, notes: dict, index: int) -> dict[str, Any]:
-    where = ("demand", index, "arrivals")
-    notes[(*where, "rate")] = (f"{arrivals['cases']} calibration cases arrived (first event) in "
-                               f"{arrivals['hours'] / 24:.1f} days" + (
-                                   f", over the {arrivals['thinned']:.0%} of the cases kept by the random split"
-                                   if arrivals["thinned"] < 1 else ""))
-    week, evidence = arrivals["week_profile"]
-    if week is not None:
-        notes[(*where, "profile", "by_hour_of_week")] = (f"first events per hour of the week (Monday 00:00 first, "
-                                                         f"a day per row), relative; {evidence}")
-        profile: dict[str, Any] = {"by_hour_of_week": week}
-    else:
-        notes[(*where, "profile", "by_hour")] = f"first events per hour of the day, relative; {evidence}"
-        notes[(*where, "profile", "by_weekday")] = "first events per weekday (Monday first), relative"
-        profile = {"by_hour": arrivals["by_hour"], "by_weekday": arrivals["by_weekday"]}
-    spec = {"rate": f"{arrivals['rate'] * 24:.4g}/d", "profile": profile}
-    if arrivals["dispersion"] > 0:
-        spec["dispersion"] = round(arrivals["dispersion"], 3)
-        notes[(*where, "dispersion")] = f"sqrt((var - mean) / mean^2) of {len(arrivals['weekly'])} weekly counts"
-    return spec
-
-
-def _steps(stream: StreamModel, notes: dict) -> list[dict[str, Any]]:
-    """The entry step (routing only) then one step per discovered step."""
-    found, where = stream.discovery, ("streams", stream.name, "steps")
-    steps = [{"name": "start", "activity": "engage", "label": "",
-              "wait": {"delay": "0h", "reason": "start"}, "next": found.entry}]
-    notes[(*where, 0, "name")] = "entry, routing only: takes no time and is no event of the log"
-    notes[(*where, 0, "next")] = f"first activity of the {int(found.events['first'].sum())} calibration cases"
-    legacy = {"calendar": "office", "queue": "desk"}
-    for index, model in enumerate(stream.steps, start=1):
-        step: dict[str, Any] = {"name": model.name, "activity": "deliver_and_support", "label": model.label}
-        context = found.steps[model.name].context
-        after = ("as a case's first event" if context == FIRST else "in its timer's peak" if context == TIMER else
-                 f"after {context!r} (unfolded by context)" if context else "after any other activity")
-        notes[(*where, index, "name")] = f"activity {model.label!r} {after}: {model.events} events; {_evidence(model)}"
-        if model.kind in legacy:
-            step.update(team=model.team or legacy[model.kind], effort=model.fit.spelling)
-            source = ("" if model.fit.note.startswith("start to complete") else "working hours between events: "
-                      if model.kind == "calendar" else "gaps when few cases are open: ")
-            notes[(*where, index, "effort")] = source + model.fit.note
-            if model.team:
-                notes[(*where, index, "team")] = "the resource group doing most of this activity's events"
-        else:
-            step["wait"] = {"delay": model.fit.spelling, "reason": "start" if model.kind == "start" else model.reason}
-            notes[(*where, index, "wait", "delay")] = model.fit.note
-        step["next"] = found.routing[model.name]
-        notes[(*where, index, "next")] = "directly-follows counts: " + ", ".join(
-            f"{k} {v}" for k, v in sorted(found.counts[model.name].items(), key=lambda kv: -kv[1])[:6])
-        steps.append(step)
-    return steps
-
-
-def _evidence(model: StepModel) -> str:
-    if model.kind == "start":
-        return "zero time: the first event marks the arrival"
-    facts = (f"gap vs open cases rho {model.rho:.2f}, {model.on_duty:.0%} of events in on-duty hours, "
-             f"{model.off_hours:.0%} of the gap off duty, dependence on its start {model.clock[0]:.3f} on the clock "
-             f"and {model.clock[1]:.3f} in working hours")
-    if model.kind == "wait" and model.reason == "timer":
-        return f"a timer (auto-close): a near-fixed delay on the clock ({facts})"
-    return {"queue": "team work and queueing: the gap grows with the open cases",
-            "calendar": "work on a calendar: the gap stops outside working hours",
-            "wait": f"a wait on {model.reason}: the gap neither grows with load nor stops off duty"}[model.kind] \
-        + f" ({facts})"
-
-
-def _header(name: str, log: pd.DataFrame, split: Split, found: dict[str, Discovery], findings: list[str]) -> list[str]:
-    cases = sum(f.events["case"].nunique() for f in found.values())
-    lines = [f"{name}: calibrated by simvalue calibrate from {log['case'].nunique()} cases and {len(log)} events",
-             f"(split: {split.kind}{f' {split.share:g}' if split.kind != 'none' else ''}; "
-             f"{cases} cases calibrate; streams: {', '.join(found)}).",
-             "A case's time_to_value is its cycle time as the log measures it: first event to last event.",
-             "Findings:"]
-    return lines + [f"- {f}" for f in findings]
-
-
-# -- YAML with comments -------------------------------------------------------------------------------
-def to_yaml(data: Any, notes: dict[tuple, str], header: list[str]) -> str:
-    """Block-style YAML of ``data`` with ``notes`` as end-of-line comments; scalars quoted as JSON."""
-    lines = [f"# {line}" for line in header]
-    _emit(data, (), 0, lines, notes)
-    return "\n".join(lines) + "\n"
-
-
-def _emit(value: Any, path: tuple, indent: int, lines: list[str], notes: dict, dash: bool = False) -> None:
-    pad = "  " * indent
-    if isinstance(value, dict):
-        for i, (key, item) in enumerate(value.items()):
-            lead = pad[:-2] + "- " if dash and i == 0 else pad
-            note = notes.get((*path, key))
-            comment = f"   # {note}" if note else ""
-            if isinstance(item, dict) and item and not _flat(item):
-                lines.append(f"{lead}{key}:{comment}")
-                _emit(item, (*path, key), indent + 1, lines, notes)
-            elif isinstance(item, list) and item and isinstance(item[0], dict):
-                lines.append(f"{lead}{key}:{comment}")
-                for j, element in enumerate(item):
-                    _emit(element, (*path, key, j), indent + 2, lines, notes, dash=True)
-            elif isinstance(item, list) and len(item) > ROW and not isinstance(item[0], (dict, list)):
-                lines.append(f"{lead}{key}: [{comment}")   # a long list of numbers: a row of ROW per line
-                for start in range(0, len(item), ROW):
-                    row = ", ".join(_scalar(v) for v in item[start:start + ROW])
-                    lines.append(f"{pad}    {row}{',' if start + ROW < len(item) else ''}")
-                lines.append(f"{pad}  ]")
-            else:
-                lines.append(f"{lead}{key}: {_scalar(item)}{comment}")
-
-
-#: Numbers per line of a long list in the written scenario (an hour-of-week profile: a day per line).
-ROW = 24
-
-
-def _flat(mapping: dict) -> bool:
-    """A small mapping of scalars, written on one line ({done: 0.3, a_2: 0.7})."""
-    return all(not isinstance(v, (dict, list)) for v in mapping.values()) and len(mapping) <= 12
-
-
-def _scalar(value: Any) -> str:
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, (int, float)):
-        return repr(value)
-    if isinstance(value, list):
-        return "[" + ", ".join(_scalar(v) for v in value) + "]"
-    if isinstance(value, dict):
-        return "{" + ", ".join(f"{k}: {_scalar(v)}" for k, v in value.items()) + "}"
-    return json.dumps(str(value))
-
-
-__all__ = ["Calibration", "StepModel", "StreamModel", "by_type", "calibrate", "to_yaml"]
+__all__ = ["Calibration", "by_type", "calibrate"]

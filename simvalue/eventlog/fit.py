@@ -26,6 +26,8 @@ QUANTILES = tuple(round(p, 4) for p in (*np.arange(0, 0.9, 0.025), *np.arange(0.
                                         0.999, 1.0))
 #: A closing limit: at most this share of the cases beyond it, at least this share just below it.
 CLOSING_BEYOND, CLOSING_NEAR = 0.001, 0.005
+#: On-duty hours make a calendar when they cover at most this share of the week (else: around the clock).
+ON_DUTY_COVER = 0.75
 #: A fitted family's mean may differ from the sample mean by at most this many standard errors.
 MEAN_ERRORS = 3.0
 _DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
