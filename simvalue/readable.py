@@ -1,0 +1,106 @@
+"""Numbers for people: the one home of how reports, the terminal and the app spell figures.
+
+Money with thousands separators, shares as percentages, changes of a share in points, durations in
+the unit that suits their size, p-values as '< 0.001': never scientific notation outside an
+appendix. Every function takes a float (NaN allowed: spelled '–') and returns a short string.
+"""
+
+from __future__ import annotations
+
+import math
+
+#: How a missing figure is shown.
+MISSING = "–"
+
+
+def _missing(value: float) -> bool:
+    return value is None or not math.isfinite(value)
+
+
+def money(value: float, currency: str = "") -> str:
+    """``EUR 54,740`` / ``-1,200``: whole units with thousands separators (cents for amounts under 10)."""
+    if _missing(value):
+        return MISSING
+    text = f"{value:,.2f}" if abs(value) < 10 and value != int(value) else f"{value:,.0f}"
+    return f"{currency} {text}".strip() if currency else text
+
+
+def share(value: float, digits: int = 0) -> str:
+    """``81%``; with ``digits``, ``80.6%``. Values within half a unit of 0% or 100% but not equal are
+    spelled ``<1%`` / ``>99%`` (so that 99.6% never reads as a flat 100%)."""
+    if _missing(value):
+        return MISSING
+    percent = 100 * value
+    unit = 10 ** -digits
+    if 0 < percent < unit / 2:
+        return f"<{unit:g}%"
+    if 100 - unit / 2 <= percent < 100:
+        return f">{100 - unit:g}%"
+    return f"{percent:.{digits}f}%"
+
+
+def points(change: float) -> str:
+    """A change of a share in percentage points: ``+7.9 points``, ``-0.4 points``."""
+    if _missing(change):
+        return MISSING
+    return f"{100 * change:+.1f} points"
+
+
+def relative(change: float) -> str:
+    """A relative change: ``-89%``, ``+4.5%`` (one decimal under 10%), ``-0.3%``; ``×3.2`` above +200%."""
+    if _missing(change):
+        return MISSING
+    if change > 2:
+        return f"×{1 + change:.2g}" if 1 + change < 10 else f"×{1 + change:,.0f}"
+    percent = 100 * change
+    return f"{percent:+.0f}%" if abs(percent) >= 10 else f"{percent:+.1f}%"
+
+
+def duration(hours: float) -> str:
+    """Minutes, hours, days or weeks, with two or three significant digits: ``22.9 h``, ``8.6 d``."""
+    if _missing(hours):
+        return MISSING
+    magnitude = abs(hours)
+    if magnitude < 1:
+        value, unit = hours * 60, "min"
+    elif magnitude < 48:
+        value, unit = hours, "h"
+    elif magnitude < 24 * 28:
+        value, unit = hours / 24, "d"
+    else:
+        value, unit = hours / 168, "w"
+    return f"{_significant(value)} {unit}"
+
+
+def _significant(value: float) -> str:
+    """Three significant digits without scientific notation (1,234 stays whole)."""
+    magnitude = abs(value)
+    if magnitude >= 100:
+        return f"{value:,.0f}"
+    if magnitude >= 10:
+        return f"{value:.1f}".rstrip("0").rstrip(".")
+    if magnitude == 0:
+        return "0"
+    return f"{value:.2f}".rstrip("0").rstrip(".")
+
+
+def number(value: float) -> str:
+    """A count or rate: ``1,234``, ``35``, ``0.32``, ``5.52``."""
+    if _missing(value):
+        return MISSING
+    return _significant(value)
+
+
+def p_value(value: float) -> str:
+    """``< 0.001``, ``0.03``, ``0.41``."""
+    if _missing(value):
+        return MISSING
+    return "< 0.001" if value < 0.001 else f"{value:.2g}" if value < 0.01 else f"{value:.2f}"
+
+
+def confidence_label(confidence: float) -> str:
+    """``95% interval`` for column headers and figure legends: the level actually used."""
+    return f"{share(confidence)} interval"
+
+
+__all__ = ["MISSING", "confidence_label", "duration", "money", "number", "p_value", "points", "relative", "share"]
