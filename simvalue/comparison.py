@@ -27,7 +27,7 @@ from .scenario import Scenario
 from .scenario.load import read_yaml
 from .scenario.variants import load_variant
 from .simulation import as_scenario, simulate
-from .stats import t_interval
+from .stats import relative_change, t_interval
 from .units import humanize
 
 ScenarioLike = Scenario | str | Path | Mapping[str, Any]
@@ -158,20 +158,6 @@ def paired_table(baseline: Results, variant: Results, confidence: float = 0.95) 
     return pd.DataFrame(rows, columns=["subject", "metric", "variant", "baseline", "value", "change", "change_low",
                                        "change_high", "relative", "relative_low", "relative_high",
                                        "bootstrap_low", "bootstrap_high"])
-
-
-def relative_change(baseline: np.ndarray, variant: np.ndarray, confidence: float = 0.95) -> tuple[float, float, float]:
-    """Relative change and interval: the geometric mean of per-replication ratios variant / baseline,
-    minus 1, from a t-interval on log ratios — it stays above -100%. Falls back to the change over
-    the baseline mean when a value is zero or negative."""
-    ok = np.isfinite(baseline) & np.isfinite(variant)
-    b, v = baseline[ok], variant[ok]
-    if b.size and (b > 0).all() and (v > 0).all():
-        mean, low, high = t_interval(np.log(v / b), confidence)
-        return float(np.expm1(mean)), float(np.expm1(low)), float(np.expm1(high))
-    base = _mean(baseline)
-    change, low, high = t_interval(v - b, confidence)
-    return (change / base, low / base, high / base) if base else (np.nan, np.nan, np.nan)
 
 
 def _mean(values: np.ndarray) -> float:

@@ -19,7 +19,7 @@ from .comparison import ScenarioLike, compare
 from .economics import BusinessCase, case_from_runs
 from .errors import SimulationError
 from .results import Results
-from .stats import t_interval
+from .stats import relative_change, t_interval
 
 COLUMNS = ["rank", "candidate", "npv", "npv_low", "npv_high", "probability_best", "probability_npv_positive",
            "roi", "roi_low", "roi_high", "payback_month", "probability_payback", "ttv_change", "ttv_change_low", "ttv_change_high",
@@ -84,7 +84,7 @@ def rank(base: ScenarioLike, *candidates: ScenarioLike, months: int = 12, discou
 def _row(case: BusinessCase, run: Results, baseline: Results, probability_best: float) -> dict:
     npv, npv_low, npv_high = case.figure("npv")
     roi, roi_low, roi_high = case.figure("roi")
-    ttv, ttv_low, ttv_high = t_interval(_mean_ttv(run) / _mean_ttv(baseline) - 1)
+    ttv, ttv_low, ttv_high = relative_change(_mean_ttv(baseline), _mean_ttv(run))
     delay = case.per_replication["cost_of_delay_avoided"]
     size = case.economics.size
     wsjf = t_interval(delay / size) if size else (np.nan, np.nan, np.nan)
