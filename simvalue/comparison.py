@@ -21,6 +21,7 @@ from scipy import stats as _scipy_stats
 from . import plots
 from .budget import check_budget
 from .limits import MAX_VARIANTS
+from .metrics import SUBJECT_COLUMNS
 from .errors import SimulationError
 from .results import Results
 from .scenario import Scenario
@@ -142,9 +143,12 @@ def _as_variant(base: Scenario, variant: ScenarioLike) -> Scenario:
 
 
 def paired_table(baseline: Results, variant: Results, confidence: float = 0.95) -> pd.DataFrame:
-    """Baseline, variant and the paired change of every headline metric, with intervals."""
-    base = baseline.metrics().set_index(["subject", "metric", "replication"])["value"]
-    other = variant.metrics().set_index(["subject", "metric", "replication"])["value"]
+    """Baseline, variant and the paired change of every headline metric, with intervals; the subject
+    columns (type, priority, team, stream, step) say what each row is about."""
+    base_metrics, other_metrics = baseline.metrics(), variant.metrics()
+    columns = pd.concat([base_metrics, other_metrics])[[*SUBJECT_COLUMNS, "subject"]].drop_duplicates("subject")
+    base = base_metrics.set_index(["subject", "metric", "replication"])["value"]
+    other = other_metrics.set_index(["subject", "metric", "replication"])["value"]
     joined = pd.concat({"baseline": base, "value": other}, axis=1)
     rows = []
     for (subject, metric), group in joined.groupby(level=["subject", "metric"], sort=False):
@@ -155,9 +159,10 @@ def paired_table(baseline: Results, variant: Results, confidence: float = 0.95) 
         relative = relative_change(b, v, confidence)
         rows.append((subject, metric, variant.scenario.name, b_mean, v_mean, change, low, high,
                      *relative, *boot))
-    return pd.DataFrame(rows, columns=["subject", "metric", "variant", "baseline", "value", "change", "change_low",
-                                       "change_high", "relative", "relative_low", "relative_high",
-                                       "bootstrap_low", "bootstrap_high"])
+    table = pd.DataFrame(rows, columns=["subject", "metric", "variant", "baseline", "value", "change", "change_low",
+                                        "change_high", "relative", "relative_low", "relative_high",
+                                        "bootstrap_low", "bootstrap_high"])
+    return table.merge(columns, on="subject", how="left")[[*SUBJECT_COLUMNS, *table.columns]]
 
 
 def _mean(values: np.ndarray) -> float:
@@ -208,8 +213,8 @@ def findings(table: pd.DataFrame, confidence: float = 0.95, prefixed: bool = Tru
     for row in table.itertuples():
         if row.metric not in HEADLINE or np.isnan(row.baseline) or np.isnan(row.value):
             continue  # a subject only one side has (another team) has no finding
-        if " " in row.subject and not row.subject.startswith("team "):
-            continue  # priorities are in the table; the findings stay at type level
+        if row.priority is not None or row.step is not None:
+            continue  # priorities and steps are in the table; the findings stay at type and team level
         sentences.append(finding(row, confidence, prefixed))
     return sentences
 

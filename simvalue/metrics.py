@@ -11,6 +11,10 @@ from .stats import t_interval
 #: Percentiles reported for time-to-value; p85 is the common service-level forecast in flow practice.
 PERCENTILES = (50, 85, 95)
 
+#: What a headline metric is about, as columns (NA where not applicable): an item type, a type and
+#: priority, a team, or a step of a stream. ``subject`` is only a label built from them for display.
+SUBJECT_COLUMNS = ("type", "priority", "team", "stream", "step")
+
 #: Every metric name ``headline`` can produce (per item type, type and priority, or team).
 METRIC_NAMES = ("time_to_value_mean", *(f"time_to_value_p{q}" for q in PERCENTILES), "sla_attainment",
                 "flow_efficiency", "handoffs_per_item", "rework_rate", "automation_coverage", "wip",
@@ -101,19 +105,35 @@ def summarise(items: pd.DataFrame, events: pd.DataFrame, replications: int,
 
 def headline(items: pd.DataFrame, events: pd.DataFrame, teams: pd.DataFrame, flow: pd.DataFrame,
              sla_target) -> pd.DataFrame:
-    """Every headline metric per replication, long form: replication, subject, metric, value.
-
-    Subjects are an item type (``change``), a type and priority (``incident P1``) or a team
-    (``team platform``). ``sla_target(type, priority)`` gives a target in hours or None.
+    """Every headline metric per replication, long form: replication, the subject columns (type,
+    priority, team, stream, step; NA where not applicable), subject (a display label: ``change``,
+    ``incident P1``, ``team platform``, ``step s.review``), metric, value.
+    ``sla_target(type, priority)`` gives a target in hours or None.
     """
     frames = [_item_metrics(items, events, sla_target, by_priority=False)]
     if items["priority"].notna().any():
         frames.append(_item_metrics(items[items["priority"].notna()], events, sla_target, by_priority=True))
     frames.append(_activity_metrics(items, events))
     frames.append(_step_metrics(events))
-    frames.append(_melt(flow.assign(subject=flow["type"].astype(str)), ["wip", "throughput"]))
-    frames.append(_melt(teams.assign(subject="team " + teams["team"].astype(str)), ["utilisation"]))
-    return pd.concat(frames, ignore_index=True)
+    frames.append(_melt(flow.assign(type=flow["type"].astype(str)), ["wip", "throughput"]))
+    frames.append(_melt(teams.assign(team=teams["team"].astype(str)), ["utilisation"]))
+    long = pd.concat(frames, ignore_index=True)
+    for column in SUBJECT_COLUMNS:
+        long[column] = long[column].astype(object).where(long[column].notna(), None) if column in long else None
+    long["subject"] = subject_labels(long)
+    return long[["replication", *SUBJECT_COLUMNS, "subject", "metric", "value"]]
+
+
+def subject_labels(frame: pd.DataFrame) -> pd.Series:
+    """Display labels of subject columns: ``change``, ``incident P1``, ``team platform``, ``step s.review``."""
+    def label(type_, priority, team, stream, step) -> str:
+        if team is not None:
+            return f"team {team}"
+        if step is not None:
+            return f"step {stream}.{step}"
+        return f"{type_} {priority}" if priority is not None else str(type_)
+    return pd.Series([label(*row) for row in frame[list(SUBJECT_COLUMNS)].itertuples(index=False, name=None)],
+                     index=frame.index, dtype=object)
 
 
 def _activity_metrics(items: pd.DataFrame, events: pd.DataFrame) -> pd.DataFrame:
@@ -124,22 +144,22 @@ def _activity_metrics(items: pd.DataFrame, events: pd.DataFrame) -> pd.DataFrame
     sums = joined.groupby(["replication", "type", "activity"], observed=True)[["wait", "work"]].sum().reset_index()
     counts = done.groupby(["replication", "type"], observed=True).size().rename("n").reset_index()
     sums = sums.merge(counts, on=["replication", "type"])
-    sums["subject"] = sums["type"].astype(str)
     return pd.concat([
-        pd.DataFrame({"replication": sums["replication"], "subject": sums["subject"],
+        pd.DataFrame({"replication": sums["replication"], "type": sums["type"].astype(str),
                       "metric": kind + "_in_" + sums["activity"].astype(str), "value": sums[kind] / sums["n"]})
         for kind in ("wait", "work")], ignore_index=True)
 
 
 def _step_metrics(events: pd.DataFrame) -> pd.DataFrame:
-    """Per step: mean hours waiting and working per execution (subject ``step stream.step``)."""
+    """Per step: mean hours waiting and working per execution."""
     means = events.groupby(["replication", "stream", "step"], observed=True)[["wait", "work"]].mean().reset_index()
-    means["subject"] = "step " + means["stream"].astype(str) + "." + means["step"].astype(str)
+    means = means.assign(stream=means["stream"].astype(str), step=means["step"].astype(str))
     return _melt(means, ["wait", "work"])
 
 
 def _melt(frame: pd.DataFrame, metrics: list[str]) -> pd.DataFrame:
-    return frame.melt(id_vars=["replication", "subject"], value_vars=metrics, var_name="metric")
+    keys = ["replication", *(c for c in SUBJECT_COLUMNS if c in frame.columns)]
+    return frame.melt(id_vars=keys, value_vars=metrics, var_name="metric")
 
 
 def _item_metrics(items: pd.DataFrame, events: pd.DataFrame, sla_target, by_priority: bool) -> pd.DataFrame:
@@ -149,7 +169,6 @@ def _item_metrics(items: pd.DataFrame, events: pd.DataFrame, sla_target, by_prio
     for key, group in items.groupby(keys + ["replication"], observed=True):
         *labels, replication = key
         item_type, priority = labels[0], labels[1] if by_priority else None
-        subject = f"{item_type} {priority}" if by_priority else str(item_type)
         done = group[group["time_to_value"].notna()]
         ttv = done["time_to_value"]
         values = {"time_to_value_mean": ttv.mean(), "flow_efficiency": done["work_time"].sum() / ttv.sum()
@@ -164,8 +183,9 @@ def _item_metrics(items: pd.DataFrame, events: pd.DataFrame, sla_target, by_prio
             # value (rejected, still in flight) count as misses.
             has = np.isfinite(targets)
             values["sla_attainment"] = float((group["sla_time"].to_numpy()[has] <= targets[has]).mean())
-        rows += [(replication, subject, metric, float(value)) for metric, value in values.items()]
-    return pd.DataFrame(rows, columns=["replication", "subject", "metric", "value"])
+        rows += [(replication, str(item_type), None if priority is None else str(priority), metric, float(value))
+                 for metric, value in values.items()]
+    return pd.DataFrame(rows, columns=["replication", "type", "priority", "metric", "value"])
 
 
 def _targets(sla_target, item_type: str, priorities: pd.Series) -> np.ndarray:

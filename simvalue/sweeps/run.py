@@ -98,6 +98,13 @@ def _run_points(tasks: list[tuple], executor: Executor, store: SweepStore | None
     return store.read() if store is not None else _sorted(frames)
 
 
+def _column_subjects(long: pd.DataFrame) -> pd.Series:
+    """The SUBJECT of a sweep column SUBJECT.METRIC: ``team_platform``, ``incident_P1``, ``incident``."""
+    return pd.Series([f"team_{team}" if team is not None else f"{type_}_{priority}" if priority is not None
+                      else str(type_) for type_, priority, team in
+                      long[["type", "priority", "team"]].itertuples(index=False, name=None)], index=long.index)
+
+
 def check_metrics(scenario: Scenario, metrics: tuple[str, ...]) -> tuple[str, ...]:
     """Refuse unknown metric names or columns before any work starts."""
     subjects = {d.type for d in scenario.demand} | {f"team_{t}" for t in scenario.teams}
@@ -183,9 +190,8 @@ def _point_metrics(base_data: dict[str, Any], point: int, edits: dict[str, Any],
                                  "infeasible": reason})
         results = simulate(scenario, replications=replications, seed=seed, max_events=math.inf)
     long = results.metrics()
-    long = long[~long["subject"].str.startswith("step ") & ~long["metric"].str.contains("_in_")]
-    long = long.assign(column=long["subject"].str.replace(" ", "_") + "." + long["metric"],
-                       by_priority=long["subject"].str.contains(" ") & ~long["subject"].str.startswith("team "))
+    long = long[long["step"].isna() & ~long["metric"].str.contains("_in_")]
+    long = long.assign(column=_column_subjects(long) + "." + long["metric"], by_priority=long["priority"].notna())
     named = long["metric"].isin(metrics) & ~long["by_priority"]
     long = long[named | long["column"].isin(metrics)]
     wide = long.pivot_table(index="replication", columns="column", values="value", aggfunc="first")
