@@ -57,7 +57,8 @@ def relative(change: float) -> str:
 
 
 def duration(hours: float) -> str:
-    """Minutes, hours, days or weeks, with two or three significant digits: ``22.9 h``, ``8.6 d``."""
+    """Minutes, hours, days or weeks, with two or three significant digits: ``22.9 h``, ``8.6 d`` (the
+    space is a no-break space)."""
     if _missing(hours):
         return MISSING
     magnitude = abs(hours)
@@ -69,7 +70,7 @@ def duration(hours: float) -> str:
         value, unit = hours / 24, "d"
     else:
         value, unit = hours / 168, "w"
-    return f"{_significant(value)} {unit}"
+    return f"{_significant(value)}\u00a0{unit}"   # a no-break space: a wrapped line never splits 8.6 | d
 
 
 def _significant(value: float) -> str:

@@ -1,7 +1,10 @@
-"""A self-contained HTML report of a comparison: words, findings, tables, embedded figures.
+"""A self-contained HTML report of a comparison that leads with the answer.
 
-Every user-supplied name passes through ``html.escape``; figures are PNGs inlined as base64,
-so the single file can be mailed.
+First a verdict per variant (verdict.py: what changes for whom, by how much, how sure, what it
+costs), then the charts, then the details folded away (every figure, bottlenecks, the scenarios,
+distribution tests, run settings). Numbers are spelled for people (readable.py). Every
+user-supplied name passes through ``html.escape``; figures are PNGs inlined as base64, so the single
+file works offline and can be mailed.
 """
 
 from __future__ import annotations
@@ -17,46 +20,98 @@ from .comparison import Comparison
 from .economics import case_from_runs, has_costs
 from .scenario import Scenario
 from .scenario.variants import describe_edits, variant_of
-from .text import comparison_rows
+from . import readable
+from .text import case_rows, headline_rows
 from .units import humanize
+from .verdict import Verdict, verdicts
 from .version import __version__
 
 _STYLE = """
-body{font-family:system-ui,-apple-system,Segoe UI,sans-serif;max-width:1100px;margin:2em auto;color:#222;padding:0 1em}
-table{border-collapse:collapse;margin:1em 0;font-size:0.9em}th,td{border:1px solid #ccc;padding:4px 8px;text-align:right}
-th{background:#f3f3f3}td:first-child,th:first-child{text-align:left}img{max-width:100%;margin:0.5em 0}
-.findings li{margin:0.3em 0}.muted{color:#666;font-size:0.9em}
+body{font-family:system-ui,-apple-system,Segoe UI,sans-serif;max-width:1000px;margin:2em auto;color:#222;padding:0 1em;
+line-height:1.45}
+h1{font-size:1.7em;margin-bottom:0.2em}.sub{color:#555;margin-top:0}
+.verdict{border-left:5px solid #2a9d8f;background:#f6fbfa;padding:0.6em 1.2em;margin:1.2em 0}
+.verdict p.lead{font-size:1.1em}.verdict li{margin:0.35em 0}
+table{border-collapse:collapse;margin:0.8em 0;font-size:0.9em;max-width:100%}
+th,td{border:1px solid #ccc;padding:4px 8px;text-align:right;vertical-align:top}
+th{background:#f3f3f3}td:first-child,th:first-child{text-align:left}
+img{max-width:100%;height:auto;display:block;margin:0.6em 0}
+.charts{display:grid;grid-template-columns:repeat(auto-fit,minmax(440px,1fr));gap:0.5em;align-items:start}
+details{margin:0.6em 0}summary{cursor:pointer;font-weight:600;padding:0.3em 0}
+.muted{color:#666;font-size:0.9em}.wrap{overflow-x:auto}
 """
 
 
-def render_html(comparison: Comparison, extra_sections: list[str] | None = None) -> str:
-    """The report as one HTML string."""
+def render_html(comparison: Comparison, extra_sections: list[str] | None = None, money: dict | None = None) -> str:
+    """The report as one HTML string: the verdict per variant first, then charts that read at a glance,
+    then the details, folded (``money``: variant name -> business case, quoted in the verdict)."""
     base = comparison.baseline
-    parts = [f"<h1>{_e(base.scenario.name)}: what-if comparison</h1>",
-             "<h2>Scenarios</h2>", describe_scenario(base.scenario, baseline=True)]
-    parts += [describe_scenario(run.scenario) for run in comparison.variants]
-    parts.append("<h2>Findings</h2>")
+    names = [run.scenario.name for run in comparison.variants]
+    title = names[0] if len(names) == 1 else f"{len(names)} variants"
+    parts = [f"<h1>{_e(title)}: what it changes</h1>",
+             f'<p class="sub">Against the baseline <b>{_e(base.scenario.name)}</b>; {base.replications} paired '
+             f"replications (common random numbers), {readable.share(comparison.confidence)} intervals.</p>"]
+    for verdict in verdicts(comparison, money):
+        parts.append(_verdict(verdict))
+    parts += extra_sections or []
+    parts += ["<h2>At a glance</h2>", '<div class="charts">', *(_figure(fig) for fig in _figures(comparison)),
+              "</div>"]
+    parts += ["<h2>Details</h2>",
+              _folded("Every headline figure, variant by variant", _headline_tables(comparison)),
+              _folded("Bottlenecks: the step with the largest share of waiting", _table(_bottlenecks(comparison))),
+              _folded("The scenarios", "\n".join([describe_scenario(base.scenario, baseline=True)]
+                                                   + [describe_scenario(r.scenario) for r in comparison.variants])),
+              _folded("Appendix: distribution tests", _tests(comparison)),
+              _folded("Run settings", _settings(comparison))]
+    body = "\n".join(parts)
+    return (f"<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>{_e(title)}: what it changes"
+            f"</title><meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
+            f"<style>{_STYLE}</style></head><body>{body}</body></html>")
+
+
+def _verdict(verdict: Verdict) -> str:
+    items = "".join(f"<li>{_e(change.sentence)}</li>" for change in verdict.changes)
+    more = (f'<p class="muted">and {verdict.more} more {"change" if verdict.more == 1 else "changes"} that matter, '
+            "in the details below.</p>" if verdict.more else "")
+    listed = f"<h3>What changes, largest first</h3><ol>{items}</ol>{more}" if verdict.changes else ""
+    unchanged = f'<p class="muted">{_e(verdict.unchanged_line)}</p>' if verdict.unchanged else ""
+    return (f'<section class="verdict"><h2>{_e(verdict.variant)}</h2><p class="lead">{_e(verdict.summary)}</p>'
+            f"{listed}{unchanged}</section>")
+
+
+def _folded(summary: str, content: str) -> str:
+    return f"<details><summary>{_e(summary)}</summary>{content}</details>"
+
+
+def _headline_tables(comparison: Comparison) -> str:
+    """One table per variant (the variant's name is its heading, not a column), in people's numbers."""
+    parts = [f'<p class="muted">Change is the variant minus the baseline, paired across replications, with its '
+             f"{readable.confidence_label(comparison.confidence)}.</p>"]
     for run in comparison.variants:
         name = run.scenario.name
-        parts += [f"<h3>{_e(name)}</h3>", '<ul class="findings">']
-        parts += [f"<li>{_e(sentence)}</li>" for sentence in comparison.findings(name)]
-        parts.append("</ul>")
-    headers, rows = comparison_rows(comparison.table)
-    parts += ["<h2>Headline metrics</h2>", '<p class="muted">Change is variant minus baseline, paired across '
-              f"replications, with its {comparison.confidence:.0%} confidence interval.</p>",
-              _table(pd.DataFrame(rows, columns=headers)),
-              "<h2>Bottlenecks</h2>", _table(comparison.bottlenecks()),
-              "<details><summary>Every metric (as in comparison.csv)</summary>", _table(comparison.table), "</details>",
-              "<h2>Distribution tests</h2>",
-              '<p class="muted">Two-sample Kolmogorov–Smirnov and Mann–Whitney tests on pooled time-to-value. '
-              "Items within a replication are correlated, so treat p-values as indicative; the paired "
-              "intervals above are the primary evidence.</p>", _table(comparison.tests)]
-    parts += ["<h2>Figures</h2>"] + [_figure(fig) for fig in _figures(comparison)]
-    parts += extra_sections or []
-    parts += ["<h2>Run settings</h2>", _settings(comparison)]
-    body = "\n".join(parts)
-    return (f"<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>{_e(base.scenario.name)}"
-            f"</title><style>{_STYLE}</style></head><body>{body}</body></html>")
+        headers, rows = headline_rows(comparison.table[comparison.table["variant"] == name], comparison.confidence)
+        parts += [f"<h3>{_e(name)}</h3>", _table(pd.DataFrame(rows, columns=headers))]
+    return "\n".join(parts)
+
+
+def _bottlenecks(comparison: Comparison) -> pd.DataFrame:
+    frame = comparison.bottlenecks()
+    return pd.DataFrame({"stream": frame["stream"], "scenario": frame["scenario"], "bottleneck step": frame["step"],
+                         "share of waiting": frame["wait_share"].map(readable.share),
+                         "mean wait": frame["wait"].map(readable.duration)})
+
+
+def _tests(comparison: Comparison) -> str:
+    tests = comparison.tests
+    frame = pd.DataFrame({"variant": tests["variant"], "type": tests["type"],
+                          "items (baseline / variant)": [f"{a:,} / {b:,}" for a, b in
+                                                         zip(tests["n_baseline"], tests["n_variant"])],
+                          "KS distance": tests["ks_statistic"].map(lambda v: f"{v:.3f}"),
+                          "KS p-value": tests["ks_pvalue"].map(readable.p_value),
+                          "Mann-Whitney p-value": tests["mannwhitney_pvalue"].map(readable.p_value)})
+    return ('<p class="muted">Two-sample Kolmogorov–Smirnov and Mann–Whitney tests on pooled time-to-value. Items '
+            "within a replication are correlated, so treat p-values as indicative; the paired intervals above "
+            "are the evidence.</p>" + _table(frame))
 
 
 def describe_scenario(scenario: Scenario, baseline: bool = False) -> str:
@@ -79,23 +134,25 @@ def describe_scenario(scenario: Scenario, baseline: bool = False) -> str:
 
 
 def _figures(comparison: Comparison) -> list:
+    """Time-to-value per type (with SLA lines), team load, then each stream's steps in flow order."""
     base = comparison.baseline
-    figures = [comparison.plot_ttv(t, log=True) for t in base.items["type"].cat.categories
-               if base.items["type"].eq(t).any()]
+    figures = [comparison.plot_ttv(t) for t in base.items["type"].cat.categories if base.items["type"].eq(t).any()]
+    figures.append(comparison.plot_utilisation())
     figures += [comparison.plot_value_stream(stream) for stream in base.scenario.streams
                 if base.events["stream"].eq(stream).any()]
-    return figures + [comparison.plot_utilisation(), comparison.plot_cfd()]
+    return figures + [comparison.plot_cfd()]
 
 
 def _figure(fig) -> str:
     buffer = io.BytesIO()
     fig.savefig(buffer, format="png", dpi=90)
     encoded = base64.b64encode(buffer.getvalue()).decode("ascii")
-    return f'<img alt="figure" src="data:image/png;base64,{encoded}">'
+    title = fig.texts[0].get_text() if fig.texts else (fig.axes[0].get_title() if fig.axes else "figure")
+    return f'<img alt="{_e(title or "figure")}" src="data:image/png;base64,{encoded}">'
 
 
 def _table(frame: pd.DataFrame) -> str:
-    return frame.to_html(index=False, float_format=lambda v: f"{v:.4g}", na_rep="", escape=True, border=0)
+    return '<div class="wrap">' + frame.to_html(index=False, na_rep=readable.MISSING, escape=True, border=0) + "</div>"
 
 
 def _settings(comparison: Comparison) -> str:
@@ -110,28 +167,32 @@ def _e(text: object) -> str:
     return html.escape(str(text), quote=True)
 
 
+def economics_cases(comparison: Comparison, months: int = 12, discount_rate: float = 0.08) -> dict:
+    """Variant name -> business case, for the variants with economics when the baseline has costs."""
+    if not has_costs(comparison.baseline.scenario):
+        return {}
+    return {run.scenario.name: case_from_runs(comparison.baseline, run, months, discount_rate)
+            for run in comparison.variants
+            if variant_of(run.scenario) is not None and variant_of(run.scenario).economics is not None}
+
+
 def economics_sections(comparison: Comparison, months: int = 12, discount_rate: float = 0.08) -> list[str]:
     """A business-case section when the baseline has costs and a variant has economics; else none."""
-    if not has_costs(comparison.baseline.scenario):
-        return []
-    runs = [run for run in comparison.variants
-            if variant_of(run.scenario) is not None and variant_of(run.scenario).economics is not None]
-    if not runs:
-        return []
-    return [business_case_html([case_from_runs(comparison.baseline, run, months, discount_rate) for run in runs])]
+    cases = economics_cases(comparison, months, discount_rate)
+    return [business_case_html(list(cases.values()), comparison.confidence)] if cases else []
 
 
-def business_case_html(cases: list) -> str:
+def business_case_html(cases: list, confidence: float = 0.95) -> str:
     """Business cases as a table per variant: cash, value and capacity apart, with intervals."""
     parts = ["<h2>Business case</h2>"]
     for case in cases:
         economics = case.economics
+        headers, rows = case_rows(case, confidence)
         parts += [f"<h3>{_e(case.variant)}</h3>",
-                  f"<p>Over {case.months} months at a yearly discount rate of {case.discount_rate:.1%}; amounts in "
-                  f"{_e(case.currency)}. Investment {economics.investment:,.0f}, running cost "
-                  f"{economics.running_cost:,.0f} a month, benefit from month {economics.lead_time:g}. "
-                  f"Scaling: {_e(case.scaling)}. Probability that NPV is positive: "
-                  f"{case.probability_npv_positive:.0%}.</p>", _table(case.summary)]
+                  f"<p>Over {case.months} months at a yearly discount rate of {readable.share(case.discount_rate, 1)}; "
+                  f"amounts in {_e(case.currency)}. Investment {readable.money(economics.investment)}, running cost "
+                  f"{readable.money(economics.running_cost)} a month, benefit from month {economics.lead_time:g}. "
+                  f"Scaling: {_e(case.scaling)}.</p>", _table(pd.DataFrame(rows, columns=headers))]
     parts.append('<p class="muted">Hours freed are capacity the teams keep (still paid for), not cash; '
                  "SLA penalties avoided and running costs are cash; cost of delay avoided is value.</p>")
     return "\n".join(parts)
@@ -142,6 +203,7 @@ def write_report(comparison: Comparison, path: str | Path, months: int = 12, dis
     costs and a variant has economics) and return its path."""
     target = Path(path)
     target.parent.mkdir(parents=True, exist_ok=True)
-    target.write_text(render_html(comparison, economics_sections(comparison, months, discount_rate)),
-                      encoding="utf-8")
+    cases = economics_cases(comparison, months, discount_rate)
+    sections = [business_case_html(list(cases.values()), comparison.confidence)] if cases else []
+    target.write_text(render_html(comparison, sections, cases), encoding="utf-8")
     return target

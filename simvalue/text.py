@@ -10,6 +10,7 @@ from .scenario.capacity import offered_loads, shift_loads, step_visits
 from .scenario.checks import HIGH_UTILISATION, percent
 from .scenario.workload import workload
 from .scenario.model import Scenario
+from . import readable
 from .units import humanize
 
 
@@ -70,45 +71,86 @@ def team_table(teams: pd.DataFrame) -> str:
     return table(["team", "people on duty", "utilisation (of scheduled hours)", "mean queue"], rows)
 
 
-#: Metrics shown in the terminal comparison table, in this order.
-COMPARE_METRICS = ["time_to_value_mean", "time_to_value_p50", "time_to_value_p85", "time_to_value_p95",
-                   "sla_attainment", "throughput", "wip", "flow_efficiency", "utilisation"]
+#: Metrics shown in comparison tables, in this order, with their words.
+COMPARE_METRICS = {"time_to_value_mean": "mean time-to-value", "time_to_value_p50": "median time-to-value",
+                   "time_to_value_p85": "85th-percentile time-to-value",
+                   "time_to_value_p95": "95th-percentile time-to-value", "sla_attainment": "SLA attainment",
+                   "throughput": "throughput (items a day)", "wip": "work in progress (items)",
+                   "flow_efficiency": "flow efficiency", "utilisation": "utilisation"}
 _SHARES = {"sla_attainment", "flow_efficiency", "utilisation"}
 
 
-def comparison_table(table: pd.DataFrame) -> str:
+def comparison_table(table: pd.DataFrame, confidence: float = 0.95) -> str:
     """Baseline, variant and paired change with its interval, one row per subject and metric."""
-    return table_text(*comparison_rows(table))
+    return table_text(*comparison_rows(table, confidence))
 
 
-def comparison_rows(table: pd.DataFrame) -> tuple[list[str], list[list[str]]]:
-    """Headers and humanised rows of the headline metrics of a comparison table."""
+def comparison_rows(table: pd.DataFrame, confidence: float = 0.95) -> tuple[list[str], list[list[str]]]:
+    """Headers and rows of the headline metrics of a comparison table; with several variants, the
+    variant is a column (with one, it is named above the table)."""
+    variants = table["variant"].unique()
+    if len(variants) == 1:
+        return headline_rows(table, confidence)
+    headers, rows = [], []
+    for variant, part in table.groupby("variant", sort=False):
+        headers, mine = headline_rows(part, confidence)
+        rows += [[row[0], row[1], str(variant), *row[2:]] for row in mine]
+    return [headers[0], headers[1], "variant", *headers[2:]] if headers else [], rows
+
+
+def headline_rows(table: pd.DataFrame, confidence: float = 0.95) -> tuple[list[str], list[list[str]]]:
+    """Headers and rows (subject, figure, baseline, variant, change, interval) of one variant's
+    headline metrics, spelled for people."""
     shown = table[table["metric"].isin(COMPARE_METRICS)].copy()
-    shown["order"] = shown["metric"].map(COMPARE_METRICS.index)
+    shown["order"] = shown["metric"].map(list(COMPARE_METRICS).index)
     rows = []
-    for r in shown.sort_values(["variant", "subject", "order"], kind="stable").itertuples():
+    for r in shown.sort_values(["subject", "order"], kind="stable").itertuples():
         spell = _spelling(r.metric)
-        delta = (lambda v: f"{100 * v:.1f} pt") if r.metric in _SHARES else spell
-        change = "0" if r.change == 0 and r.change_low == r.change_high else (
-            f"{_signed(delta, r.change)} [{_signed(delta, r.change_low)}, {_signed(delta, r.change_high)}]")
-        rows.append([r.subject, r.metric, r.variant, spell(r.baseline), spell(r.value), change])
-    return ["subject", "metric", "variant", "baseline", "variant value", "change [95% CI]"], rows
+        if r.change == 0 and r.change_low == r.change_high:
+            change, interval = "none", ""
+        elif r.metric in _SHARES:
+            change = readable.points(r.change)
+            interval = f"{readable.points(r.change_low).removesuffix(' points')} to {readable.points(r.change_high)}"
+        elif r.metric.startswith("time_to_value"):
+            change = f"{_signed(readable.duration, r.change)} ({readable.relative(r.relative)})"
+            interval = f"{readable.relative(r.relative_low)} to {readable.relative(r.relative_high)}"
+        else:
+            change = _signed(readable.number, r.change)
+            interval = f"{_signed(readable.number, r.change_low)} to {_signed(readable.number, r.change_high)}"
+        rows.append([r.subject, COMPARE_METRICS[r.metric], spell(r.baseline), spell(r.value), change, interval])
+    return ["subject", "figure", "baseline", "variant", "change", readable.confidence_label(confidence)], rows
 
 
 def _spelling(metric: str):
     if metric in _SHARES:
-        return lambda v: "-" if math.isnan(v) else f"{v:.1%}"
+        return readable.share
     if metric.startswith("time_to_value"):
-        return humanize
-    return lambda v: "-" if math.isnan(v) else f"{v:.3g}"
+        return readable.duration
+    return readable.number
 
 
 def _signed(spell, value: float) -> str:
     text = spell(abs(value))
-    return text if math.isnan(value) else ("-" if value < 0 else "+") + text
+    return text if text == readable.MISSING else ("-" if value < 0 else "+") + text
 
 
 table_text = table
+
+
+def verdict_text(verdict, width: int = 100) -> str:
+    """A variant's verdict for the terminal: its name, the summary, the changes that matter, the rest."""
+    import textwrap
+    lines = [f"== {verdict.variant} ==", textwrap.fill(verdict.summary, width, break_on_hyphens=False)]
+    if verdict.changes:
+        lines.append("What changes, largest first:")
+        lines += [textwrap.fill(c.sentence, width, initial_indent=f"  {i}. ", subsequent_indent="     ",
+                              break_on_hyphens=False)
+                  for i, c in enumerate(verdict.changes, 1)]
+        if verdict.more:
+            lines.append(f"  ... and {verdict.more} more in the table below.")
+    if verdict.unchanged:
+        lines.append(textwrap.fill(verdict.unchanged_line, width, break_on_hyphens=False))
+    return "\n".join(lines)
 
 
 def bottleneck_table(bottlenecks: pd.DataFrame) -> str:
@@ -138,14 +180,30 @@ CASE_LINES = [
 
 
 def _money(value: float) -> str:
-    return "-" if math.isnan(value) else f"{value:,.0f}"
+    return readable.money(value)
 
 
 def _case_value(kind: str, value: float) -> str:
     if math.isnan(value):
-        return "-"
-    return {"money": _money, "hours": lambda v: f"{v:,.1f} h", "ratio": lambda v: f"{v:.0%}",
+        return readable.MISSING
+    return {"money": readable.money, "hours": lambda v: f"{v:,.1f} h", "ratio": lambda v: f"{100 * v:,.0f}%",
             "month": lambda v: f"{v:.1f}"}[kind](value)
+
+
+def case_rows(case, confidence: float = 0.95) -> tuple[list[str], list[list[str]]]:
+    """Headers and rows of a business case: cash, value and capacity apart, spelled for people."""
+    summary = case.summary.set_index("figure")
+    rows = []
+    for name, label, kind in CASE_LINES:
+        if label is None:
+            rows.append([name, "", ""])
+            continue
+        estimate, low, high = summary.loc[name, ["estimate", "ci_low", "ci_high"]]
+        interval = "" if math.isnan(low) else f"{_case_value(kind, low)} to {_case_value(kind, high)}"
+        rows.append([label, _case_value(kind, estimate), interval])
+    rows.append(["probability of payback within the period", readable.share(case.probability_payback), ""])
+    rows.append(["probability NPV > 0", readable.share(case.probability_npv_positive), ""])
+    return ["figure", f"estimate ({case.currency})", readable.confidence_label(confidence)], rows
 
 
 def business_case_text(case) -> str:

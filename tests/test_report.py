@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import re
 from pathlib import Path
 
 import yaml
@@ -22,9 +23,27 @@ def test_report_is_self_contained_and_escapes_names(change_scenario):
     assert "<script>" not in page and "&lt;script&gt;" in page and "A &amp; &lt;b&gt;B&lt;/b&gt;" in page
     assert page.count('src="data:image/png;base64,') >= 4
     assert "http://" not in page and "https://" not in page
-    for section in ("Findings", "Headline metrics", "Bottlenecks", "Distribution tests", "Figures", "Run settings"):
+    for section in ("At a glance", "Details"):
         assert f"<h2>{section}</h2>" in page
+    for folded in ("Every headline figure", "Bottlenecks", "The scenarios", "Appendix: distribution tests",
+                   "Run settings"):
+        assert f"<summary>{folded}" in page
     assert "set teams.desk.capacity to 3" in page
+
+
+def test_report_leads_with_the_verdict_in_numbers_for_people(tmp_path):
+    comparison = compare(SCENARIOS / "change_enablement.yaml", SCENARIOS / "variants" / "automate_approvals.yaml",
+                         replications=3, seed=1)
+    page = render_html(comparison)
+    verdict = page.index('class="verdict"')
+    assert verdict < page.index("<h2>At a glance</h2>") < page.index("<h2>Details</h2>")
+    assert page.index("What changes, largest first") < page.index("<h2>At a glance</h2>")
+    # the main effect leads: normal changes are cut by about 89%
+    lead = page[verdict:page.index("</p>", verdict)]
+    assert "cuts the mean time-to-value of normal_change by" in lead
+    words = re.sub(r'src="data:image/png;base64,[^"]*"', "", page)   # the text, without the figures' bytes
+    assert not re.search(r"\de[+-]\d", words)                        # no scientific notation
+    assert "rises from 73% to 73%" not in words and "(-0%" not in words
 
 
 def test_compare_command_prints_table_and_writes_report(tmp_path, capsys):
@@ -33,7 +52,8 @@ def test_compare_command_prints_table_and_writes_report(tmp_path, capsys):
             "-r", "2", "--seed", "1", "--report", str(report), "--out", str(tmp_path / "cmp")]
     assert main(args) == 0
     out = capsys.readouterr().out
-    assert "change [95% CI]" in out and "Findings:" in out and "Median normal_change time-to-value falls" in out
+    assert "95% interval" in out and "What changes, largest first:" in out
+    assert "Mean time-to-value of normal_change falls" in out
     assert report.read_text().startswith("<!DOCTYPE html>")
     written = {p.name for p in (tmp_path / "cmp").iterdir()}
     assert {"comparison.csv", "tests.csv", "utilisation.png", "cfd.png", "ttv_normal_change.png"} <= written

@@ -13,7 +13,8 @@ from ..comparison import compare
 from ..economics import case_from_runs
 from ..errors import ScenarioError, SimulationError, SimvalueError, UnstableScenarioError
 from ..ranking import rank
-from ..report import business_case_html, economics_sections, render_html
+from ..report import business_case_html, economics_cases, economics_sections, render_html
+from ..verdict import verdicts
 from ..scenario import load_scenario
 from ..scenario.load import read_yaml, validate
 from ..scenario.model import Scenario
@@ -23,6 +24,7 @@ from ..sweeps import plot_sensitivity, sobol_indices, sweep
 from ..sweeps.design import design_points, parse_parameter
 from ..sweeps.run import check_metrics
 from ..text import (bottleneck_table, business_case_text, comparison_table, ranking_text, scenario_overview,
+                    verdict_text,
                     sla_words, summary_tables, table)
 from ..units import humanize
 from .output import check_target, progress_bar, progress_bars, sweep_progress, write_file, write_outputs
@@ -135,17 +137,17 @@ def compare_command(args: argparse.Namespace) -> int:
     comparison = _compared(base, variants, args)
     print(f"{base.name}: baseline vs {len(comparison.variants)} variant(s), {comparison.baseline.replications} "
           f"replications, seed {comparison.baseline.seed}, common random numbers\n")
-    print(comparison_table(comparison.table))
+    cases = economics_cases(comparison)
+    for verdict in verdicts(comparison, cases):
+        print(verdict_text(verdict) + "\n")
+    print(comparison_table(comparison.table, comparison.confidence))
     print("\nBottlenecks (step with the largest share of waiting, per stream):")
     print(bottleneck_table(comparison.bottlenecks()))
-    print("\nFindings:")
-    for sentence in comparison.findings():
-        print(f"- {sentence}")
     if args.out is not None:
         write_outputs(args.out, _comparison_files(comparison), owned=COMPARISON_FIGURES)
         print(f"\nwrote comparison.csv, tests.csv and figures to {args.out}")
     if args.report is not None:
-        report = render_html(comparison, economics_sections(comparison))
+        report = render_html(comparison, economics_sections(comparison), cases)
         write_file(args.report, lambda path: Path(path).write_text(report))
         print(f"wrote report {args.report}")
     return EXIT_OK

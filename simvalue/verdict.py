@@ -1,0 +1,247 @@
+"""The answer first: what a variant changes for whom, by how much, how sure, and what it costs.
+
+From a comparison's paired table, each variant gets a verdict: a paragraph a director can act on,
+the three to five changes that matter (largest first), and one line folding what does not change.
+A change *matters* when its interval at the comparison's confidence excludes zero and it is
+material: time-to-value moves by at least MATERIAL_TIME of its baseline, SLA attainment by
+MATERIAL_SLA, a team's utilisation by MATERIAL_LOAD. Changes are ordered by relative size (the
+change over the baseline value), so a time falling by 89% leads an SLA rising 8 points.
+The report, the terminal and the app all say it in these words.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+import pandas as pd
+
+from . import readable
+
+#: Material changes: a share of the baseline time, points of SLA attainment, points of utilisation.
+MATERIAL_TIME, MATERIAL_SLA, MATERIAL_LOAD = 0.05, 0.01, 0.02
+#: Utilisation from which a team is near saturation (queues grow quickly above it).
+HIGH_LOAD = 0.85
+#: Most changes listed per variant.
+MOST_CHANGES = 5
+#: Time-to-value statistics, with their words, in order of preference: one per item type is kept, the
+#: first whose change matters (so that a verdict speaks of the mean wherever the mean moves).
+TIME_METRICS = {"time_to_value_mean": "mean", "time_to_value_p85": "85th-percentile",
+                "time_to_value_p50": "median"}
+
+
+@dataclass(frozen=True)
+class Change:
+    """One headline figure of one variant against the baseline, in numbers and in words."""
+
+    kind: str            # "time", "sla" or "load"
+    subject: str         # the item type or team it is about
+    metric: str
+    baseline: float
+    value: float
+    change: float
+    low: float
+    high: float
+    relative: float      # change over the baseline value (time: the paired geometric-mean ratio - 1)
+    relative_low: float
+    relative_high: float
+    significant: bool
+    material: bool
+    sentence: str
+
+    @property
+    def matters(self) -> bool:
+        return self.significant and self.material
+
+    @property
+    def size(self) -> float:
+        """How large the change is for ordering: its relative size."""
+        return abs(self.relative) if math.isfinite(self.relative) else 0.0
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """A variant's verdict: ``summary`` (a paragraph), ``changes`` (what matters, largest first) and
+    ``unchanged`` (subjects whose figures do not move materially or significantly)."""
+
+    variant: str
+    summary: str
+    changes: tuple[Change, ...]
+    unchanged: tuple[str, ...]
+    confidence: float
+    replications: int
+    more: int = 0  # further changes that matter, beyond the MOST_CHANGES listed
+    all_changes: tuple[Change, ...] = field(default=(), repr=False)
+
+    @property
+    def unchanged_line(self) -> str:
+        if not self.unchanged:
+            return ""
+        return ("Unchanged (less than a material change, or not distinguishable from no change at "
+                f"{readable.share(self.confidence)}): " + "; ".join(self.unchanged) + ".")
+
+
+def verdicts(comparison, money: dict | None = None) -> list["Verdict"]:
+    """One verdict per variant of ``comparison`` (``money``: variant name -> a business case, whose NPV
+    and payback then close the summary)."""
+    replications = comparison.baseline.replications
+    return [verdict_of(comparison.table[comparison.table["variant"] == run.scenario.name], run.scenario.name,
+                       comparison.confidence, replications, (money or {}).get(run.scenario.name))
+            for run in comparison.variants]
+
+
+def verdict_of(table: pd.DataFrame, variant: str, confidence: float, replications: int, case=None) -> Verdict:
+    """The verdict of one variant from its rows of a comparison table."""
+    changes = _changes(table, confidence)
+    ordered = sorted(changes, key=lambda c: -c.size)
+    every = tuple(c for c in ordered if c.matters)
+    mattering = every[:MOST_CHANGES]
+    unchanged = tuple(_unchanged_words(c) for c in changes if not c.matters)
+    summary = _summary(variant, mattering, changes, confidence, replications, case)
+    return Verdict(variant, summary, mattering, unchanged, confidence, replications, len(every) - len(mattering),
+                   tuple(ordered))
+
+
+def _changes(table: pd.DataFrame, confidence: float) -> list[Change]:
+    """The candidate changes: per item type its largest time-to-value change and its SLA attainment,
+    per team its utilisation (type and team level only; priorities and steps stay in the details)."""
+    rows = table[table["priority"].isna() & table["step"].isna()]
+    out: list[Change] = []
+    for item_type, group in rows[rows["team"].isna()].groupby("type", sort=False):
+        times = sorted((_change("time", str(item_type), r, confidence) for r in group.itertuples()
+                        if r.metric in TIME_METRICS and _finite(r)), key=lambda c: list(TIME_METRICS).index(c.metric))
+        if times:
+            out.append(next((c for c in times if c.matters), times[0]))
+        out += [_change("sla", str(item_type), r, confidence) for r in group.itertuples()
+                if r.metric == "sla_attainment" and _finite(r)]
+    out += [_change("load", str(r.team), r, confidence) for r in rows[rows["team"].notna()].itertuples()
+            if r.metric == "utilisation" and _finite(r)]
+    return out
+
+
+def _finite(row) -> bool:
+    return math.isfinite(row.baseline) and math.isfinite(row.value)
+
+
+def _change(kind: str, subject: str, row, confidence: float) -> Change:
+    exact = row.change == 0 and row.change_low == row.change_high
+    significant = not exact and not (row.change_low <= 0 <= row.change_high)
+    if kind == "time":
+        relative, low, high = row.relative, row.relative_low, row.relative_high
+        material = abs(relative) >= MATERIAL_TIME
+    else:
+        scale = row.baseline if row.baseline else math.nan
+        relative, low, high = row.change / scale, row.change_low / scale, row.change_high / scale
+        material = abs(row.change) >= (MATERIAL_SLA if kind == "sla" else MATERIAL_LOAD)
+    change = Change(kind, subject, row.metric, row.baseline, row.value, row.change, row.change_low,
+                    row.change_high, relative, low, high, significant, material, "")
+    return Change(**{**change.__dict__, "sentence": _sentence(change, confidence)})
+
+
+def _what(change: Change) -> str:
+    if change.kind == "time":
+        return f"{TIME_METRICS[change.metric]} time-to-value of {change.subject}"
+    if change.kind == "sla":
+        return f"SLA attainment of {change.subject}"
+    return f"utilisation of team {change.subject}"
+
+
+def _sentence(change: Change, confidence: float) -> str:
+    """'Mean time-to-value of normal_change falls from 8.6 d to 22.9 h (-89%; 95% interval -89% to -89%).'"""
+    what = _what(change)
+    what = what[0].upper() + what[1:]
+    level = readable.confidence_label(confidence)
+    if change.change == 0 and change.low == change.high:
+        return f"{what} stays at {_spell(change, change.baseline)}."
+    verb = "rises" if change.change > 0 else "falls"
+    if change.kind == "time":
+        size = (f"{readable.relative(change.relative)}; {level} {readable.relative(change.relative_low)} to "
+                f"{readable.relative(change.relative_high)}")
+    else:
+        size = (f"{readable.points(change.change)}; {level} {readable.points(change.low).removesuffix(' points')} "
+                f"to {readable.points(change.high)}")
+    sure = "" if change.significant else ", not distinguishable from no change"
+    return f"{what} {verb} from {_spell(change, change.baseline)} to {_spell(change, change.value)} ({size}){sure}."
+
+
+def _spell(change: Change, value: float) -> str:
+    return readable.duration(value) if change.kind == "time" else readable.share(value)
+
+
+def _unchanged_words(change: Change) -> str:
+    what = _what(change)
+    at = _spell(change, change.value)
+    return f"{what} ({at})"
+
+
+def _summary(variant: str, mattering: tuple[Change, ...], changes: list[Change], confidence: float,
+             replications: int, case) -> str:
+    """The paragraph: the main effect for whom and by how much, the SLA, what it costs, how sure."""
+    if not mattering:
+        return (f"{variant} changes nothing that matters: no time-to-value moves by {readable.share(MATERIAL_TIME)} "
+                f"or more, no SLA attainment by a point, no team's load by {100 * MATERIAL_LOAD:.0f} points, "
+                f"beyond what {replications} paired replications can tell from noise.")
+    parts = []
+    times = [c for c in mattering if c.kind == "time"]
+    if times:
+        words = [f"the {TIME_METRICS[c.metric]} time-to-value of {c.subject} by "
+                 f"{readable.relative(abs(c.relative)).lstrip('+')} ({readable.duration(c.baseline)} → "
+                 f"{readable.duration(c.value)})" for c in times[:2]]
+        verb = "cuts" if times[0].change < 0 else "lengthens"
+        if len(times) > 1 and (times[1].change < 0) == (times[0].change < 0):
+            second = (words[1].replace(f"the {TIME_METRICS[times[1].metric]} time-to-value of ", "that of ", 1)
+                      if times[1].metric == times[0].metric else words[1])
+            parts.append(f"{variant} {verb} {words[0]} and {second}")
+        elif len(times) > 1:
+            parts.append(f"{variant} {verb} {words[0]}, and {'lengthens' if times[1].change > 0 else 'cuts'} {words[1]}")
+        else:
+            parts.append(f"{variant} {verb} {words[0]}")
+    slas = [c for c in mattering if c.kind == "sla"]
+    if slas:
+        c = slas[0]
+        lead = "" if parts else f"{variant}: "
+        parts.append(f"{lead}SLA attainment of {c.subject} {'rises' if c.change > 0 else 'falls'} to "
+                     f"{readable.share(c.value)} ({readable.points(c.change)})")
+    sentence = "; ".join(parts) + "." if parts else f"{variant} changes team load only."
+    return " ".join([sentence, _cost(changes), _sureness(mattering, confidence, replications), _money(case)]).strip()
+
+
+def _cost(changes: list[Change]) -> str:
+    """What it costs in team load: the largest rise, and any team left near saturation."""
+    loads = [c for c in changes if c.kind == "load"]
+    if not loads:
+        return ""
+    rising = sorted((c for c in loads if c.change > 0 and c.significant), key=lambda c: -c.change)
+    busy = [c for c in loads if c.value >= HIGH_LOAD]
+    if rising and rising[0].change >= MATERIAL_LOAD:
+        c = rising[0]
+        text = f"It costs load: team {c.subject}'s utilisation rises to {readable.share(c.value)} ({readable.points(c.change)})."
+    else:
+        top = max(loads, key=lambda c: c.value)
+        text = (f"No team works materially harder (busiest: {top.subject} at {readable.share(top.value)}).")
+    falling = sorted((c for c in loads if c.matters and c.change < 0), key=lambda c: c.change)
+    if falling:
+        c = falling[0]
+        text += f" Team {c.subject} is freed: utilisation falls to {readable.share(c.value)} ({readable.points(c.change)})."
+    if busy:
+        text += " Near saturation: " + ", ".join(f"{c.subject} at {readable.share(c.value)}" for c in busy) + "."
+    return text
+
+
+def _sureness(mattering: tuple[Change, ...], confidence: float, replications: int) -> str:
+    return (f"Each change named lies outside its {readable.share(confidence)} interval of no change "
+            f"({replications} paired replications).")
+
+
+def _money(case) -> str:
+    if case is None:
+        return ""
+    npv, low, high = case.figure("npv")
+    currency = case.currency
+    return (f"Over {case.months} months the business case's NPV is {readable.money(npv, currency)} "
+            f"({readable.money(low, currency)} to {readable.money(high, currency)}), with a "
+            f"{readable.share(case.probability_npv_positive)} chance of being positive.")
+
+
+__all__ = ["Change", "HIGH_LOAD", "MATERIAL_LOAD", "MATERIAL_SLA", "MATERIAL_TIME", "Verdict", "verdict_of",
+           "verdicts"]
