@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-dev
 
-.PHONY: demo test venv clean bench
+.PHONY: demo test venv clean bench chromium
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -21,7 +21,15 @@ demo: $(STAMP)
 	$(BIN)/simvalue compare scenarios/change_enablement.yaml scenarios/variants/automate_approvals.yaml \
 		-r 10 --seed 1 --out out/demo/compare --report out/demo/report.html
 
-test: $(STAMP)
+# Browser tests use Debian's Chromium: installed here when it is missing and we are root (as in CI).
+chromium:
+	@command -v chromium >/dev/null 2>&1 || command -v chromium-browser >/dev/null 2>&1 || \
+	  { if [ "$$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then \
+	      echo "installing Debian's chromium for the browser tests"; \
+	      apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+	    else echo "note: no Chromium and not root: the browser tests will fail; install it with apt-get install -y chromium"; fi; }
+
+test: $(STAMP) chromium
 	$(BIN)/python -m pytest
 
 bench: $(STAMP)

@@ -60,3 +60,16 @@ def bpi_log() -> Path:
     if not BPI_LOG.exists():
         pytest.skip(f"needs the shared BPI 2013 log at {BPI_LOG} (the project's machines hold it there)")
     return BPI_LOG
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """Headless system Chromium via Playwright (tests/browser.py), shared by the session's browser tests."""
+    from playwright.sync_api import sync_playwright
+
+    from tests.browser import chromium_executable
+    executable = chromium_executable()
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=executable, args=["--no-sandbox"])
+        yield chromium
+        chromium.close()

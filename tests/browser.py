@@ -1,0 +1,68 @@
+"""Headless Chromium for the browser tests: Debian's system Chromium driven by Playwright.
+
+Playwright downloads no browser here: it launches the system Chromium through ``executable_path``
+(``SIMVALUE_CHROMIUM``, else ``chromium`` or ``chromium-browser`` on the PATH). `make test`
+installs Debian's ``chromium`` with apt-get when it is missing and the user is root; otherwise a
+browser test fails with one line saying how to install it. Browser tests are never skipped.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+INSTALL_HINT = ("browser tests need Chromium: run `apt-get update && apt-get install -y chromium` as root "
+                "(make test does this when it runs as root), or set SIMVALUE_CHROMIUM to a Chromium binary")
+#: Where the tests write their screenshots (out/ is not tracked; docs/images holds the copies the docs show).
+SCREENSHOTS = Path(__file__).resolve().parent.parent / "out" / "screenshots"
+
+
+def chromium_executable() -> str:
+    """The system Chromium's path, or a failed test naming how to install it."""
+    for candidate in (os.environ.get("SIMVALUE_CHROMIUM"), "chromium", "chromium-browser"):
+        if candidate and (shutil.which(candidate) or Path(candidate).is_file()):
+            return shutil.which(candidate) or candidate
+    pytest.fail(INSTALL_HINT, pytrace=False)
+
+
+def offline(page) -> list[str]:
+    """Refuse every request that is not a file or data URL; returns the list the refused ones go to
+    (a report that works offline asks for nothing)."""
+    refused: list[str] = []
+
+    def route(request_route) -> None:
+        url = request_route.request.url
+        if url.startswith(("file:", "data:", "http://127.0.0.1", "http://localhost", "ws://127.0.0.1")):
+            request_route.continue_()
+        else:
+            refused.append(url)
+            request_route.abort()
+    page.route("**/*", route)
+    return refused
+
+
+OVERFLOW_SCRIPT = """() => {
+  const width = document.documentElement.clientWidth;
+  const out = [];
+  if (document.documentElement.scrollWidth > width + 1) out.push('page scrolls sideways: ' +
+      document.documentElement.scrollWidth + ' > ' + width);
+  for (const el of document.querySelectorAll('body *')) {
+    const box = el.getBoundingClientRect();
+    if (box.width === 0 || box.height === 0) continue;
+    let parent = el.parentElement;
+    while (parent && getComputedStyle(parent).overflowX === 'visible' && parent !== document.body) parent = parent.parentElement;
+    const limit = parent ? parent.getBoundingClientRect() : document.body.getBoundingClientRect();
+    if (getComputedStyle(parent || document.body).overflowX !== 'visible') continue;
+    if (box.right > limit.right + 1 || box.left < limit.left - 1) out.push(el.tagName + ' ' + (el.className || '') +
+        ' overflows its container by ' + Math.round(Math.max(box.right - limit.right, limit.left - box.left)) + ' px');
+  }
+  return out.slice(0, 10);
+}"""
+
+
+def overflowing(page) -> list[str]:
+    """Elements sticking out of their container (elements inside a scrolling box are allowed)."""
+    return page.evaluate(OVERFLOW_SCRIPT)
