@@ -30,9 +30,11 @@ def with_interval(estimate: float, low: float, high: float, fmt=humanize) -> str
     return f"{fmt(estimate)} ±{fmt((high - low) / 2)}"
 
 
-def summary_tables(summary: pd.DataFrame, teams: pd.DataFrame, sla_words: dict[str, str] | None = None) -> str:
-    """Time-to-value per type, SLA attainment, time per activity, waiting on others per reason and
-    team load, as text tables (``sla_words``: each type's SLA in words, e.g. '16h of business hours')."""
+def summary_tables(summary: pd.DataFrame, teams: pd.DataFrame, sla_words: dict[str, str] | None = None,
+                   metrics: pd.DataFrame | None = None) -> str:
+    """Time-to-value per type (and per priority, from ``metrics``, Results.metrics()), SLA attainment,
+    time per activity, waiting on others per reason and team load, as text tables (``sla_words``: each
+    type's SLA in words, e.g. '16h of business hours')."""
     sla_words = sla_words or {}
     indexed = summary.set_index(["type", "metric"])
     columns = ["time_to_value_mean", "time_to_value_p50", "time_to_value_p85", "time_to_value_p95"]
@@ -45,10 +47,11 @@ def summary_tables(summary: pd.DataFrame, teams: pd.DataFrame, sla_words: dict[s
     parts = [table(["type", "completed/rep", "mean", "p50", "p85", "p95"], rows)]
     sla = summary[summary["metric"] == "sla_attainment"]
     if len(sla):
-        share = lambda v: f"{v:.0%}"  # noqa: E731
         parts.append(table(["type", "SLA", "attainment"], [
-            [r.type, sla_words.get(r.type, ""), with_interval(r.estimate, r.ci_low, r.ci_high, fmt=share)]
+            [r.type, sla_words.get(r.type, ""), with_interval(r.estimate, r.ci_low, r.ci_high, fmt=readable.share)]
             for r in sla.itertuples()]))
+    if metrics is not None and metrics["priority"].notna().any():
+        parts.append(priority_table(metrics))
     activity = summary[summary["metric"].str.startswith("time_in_")]
     if len(activity):
         parts.append(table(["type", "activity", "time per item"], [
@@ -61,6 +64,22 @@ def summary_tables(summary: pd.DataFrame, teams: pd.DataFrame, sla_words: dict[s
             for r in waiting.itertuples()]))
     parts.append(team_table(teams))
     return "\n\n".join(parts)
+
+
+def priority_table(metrics: pd.DataFrame, confidence: float = 0.95) -> str:
+    """Per type and priority: mean and 85th-percentile time-to-value and SLA attainment, with intervals."""
+    from .stats import t_interval
+    rows = []
+    shown = metrics[metrics["priority"].notna() & metrics["metric"].isin(
+        ["time_to_value_mean", "time_to_value_p85", "sla_attainment"])]
+    for (item_type, priority), group in shown.groupby(["type", "priority"], sort=True):
+        cells = []
+        for metric, spell in (("time_to_value_mean", readable.duration), ("time_to_value_p85", readable.duration),
+                              ("sla_attainment", readable.share)):
+            values = group.loc[group["metric"] == metric, "value"].to_numpy()
+            cells.append(with_interval(*t_interval(values, confidence), fmt=spell) if len(values) else "")
+        rows.append([str(item_type), str(priority), *cells])
+    return table(["type", "priority", "mean", "p85", "SLA attainment"], rows)
 
 
 def team_table(teams: pd.DataFrame) -> str:

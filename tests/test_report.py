@@ -110,3 +110,12 @@ def test_write_report_from_python(tmp_path, change_scenario):
     comparison = compare(change_scenario, {"name": "v", "set": {"teams.desk.capacity": 3}}, replications=2)
     path = write_report(comparison, tmp_path / "sub" / "r.html")
     assert path.read_text(encoding="utf-8").startswith("<!DOCTYPE html>")
+
+
+def test_run_prints_sla_attainment_and_per_priority_figures(capsys):
+    assert main(["run", str(SCENARIOS / "change_enablement.yaml"), "-r", "2", "--seed", "1"]) == 0
+    out = capsys.readouterr().out
+    assert "SLA  attainment" in out and "P1 4 h, P2 8 h, P3 3 d, P4 5 d elapsed" in out
+    header = next(line for line in out.splitlines() if line.startswith("type") and "priority" in line)
+    assert header.split() == ["type", "priority", "mean", "p85", "SLA", "attainment"]
+    assert any(line.startswith("incident") and " P1 " in line for line in out.splitlines())

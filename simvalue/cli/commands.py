@@ -106,7 +106,7 @@ def run(args: argparse.Namespace) -> int:
     print(f"{scenario.name}: {results.replications} replications, seed {results.seed}, "
           f"horizon {humanize(scenario.horizon)} after {humanize(scenario.warmup)} warm-up "
           "(± is the 95% confidence half-width across replications)\n")
-    print(summary_tables(summary, results.teams, sla_words(scenario)))
+    print(summary_tables(summary, results.teams, sla_words(scenario), results.metrics()))
     if args.out is not None:
         from ..eventlog.write import EVENT_FORMATS, event_log, write_log  # only runs that write load it
         events_file, write_events_file = "events.parquet", results.events.to_parquet
