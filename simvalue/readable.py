@@ -17,10 +17,14 @@ def _missing(value: float) -> bool:
     return value is None or not math.isfinite(value)
 
 
-def money(value: float, currency: str = "") -> str:
-    """``EUR 54,740`` / ``-1,200``: whole units with thousands separators (cents for amounts under 10)."""
+def money(value: float, currency: str = "", significant: int | None = None) -> str:
+    """``EUR 54,740`` / ``-1,200``: whole units with thousands separators (cents for amounts under 10);
+    with ``significant``, rounded to that many significant digits (``EUR 370,000``) where a figure's
+    interval makes more digits false precision."""
     if _missing(value):
         return MISSING
+    if significant and value:
+        value = round(value, significant - 1 - int(math.floor(math.log10(abs(value)))))
     text = f"{value:,.2f}" if abs(value) < 10 and value != int(value) else f"{value:,.0f}"
     return f"{currency} {text}".strip() if currency else text
 

@@ -234,12 +234,14 @@ def _sureness(mattering: tuple[Change, ...], confidence: float, replications: in
 
 
 def _money(case) -> str:
+    """The business case's NPV, its interval (BusinessCase.figure: 95%) and the chance it is positive."""
     if case is None:
         return ""
     npv, low, high = case.figure("npv")
     currency = case.currency
-    return (f"Over {case.months} months the business case's NPV is {readable.money(npv, currency)} "
-            f"({readable.money(low, currency)} to {readable.money(high, currency)}), with a "
+    return (f"Over {case.months} months the business case's NPV is {readable.money(npv, currency, 3)} "
+            f"({readable.confidence_label(0.95)} "
+            f"{readable.money(low, significant=3)} to {readable.money(high, significant=3)}), with a "
             f"{readable.share(case.probability_npv_positive)} chance of being positive.")
 
 

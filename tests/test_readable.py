@@ -47,3 +47,8 @@ def test_no_scientific_notation(spell, value):
 @pytest.mark.parametrize("spell", [readable.money, readable.share, readable.duration, readable.relative])
 def test_missing_figures_are_a_dash(spell):
     assert spell(math.nan) == readable.MISSING
+
+
+def test_money_to_significant_digits():
+    assert readable.money(370_082, "EUR", 3) == "EUR 370,000"
+    assert readable.money(-1234.5, significant=2) == "-1,200"
