@@ -7,17 +7,19 @@ replications in which its NPV is the highest.
 
 from __future__ import annotations
 
+import textwrap
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
-from matplotlib.ticker import FuncFormatter
+from matplotlib.ticker import FuncFormatter, MaxNLocator
 
 from .comparison import ScenarioLike, compare
 from .economics import BusinessCase, case_from_runs
 from .errors import SimulationError
+from .readable import money
 from .results import Results
 from .stats import relative_change, t_interval
 
@@ -43,8 +45,13 @@ class Ranking:
     table: pd.DataFrame = field(repr=False)
 
     def plot_npv(self) -> Figure:
-        """NPV of each candidate with its 95% interval, best at the top."""
-        fig = Figure(figsize=(7, 1.2 + 0.55 * len(self.table)), layout="constrained")
+        """NPV of each candidate with its 95% interval, best at the top.
+
+        Long names wrap onto at most two lines (cut with an ellipsis beyond; the table has them
+        whole) and the figure grows with the lines, so labels never run into each other."""
+        labels = [chart_label(name) for name in self.table["candidate"]]
+        lines = sum(label.count("\n") + 1 for label in labels)
+        fig = Figure(figsize=(8.5, 1.5 + 0.32 * lines + 0.2 * len(labels)), layout="constrained")
         ax = fig.subplots()
         y = np.arange(len(self.table))
         npv = self.table["npv"].to_numpy()
@@ -53,13 +60,27 @@ class Ranking:
         ax.errorbar(npv, y, xerr=np.nan_to_num(errors), fmt="none", ecolor="grey", capsize=4)
         ax.scatter(npv, y, color=colours, zorder=3)
         ax.axvline(0, color="black", linewidth=0.8)
-        ax.set_yticks(y, self.table["candidate"])
-        ax.invert_yaxis()
-        ax.set_xlabel(f"NPV over {self.months} months ({self.currency}), 95% interval")
-        ax.set_title("Improvement backlog by net present value")
+        ax.set_yticks(y, labels)
+        ax.set_ylim(len(labels) - 0.5, -0.5)  # best at the top, half a row of margin
+        ax.set_xlabel(f"NPV over {self.months} months ({self.currency}); bars: 95% interval")
+        ax.set_title("Improvement backlog by net present value", loc="left", fontsize="medium")
         ax.grid(axis="x", alpha=0.3)
-        ax.xaxis.set_major_formatter(FuncFormatter(lambda value, _: f"{value:,.0f}"))
+        ax.xaxis.set_major_locator(MaxNLocator(nbins=6))
+        ax.xaxis.set_major_formatter(FuncFormatter(lambda value, _: money(value)))
         return fig
+
+
+#: Characters per line of a candidate's name on a chart, and lines at most.
+LABEL_WIDTH, LABEL_LINES = 32, 2
+
+
+def chart_label(name: str) -> str:
+    """A name wrapped for a chart's axis: at most LABEL_LINES lines, cut with an ellipsis beyond."""
+    lines = textwrap.wrap(name, LABEL_WIDTH, break_long_words=True) or [""]
+    if len(lines) > LABEL_LINES:
+        lines = lines[:LABEL_LINES]
+        lines[-1] = lines[-1][:LABEL_WIDTH - 1] + "…"
+    return "\n".join(lines)
 
 
 def rank(base: ScenarioLike, *candidates: ScenarioLike, months: int = 12, discount_rate: float = 0.08,

@@ -13,7 +13,7 @@ DOCS = PACKAGE.parent / "docs" / "api.md"
 
 #: Layers in the order data flows (STYLE.md); a module may import only from its own or earlier layers.
 LAYERS = [
-    {"errors", "units", "activities", "version", "limits", "fileset", "calendar_text", "calendars"},
+    {"errors", "units", "activities", "version", "limits", "fileset", "calendar_text", "calendars", "readable"},
     {"distributions", "rng", "theory", "fields"},
     {"engine.kernel", "engine.teams", "engine.recorder", "engine.sampling"},  # the engine's core
     {"steps"},  # one module per step kind: schema, load rule, words, run-time
@@ -28,10 +28,11 @@ LAYERS = [
     {"comparison"},
     {"economics"},
     {"ranking"},
+    {"plausibility"},
     {"sweeps"},
     {"eventlog"},  # reads results and scenarios; the cli uses it
     {"text"},
-    {"report", "reports_calibration"},
+    {"report", "reports_calibration", "reports_business", "html_page"},
     {"cli", "__main__"},
 ]
 

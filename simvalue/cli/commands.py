@@ -160,8 +160,10 @@ def business_case_command(args: argparse.Namespace) -> int:
     case = case_from_runs(comparison.baseline, comparison.variants[0], args.months, args.discount_rate)
     print(business_case_text(case))
     if args.report is not None:
-        page = render_html(comparison, [business_case_html([case])])
-        write_file(args.report, lambda path: Path(path).write_text(page))
+        from ..reports_business import business_case_page  # only commands that write a report load it
+        description = str(read_yaml(args.variant).get("description") or "")  # the variant's own, not its base's
+        page = business_case_page(case, base.name, description.strip())
+        write_file(args.report, lambda path: Path(path).write_text(page, encoding="utf-8"))
         print(f"\nwrote report {args.report}")
     return EXIT_OK
 
@@ -169,6 +171,7 @@ def business_case_command(args: argparse.Namespace) -> int:
 def rank_command(args: argparse.Namespace) -> int:
     check_target(args.out, "--out", folder=True)
     check_target(args.chart, "--chart", folder=False)
+    check_target(args.report, "--report", folder=False)
     base = load_scenario(args.base)
     update, close = progress_bars()
     try:
@@ -188,6 +191,12 @@ def rank_command(args: argparse.Namespace) -> int:
     if args.chart is not None:
         write_file(args.chart, lambda path: ranking.plot_npv().savefig(path, format="png"))
         print(f"wrote chart {args.chart}")
+    if args.report is not None:
+        from ..reports_business import ranking_page  # only commands that write a report load it
+        descriptions = [str(read_yaml(file).get("description") or "").strip() for file in args.candidates]
+        page = ranking_page(ranking, base.name, descriptions)
+        write_file(args.report, lambda path: Path(path).write_text(page, encoding="utf-8"))
+        print(f"wrote report {args.report}")
     return EXIT_OK
 
 

@@ -78,7 +78,9 @@ def _add_business_case(commands) -> None:
     case.add_argument("variant", type=Path, help="variant file (with economics)")
     _add_money_options(case)
     _add_run_options(case)
-    case.add_argument("--report", type=Path, metavar="FILE.html", help="write an HTML report with the case")
+    case.add_argument("--report", type=Path, metavar="FILE", help="write the business case as a self-contained "
+                      "HTML page: the money first, then the benefit breakdown and how far it rests on each "
+                      "assumption")
     case.set_defaults(handler=handlers.business_case_command)
 
 
@@ -93,6 +95,9 @@ def _add_rank(commands) -> None:
     _add_run_options(ranking)
     ranking.add_argument("--out", type=Path, metavar="DIR", help="write ranking.csv and npv.png here")
     ranking.add_argument("--chart", type=Path, metavar="FILE.png", help="write the NPV chart to this file")
+    ranking.add_argument("--report", type=Path, metavar="FILE",
+                         help="write a self-contained HTML page: the ranked table with plausibility columns and "
+                              "flags, the NPV chart, then each candidate's business case")
     ranking.set_defaults(handler=handlers.rank_command)
 
 

@@ -1,0 +1,70 @@
+"""The shell of an offline HTML report: one stylesheet, escaped text, tables and figures as inline PNG.
+
+Nothing is fetched when the page opens (no external CSS, scripts or fonts), so the single file can
+be mailed; every cell and heading passes through ``html.escape``, so a scenario name cannot inject
+markup.
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+import io
+from collections.abc import Sequence
+
+from matplotlib.figure import Figure
+
+STYLE = """
+body{font-family:system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;max-width:1150px;margin:2em auto;
+ padding:0 1.2em;color:#1d1d1d;line-height:1.45}
+h1{font-size:1.7em;margin-bottom:0.1em}h2{margin-top:1.8em;border-bottom:1px solid #ddd;padding-bottom:0.2em}
+.subtitle{color:#555;margin-top:0}
+table{border-collapse:collapse;margin:0.8em 0;font-size:0.95em}
+th,td{border:1px solid #d4d4d4;padding:5px 10px;text-align:right;vertical-align:top}td{white-space:nowrap}
+th{background:#f2f2f2}td:first-child,th:first-child{text-align:left}
+td.text,th.text{text-align:left;white-space:normal;min-width:8em}tr.total td{font-weight:600;background:#fafafa}
+.money td:nth-child(2){font-weight:600;white-space:nowrap}
+.flag{border-left:5px solid #c0392b;background:#fdf0ee;padding:0.6em 1em;margin:1em 0}
+.flag p{margin:0.3em 0}.ok{border-left:5px solid #2a9d8f;background:#eef8f6;padding:0.6em 1em;margin:1em 0}
+.muted{color:#555;font-size:0.9em}img{max-width:100%;height:auto;margin:0.5em 0}
+details{margin:0.8em 0;border:1px solid #ddd;border-radius:4px;padding:0.3em 1em}
+summary{cursor:pointer;font-weight:600;padding:0.3em 0}
+"""
+
+
+def escape(text: object) -> str:
+    """Text made safe inside HTML elements and attributes."""
+    return html.escape(str(text), quote=True)
+
+
+def table(headers: Sequence[str], rows: Sequence[Sequence[object]], css: str = "",
+          text_columns: Sequence[int] = (), row_classes: Sequence[str] = ()) -> str:
+    """A table of plain-text cells (each escaped); ``text_columns`` are left-aligned."""
+    def cell(tag: str, index: int, value: object) -> str:
+        align = ' class="text"' if index in text_columns else ""
+        return f"<{tag}{align}>{escape(value)}</{tag}>"
+
+    head = "".join(cell("th", i, h) for i, h in enumerate(headers))
+    body = []
+    for number, row in enumerate(rows):
+        kind = row_classes[number] if number < len(row_classes) else ""
+        opening = f'<tr class="{escape(kind)}">' if kind else "<tr>"
+        body.append(opening + "".join(cell("td", i, v) for i, v in enumerate(row)) + "</tr>")
+    css_attribute = f' class="{escape(css)}"' if css else ""
+    return f"<table{css_attribute}><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
+
+
+def figure(fig: Figure, alt: str) -> str:
+    """A matplotlib figure as an inline PNG (twice the screen resolution, shown at its natural size)."""
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png", dpi=150)
+    width = int(fig.get_figwidth() * 96)
+    encoded = base64.b64encode(buffer.getvalue()).decode("ascii")
+    return f'<img alt="{escape(alt)}" width="{width}" src="data:image/png;base64,{encoded}">'
+
+
+def page(title: str, body: str) -> str:
+    """The whole document: ``body`` is HTML already built from escaped parts."""
+    return (f'<!DOCTYPE html><html lang="en"><head><meta charset="utf-8">'
+            f'<meta name="viewport" content="width=device-width, initial-scale=1">'
+            f"<title>{escape(title)}</title><style>{STYLE}</style></head><body>\n{body}\n</body></html>")

@@ -1,0 +1,258 @@
+"""How far a business case rests on its economic assumptions: cost of delay's share, NPV without it, a tornado.
+
+Economics are applied to simulation results after the run (``economics.case_from_runs``), so each
+figure here recomputes the cash flows from the case's per-replication benefits with one assumption
+moved; nothing is simulated again. NPV is affine in the monthly benefit
+(``economics.cash_flow_figures``), so halving cost of delay gives exactly the midpoint of the NPV
+as simulated and the NPV without it. The tornado diagram follows Clemen & Reilly, *Making Hard
+Decisions* (3rd ed.), ch. 5: one input at a time at a low and a high value, the others as given.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
+
+import numpy as np
+import pandas as pd
+from matplotlib.figure import Figure
+from matplotlib.patches import Patch
+from matplotlib.ticker import FuncFormatter, MaxNLocator
+
+from .economics import BusinessCase, cash_flow_figures
+from .ranking import chart_label
+from .readable import money, number, relative, share
+from .stats import t_interval
+
+#: A benefit resting more than this share on one component is flagged.
+DOMINANT_SHARE = 2 / 3
+
+#: How far each assumption moves in the tornado, down and up, as a fraction of its value.
+SPREAD = 0.5
+
+#: Smallest moves of the two assumptions that may be zero: lead time in months, discount rate.
+MIN_LEAD_TIME_MOVE, MIN_RATE_MOVE = 1.0, 0.02
+
+DOWN_COLOUR, UP_COLOUR = "#e9c46a", "#264653"
+
+
+@dataclass(frozen=True)
+class Setting:
+    """The economic inputs of a case: multipliers of the simulated benefits and of the variant's
+    costs, and the lead time (months) and yearly discount rate (None: the case's own)."""
+
+    cost_of_delay: float = 1.0
+    sla_penalties: float = 1.0
+    hourly_rate: float = 1.0
+    investment: float = 1.0
+    running_cost: float = 1.0
+    lead_time: float | None = None
+    discount_rate: float | None = None
+
+
+@dataclass(frozen=True)
+class Assumption:
+    """One tornado bar: an assumption moved down and up, with the words for each setting."""
+
+    name: str
+    down: Setting
+    up: Setting
+    down_words: str
+    up_words: str
+
+
+def cash_flows(case: BusinessCase, setting: Setting = Setting()) -> pd.DataFrame:
+    """Per replication: benefit per month, net benefit, ROI, payback month and NPV under ``setting``."""
+    per = case.per_replication
+    benefit = (setting.cost_of_delay * per["cost_of_delay_avoided"] + setting.sla_penalties
+               * per["sla_penalties_avoided"] + setting.hourly_rate * per["hours_freed_value"])
+    economics = case.economics.model_copy(update={
+        "investment": case.economics.investment * setting.investment,
+        "running_cost": case.economics.running_cost * setting.running_cost,
+        "lead_time": case.economics.lead_time if setting.lead_time is None else setting.lead_time})
+    rate = case.discount_rate if setting.discount_rate is None else setting.discount_rate
+    rows = [{"benefit": float(b), **cash_flow_figures(float(b), economics, case.months, rate)} for b in benefit]
+    return pd.DataFrame(rows, index=per.index)
+
+
+def assumptions(case: BusinessCase, spread: float = SPREAD) -> list[Assumption]:
+    """Every economic assumption of a case, each moved down and up by ``spread`` of its value
+    (the lead time by at least a month, the discount rate by at least two points, neither below 0)."""
+    low, high = 1 - spread, 1 + spread
+    factors = relative(-spread), relative(spread)
+    scaled = [Assumption(label, Setting(**{key: low}), Setting(**{key: high}), *factors) for key, label in (
+        ("cost_of_delay", "cost of delay rates"), ("hourly_rate", "cost per hour of freed team hours"),
+        ("sla_penalties", "SLA breach penalties"), ("investment", "investment"),
+        ("running_cost", "running cost"))]
+    lead = case.economics.lead_time
+    move = max(lead * spread, MIN_LEAD_TIME_MOVE)
+    lead_down, lead_up = max(lead - move, 0.0), lead + move
+    rate = case.discount_rate
+    step = max(rate * spread, MIN_RATE_MOVE)
+    rate_down, rate_up = max(rate - step, 0.0), rate + step
+    return scaled + [
+        Assumption("lead time", Setting(lead_time=lead_down), Setting(lead_time=lead_up),
+                   _months(lead_down), _months(lead_up)),
+        Assumption("discount rate", Setting(discount_rate=rate_down), Setting(discount_rate=rate_up),
+                   share(rate_down, 1), share(rate_up, 1))]
+
+
+def _months(count: float) -> str:
+    return "1 month" if count == 1 else f"{number(count)} months"
+
+
+@dataclass(frozen=True)
+class Plausibility:
+    """What a case's return rests on.
+
+    ``shares``: share of the mean monthly benefit from cost of delay avoided, SLA penalties avoided
+    and freed hours (NaN when the benefit is not positive). ``cases``: NPV (+ interval), ROI and
+    P(NPV > 0) as simulated, with cost of delay halved, without it, and on cash alone.
+    ``tornado``: NPV with each assumption moved down and up, widest swing first. ``flags``:
+    sentences saying where the return rests mostly on one assumption; ``labels`` the same in a few
+    words each, for a table.
+    """
+
+    variant: str
+    currency: str
+    months: int
+    npv: float
+    shares: dict[str, float]
+    cases: pd.DataFrame = field(repr=False)
+    tornado: pd.DataFrame = field(repr=False)
+    flags: tuple[str, ...] = ()
+    labels: tuple[str, ...] = ()
+
+    @property
+    def cost_of_delay_share(self) -> float:
+        """Share of the benefit that rests on cost of delay rates."""
+        return self.shares["cost_of_delay_avoided"]
+
+    def npv_at(self, what: str) -> float:
+        """Mean NPV of one row of ``cases`` (``as simulated``, ``cost of delay halved``, ...)."""
+        return float(self.cases.set_index("case").loc[what, "npv"])
+
+    def plot_tornado(self) -> Figure:
+        """NPV with each assumption moved down and up from the NPV as simulated, widest swing on top."""
+        return plot_tornado(self)
+
+
+#: Rows of ``Plausibility.cases``: the setting and whether it is a cost-of-delay test.
+CASES = {"as simulated": Setting(), "cost of delay halved": Setting(cost_of_delay=0.5),
+         "without cost of delay": Setting(cost_of_delay=0.0),
+         "cash only (SLA penalties avoided)": Setting(cost_of_delay=0.0, hourly_rate=0.0)}
+
+
+def plausibility(case: BusinessCase, spread: float = SPREAD, confidence: float = 0.95) -> Plausibility:
+    """Shares of the benefit, NPV without (and with half) the cost of delay, a tornado and flags."""
+    per = case.per_replication
+    benefit = float(per["benefit"].mean())
+    shares = {name: float(per[name].mean()) / benefit if benefit > 0 else math.nan
+              for name in ("cost_of_delay_avoided", "sla_penalties_avoided", "hours_freed_value")}
+    rows = []
+    for name, setting in CASES.items():
+        flows = cash_flows(case, setting)
+        rows.append((name, *t_interval(flows["npv"], confidence), float(flows["roi"].mean()),
+                     float((flows["npv"] > 0).mean())))
+    cases = pd.DataFrame(rows, columns=["case", "npv", "npv_low", "npv_high", "roi", "probability_npv_positive"])
+    npv = float(cases["npv"].iloc[0])
+    tornado = _tornado(case, spread)
+    result = Plausibility(case.variant, case.currency, case.months, npv, shares, cases, tornado)
+    found = flags(result)
+    return replace(result, flags=tuple(sentence for _, sentence in found), labels=tuple(label for label, _ in found))
+
+
+def _tornado(case: BusinessCase, spread: float) -> pd.DataFrame:
+    rows = [(a.name, a.down_words, a.up_words, float(cash_flows(case, a.down)["npv"].mean()),
+             float(cash_flows(case, a.up)["npv"].mean())) for a in assumptions(case, spread)]
+    frame = pd.DataFrame(rows, columns=["assumption", "down", "up", "npv_down", "npv_up"])
+    frame["swing"] = (frame["npv_up"] - frame["npv_down"]).abs()
+    return frame.sort_values("swing", ascending=False, kind="stable").reset_index(drop=True)
+
+
+def flags(result: Plausibility) -> list[tuple[str, str]]:
+    """Where a return rests mostly on one assumption: (a few words for a table, the sentence to read)."""
+    found = []
+    delay, hours = result.cost_of_delay_share, result.shares["hours_freed_value"]
+    if delay > DOMINANT_SHARE:
+        found.append(("rests on cost of delay",
+                      f"{share(delay)} of the benefit is cost of delay avoided: what the business says faster "
+                      "delivery is worth, not cash. The return rests on those rates; without them the NPV is "
+                      f"{money(result.npv_at('without cost of delay'), result.currency)}."))
+    if result.npv > 0 > result.npv_at("cost of delay halved"):
+        found.append(("negative at half the cost of delay",
+                      "The NPV turns negative when the cost of delay rates are halved "
+                      f"({money(result.npv_at('cost of delay halved'), result.currency)})."))
+    if hours > DOMINANT_SHARE:
+        found.append(("rests on freed hours",
+                      f"{share(hours)} of the benefit is team hours freed: capacity still paid for, which "
+                      "becomes cash only if the hours go to other paid work or the team shrinks."))
+    for row in result.tornado.itertuples():
+        if row.assumption == "cost of delay rates":
+            continue  # said above in the words a finance reader expects
+        for npv, words in ((row.npv_down, row.down), (row.npv_up, row.up)):
+            if result.npv > 0 > npv:
+                found.append((f"negative at {row.assumption} {words}",
+                              f"The NPV turns negative ({money(npv, result.currency)}) with the "
+                              f"{row.assumption} at {words}."))
+    return found
+
+
+def plot_tornado(result: Plausibility) -> Figure:
+    """Horizontal bars from the NPV as simulated to the NPV at each assumption's low and high value."""
+    table = result.tornado
+    labels = [f"{row.assumption}\n({row.down} / {row.up})" for row in table.itertuples()]
+    fig = Figure(figsize=(8.5, 1.6 + 0.62 * len(table)), layout="constrained")
+    ax = fig.subplots()
+    y = np.arange(len(table))
+    ax.barh(y, table["npv_down"] - result.npv, left=result.npv, color=DOWN_COLOUR, height=0.6)
+    ax.barh(y, table["npv_up"] - result.npv, left=result.npv, color=UP_COLOUR, height=0.6)
+    ax.axvline(result.npv, color="black", linewidth=1)
+    ends = np.concatenate([table["npv_down"], table["npv_up"], [result.npv]])
+    if ends.min() < 0 < ends.max():
+        ax.axvline(0, color="#e63946", linewidth=1, linestyle="--")
+    ax.set_yticks(y, labels)
+    ax.invert_yaxis()
+    ax.set_xlabel(f"NPV over {result.months} months ({result.currency})")
+    ax.set_title("NPV with one assumption moved down and up, the others as given", loc="left",
+                 fontsize="medium")
+    ax.grid(axis="x", alpha=0.3)
+    ax.xaxis.set_major_locator(MaxNLocator(nbins=6))
+    ax.xaxis.set_major_formatter(FuncFormatter(lambda value, _: money(value)))
+    handles = [Patch(color=DOWN_COLOUR, label="assumption moved down"),
+               Patch(color=UP_COLOUR, label="assumption moved up"),
+               Patch(color="black", label=f"NPV as simulated ({money(result.npv, result.currency)})")]
+    if ends.min() < 0 < ends.max():
+        handles.append(Patch(color="#e63946", label="zero"))
+    fig.legend(handles=handles, loc="outside lower center", ncols=len(handles), frameon=False, fontsize="small")
+    return fig
+
+
+def plot_cost_of_delay(results: Sequence[Plausibility]) -> Figure:
+    """Per candidate, NPV as simulated, with cost of delay halved and without it: how much of each
+    return rests on cost of delay, at a glance (a candidate whose points cross zero rests on it)."""
+    labels = [chart_label(result.variant) for result in results]
+    lines = sum(label.count("\n") + 1 for label in labels)
+    fig = Figure(figsize=(8.5, 1.9 + 0.32 * lines + 0.2 * len(labels)), layout="constrained")
+    ax = fig.subplots()
+    markers = (("as simulated", "o", "#2a9d8f", "full"), ("cost of delay halved", "o", "#2a9d8f", "left"),
+               ("without cost of delay", "o", "#2a9d8f", "none"))
+    y = np.arange(len(results))
+    values = np.array([[result.npv_at(case) for case, *_ in markers] for result in results])
+    ax.hlines(y, values.min(axis=1), values.max(axis=1), color="grey", linewidth=1.2)
+    for column, (case, marker, colour, fill) in enumerate(markers):
+        ax.plot(values[:, column], y, linestyle="none", marker=marker, markersize=8, color=colour,
+                fillstyle=fill, markerfacecoloralt="white", label=f"NPV, {case}")
+    ax.axvline(0, color="#e63946", linewidth=1, linestyle="--")
+    ax.set_yticks(y, labels)
+    ax.set_ylim(len(labels) - 0.5, -0.5)
+    currency = results[0].currency if results else ""
+    months = results[0].months if results else 0
+    ax.set_xlabel(f"NPV over {months} months ({currency})")
+    ax.set_title("How much of each NPV rests on cost of delay (dashed line: zero)", loc="left", fontsize="medium")
+    ax.grid(axis="x", alpha=0.3)
+    ax.xaxis.set_major_locator(MaxNLocator(nbins=6))
+    ax.xaxis.set_major_formatter(FuncFormatter(lambda value, _: money(value)))
+    fig.legend(loc="outside lower center", ncols=3, frameon=False, fontsize="small")
+    return fig

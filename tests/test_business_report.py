@@ -1,0 +1,125 @@
+"""Business-case and ranking reports: the money first, numbers for people, escaped names, and the CLI's --report."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+
+from simvalue.cli import main
+from simvalue.reports_business import business_case_page
+
+from .test_plausibility import BALANCED, DOMINATED, make_case
+
+ROOT = Path(__file__).resolve().parent.parent
+BASE = ROOT / "scenarios" / "change_enablement.yaml"
+BACKLOG = ROOT / "scenarios" / "backlog"
+
+
+def visible(page: str) -> str:
+    """The page without its inline images (base64 may spell anything)."""
+    return re.sub(r'src="data:image/png;base64,[^"]*"', 'src=""', page)
+
+
+def assert_money_before_breakdown(page: str) -> None:
+    text = visible(page)
+    money, breakdown, trust = (text.index(h) for h in (">The money<", ">Where the benefit comes from<",
+                                                        ">How far to trust it<"))
+    assert money < breakdown < trust
+    assert text.index("Investment") < breakdown and text.index("Net present value (NPV)") < breakdown
+
+
+def assert_readable(page: str) -> None:
+    text = visible(page)
+    assert not re.search(r"\de[+-]\d", text), "scientific notation in the report"
+    assert "nan" not in text.lower().replace("nano", "")
+    assert "http://" not in text and "https://" not in text and "<script" not in text  # self-contained
+
+
+def test_business_case_page_opens_with_the_money_and_names_the_improvement():
+    page = business_case_page(make_case(**BALANCED), "desk", "Fixes take half the time.")
+    assert "<h1>Business case: faster fixes</h1>" in page and "what-if comparison" not in page
+    assert_money_before_breakdown(page)
+    assert_readable(page)
+    text = visible(page)
+    assert "95% interval" in text and "Payback" in text and "Return on investment (ROI)" in text
+    assert "Team hours freed, at cost" in text  # kept apart from cash and ">capacity<" in text and ">cash<" in text
+    assert 'class="flag"' not in page and 'class="ok"' in page
+    assert page.count("data:image/png;base64,") == 1  # the tornado, inline
+
+
+def test_flag_is_visible_when_cost_of_delay_dominates():
+    page = business_case_page(make_case(**DOMINATED), "desk")
+    flag = page.index('class="flag"')
+    assert flag < page.index(">Where the benefit comes from<")  # right under the money table
+    assert "91% of the benefit is cost of delay avoided" in page
+
+
+def test_intervals_follow_the_confidence_used():
+    page = business_case_page(make_case(delay=[1_000, 1_500, 1_200], penalties=[4_000, 4_200, 3_900],
+                                        freed=[8_000, 7_000, 9_000]), "desk", confidence=0.9)
+    assert "90% interval" in page and "95% interval" not in page
+
+
+def test_names_are_escaped():
+    case = make_case(**BALANCED)
+    hostile = "<img src=x onerror=alert(1)>"
+    page = business_case_page(replace(case, variant=hostile, currency="<b>"), "<script>x</script>", hostile)
+    assert hostile not in page and "<script>x" not in page and "<b>" not in page
+    assert "&lt;img src=x onerror=alert(1)&gt;" in page
+
+
+def run_cli(args: list[str], capsys) -> tuple[int, str, str]:
+    code = main(args)
+    captured = capsys.readouterr()
+    return code, captured.out, captured.err
+
+
+def test_business_case_cli_writes_the_report(tmp_path, capsys):
+    report = tmp_path / "case.html"
+    code, out, _ = run_cli(["business-case", str(BASE), str(BACKLOG / "hire_platform_engineer.yaml"), "-r", "2",
+                            "--seed", "1", "--report", str(report)], capsys)
+    assert code == 0 and f"wrote report {report}" in out
+    page = report.read_text(encoding="utf-8")
+    assert "<h1>Business case: Hire a platform engineer</h1>" in page
+    assert "One more engineer on builds" in page  # the variant's own description, not its base's
+    assert_money_before_breakdown(page)
+    assert_readable(page)
+
+
+def test_rank_cli_writes_the_report(tmp_path, capsys):
+    report = tmp_path / "rank.html"
+    candidates = [str(BACKLOG / "cab_twice_weekly.yaml"), str(BACKLOG / "automate_standard_deploys.yaml")]
+    code, out, _ = run_cli(["rank", str(BASE), *candidates, "-r", "2", "--seed", "1", "--report", str(report)],
+                           capsys)
+    assert code == 0 and f"wrote report {report}" in out
+    page = report.read_text(encoding="utf-8")
+    text = visible(page)
+    ranking = text.index(">Ranking by net present value<")
+    assert ranking < text.index(">Each candidate's business case<") < text.index(">The money<")
+    assert text.count("<details>") == 2 and "share of benefit from cost of delay" in text
+    assert "NPV without cost of delay" in text and "read with care" in text
+    assert "rests on cost of delay" in text  # the second CAB slot's return is nearly all cost of delay
+    assert page.count("data:image/png;base64,") == 2 + 2  # NPV chart, cost-of-delay chart, a tornado each
+    assert_money_before_breakdown(text[text.index("<details>"):])
+    assert_readable(page)
+
+
+@pytest.mark.parametrize("command", ["business-case", "rank"])
+def test_bad_report_path_exits_2_with_one_line_before_any_work(tmp_path, capsys, command):
+    variant = str(BACKLOG / "cab_twice_weekly.yaml")
+    code, _, err = run_cli([command, str(BASE), variant, "--report", str(tmp_path)], capsys)
+    assert code == 2 and err == f"simvalue: error: --report {tmp_path}: is a folder; give a file name\n"
+    blocker = tmp_path / "file.txt"
+    blocker.write_text("")
+    code, _, err = run_cli([command, str(BASE), variant, "--report", str(blocker / "r.html")], capsys)
+    assert code == 2 and err.count("\n") == 1 and f"{blocker} is a file, not a folder" in err
+
+
+def test_rank_help_lists_report(capsys):
+    with pytest.raises(SystemExit) as exit_info:
+        main(["rank", "--help"])
+    assert exit_info.value.code == 0
+    assert "--report FILE" in capsys.readouterr().out
