@@ -22,7 +22,7 @@ h1{font-size:1.7em;margin-bottom:0.1em}h2{margin-top:1.8em;border-bottom:1px sol
 table{border-collapse:collapse;margin:0.8em 0;font-size:0.95em}
 th,td{border:1px solid #d4d4d4;padding:5px 10px;text-align:right;vertical-align:top}td{white-space:nowrap}
 th{background:#f2f2f2}td:first-child,th:first-child{text-align:left}
-td.text,th.text{text-align:left;white-space:normal;min-width:8em}tr.total td{font-weight:600;background:#fafafa}
+td.text,th.text{text-align:left;white-space:normal;min-width:8em}.wide{overflow-x:auto;max-width:100%}tr.total td{font-weight:600;background:#fafafa}
 .money td:nth-child(2){font-weight:600;white-space:nowrap}
 .flag{border-left:5px solid #c0392b;background:#fdf0ee;padding:0.6em 1em;margin:1em 0}
 .flag p{margin:0.3em 0}.ok{border-left:5px solid #2a9d8f;background:#eef8f6;padding:0.6em 1em;margin:1em 0}
@@ -39,7 +39,8 @@ def escape(text: object) -> str:
 
 def table(headers: Sequence[str], rows: Sequence[Sequence[object]], css: str = "",
           text_columns: Sequence[int] = (), row_classes: Sequence[str] = ()) -> str:
-    """A table of plain-text cells (each escaped); ``text_columns`` are left-aligned."""
+    """A table of plain-text cells (each escaped); ``text_columns`` are left-aligned. It scrolls
+    sideways inside its own box on a narrow screen rather than overflowing the page."""
     def cell(tag: str, index: int, value: object) -> str:
         align = ' class="text"' if index in text_columns else ""
         return f"<{tag}{align}>{escape(value)}</{tag}>"
@@ -51,7 +52,8 @@ def table(headers: Sequence[str], rows: Sequence[Sequence[object]], css: str = "
         opening = f'<tr class="{escape(kind)}">' if kind else "<tr>"
         body.append(opening + "".join(cell("td", i, v) for i, v in enumerate(row)) + "</tr>")
     css_attribute = f' class="{escape(css)}"' if css else ""
-    return f"<table{css_attribute}><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
+    return (f'<div class="wide"><table{css_attribute}><thead><tr>{head}</tr></thead>'
+            f"<tbody>{''.join(body)}</tbody></table></div>")
 
 
 def figure(fig: Figure, alt: str) -> str:

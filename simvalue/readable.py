@@ -30,8 +30,9 @@ def money(value: float, currency: str = "", significant: int | None = None) -> s
 
 
 def share(value: float, digits: int = 0) -> str:
-    """``81%``; with ``digits``, ``80.6%``. Values within half a unit of 0% or 100% but not equal are
-    spelled ``<1%`` / ``>99%`` (so that 99.6% never reads as a flat 100%)."""
+    """``81%``; with ``digits``, ``80.6%``; ``2,948%`` (an ROI) with thousands separators. Values within
+    half a unit of 0% or 100% but not equal are spelled ``<1%`` / ``>99%`` (so that 99.6% never reads
+    as a flat 100%)."""
     if _missing(value):
         return MISSING
     percent = 100 * value
@@ -40,7 +41,7 @@ def share(value: float, digits: int = 0) -> str:
         return f"<{unit:g}%"
     if 100 - unit / 2 <= percent < 100:
         return f">{100 - unit:g}%"
-    return f"{percent:.{digits}f}%"
+    return f"{percent:,.{digits}f}%"
 
 
 def points(change: float) -> str:

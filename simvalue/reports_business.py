@@ -72,11 +72,19 @@ def ranking_page(ranking: Ranking, baseline: str, descriptions: Sequence[str] = 
 
 
 def _in_rank_order(ranking: Ranking) -> list[BusinessCase]:
-    """The cases in the order of ``ranking.table`` (by mean NPV, ties in the order given)."""
-    order = sorted(range(len(ranking.cases)), key=lambda i: -ranking.cases[i].figure("npv")[0])
-    cases = [ranking.cases[i] for i in order]
-    assert [c.variant for c in cases] == list(ranking.table["candidate"]), "ranking table and cases disagree"
-    return cases
+    """The cases in the order of ``ranking.table``: each row takes the first case not yet taken with
+    its name and NPV (two candidates may share a name)."""
+    def same(case: BusinessCase, name: str, npv: float) -> bool:
+        mine = case.figure("npv")[0]
+        return case.variant == name and (mine == npv or (math.isnan(mine) and math.isnan(npv)))
+
+    left = list(range(len(ranking.cases)))
+    ordered = []
+    for row in ranking.table.itertuples():
+        index = next(i for i in left if same(ranking.cases[i], row.candidate, row.npv))
+        left.remove(index)
+        ordered.append(ranking.cases[index])
+    return ordered
 
 
 def _subtitle(case: BusinessCase, baseline: str, description: str) -> str:
@@ -132,7 +140,7 @@ def _payback(months, period: int) -> str:
     reached = months.dropna()
     if reached.empty:
         return f"not within {period} months"
-    when = "at once" if reached.mean() == 0 else f"month {number(float(reached.mean()))}"
+    when = "at once" if reached.mean() == 0 else f"month\u00a0{number(float(reached.mean()))}"  # no-break space
     return when if len(reached) == len(months) else f"{when} (in {share(len(reached) / len(months))} of runs)"
 
 

@@ -6,11 +6,15 @@ import re
 from dataclasses import replace
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
 from simvalue.cli import main
-from simvalue.reports_business import business_case_page
+from simvalue.ranking import Ranking
+from simvalue.readable import money
+from simvalue.reports_business import business_case_page, ranking_page
 
+from .browser import offline, overflowing
 from .test_plausibility import BALANCED, DOMINATED, make_case
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -123,3 +127,50 @@ def test_rank_help_lists_report(capsys):
         main(["rank", "--help"])
     assert exit_info.value.code == 0
     assert "--report FILE" in capsys.readouterr().out
+
+
+def test_ranking_page_pairs_rows_with_their_cases_even_when_names_repeat():
+    low = replace(make_case(**BALANCED), variant="same <name>")
+    high = replace(make_case(**DOMINATED), variant="same <name>")
+    table = pd.DataFrame({"rank": [1, 2], "candidate": ["same <name>"] * 2,
+                          "npv": [high.figure("npv")[0], low.figure("npv")[0]],
+                          "npv_low": [high.figure("npv")[1], low.figure("npv")[1]],
+                          "npv_high": [high.figure("npv")[2], low.figure("npv")[2]],
+                          "probability_best": [1.0, 0.0], "ttv_change": [-0.5, -0.1]})
+    page = ranking_page(Ranking("EUR", 12, 0.08, (low, high), table), "desk", ["the low one", "the high one"])
+    first, second = page.index("<summary>1. same &lt;name&gt;"), page.index("<summary>2. same &lt;name&gt;")
+    assert first < page.index("the high one") < second < page.index("the low one")
+    assert "(rests on cost of delay)" in page[first:second]
+    assert page[second:page.index("</summary>", second)].endswith(f"NPV EUR {money(low.figure('npv')[0])}")
+    assert_readable(page)
+
+
+def hand_ranking() -> Ranking:
+    """Two hand-built cases under long names, ranked, with no simulation."""
+    cases = (replace(make_case(**BALANCED), variant="Automate the long tail of standard-change deployments "
+                     "on the pipeline"), replace(make_case(**DOMINATED), variant="Add a second weekly CAB slot"))
+    table = pd.DataFrame({"rank": [1, 2], "candidate": [cases[1].variant, cases[0].variant],
+                          **{column: [cases[1].figure("npv")[i], cases[0].figure("npv")[i]]
+                             for i, column in enumerate(("npv", "npv_low", "npv_high"))},
+                          "probability_best": [1.0, 0.0], "ttv_change": [-0.44, -0.06]})
+    return Ranking("EUR", 12, 0.08, cases, table)
+
+
+def test_pages_load_offline_without_overflow_money_first(browser, tmp_path):
+    pages = {"case.html": business_case_page(make_case(**DOMINATED), "change enablement"),
+             "rank.html": ranking_page(hand_ranking(), "change enablement")}
+    for name, html in pages.items():
+        path = tmp_path / name
+        path.write_text(html, encoding="utf-8")
+        for width in (1400, 800):
+            page = browser.new_page(viewport={"width": width, "height": 1000})
+            refused = offline(page)
+            page.goto(path.as_uri())
+            page.wait_for_load_state("load")
+            assert refused == [], f"{name} asked the network for {refused}"
+            assert overflowing(page) == [], (name, width)
+            images = page.eval_on_selector_all("img", "els => els.map(e => e.complete && e.naturalWidth > 0)")
+            assert images and all(images)
+            first_table = page.locator("table").first
+            assert first_table.bounding_box()["y"] < 400  # the money (or the ranking) at the top
+            page.close()

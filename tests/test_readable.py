@@ -19,6 +19,7 @@ from simvalue import readable
     (lambda: readable.share(1.0), "100%"),
     (lambda: readable.share(0.001), "<1%"),
     (lambda: readable.share(0.9961, 1), "99.6%"),
+    (lambda: readable.share(100.41), "10,041%"),
     (lambda: readable.points(0.079), "+7.9 points"),
     (lambda: readable.relative(-0.89), "-89%"),
     (lambda: readable.relative(0.045), "+4.5%"),
