@@ -26,7 +26,7 @@ from .errors import SimulationError
 from .results import Results
 from .scenario import Scenario
 from .scenario.load import read_yaml
-from .scenario.variants import load_variant
+from .scenario.variants import Variant, load_variant_spec, variant_of
 from .simulation import as_scenario, simulate
 from .stats import relative_change, t_interval
 from .units import humanize
@@ -59,6 +59,15 @@ class Comparison:
     table: pd.DataFrame = field(repr=False)
     tests: pd.DataFrame = field(repr=False)
     confidence: float = 0.95
+    #: Each variant's spec (its edits and economics), None for a variant given as a whole scenario.
+    specs: tuple[Variant | None, ...] = ()
+
+    def spec_of(self, name: str) -> Variant | None:
+        """The spec (edits, economics) of the variant named ``name``, or None."""
+        for run, spec in zip(self.variants, self.specs):
+            if run.scenario.name == name:
+                return spec
+        return None
 
     @property
     def runs(self) -> dict[str, Results]:
@@ -115,7 +124,8 @@ def compare(base: ScenarioLike, *variants: ScenarioLike, replications: int | Non
     if not 0 < confidence < 1:
         raise SimulationError(f"confidence must be between 0 and 1 (e.g. 0.95), got {confidence!r}")
     baseline_scenario = as_scenario(base)
-    scenarios = [_as_variant(baseline_scenario, v) for v in variants]
+    resolved = [_as_variant(baseline_scenario, v) for v in variants]
+    scenarios = [scenario for scenario, _ in resolved]
     count = replications or baseline_scenario.replications
     first_seed = baseline_scenario.seed if seed is None else seed
     check_budget([baseline_scenario, *scenarios], count, max_events)
@@ -127,19 +137,21 @@ def compare(base: ScenarioLike, *variants: ScenarioLike, replications: int | Non
     baseline, *others = runs
     table = pd.concat([paired_table(baseline, other, confidence) for other in others], ignore_index=True)
     tests = pd.concat([distribution_tests(baseline, other) for other in others], ignore_index=True)
-    return Comparison(baseline, tuple(others), table, tests, confidence)
+    return Comparison(baseline, tuple(others), table, tests, confidence, tuple(spec for _, spec in resolved))
 
 
-def _as_variant(base: Scenario, variant: ScenarioLike) -> Scenario:
+def _as_variant(base: Scenario, variant: ScenarioLike) -> tuple[Scenario, Variant | None]:
+    """The variant's scenario and its spec (edits, economics); a Scenario object brings the spec it was
+    loaded with (load_variant), a whole scenario file none."""
     if isinstance(variant, Scenario):
-        return variant
+        return variant, variant_of(variant)
     if isinstance(variant, Mapping) and ("set" in variant or "scale" in variant):
-        return load_variant(base, variant)
+        return load_variant_spec(base, variant)
     if isinstance(variant, (str, Path)):
         data = read_yaml(Path(variant))
         if not {"streams", "demand"} & set(data):  # not a whole scenario: read as a variant (and say why not)
-            return load_variant(base, variant)
-    return as_scenario(variant)
+            return load_variant_spec(base, variant)
+    return as_scenario(variant), None
 
 
 def paired_table(baseline: Results, variant: Results, confidence: float = 0.95) -> pd.DataFrame:

@@ -95,14 +95,19 @@ def business_case(base: ScenarioLike, variant: ScenarioLike, months: int = 12, d
     _check_period(months, discount_rate)
     if comparison is None:
         comparison = compare(base, variant, replications=replications, seed=seed, progress=progress)
-    return case_from_runs(comparison.baseline, comparison.variants[0], months, discount_rate)
+    spec = comparison.specs[0] if comparison.specs else variant_of(comparison.variants[0].scenario)
+    return case_from_runs(comparison.baseline, comparison.variants[0], months, discount_rate,
+                          spec.economics if spec is not None else None)
 
 
-def case_from_runs(baseline: Results, variant: Results, months: int, discount_rate: float) -> BusinessCase:
-    """The business case from two finished runs paired by replication."""
+def case_from_runs(baseline: Results, variant: Results, months: int, discount_rate: float,
+                   economics: Economics | None = None) -> BusinessCase:
+    """The business case from two finished runs paired by replication, with the variant's ``economics``
+    (investment, running cost, lead time, size); without them, those the variant was loaded with."""
     _check_period(months, discount_rate)
-    spec = variant_of(variant.scenario)
-    economics = spec.economics if spec is not None and spec.economics else None
+    if economics is None:
+        spec = variant_of(variant.scenario)
+        economics = spec.economics if spec is not None else None
     if economics is None:
         warnings.warn(f"variant {variant.scenario.name!r} gives no economics: investment and running cost are "
                       "taken as 0, so ROI is undefined", EconomicsWarning, stacklevel=2)

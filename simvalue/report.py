@@ -19,7 +19,7 @@ import pandas as pd
 from .comparison import Comparison
 from .economics import case_from_runs, has_costs
 from .scenario import Scenario
-from .scenario.variants import describe_edits, variant_of
+from .scenario.variants import describe_edits
 from . import readable
 from .text import case_rows, headline_rows
 from .units import humanize
@@ -60,7 +60,8 @@ def render_html(comparison: Comparison, extra_sections: list[str] | None = None,
               _folded("Every headline figure, variant by variant", _headline_tables(comparison)),
               _folded("Bottlenecks: the step with the largest share of waiting", _table(_bottlenecks(comparison))),
               _folded("The scenarios", "\n".join([describe_scenario(base.scenario, baseline=True)]
-                                                   + [describe_scenario(r.scenario) for r in comparison.variants])),
+                                                   + [describe_scenario(r.scenario, spec=s) for r, s in
+                                                      zip(comparison.variants, comparison.specs)])),
               _folded("Appendix: distribution tests", _tests(comparison)),
               _folded("Run settings", _settings(comparison))]
     body = "\n".join(parts)
@@ -114,8 +115,8 @@ def _tests(comparison: Comparison) -> str:
             "are the evidence.</p>" + _table(frame))
 
 
-def describe_scenario(scenario: Scenario, baseline: bool = False) -> str:
-    """A scenario in words: its demand, teams, and (for a variant) the edits that made it."""
+def describe_scenario(scenario: Scenario, baseline: bool = False, spec=None) -> str:
+    """A scenario in words: its demand, teams, and (for a variant, from its ``spec``) the edits that made it."""
     role = "Baseline" if baseline else "Variant"
     demand = "; ".join(f"{_e(d.type)} into stream {_e(d.stream)}" for d in scenario.demand)
     teams = ", ".join(f"{_e(name)} ({team.capacity if team.always_on else f'{team.pattern().average_headcount:.3g} on average'})"
@@ -125,7 +126,6 @@ def describe_scenario(scenario: Scenario, baseline: bool = False) -> str:
         lines.append(f"<p>{_e(scenario.description)}</p>")
     lines.append(f"<p>Demand: {demand}. Teams (capacity): {teams or 'none'}. Horizon "
                  f"{_e(humanize(scenario.horizon))} after a {_e(humanize(scenario.warmup))} warm-up.</p>")
-    spec = variant_of(scenario)
     if spec is not None:
         edits = describe_edits(spec)
         lines.append("<p>Changes from the baseline:</p><ul>" + "".join(f"<li>{_e(e)}</li>" for e in edits)
@@ -171,9 +171,9 @@ def economics_cases(comparison: Comparison, months: int = 12, discount_rate: flo
     """Variant name -> business case, for the variants with economics when the baseline has costs."""
     if not has_costs(comparison.baseline.scenario):
         return {}
-    return {run.scenario.name: case_from_runs(comparison.baseline, run, months, discount_rate)
-            for run in comparison.variants
-            if variant_of(run.scenario) is not None and variant_of(run.scenario).economics is not None}
+    return {run.scenario.name: case_from_runs(comparison.baseline, run, months, discount_rate, spec.economics)
+            for run, spec in zip(comparison.variants, comparison.specs)
+            if spec is not None and spec.economics is not None}
 
 
 def economics_sections(comparison: Comparison, months: int = 12, discount_rate: float = 0.08) -> list[str]:

@@ -58,8 +58,15 @@ def load_variant(base: Scenario | str | Path | Mapping[str, Any] | None,
                  variant: str | Path | Mapping[str, Any]) -> Scenario:
     """Apply a variant to ``base`` (or to the variant's own ``base:`` file) and validate the result.
 
-    The returned scenario is named after the variant; its ``variant`` attribute holds the edits.
+    The returned scenario is named after the variant and remembers its edits (``variant_of``); code
+    that needs the edits or economics should take them from :func:`load_variant_spec` explicitly.
     """
+    return load_variant_spec(base, variant)[0]
+
+
+def load_variant_spec(base: Scenario | str | Path | Mapping[str, Any] | None,
+                      variant: str | Path | Mapping[str, Any]) -> tuple[Scenario, Variant]:
+    """``load_variant``, returning the variant's spec (its edits and economics) beside the scenario."""
     spec, file = read_variant(variant)
     base_scenario = _resolve_base(base, spec, file)
     data = base_scenario.model_dump(mode="json")
@@ -68,7 +75,7 @@ def load_variant(base: Scenario | str | Path | Mapping[str, Any] | None,
     data["description"] = spec.description or data.get("description", "")
     scenario = validate(data, file)
     scenario._variant = spec
-    return scenario
+    return scenario, spec
 
 
 def variant_of(scenario: Scenario) -> Variant | None:
