@@ -24,6 +24,7 @@ LAYERS = [
     {"results"},
     {"budget"},
     {"simulation"},
+    {"verdict"},  # the words of a comparison's answer: readable numbers only
     {"plots"},
     {"comparison"},
     {"economics"},
