@@ -92,7 +92,9 @@ def rank(base: ScenarioLike, *candidates: ScenarioLike, months: int = 12, discou
         raise SimulationError("rank needs at least one candidate variant")
     comparison = compare(base, *candidates, replications=replications, seed=seed, progress=progress,
                          max_events=max_events)
-    cases = tuple(case_from_runs(comparison.baseline, run, months, discount_rate) for run in comparison.variants)
+    cases = tuple(case_from_runs(comparison.baseline, run, months, discount_rate,
+                                 spec.economics if spec is not None else None)
+                  for run, spec in zip(comparison.variants, comparison.specs))
     npv = np.column_stack([case.per_replication["npv"].to_numpy() for case in cases])
     winners = npv == npv.max(axis=1, keepdims=True)  # ties share the win
     best = (winners / winners.sum(axis=1, keepdims=True)).mean(axis=0)

@@ -34,6 +34,7 @@ LAYERS = [
     {"eventlog"},  # reads results and scenarios; the cli uses it
     {"text"},
     {"report", "reports_calibration", "reports_business", "html_page"},
+    {"app"},  # the local web app: scenarios, variants, runs and the report's words behind a UI
     {"cli", "__main__"},
 ]
 

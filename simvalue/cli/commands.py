@@ -13,7 +13,7 @@ from ..comparison import compare
 from ..economics import case_from_runs
 from ..errors import ScenarioError, SimulationError, SimvalueError, UnstableScenarioError
 from ..ranking import rank
-from ..report import business_case_html, economics_cases, economics_sections, render_html
+from ..report import economics_cases, economics_sections, render_html
 from ..verdict import verdicts
 from ..scenario import load_scenario
 from ..scenario.load import read_yaml, validate
