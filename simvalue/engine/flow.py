@@ -25,7 +25,7 @@ from .kernel import Item, Wake, cancel
 from .plan import DONE_ID, Plan
 from .recorder import CLOSED, IN_FLIGHT, IN_PROGRESS, ITEM_DONE, REJECTED, Recorder
 from .sampling import uniforms
-from .teams import ClosingPool, ScheduledTeam, TeamPool
+from .teams import ClosingPool, PreemptivePool, ScheduledTeam, TeamPool
 
 #: Compact the record buffers every 4,096 arrivals (a bit mask: 4096 - 1).
 COMPACT_EVERY = 0xFFF
@@ -42,8 +42,10 @@ class Replication:
         # PERF: arrivals and 24/7 pools deal with closing only when some stream of some period has a closing rule.
         closing = any(d.close_after is not None for p in (plan, *(e for _, e in plan.epochs)) for d in p.demands)
         pool = ClosingPool if closing else TeamPool
-        self.teams = [pool(c, self.env) if schedule is None else ScheduledTeam(schedule, self.env, pause, self.recorder)
-                      for c, schedule, pause in zip(plan.capacities, plan.schedules, plan.pause_at_shift_end)]
+        self.teams = [ScheduledTeam(schedule, self.env, pause, self.recorder) if schedule is not None else
+                      PreemptivePool(c, self.env, preempt == "restart", self.recorder) if preempt else pool(c, self.env)
+                      for c, schedule, pause, preempt in zip(plan.capacities, plan.schedules, plan.pause_at_shift_end,
+                                                             plan.preempt)]
         self._shared: dict[Any, Any] = {}
         self._starters: list[tuple[int, Callable[[], None]]] = []
         self.runs = [[KINDS[plan.steps[g].kind].run(plan.steps[g], d.type, self) for g in d.steps]
@@ -86,7 +88,7 @@ class Replication:
         self.schedule(Wake((self._stop,), None), NORMAL, self.plan.arrivals_end + self.plan.drain)
         self.env.run(until=self.finished)
         for team in self.teams:
-            if isinstance(team, ScheduledTeam):
+            if isinstance(team, (ScheduledTeam, PreemptivePool)):
                 team.close()
         for item in self.active.values():
             self._record_unfinished_step(item)

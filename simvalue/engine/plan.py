@@ -14,6 +14,7 @@ import numpy as np
 
 from ..calendars import DEFAULT_START, Schedule, WeeklyPattern
 from ..distributions import Distribution
+from ..errors import ScenarioError
 from ..scenario.capacity import hour_of_week, successors
 from ..scenario.changes import epochs_of
 from .kernel import DONE_ID, DROP_ID  # noqa: F401 (re-exported: plans speak of them)
@@ -65,6 +66,7 @@ class Plan:
     capacities: tuple[int, ...]  # people on duty at t = 0
     schedules: tuple[Schedule | None, ...]  # None for a fixed headcount around the clock
     pause_at_shift_end: tuple[bool, ...]
+    preempt: tuple[str | None, ...]  # per team: None, "resume" or "restart" (24/7 teams only)
     steps: tuple[StepPlan, ...]
     demands: tuple[DemandPlan, ...]
     priorities: tuple[str, ...]  # rank -> label ("" for none)
@@ -98,8 +100,13 @@ def compile_plan(scenario: Scenario, seed: int | None = None) -> Plan:
     capacities = tuple(t.capacity if s is None else s.headcount_at(0.0)
                        for t, s in zip(scenario.teams.values(), schedules))
     pauses = tuple(t.at_shift_end == "pause" for t in scenario.teams.values())
+    preempt = tuple(t.preempt for t in scenario.teams.values())
+    for (name, team), schedule in zip(scenario.teams.items(), schedules):
+        if team.preempt and schedule is not None:
+            raise ScenarioError("preempt needs a team working around the clock (no calendar, shifts or holidays, "
+                                "and no changes over time of its headcount)", path=f"teams.{name}.preempt")
     epochs = tuple((at, compile_plan(epoch, seed)) for at, epoch in later)
-    return Plan(teams, capacities, schedules, pauses, tuple(steps), demands,
+    return Plan(teams, capacities, schedules, pauses, preempt, tuple(steps), demands,
                 tuple(labels) or ("",), scenario.warmup, scenario.horizon, scenario.drain_limit,
                 scenario.seed if seed is None else int(seed), epochs)
 
