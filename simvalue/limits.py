@@ -28,6 +28,11 @@ MIN_WEIBULL_SHAPE, MAX_WEIBULL_SHAPE = 0.1, 1000.0
 MAX_PROFILE_MULTIPLIER = 1e6
 #: Most values in an empirical distribution written in the scenario.
 MAX_EMPIRICAL_VALUES = 100_000
+#: Most open items at the start (``initial:``): a desk's open tickets number in the thousands; a
+#: million is the wrong export (closed tickets too) or a typo in a count.
+MAX_INITIAL_ITEMS = 1_000_000
+#: Largest snapshot file of open tickets read (bytes): a million rows of about 60 characters.
+MAX_SNAPSHOT_BYTES = 64 * 1024 * 1024
 
 #: Longest text of one duration or rate ("20min", "40/d"): a number and a unit fit in 64 characters;
 #: the parsing regular expressions would backtrack for minutes over a megabyte of digits.

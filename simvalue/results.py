@@ -1,7 +1,8 @@
 """Results of a simulation as tidy pandas DataFrames, built once after the runs.
 
-``items`` — one row per reported item (arrived after the warm-up):
-    replication, item_id, type, priority, arrived, value_realized, completed (hours since start),
+``items`` — one row per reported item (arrived after the warm-up, or open at the start):
+    replication, item_id, type, priority, initial (open at the start, from ``initial:``; its
+    arrived is minus its age), arrived, value_realized, completed (hours since start),
     time_to_value (value_realized - arrived), sla_time (the same on the type's SLA clock: business
     hours, less waits the SLA pauses on; time_to_value without an SLA), work_time, wait_time (both accumulated until value
     is realised, so work_time + wait_time == time_to_value for items that realise value),
@@ -34,6 +35,7 @@ import pandas as pd
 from .engine.plan import Plan
 from .errors import SimulationError
 from .engine.recorder import ITEM_OUTCOMES, STEP_OUTCOMES
+from .backlog import BacklogClearing, backlog_clearing
 from .metrics import headline, step_breakdown, summarise
 from .scenario.model import Scenario
 from .sla import sla_times
@@ -55,11 +57,21 @@ class Results:
         return (f"Results(scenario={self.scenario.name!r}, replications={self.replications}, seed={self.seed}, "
                 f"items={len(self.items)}, events={len(self.events)})")
 
-    def summary(self, confidence: float = 0.95) -> pd.DataFrame:
-        """Per item type: completions and time-to-value mean/p50/p85/p95, time per activity, with CIs."""
+    def summary(self, confidence: float = 0.95, initial: bool | None = None) -> pd.DataFrame:
+        """Per item type: completions and time-to-value mean/p50/p85/p95, time per activity, with CIs.
+
+        ``initial``: None for every item, True for the items open at the start only (``initial:``),
+        False for new arrivals only."""
         if not 0 < confidence < 1:
             raise SimulationError(f"confidence must be between 0 and 1 (e.g. 0.95), got {confidence!r}")
-        return summarise(self.items, self.events, self.replications, confidence, self.scenario.sla_target)
+        if initial not in (None, True, False):
+            raise SimulationError(f"initial must be None (every item), True or False, got {initial!r}")
+        items = self.items if initial is None else self.items[self.items["initial"] == initial]
+        return summarise(items, self.events, self.replications, confidence, self.scenario.sla_target)
+
+    def backlog_clearing(self, confidence: float = 0.95) -> BacklogClearing:
+        """When the items open at the start are all done, per replication, with a t-interval (backlog.py)."""
+        return backlog_clearing(self.items, self.replications, confidence)
 
     def metrics(self) -> pd.DataFrame:
         """Headline metrics per replication (long form: replication, subject, metric, value)."""
@@ -83,8 +95,8 @@ def build_results(scenario: Scenario, plan: Plan, outputs: list[tuple[dict, dict
 
 
 def _reported(plan: Plan, cols: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
-    """Only items that arrived after the warm-up are reported."""
-    keep = cols["arrived"] >= plan.warmup
+    """Only items that arrived after the warm-up are reported, and the items open at the start."""
+    keep = (cols["arrived"] >= plan.warmup) | (cols["item_id"] < plan.initial_count)
     return {name: values[keep] for name, values in cols.items()}
 
 
@@ -113,6 +125,7 @@ def _categorical(codes: np.ndarray, names: tuple[str, ...] | list[str]) -> pd.Ca
 
 
 def _items_frame(plan: Plan, replication: int, cols: dict[str, np.ndarray]) -> pd.DataFrame:
+    """One row per item; the open items at the start are ids 0 .. initial_count - 1 (engine/flow.py)."""
     demand = cols["demand"].astype(np.int64)
     prioritised = np.array([d.prioritised for d in plan.demands])
     rank = np.where(prioritised[demand], cols["rank"], -1).astype(np.int64) if demand.size else demand
@@ -121,6 +134,7 @@ def _items_frame(plan: Plan, replication: int, cols: dict[str, np.ndarray]) -> p
         "item_id": cols["item_id"].astype(np.int64),
         "type": _categorical(demand, [d.type for d in plan.demands]),
         "priority": pd.Categorical.from_codes(rank, categories=[p for p in plan.priorities if p]),
+        "initial": cols["item_id"] < plan.initial_count,
         "arrived": cols["arrived"],
         "value_realized": cols["value_realized"],
         "completed": cols["completed"],

@@ -311,3 +311,27 @@ def sla_words(scenario: Scenario) -> dict[str, str]:
             text += f", paused on {', '.join(clock.pause_on)}"
         words[item_type] = text
     return words
+
+
+def backlog_text(clearing, initial: pd.DataFrame, new: pd.DataFrame) -> str:
+    """The backlog a run started from (``initial:``): when it cleared (BacklogClearing), then time-to-value
+    of the backlog and of new arrivals per type (``initial`` and ``new``: Results.summary for each)."""
+    n = len(clearing.per_replication)
+    line = f"backlog: {clearing.items:,} items open at the start; "
+    if clearing.uncleared == n:
+        line += f"not cleared in any of the {n} replications before the drain limit (raise drain)"
+    else:
+        line += f"all done after {with_interval(clearing.estimate, clearing.ci_low, clearing.ci_high)}"
+        if clearing.uncleared:
+            line += (f" in the {n - clearing.uncleared} replications where it cleared; not cleared in "
+                     f"{clearing.uncleared} before the drain limit (raise drain)")
+    columns = ["time_to_value_mean", "time_to_value_p50", "time_to_value_p85", "time_to_value_p95"]
+    rows = []
+    for summary, origin in ((initial, "backlog"), (new, "new arrivals")):
+        indexed = summary.set_index(["type", "metric"])
+        for item_type in summary["type"].unique():
+            row = indexed.loc[item_type]
+            if row.loc["completed"]["estimate"] > 0:
+                rows.append([item_type, origin, with_interval(*row.loc["completed"], fmt=lambda v: f"{v:.0f}")]
+                            + [with_interval(*row.loc[c]) for c in columns])
+    return line + "\n\n" + table(["type", "items", "completed/rep", "mean", "p50", "p85", "p95"], rows)

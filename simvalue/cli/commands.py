@@ -23,7 +23,8 @@ from ..simulation import simulate
 from ..sweeps import plot_sensitivity, sobol_indices, sweep
 from ..sweeps.design import design_points, parse_parameter
 from ..sweeps.run import check_metrics
-from ..text import (bottleneck_table, business_case_text, comparison_table, ranking_text, scenario_overview,
+from ..text import (backlog_text,
+                    bottleneck_table, business_case_text, comparison_table, ranking_text, scenario_overview,
                     verdict_text,
                     sla_words, summary_tables, table)
 from ..units import humanize
@@ -107,6 +108,9 @@ def run(args: argparse.Namespace) -> int:
           f"horizon {humanize(scenario.horizon)} after {humanize(scenario.warmup)} warm-up "
           "(± is the 95% confidence half-width across replications)\n")
     print(summary_tables(summary, results.teams, sla_words(scenario), results.metrics()))
+    if results.items["initial"].any():
+        print("\n" + backlog_text(results.backlog_clearing(), results.summary(initial=True),
+                                  results.summary(initial=False)))
     if args.out is not None:
         from ..eventlog.write import EVENT_FORMATS, event_log, write_log  # only runs that write load it
         events_file, write_events_file = "events.parquet", results.events.to_parquet

@@ -21,6 +21,7 @@ from ..limits import MAX_STEP_ENTRIES_PER_ITEM
 from ..rng import stream as rng_stream
 from ..steps import KINDS
 from .arrivals import arrival_gaps, arrival_key
+from .initial import initial_items
 from .kernel import Item, Wake, cancel
 from .plan import DONE_ID, Plan
 from .recorder import CLOSED, IN_FLIGHT, IN_PROGRESS, ITEM_DONE, REJECTED, Recorder
@@ -75,6 +76,8 @@ class Replication:
 
     def run(self) -> Recorder:
         """Run to the end of the drain (or until every item is done) and return the records."""
+        if self.plan.initial:
+            self._place_initial()
         for index, demand in enumerate(self.plan.demands):
             self._start_arrivals(index, demand)
         for _, start in sorted(self._starters, key=lambda pair: pair[0]):
@@ -128,6 +131,24 @@ class Replication:
                                                    epoch.pause_at_shift_end):
             if isinstance(team, ScheduledTeam):
                 team.retarget(schedule or Schedule(WeeklyPattern.always(capacity)), pause)
+
+    # -- the open items at the start ------------------------------------------------------------
+    def _place_initial(self) -> None:
+        """Put the open items of ``initial:`` on their steps at t = 0, before any arrival: ids 0, 1, ... in
+        the order listed, entering oldest first, each as if it had entered its step ``age`` hours ago
+        (``arrived`` and ``queued`` are -age, so its age counts as waiting and towards time-to-value)."""
+        placed = []
+        for age, demand, rank, position, index in initial_items(self.plan, self.replication):
+            item = Item(self.next_id, index, demand, rank, -age, self.runs[demand])
+            self.next_id += 1
+            self.active[item.id] = item
+            placed.append((item, position))
+        for item, position in sorted(placed, key=lambda pair: pair[0].arrived):  # stable: ties keep their order
+            self.enter(item, position)
+            item.queued = item.arrived  # no step kind reads it on entry; it is read when the step ends
+            after = self.close_after[item.demand]
+            if after is not None and self.active.get(item.id) is item:
+                self.schedule(Wake(self.on_close, item), NORMAL, max(after + item.arrived, 0.0))
 
     # -- arrivals -------------------------------------------------------------------------------
     def _start_arrivals(self, index: int, demand) -> None:

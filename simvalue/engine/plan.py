@@ -17,6 +17,7 @@ from ..distributions import Distribution
 from ..errors import ScenarioError
 from ..scenario.capacity import hour_of_week, successors
 from ..scenario.changes import epochs_of
+from .initial import InitialPlan, compile_initial
 from .kernel import DONE_ID, DROP_ID  # noqa: F401 (re-exported: plans speak of them)
 from ..scenario.model import DONE, Demand, Scenario, Step, Stream
 
@@ -75,6 +76,12 @@ class Plan:
     drain: float
     seed: int
     epochs: tuple[tuple[float, "Plan"], ...] = ()  # (time, plan in force from then on): changes over time
+    initial: tuple[InitialPlan, ...] = ()  # the open items placed at t = 0 (engine/initial.py)
+
+    @property
+    def initial_count(self) -> int:
+        """Open items at the start; they take item ids 0 .. initial_count - 1 in every replication."""
+        return sum(entry.count for entry in self.initial)
 
     @property
     def arrivals_end(self) -> float:
@@ -108,7 +115,7 @@ def compile_plan(scenario: Scenario, seed: int | None = None) -> Plan:
     epochs = tuple((at, compile_plan(epoch, seed)) for at, epoch in later)
     return Plan(teams, capacities, schedules, pauses, preempt, tuple(steps), demands,
                 tuple(labels) or ("",), scenario.warmup, scenario.horizon, scenario.drain_limit,
-                scenario.seed if seed is None else int(seed), epochs)
+                scenario.seed if seed is None else int(seed), epochs, compile_initial(scenario, labels))
 
 
 def priority_labels(scenario: Scenario) -> list[str]:

@@ -27,6 +27,7 @@ def epochs(scenario: Scenario) -> list[tuple[float, Scenario]]:
         return []
     data = scenario.model_dump(mode="json")
     data["changes"] = []
+    data["initial"] = None  # the open items are placed once, at t = 0 (the base plan's)
     end = scenario.warmup + scenario.horizon + scenario.drain_limit
     ordered = sorted(enumerate(scenario.changes), key=lambda pair: pair[1].at)
     result = []

@@ -14,6 +14,7 @@ from pydantic import ValidationError
 from ..errors import ScenarioError
 from .changes import epochs
 from .checks import check
+from .initial import read_initial, resolve_file
 from .model import Scenario
 from .yaml_safety import LimitedLoader, read_text
 from .yaml_safety import load as load_yaml
@@ -130,10 +131,11 @@ def rejoin_calls(node: Any) -> Any:
 def validate(data: Mapping[str, Any], file: str | None) -> Scenario:
     """Validate a mapping (left untouched) into a checked :class:`Scenario`."""
     try:
-        scenario = Scenario.model_validate(copy.deepcopy(dict(data)))
+        scenario = Scenario.model_validate(resolve_file(copy.deepcopy(dict(data)), file))
     except ValidationError as exc:
         raise error_from_validation(exc, data, file) from None
     try:
+        scenario._initial = read_initial(scenario)
         messages = check(scenario)
         scenario._epochs = epochs(scenario)
     except ScenarioError as exc:

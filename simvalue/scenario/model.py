@@ -18,6 +18,7 @@ from ..fields import (DONE, DROP, Capacity, Dist, Duration, FrozenModel, Money, 
                       PositiveDuration, Probability, Rate, count, number, sums_to_one)
 from ..limits import MAX_CHANGES, MAX_HOLIDAYS, MAX_PROFILE_MULTIPLIER, MAX_SHIFTS
 from ..steps import GATE_SCHEMAS, Automation, WaitSettings, kind_of
+from .initial import Initial
 
 _Model = FrozenModel  # the name variants.py and older code use
 
@@ -314,8 +315,13 @@ class Scenario(FrozenModel):
     teams: dict[Name, Team] = Field(default_factory=dict)
     demand: list[Demand] = Field(min_length=1)
     streams: dict[Name, Stream] = Field(min_length=1)
+    initial: Initial | None = Field(
+        None, description="Items already open at the start (a warm start): a list of {type, step, count, "
+                          "priority, age}, or {file: open_tickets.csv}, a snapshot with the columns id, type, "
+                          "priority, step, opened_at (scenario/initial.py).")
     _variant: Any = PrivateAttr(default=None)  # the Variant this scenario was built from, if any
     _epochs: Any = PrivateAttr(default=None)  # (time, scenario in force) per change, set by the loader
+    _initial: Any = PrivateAttr(default=None)  # the checked open items (initial.open_items), set by the loader
 
     @field_validator("holidays", mode="before")
     @classmethod

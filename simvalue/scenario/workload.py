@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 from ..limits import BYTES_PER_ITEM_RECORD, BYTES_PER_STEP_RECORD
 from .capacity import demand_rate, hour_of_week, step_visits
+from .initial import open_items
 from .model import Scenario
 
 
@@ -48,11 +49,27 @@ def workload(scenario: Scenario) -> Workload:
         running = max(min(end, run_window) - begin, 0.0)
         if running > 0:
             parts.append(_period(period, arriving, running))
+    if scenario.initial is not None:
+        parts.append(_backlog(scenario))
     items = sum(p.items for p in parts)
     executions = sum(p.step_executions for p in parts)
     meetings = sum(p.meetings for p in parts)
     largest = max(parts, key=lambda p: p.events)
     return Workload(items, executions, meetings, largest.largest, largest.largest_path)
+
+
+def _backlog(scenario: Scenario) -> Workload:
+    """The open items placed at the start (``initial:``), each counted like an arrival of its type: one
+    event to place it and the step executions of a whole pass (at most that for one part-way through)."""
+    streams = {d.type: d.stream for d in scenario.demand}
+    visits: dict[str, float] = {}
+    items = executions = 0.0
+    for entry in open_items(scenario):
+        if entry.type not in visits:
+            visits[entry.type] = float(step_visits(scenario.streams[streams[entry.type]]).sum())
+        items += entry.count
+        executions += entry.count * visits[entry.type]
+    return Workload(items, executions, 0.0, "the open items at the start", "initial")
 
 
 def _drain_estimate(scenario: Scenario, arrival_window: float) -> float:

@@ -1,0 +1,197 @@
+"""The open items a run starts from (``initial:``): a list in the YAML or a snapshot file, read and checked.
+
+A real service desk plans from the tickets already open. Each open item has a type, the step it is
+at, a priority and an age; the engine places them there at t = 0 (engine/initial.py). A snapshot
+file is a CSV export of open tickets (columns ``id, type, priority, step, opened_at``); its ages are
+measured from the scenario's ``start``, and a relative path is relative to the scenario file.
+"""
+
+from __future__ import annotations
+
+import csv
+import difflib
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any, Union
+
+from pydantic import Discriminator, Field, Tag, model_validator
+
+from ..distributions import Distribution, fixed
+from ..errors import ScenarioError, unknown
+from ..fields import Dist, FrozenModel, Name
+from ..fields import count as whole  # the field below is named count
+from ..limits import MAX_INITIAL_ITEMS, MAX_SNAPSHOT_BYTES
+from .yaml_safety import read_text
+
+if TYPE_CHECKING:
+    from .model import Scenario
+
+#: The columns a snapshot file must have (others are ignored: real exports carry many more).
+SNAPSHOT_COLUMNS = ("id", "type", "priority", "step", "opened_at")
+
+
+class InitialItems(FrozenModel):
+    """``count`` open items of one type at one step, each ``age`` old (a duration or a distribution)."""
+
+    type: Name = Field(description="The demand type of the items.")
+    step: Name = Field(description="The step of the type's stream the items are at (in its queue).")
+    count: whole(ge=0, le=MAX_INITIAL_ITEMS) = Field(1, description="How many such items are open.")
+    priority: Name | None = Field(None, description="Their priority (default: drawn from the type's mix).")
+    age: Dist = Field(description="Time since each item arrived: '3d', or e.g. 'uniform(min=1d, max=10d)'.")
+
+
+class InitialSnapshot(FrozenModel):
+    """A snapshot file of open tickets: ``{file: open_tickets.csv}`` (relative to the scenario file)."""
+
+    file: str = Field(min_length=1, max_length=4096, description="CSV file with the columns id, type, "
+                      "priority, step, opened_at (opened_at before the scenario's start).")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _a_file(cls, data: Any) -> Any:
+        if isinstance(data, dict) and "file" not in data:
+            raise ValueError("expected a list of open items ([{type, step, count, age}, ...]) or a snapshot "
+                             "file ({file: open_tickets.csv})")
+        return data
+
+
+def _shape(value: Any) -> str:
+    return "<file>" if isinstance(value, (dict, InitialSnapshot)) else "<items>"
+
+
+#: ``initial:``: a list of open items, or a snapshot file of open tickets.
+Initial = Annotated[Union[Annotated[list[InitialItems], Tag("<items>")], Annotated[InitialSnapshot, Tag("<file>")]],
+                    Discriminator(_shape)]
+
+
+@dataclass(frozen=True)
+class OpenItems:
+    """``count`` checked open items of ``type`` at ``step``; ``ticket`` is a snapshot row's id."""
+
+    type: str
+    step: str
+    count: int
+    priority: str | None
+    age: Distribution
+    ticket: str | None = None
+
+
+def resolve_file(data: dict[str, Any], file: str | None) -> dict[str, Any]:
+    """The loader's copy of a scenario mapping with a snapshot's relative path made absolute, relative
+    to the scenario ``file`` (so a variant or a change built from the scenario reads the same file)."""
+    initial = data.get("initial")
+    if isinstance(initial, dict) and isinstance(initial.get("file"), str) and initial["file"].strip():
+        path = Path(initial["file"].strip())
+        base = Path(file).parent if file else Path()
+        data["initial"] = {**initial, "file": str(path if path.is_absolute() else (base / path).absolute())}
+    return data
+
+
+def open_items(scenario: Scenario) -> tuple[OpenItems, ...]:
+    """The scenario's checked open items (read once by the loader; read now for one made another way)."""
+    return scenario._initial if scenario._initial is not None else read_initial(scenario)
+
+
+def read_initial(scenario: Scenario) -> tuple[OpenItems, ...]:
+    """Read and check ``initial:``: every type, step and priority named must exist and belong together.
+
+    Raises ScenarioError naming the field (``initial[incident].step``) or the snapshot file and line.
+    """
+    initial = scenario.initial
+    if initial is None:
+        return ()
+    if isinstance(initial, InitialSnapshot):
+        return _read_snapshot(scenario, Path(initial.file))
+    items = tuple(OpenItems(e.type, e.step, e.count, e.priority, e.age) for e in initial)
+    for entry in items:
+        problem = _problem(scenario, entry)
+        if problem is not None:
+            field, message = problem
+            raise ScenarioError(message, path=f"initial[{entry.type}].{field}")
+    total = sum(entry.count for entry in items)
+    if total > MAX_INITIAL_ITEMS:
+        raise ScenarioError(f"{total:,} open items in all, more than {MAX_INITIAL_ITEMS:,}", path="initial")
+    return items
+
+
+def _problem(scenario: Scenario, entry: OpenItems) -> tuple[str, str] | None:
+    """(field, message) of the first thing wrong with an open item, or None."""
+    demand = next((d for d in scenario.demand if d.type == entry.type), None)
+    if demand is None:
+        return "type", unknown("demand type", entry.type, [d.type for d in scenario.demand])
+    stream = scenario.streams.get(demand.stream)
+    names = [s.name for s in stream.steps] if stream is not None else []
+    if entry.step not in names:
+        close = difflib.get_close_matches(entry.step, names, n=3)
+        hint = f"; did you mean {' or '.join(map(repr, close))}?" if close else ""
+        return "step", (f"stream {demand.stream!r}, where {entry.type} items go, has no step {entry.step!r}{hint} "
+                        f"(its steps: {', '.join(names)})")
+    labels = list(demand.priority) if isinstance(demand.priority, dict) else [demand.priority] if demand.priority else []
+    if entry.priority is not None and entry.priority not in labels:
+        if not labels:
+            return "priority", f"type {entry.type!r} has no priorities, got {entry.priority!r}; leave it out"
+        return "priority", unknown(f"priority of {entry.type}", entry.priority, labels)
+    return None
+
+
+def _read_snapshot(scenario: Scenario, path: Path) -> tuple[OpenItems, ...]:
+    """One open item per row of a snapshot CSV; errors name the file, the line and the column."""
+    file = str(path)
+    if scenario.start is None:
+        raise ScenarioError("a snapshot's ages are measured from the scenario's start: give start, e.g. "
+                            "start: '2026-03-02 08:00'", path="initial.file")
+    if not path.is_file():
+        raise ScenarioError(f"snapshot file {file} {'not found' if not path.exists() else 'is not a file'} (a "
+                            "relative path is relative to the scenario file)", path="initial.file")
+    if path.stat().st_size > MAX_SNAPSHOT_BYTES:
+        raise ScenarioError(f"snapshot is {path.stat().st_size:,} bytes, more than the limit of "
+                            f"{MAX_SNAPSHOT_BYTES:,}", file=file)
+    rows = csv.reader(read_text(path, MAX_SNAPSHOT_BYTES).splitlines())
+    header = [name.strip().lower() for name in next(rows, [])]
+    missing = [c for c in SNAPSHOT_COLUMNS if c not in header]
+    if missing:
+        raise ScenarioError(f"missing column{'s' if len(missing) > 1 else ''} {', '.join(missing)}; a snapshot "
+                            f"needs {', '.join(SNAPSHOT_COLUMNS)} (found: {', '.join(header) or 'nothing'})",
+                            file=file, path="line 1")
+    column = {name: header.index(name) for name in SNAPSHOT_COLUMNS}
+    items = []
+    for line, row in enumerate(rows, start=2):
+        if not any(cell.strip() for cell in row):
+            continue  # a blank line
+        if len(items) >= MAX_INITIAL_ITEMS:
+            raise ScenarioError(f"more than {MAX_INITIAL_ITEMS:,} open tickets", file=file, path=f"line {line}")
+        items.append(_snapshot_item(scenario, row, column, file, line))
+    return tuple(items)
+
+
+def _snapshot_item(scenario: Scenario, row: list[str], column: dict[str, int], file: str, line: int) -> OpenItems:
+    cells = {name: (row[i].strip() if i < len(row) else "") for name, i in column.items()}
+    ticket = cells["id"] or None
+    where = f"line {line}" + (f" (ticket {ticket})" if ticket else "")
+    for name in ("type", "step", "opened_at"):
+        if not cells[name]:
+            raise ScenarioError(f"empty {name}; every open ticket needs a type, a step and opened_at", file=file,
+                                path=f"{where}, {name}")
+    age = _age(scenario.start, cells["opened_at"], file, f"{where}, opened_at")
+    entry = OpenItems(cells["type"], cells["step"], 1, cells["priority"] or None, fixed(age), ticket)
+    problem = _problem(scenario, entry)
+    if problem is not None:
+        field, message = problem
+        raise ScenarioError(message, file=file, path=f"{where}, {field}")
+    return entry
+
+
+def _age(start: datetime, text: str, file: str, path: str) -> float:
+    """Hours from ``opened_at`` to the scenario's start (never negative: the ticket was open at the start)."""
+    try:
+        opened = datetime.fromisoformat(text)
+    except ValueError:
+        opened = None
+    if opened is None or opened.tzinfo is not None:
+        raise ScenarioError(f"expected a local date and time such as '2026-02-27 14:30' (no time zone, like the "
+                            f"scenario's start), got {text!r}", file=file, path=path)
+    if opened > start:
+        raise ScenarioError(f"{opened:%Y-%m-%d %H:%M} is after the scenario's start {start:%Y-%m-%d %H:%M}; a "
+                            "ticket open at the start was opened before it", file=file, path=path)
+    return (start - opened).total_seconds() / 3600
