@@ -6,7 +6,7 @@ import math
 
 import pandas as pd
 
-from .scenario.capacity import offered_loads, shift_loads, step_visits
+from .scenario.capacity import offered_loads, shift_loads, stream_visits
 from .scenario.checks import HIGH_UTILISATION, percent
 from .scenario.workload import workload
 from .scenario.model import Scenario
@@ -266,7 +266,7 @@ def scenario_overview(scenario: Scenario) -> str:
     parts = []
     for name, stream in scenario.streams.items():
         rows = []
-        for step, visits in zip(stream.steps, step_visits(stream)):
+        for step, visits in zip(stream.steps, stream_visits(scenario, name)):
             rows.append([step.name, str(step.activity), _performer(step), _effort(step), f"{visits:.2f}"])
         types = ", ".join(d.type for d in scenario.demand if d.stream == name) or "no demand"
         parts.append(f"stream {name} ({types})\n" + table(["step", "activity", "by", "effort", "visits"], rows))

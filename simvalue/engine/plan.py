@@ -19,6 +19,7 @@ from ..scenario.capacity import hour_of_week, successors
 from ..scenario.changes import epochs_of
 from .initial import InitialPlan, compile_initial
 from .kernel import DONE_ID, DROP_ID  # noqa: F401 (re-exported: plans speak of them)
+from ..scenario.by_priority import NextByPriority
 from ..scenario.model import DONE, Demand, Scenario, Step, Stream
 
 
@@ -38,6 +39,9 @@ class StepPlan:
     targets: tuple[int, ...]
     cumulative: tuple[float, ...]
     realises_value: bool
+    # Routing by priority: per rank (Plan.priorities order) its (targets, cumulative); None when the step's
+    # routing does not depend on priority. ``targets``/``cumulative`` then hold the route of items without one.
+    by_rank: tuple[tuple[tuple[int, ...], tuple[float, ...]], ...] | None = None
 
 
 @dataclass(frozen=True)
@@ -94,10 +98,11 @@ def compile_plan(scenario: Scenario, seed: int | None = None) -> Plan:
     team_ids = {name: i for i, name in enumerate(teams)}
     steps: list[StepPlan] = []
     first_step: dict[str, int] = {}
+    labels = priority_labels(scenario)
     for stream_name, stream in scenario.streams.items():
         first = first_step[stream_name] = len(steps)
-        steps += [_step_plan(first + pos, stream_name, stream, pos, team_ids) for pos in range(len(stream.steps))]
-    labels = priority_labels(scenario)
+        steps += [_step_plan(first + pos, stream_name, stream, pos, team_ids, labels)
+                  for pos in range(len(stream.steps))]
     demands = tuple(_demand_plan(d, scenario.streams[d.stream], first_step[d.stream], labels, scenario)
                     for d in scenario.demand)
     later = epochs_of(scenario)
@@ -155,19 +160,26 @@ def _monday(moment):
 
 
 def _step_plan(global_id: int, stream_name: str, stream: Stream, position: int,
-               team_ids: dict[str, int]) -> StepPlan:
+               team_ids: dict[str, int], labels: list[str]) -> StepPlan:
     step: Step = stream.steps[position]
     local = {s.name: i for i, s in enumerate(stream.steps)}
-    # Canonical order (stream order, then done) so that the order of keys in `next` never changes
-    # which item goes where: equal scenarios give equal results, and variants keep their pairing.
-    routes = sorted(successors(stream, position).items(), key=lambda kv: local.get(kv[0], len(local)))
-    targets = tuple(DONE_ID if t == DONE else local[t] for t, _ in routes)
-    cumulative = tuple(np.cumsum([p for _, p in routes]))[:-1] + (1.0,)
+    targets, cumulative = _routes(stream.for_priority(None), position, local)
+    by_rank = (tuple(_routes(stream.for_priority(label), position, local) for label in labels)
+               if isinstance(step.next, NextByPriority) else None)
     kind = step.kind
     team = kind.team(step)
     return StepPlan(
         id=global_id, stream=stream_name, name=step.name, activity=str(step.activity), kind=kind.name,
         team=team_ids[team] if team is not None else -1, spec=kind.compile(step, local, team_ids),
-        targets=targets, cumulative=tuple(float(c) for c in cumulative),
-        realises_value=stream.value_at == step.name,
+        targets=targets, cumulative=cumulative, realises_value=stream.value_at == step.name, by_rank=by_rank,
     )
+
+
+def _routes(stream: Stream, position: int, local: dict[str, int]) -> tuple[tuple[int, ...], tuple[float, ...]]:
+    """Targets (step positions, DONE_ID) and cumulative probabilities after step ``position``."""
+    # Canonical order (stream order, then done) so that the order of keys in `next` never changes
+    # which item goes where: equal scenarios give equal results, and variants keep their pairing.
+    routes = sorted(successors(stream, position).items(), key=lambda kv: local.get(kv[0], len(local)))
+    targets = tuple(DONE_ID if t == DONE else local[t] for t, _ in routes)
+    cumulative = tuple(np.cumsum([p for _, p in routes]))[:-1] + (1.0,)
+    return targets, tuple(float(c) for c in cumulative)

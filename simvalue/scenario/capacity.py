@@ -86,11 +86,36 @@ def successors(stream: Stream, position: int) -> dict[str, float]:
     return {following: 1.0}
 
 
-def step_visits(stream: Stream) -> np.ndarray:
-    """Expected executions of each step per item entering the stream."""
+def step_visits(stream: Stream, priority: str | None = None) -> np.ndarray:
+    """Expected executions of each step per item of ``priority`` (None: without one) entering the
+    stream; tables by priority are resolved for it (stream_visits averages over the demand)."""
+    stream = stream.for_priority(priority)
     entry = np.zeros(len(stream.steps))
     entry[0] = 1.0
     return visit_ratios(routing_matrix(stream), entry)
+
+
+def priority_mix(demand: Demand) -> list[tuple[str | None, float]]:
+    """The priorities of a demand type's items with their shares: [(None, 1.0)] without priorities."""
+    if isinstance(demand.priority, dict):
+        return list(demand.priority.items())
+    return [(demand.priority, 1.0)]
+
+
+def demand_visits(scenario: Scenario, demand: Demand) -> np.ndarray:
+    """Expected executions of each step of a demand type's stream per item, over its priority mix."""
+    stream = scenario.streams[demand.stream]
+    return sum(share * step_visits(stream, label) for label, share in priority_mix(demand))
+
+
+def stream_visits(scenario: Scenario, name: str) -> np.ndarray:
+    """Expected executions of each step of stream ``name`` per item entering it, over the demand types
+    that flow into it weighted by their rates (their priority mixes included)."""
+    flows = [(demand_rate(d), demand_visits(scenario, d)) for d in scenario.demand if d.stream == name]
+    total = sum(rate for rate, _ in flows)
+    if not total:
+        return step_visits(scenario.streams[name])
+    return sum(rate * visits for rate, visits in flows) / total
 
 
 def offered_loads(scenario: Scenario) -> list[Load]:
@@ -98,9 +123,9 @@ def offered_loads(scenario: Scenario) -> list[Load]:
     team_load = {name: [0.0, 0.0] for name in scenario.teams}
     sources: dict[str, dict[str, float]] = {name: {} for name in scenario.teams}
     gate_load: dict[tuple[str, str], list[float]] = {}
-    for demand in scenario.demand:
-        stream = scenario.streams[demand.stream]
-        rate, peak = demand_rate(demand), demand_rate(demand) * peak_factor(demand)
+    for demand, label, share in ((d, label, share) for d in scenario.demand for label, share in priority_mix(d)):
+        stream = scenario.streams[demand.stream].for_priority(label)
+        rate, peak = share * demand_rate(demand), share * demand_rate(demand) * peak_factor(demand)
         for step, visits in zip(stream.steps, step_visits(stream)):
             kind = step.kind
             team = kind.team(step)
@@ -148,13 +173,13 @@ def shift_loads(scenario: Scenario) -> list[ShiftLoad]:
     arriving off duty waits for the next shift: a shift's load may exceed its people on average
     only if quieter shifts make up for it (the week's total is checked against the average)."""
     hourly = {name: np.zeros(168) for name in scenario.teams}
-    for demand in scenario.demand:
-        stream = scenario.streams[demand.stream]
+    for demand, label, share in ((d, label, share) for d in scenario.demand for label, share in priority_mix(d)):
+        stream = scenario.streams[demand.stream].for_priority(label)
         profile = hour_of_week(demand.arrivals.profile)
         for step, visits in zip(stream.steps, step_visits(stream)):
             team = step.kind.team(step)
             if team is not None:
-                hourly[team] += demand_rate(demand) * profile * visits * step.kind.team_hours(step)
+                hourly[team] += share * demand_rate(demand) * profile * visits * step.kind.team_hours(step)
     loads = []
     for name, team in scenario.teams.items():
         if team.always_on:

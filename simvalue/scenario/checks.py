@@ -8,7 +8,8 @@ from __future__ import annotations
 
 from ..errors import ScenarioError, UnstableScenarioError, unknown
 from ..limits import MAX_EVENTS_PER_REPLICATION, MAX_VISITS_PER_ITEM
-from .capacity import demand_rate, exits, offered_loads, shift_loads, step_visits
+from .capacity import demand_rate, exits, offered_loads, priority_mix, shift_loads, step_visits
+from .by_priority import OTHER, EffortByPriority, NextByPriority
 from .model import DONE, DROP, SLA_WORDS, Scenario, SlaClock, Stream
 from .workload import workload
 
@@ -26,7 +27,9 @@ def check(scenario: Scenario) -> list[str]:
     _check_costs(scenario)
     for name, stream in scenario.streams.items():
         _check_stream(scenario, name, stream)
-        _check_exits(name, stream)
+        _check_tables(scenario, name, stream)
+        for label in _labels_into(scenario, name):
+            _check_exits(name, stream.for_priority(label))
     used = {d.stream for d in scenario.demand}
     warnings += [f"streams.{n}: no demand flows through this stream" for n in scenario.streams if n not in used]
     warnings += [f"teams.{n}: no step uses this team (a misspelt team name in a variant adds a new team)"
@@ -70,7 +73,8 @@ def _check_visits(scenario: Scenario) -> None:
     (a rework probability of 0.9999, or a gate that rejects to itself), and a zero-time loop of this
     kind would never let the clock move."""
     for name, stream in scenario.streams.items():
-        for step, visits in zip(stream.steps, step_visits(stream)):
+        labels = {None} | {label for d in scenario.demand if d.stream == name for label, _ in priority_mix(d)}
+        for step, visits in ((s, v) for label in labels for s, v in zip(stream.steps, step_visits(stream, label))):
             if not visits <= MAX_VISITS_PER_ITEM:
                 raise ScenarioError(
                     f"an item would pass this step about {visits:.3g} times on average (routing and rejection "
@@ -176,11 +180,39 @@ def _check_stream(scenario: Scenario, name: str, stream: Stream) -> None:
         if step.team is not None and step.team not in scenario.teams:
             raise ScenarioError(unknown("team", step.team, teams), path=f"{path}.team")
         step.kind.check(step, path, names, teams)
-        for target in step.next or {}:
-            if target != DONE and target not in names:
-                raise ScenarioError(unknown("step", target, names + [DONE]), path=f"{path}.next.{target}")
+        tables = step.next.cases if isinstance(step.next, NextByPriority) else {"": step.next or {}}
+        for label, table in tables.items():
+            where = f"{path}.next.{label}" if label else f"{path}.next"
+            for target in table:
+                if target != DONE and target not in names:
+                    raise ScenarioError(unknown("step", target, names + [DONE]), path=f"{where}.{target}")
     if stream.value_at is not None and stream.value_at not in names:
         raise ScenarioError(unknown("step", stream.value_at, names), path=f"streams.{name}.value_at")
+
+
+def _labels_into(scenario: Scenario, name: str) -> set[str | None]:
+    """The priorities of the items entering stream ``name`` (None: items without one)."""
+    return {label for d in scenario.demand if d.stream == name for label, _ in priority_mix(d)} or {None}
+
+
+def _check_tables(scenario: Scenario, name: str, stream: Stream) -> None:
+    """Tables by priority name priorities the scenario knows (or 'other': a typo is refused) and cover
+    every priority entering the stream."""
+    entering = _labels_into(scenario, name)
+    known = sorted({label for d in scenario.demand for label, _ in priority_mix(d) if label is not None})
+    for step in stream.steps:
+        for field, table in (("next", step.next), ("effort", step.effort)):
+            if not isinstance(table, (NextByPriority, EffortByPriority)):
+                continue
+            path = f"streams.{name}.steps[{step.name}].{field}"
+            for label in table.labels():
+                if label not in known:
+                    raise ScenarioError(unknown("priority", label, known + [OTHER]),
+                                        path=f"{path}.{label}")
+            missing = [label or "items without a priority" for label in sorted(entering, key=str)
+                       if table.for_priority(label) is None]
+            if missing:
+                raise ScenarioError(f"no entry for {', '.join(missing)}: list them or give 'other'", path=path)
 
 
 def _check_exits(name: str, stream: Stream) -> None:

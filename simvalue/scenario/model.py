@@ -18,6 +18,8 @@ from ..fields import (DONE, DROP, Capacity, Dist, Duration, FrozenModel, Money, 
                       PositiveDuration, Probability, Rate, count, number, sums_to_one)
 from ..limits import MAX_CHANGES, MAX_HOLIDAYS, MAX_PROFILE_MULTIPLIER, MAX_SHIFTS
 from ..steps import GATE_SCHEMAS, Automation, WaitSettings, kind_of
+from .by_priority import EffortByPriority, NextByPriority
+from .by_priority import shape as by_priority_shape
 from .initial import Initial
 
 _Model = FrozenModel  # the name variants.py and older code use
@@ -185,17 +187,39 @@ class Step(FrozenModel):
     label: str | None = Field(None, max_length=200, description="The activity's name in an event log (a "
                               "calibrated step keeps the log's activity here; exported logs name events by it).")
     team: Name | None = None
-    effort: Dist | None = None
+    effort: Annotated[Union[Annotated[Dist, Tag("<plain>")], Annotated[EffortByPriority, Tag("<by priority>")]],
+                      Discriminator(by_priority_shape)] | None = Field(
+        None, description="Time a person is occupied: a duration or distribution, or per priority "
+                          "{by: priority, P1: 30min, other: 2h}.")
     gate: Gate | None = None
     wait: WaitSettings | None = None
     automation: Automation | None = None
-    next: dict[Name, Probability] | None = Field(
-        None, description="Routing: step name (or 'done') -> probability; default is the next listed step.")
+    next: Annotated[Union[Annotated[dict[Name, Probability], Tag("<plain>")],
+                          Annotated[NextByPriority, Tag("<by priority>")]],
+                    Discriminator(by_priority_shape)] | None = Field(
+        None, description="Routing: step name (or 'done') -> probability, or per priority {by: priority, "
+                          "P1: {...}, other: {...}}; default is the next listed step.")
 
     @field_validator("next")
     @classmethod
-    def _next_sums(cls, value: dict[str, float] | None) -> dict[str, float] | None:
-        return sums_to_one(value, "'next' probabilities") if value is not None else value
+    def _next_sums(cls, value):
+        return sums_to_one(value, "'next' probabilities") if isinstance(value, dict) else value
+
+    @property
+    def by_priority(self) -> bool:
+        """Whether its routing or effort depends on the item's priority."""
+        return isinstance(self.next, NextByPriority) or isinstance(self.effort, EffortByPriority)
+
+    def for_priority(self, label: str | None) -> "Step":
+        """This step as an item of priority ``label`` (None: without one) meets it: plain next and effort."""
+        if not self.by_priority:
+            return self
+        update: dict[str, Any] = {}
+        if isinstance(self.next, NextByPriority):
+            update["next"] = self.next.for_priority(label)
+        if isinstance(self.effort, EffortByPriority):
+            update["effort"] = self.effort.for_priority(label)
+        return self.model_copy(update=update)
 
     @model_validator(mode="after")
     def _one_kind(self) -> "Step":
@@ -273,6 +297,17 @@ class Stream(FrozenModel):
         None, description="Closing rule: an item still open this long after it arrived is closed: its wait or "
                           "queue is left, the work on it stops and frees its person, and it is done (the "
                           "stale-ticket auto-close of a service desk).")
+
+    def for_priority(self, label: str | None) -> "Stream":
+        """The stream as items of priority ``label`` (None: without one) go through it: every table by
+        priority resolved to its entry (or ``other``)."""
+        if not any(step.by_priority for step in self.steps):
+            return self
+        return self.model_copy(update={"steps": [step.for_priority(label) for step in self.steps]})
+
+    @property
+    def by_priority(self) -> bool:
+        return any(step.by_priority for step in self.steps)
 
 
 class Change(FrozenModel):

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from ..limits import BYTES_PER_ITEM_RECORD, BYTES_PER_STEP_RECORD
-from .capacity import demand_rate, hour_of_week, step_visits
+from .capacity import demand_rate, demand_visits, hour_of_week, priority_mix, step_visits
 from .initial import open_items
 from .model import Scenario
 
@@ -76,8 +76,8 @@ def _drain_estimate(scenario: Scenario, arrival_window: float) -> float:
     """How long the run goes on after arrivals stop: until items finish, at most the drain limit.
     An item takes at least its steps' mean durations (stretched by the shortest working week)."""
     longest = 0.0
-    for demand in scenario.demand:
-        stream = scenario.streams[demand.stream]
+    for demand, label, _ in ((d, label, share) for d in scenario.demand for label, share in priority_mix(d)):
+        stream = scenario.streams[demand.stream].for_priority(label)
         path = sum(visits * _mean_hours(step) for step, visits in zip(stream.steps, step_visits(stream)))
         longest = max(longest, path)
     weeks = [t.pattern().working_hours_per_week for t in scenario.teams.values()]
@@ -104,7 +104,7 @@ def _period(scenario: Scenario, arriving: float, running: float) -> Workload:
     items = executions = meetings = 0.0
     for demand in scenario.demand:
         arrivals = demand_rate(demand) * arriving
-        visits = float(step_visits(scenario.streams[demand.stream]).sum())
+        visits = float(demand_visits(scenario, demand).sum())
         items += arrivals
         executions += arrivals * visits
         # Profiled arrivals are drawn at the busiest hour's rate and thinned: candidates cost too.

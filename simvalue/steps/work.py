@@ -30,10 +30,6 @@ class WorkKind(StepKind):
     def team(self, step) -> str | None:
         return step.team
 
-    def team_hours(self, step) -> float:
-        manual = 1.0 - (step.automation.share if step.automation is not None else 0.0)
-        return manual * step.effort.mean
-
     def describe(self, step) -> tuple[str, str]:
         automated = f"; {step.automation.share:.0%} automated" if step.automation else ""
         return step.team, f"{step.effort}{automated}"
@@ -41,6 +37,12 @@ class WorkKind(StepKind):
     def compile(self, step, local: dict[str, int], team_ids: dict[str, int]):
         automation = step.automation
         return (step.effort, automation.share if automation else 0.0, automation.effort if automation else None)
+
+    def team_hours(self, step) -> float:
+        manual = 1.0 - (step.automation.share if step.automation is not None else 0.0)
+        if hasattr(step.effort, "cases"):
+            raise TypeError("team_hours needs a step resolved for one priority (Stream.for_priority)")
+        return manual * step.effort.mean
 
     def run(self, plan, demand_type: str, flow) -> StepRun:
         return WorkRun(plan, demand_type, flow)
@@ -54,12 +56,22 @@ class WorkRun(StepRun):
     def __init__(self, plan, demand_type: str, flow) -> None:
         super().__init__(plan, demand_type, flow)
         effort, share, automated_effort = plan.spec
-        self.effort = self.draws(effort, "effort")
+        self.effort = self._efforts(effort, demand_type, flow) if hasattr(effort, "cases") else \
+            self.draws(effort, "effort")
         self.share = share
         self.automation_u = self.uniforms("automation") if share > 0 else None
         self.automated_effort = self.draws(automated_effort, "automated_effort") if share > 0 else None
         self.on_finish, self.on_automated = (self.finish,), (self.finish_automated,)
         self.schedule = flow.schedule
+
+    def _efforts(self, table, demand_type: str, flow):
+        """Per-item effort by priority: each priority draws from its own stream (``effort.P1``), so a
+        change to one priority's effort leaves the others' draws alone; items without one take ``other``."""
+        labels = flow.plan.priorities
+        if not any(d.prioritised for d in flow.plan.demands if d.type == demand_type):
+            return self.draws(table.for_priority(None), "effort.other")
+        by_rank = [self.draws(table.for_priority(label), f"effort.{label}") for label in labels]
+        return lambda item: by_rank[item.rank](item)
 
     def enter(self, item, now: float) -> None:
         effort = self.effort(item)

@@ -1,0 +1,77 @@
+"""Values that depend on an item's priority: ``{by: priority, P1: ..., other: ...}`` tables.
+
+A step's ``next`` (routing) and ``effort`` may be given per priority, so that a P1 is handled
+differently all the way through (a major-incident path, a shorter triage) without a demand type
+per priority. ``other`` covers every priority not listed and items without a priority. A table is
+resolved to a plain value per priority (``Stream.for_priority``); everything downstream (traffic
+equations, offered load, the engine's routing tables) works on resolved streams.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import Field, field_validator, model_validator
+
+from ..fields import Dist, FrozenModel, Name, Probability, sums_to_one
+
+#: The key of a table's default entry.
+OTHER = "other"
+
+
+class _ByPriority(FrozenModel):
+    """A table ``{by: priority, <label>: value, ..., other: value}``; ``cases`` holds the entries."""
+
+    by: Literal["priority"] = Field(description="What the value depends on: 'priority'.")
+    cases: dict[Name, Any]
+
+    @model_validator(mode="before")
+    @classmethod
+    def _entries(cls, data: Any) -> Any:
+        if isinstance(data, dict) and "cases" not in data:
+            entries = {k: v for k, v in data.items() if k != "by"}
+            if not entries:
+                raise ValueError("a 'by: priority' table needs at least one entry (a priority, or 'other')")
+            return {"by": data.get("by"), "cases": entries}
+        return data
+
+    def for_priority(self, label: str | None) -> Any:
+        """The entry for ``label`` (None: an item without priority), else ``other``; None if neither."""
+        if label is not None and label in self.cases:
+            return self.cases[label]
+        return self.cases.get(OTHER)
+
+    def labels(self) -> list[str]:
+        return [k for k in self.cases if k != OTHER]
+
+
+class NextByPriority(_ByPriority):
+    """Routing per priority: ``{by: priority, P1: {major: 1.0}, other: {resolve: 0.9, escalate: 0.1}}``."""
+
+    cases: dict[Name, dict[Name, Probability]]
+
+    @field_validator("cases")
+    @classmethod
+    def _sums(cls, cases: dict[str, dict[str, float]]) -> dict[str, dict[str, float]]:
+        for label, probabilities in cases.items():
+            sums_to_one(probabilities, f"'next' probabilities for {label}")
+        return cases
+
+
+class EffortByPriority(_ByPriority):
+    """Effort per priority: ``{by: priority, P1: 30min, other: "exponential(mean=2h)"}``."""
+
+    cases: dict[Name, Dist]
+
+    def __str__(self) -> str:
+        return "by priority: " + ", ".join(f"{k} {v}" for k, v in self.cases.items())
+
+
+def shape(value: Any) -> str:
+    """Which spelling a ``next`` or ``effort`` uses: a plain value or a table by priority."""
+    if isinstance(value, _ByPriority) or (isinstance(value, dict) and "by" in value):
+        return "<by priority>"
+    return "<plain>"
+
+
+__all__ = ["EffortByPriority", "NextByPriority", "OTHER", "shape"]

@@ -1,0 +1,93 @@
+"""Routing and effort by priority (``{by: priority, P1: ..., other: ...}``): a P1 handled differently all
+the way through, in exact traces, in routing shares, in the offered load and in bad input."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+
+import simvalue
+from simvalue.errors import SimvalueError
+from simvalue.scenario.capacity import offered_loads, stream_visits
+
+
+def _desk(priority, next_table=None, effort=None, **extra) -> dict:
+    triage = {"name": "triage", "activity": "engage", "team": "desk", "effort": effort or "1h",
+              "next": next_table or {"resolve": 1.0}}
+    return {"name": "by priority", "horizon": extra.pop("horizon", "2.5h"), "seed": 5, "replications": 1,
+            "drain": "1w", "allow_overload": True, **extra,
+            "teams": {"desk": {"capacity": 5}, "major": {"capacity": 5}},
+            "demand": [{"type": "incident", "stream": "s", "priority": priority, "arrivals": {"every": "1h"}}],
+            "streams": {"s": {"steps": [
+                triage,
+                {"name": "resolve", "activity": "deliver_and_support", "team": "desk", "effort": "2h",
+                 "next": {"done": 1.0}},
+                {"name": "major_incident", "activity": "deliver_and_support", "team": "major", "effort": "30min"}]}}}
+
+
+TABLE = {"by": "priority", "P1": {"major_incident": 1.0}, "other": {"resolve": 1.0}}
+EFFORT = {"by": "priority", "P1": "10min", "other": "1h"}
+
+
+@pytest.mark.parametrize("priority, path, ttv", [({"P1": 1.0, "P2": 0.0}, ["triage", "major_incident"], 10 / 60 + 0.5),
+                                                 ({"P1": 0.0, "P2": 1.0}, ["triage", "resolve"], 3.0)])
+def test_a_p1_takes_its_own_path_with_its_own_effort(priority, path, ttv):
+    # Arrivals at 1 h and 2 h; nobody queues (5 people). P1: triage 10 min, then the major-incident path
+    # (30 min); P2 (other): triage 1 h, then resolve (2 h).
+    results = simvalue.simulate(simvalue.load_scenario(_desk(priority, TABLE, EFFORT)))
+    first = results.events[results.events["item_id"] == 0]
+    assert first["step"].astype(str).tolist() == path
+    assert results.items["time_to_value"].tolist() == pytest.approx([ttv, ttv])
+
+
+def test_items_without_priority_take_other():
+    data = _desk("P1", TABLE, EFFORT)
+    data["demand"].append({"type": "request", "stream": "s", "arrivals": {"every": "1h"}})   # no priority
+    events = simvalue.simulate(simvalue.load_scenario(data)).events
+    for item_type, path in (("incident", ["triage", "major_incident"]), ("request", ["triage", "resolve"])):
+        first = events[(events["type"] == item_type)]
+        first = first[first["item_id"] == first["item_id"].min()]
+        assert first["step"].astype(str).tolist() == path, item_type
+
+
+def test_routing_shares_follow_each_priority_and_the_load_their_mix():
+    mix = {"P1": 0.2, "P2": 0.8}
+    table = {"by": "priority", "P1": {"major_incident": 0.9, "resolve": 0.1}, "other": {"resolve": 1.0}}
+    data = _desk(mix, table, EFFORT, horizon="2000h")
+    data["demand"][0]["arrivals"] = {"rate": "2/h"}
+    scenario = simvalue.load_scenario(data)
+    # Offered load: desk = 2/h x (0.2 x (10 min + 0.1 x 2 h) + 0.8 x (1 h + 2 h)), major = 2/h x 0.2 x 0.9 x 30 min
+    loads = {load.name: load.offered for load in offered_loads(scenario)}
+    assert loads["desk"] == pytest.approx(2 * (0.2 * (1 / 6 + 0.2) + 0.8 * 3.0))
+    assert loads["major"] == pytest.approx(2 * 0.2 * 0.9 * 0.5)
+    assert stream_visits(scenario, "s").tolist() == pytest.approx([1.0, 0.2 * 0.1 + 0.8, 0.2 * 0.9])
+    events = simvalue.simulate(scenario).events
+    items = simvalue.simulate(scenario).items.set_index("item_id")["priority"].astype(str)
+    after = events[events["step"] != "triage"].assign(priority=lambda e: e["item_id"].map(items))
+    p1 = after[after["priority"] == "P1"]
+    share = float((p1["step"] == "major_incident").mean())
+    # Binomial share of n P1 items: within 4 standard errors of 0.9.
+    assert abs(share - 0.9) <= 4 * math.sqrt(0.9 * 0.1 / len(p1))
+    assert set(after.loc[after["priority"] == "P2", "step"].astype(str)) == {"resolve"}
+
+
+@pytest.mark.parametrize("table, words, path", [
+    ({"by": "priority", "P9": {"resolve": 1.0}, "other": {"resolve": 1.0}}, "unknown priority", "next.P9"),
+    ({"by": "priority", "P1": {"resolve": 1.0}}, "no entry for P2", "steps[triage].next"),
+    ({"by": "priority", "P1": {"nowhere": 1.0}, "other": {"resolve": 1.0}}, "unknown step", "next.P1.nowhere"),
+    ({"by": "priority", "P1": {"resolve": 0.5}, "other": {"resolve": 1.0}}, "must sum to 1", "next"),
+    ({"by": "severity", "other": {"resolve": 1.0}}, "priority", "next"),
+])
+def test_bad_tables_name_the_field(table, words, path):
+    data = _desk({"P1": 0.5, "P2": 0.5}, table)
+    with pytest.raises(SimvalueError) as caught:
+        simvalue.load_scenario(data)
+    assert words in str(caught.value) and path in str(caught.value), str(caught.value)
+
+
+def test_a_stream_without_tables_is_unchanged():
+    plain, tabled = _desk("P2"), _desk("P2", {"by": "priority", "other": {"resolve": 1.0}},
+                                        {"by": "priority", "other": "1h"})
+    a, b = simvalue.simulate(simvalue.load_scenario(plain)), simvalue.simulate(simvalue.load_scenario(tabled))
+    assert a.items["time_to_value"].tolist() == b.items["time_to_value"].tolist()
