@@ -8,6 +8,7 @@ from pathlib import Path
 from ..version import __version__
 from .escape import escape_controls
 from . import commands as handlers
+from .app_command import add_app
 from .calibrate_command import add_calibrate
 
 
@@ -31,7 +32,7 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(title="commands", metavar="COMMAND", required=True,
                                      parser_class=OneLineParser)
     for add in (_add_run, _add_compare, _add_business_case, _add_rank, _add_sweep, _add_check, _add_schema,
-                add_calibrate):
+                add_calibrate, add_app):
         add(commands)
     return parser
 

@@ -1,0 +1,260 @@
+"""The app's page drawn with Dash components: the frame, the controls, the baseline overview and the results.
+
+Only drawing: every fact comes from the logic modules (folder, overview, controls, runs); every
+user-supplied name is a component's text, which React escapes. Inputs carry ids
+``{"type": "ctl", "key": <path>}`` (their errors ``{"type": "ctl-error", ...}``) and ``name=<path>``.
+"""
+
+from __future__ import annotations
+
+import base64
+from collections.abc import Iterable
+
+from dash import dcc, html
+
+from .. import readable
+from ..scenario import Scenario
+from .controls import DEFAULT_NAME, Control, controls_for
+from .folder import ScenarioFile
+from .overview import LoadFacts, StreamFacts, loads, streams
+from .runs import Job, Outcome, Table
+
+#: Group headings of the controls, in the order they are shown, with a line on what they do.
+GROUPS = {
+    "teams": ("Teams", "People working items at the same time."),
+    "gates": ("Gates", "A CAB meets on a cadence; an automated check takes minutes."),
+    "demand": ("Demand", "Scales every arrival rate."),
+    "automation": ("Automation", "Share of a step's executions run by a pipeline (no person), and how long one takes."),
+    "economics": ("Economics (optional)", "For a business case: what the change costs and when it starts paying."),
+}
+#: How a load status is shown.
+STATUS = {"ok": "ok", "high": "high", "overloaded": "OVERLOADED"}
+
+
+def frame(folder: str, choices: list[ScenarioFile]) -> html.Div:
+    """The whole page: header, the left column (baseline, variant, run, save), the right (results, overview)."""
+    options = [{"label": html.Span([html.B(f.name), html.Span(f" {f.relative}", className="muted")]),
+                "value": f.relative} for f in choices]
+    left = html.Div(className="left", children=[
+        html.H2("1 · Baseline"),
+        dcc.RadioItems(id="baseline", options=options, value=choices[0].relative if choices else None,
+                       className="baselines", labelClassName="choice"),
+        html.Div("No scenario files in this folder." if not choices else "", className="error"),
+        html.Div(className="row", children=[html.Label("open a saved variant", htmlFor="saved"),
+                                            dcc.Dropdown(id="saved", options=[], placeholder="(none)", clearable=True,
+                                                         className="saved")]),
+        html.H2("2 · Variant"),
+        html.Div(id="controls"),
+        html.Details(open=True, className="yaml", children=[
+            html.Summary("Variant file (YAML): edit it directly, or use the fields above"),
+            dcc.Textarea(id="yaml", value="", spellCheck=False, className="yaml-text"),
+        ]),
+        html.Div(id="check", className="check"),
+    ])
+    right = html.Div(className="right", children=[
+        html.Div(className="actions", children=[
+            html.H2("3 · Run and save"),
+            html.Div(className="row", children=[
+                _labelled("replications", dcc.Input(id="replications", name="replications", type="number", step=1,
+                                                    className="short")),
+                _labelled("seed", dcc.Input(id="seed", name="seed", type="number", step=1, className="short")),
+                html.Button("Run the comparison", id="run", className="primary"),
+                html.Button("Save the variant", id="save"),
+                dcc.Checklist(id="replace", options=[{"label": " replace a saved file of the same name",
+                                                      "value": "yes"}], value=[], className="inline"),
+            ]),
+            html.Div(id="progress", className="progress-box"),
+            html.Div(id="saved-note", className="note"),
+        ]),
+        html.Div(id="results", children=placeholder()),
+        html.Div(id="overview"),
+    ])
+    return html.Div([
+        html.Header([html.H1("simvalue · what if?"),
+                     html.P(["Pick a baseline, change it, run, and read what the change does. Scenarios in ",
+                             html.Code(folder), "; everything runs on this computer."], className="sub")]),
+        html.Main([left, right], className="columns"),
+        dcc.Store(id="job"),
+        dcc.Interval(id="tick", interval=400, disabled=True),
+    ])
+
+
+def breakable(name: str) -> str:
+    """A name that may wrap after its underscores (``change_management`` in a narrow column)."""
+    return name.replace("_", "_\u200b")
+
+
+def _labelled(text: str, component, hint: str = "") -> html.Label:
+    return html.Label([html.Span(text, className="label"), component,
+                       html.Span(hint, className="hint") if hint else None], className="field")
+
+
+def placeholder() -> html.Div:
+    return html.Div(className="empty", children=[
+        html.H2("What the variant changes"),
+        html.P("Change something on the left (a team's capacity, a gate, the demand), then run the comparison: "
+               "the verdict comes here, in the words of the HTML report.")])
+
+
+def controls(scenario: Scenario) -> list:
+    """The inputs the baseline offers, by group (gates one row each, automation a table per stream)."""
+    found = controls_for(scenario)
+    name = next(c for c in found if c.key == "name")
+    parts: list = [_field(name, value=DEFAULT_NAME)]
+    for group, (heading, line) in GROUPS.items():
+        members = [c for c in found if c.group == group]
+        if not members:
+            continue
+        if group == "automation":
+            body = _automation(members)
+        elif group == "gates":
+            body = [html.P(members[0].hint[0].upper() + members[0].hint[1:] + ".", className="hint"),
+                    *(_gate(kind, timing) for kind, timing in zip(members[::2], members[1::2]))]
+        else:
+            body = [_field(c) for c in members]
+        parts.append(html.Fieldset([html.Legend(heading), html.P(line, className="hint"), *body],
+                                   className=f"group {group}"))
+    return parts
+
+
+def _input(control: Control, value=None):
+    value = control.baseline if value is None else value
+    ident = {"type": "ctl", "key": control.key}
+    if control.kind == "choice":
+        return dcc.RadioItems(id=ident, options=list(control.options), value=value, inline=True, className="kinds")
+    if control.kind == "number":
+        return dcc.Input(id=ident, name=control.key, type="number", value=value, step="any", className="number",
+                         placeholder="" if control.baseline is None else f"{control.baseline:g}")
+    return dcc.Input(id=ident, name=control.key, type="text", value=value, debounce=True, className="text",
+                     placeholder=str(control.baseline) or "")
+
+
+def _error(control: Control) -> html.Div:
+    return html.Div(id={"type": "ctl-error", "key": control.key}, className="field-error")
+
+
+def _field(control: Control, value=None) -> html.Div:
+    """A label, its input and a hint (the baseline's value first) on one row; the CLI's error under them."""
+    baseline = "" if control.baseline in (None, "") or control.key == "name" else f"baseline {control.baseline:g}" \
+        if isinstance(control.baseline, (int, float)) else f"baseline {control.baseline}"
+    hint = " · ".join(part for part in (baseline, control.hint) if part)
+    return html.Div(className="control", children=[
+        html.Label([html.Span(breakable(control.label), className="label"), _input(control, value)]),
+        html.Span(hint, className="hint"), _error(control)])
+
+
+def _gate(kind: Control, timing: Control) -> html.Div:
+    """A gate on one row: its step, its kind (switch a CAB to an automated check) and its timing."""
+    return html.Div(className="control gate", children=[
+        html.Span(breakable(kind.label), className="label"),
+        html.Div(className="gate-inputs", children=[
+            _input(kind), html.Label([html.Span(timing.hint, className="timing"), _input(timing)])]),
+        html.Span(f"baseline {kind.baseline}, {timing.hint} {timing.baseline}", className="hint"),
+        _error(kind), _error(timing)])
+
+
+def _automation(members: list[Control]) -> list:
+    """Automation inputs as one table per stream: step, automated share, how long an automated run takes."""
+    tables = []
+    steps = [c for c in members if c.key.endswith(".share")]
+    by_stream: dict[str, list[Control]] = {}
+    for share in steps:
+        by_stream.setdefault(share.label.split(" › ")[0], []).append(share)
+    effort = {c.key: c for c in members if c.key.endswith(".effort")}
+    for stream, shares in by_stream.items():
+        rows = [html.Tr([html.Td(share.label.split(" › ")[1]),
+                         html.Td([_input(share), _error(share)]),
+                         html.Td([_input(effort[share.key.replace(".share", ".effort")]),
+                                  _error(effort[share.key.replace(".share", ".effort")])])]) for share in shares]
+        tables.append(html.Details(open=stream == next(iter(by_stream)), children=[
+            html.Summary(stream),
+            html.Table([html.Thead(html.Tr([html.Th("step"), html.Th("share automated (0–1)"),
+                                            html.Th("an automated run takes")])), html.Tbody(rows)],
+                       className="automation-table")]))
+    return tables
+
+
+def overview(scenario: Scenario, notes: Iterable[str] = ()) -> list:
+    """The baseline's value streams (steps in flow order) and its offered-load check."""
+    parts: list = [html.H2(f"Baseline: {scenario.name}")]
+    if scenario.description:
+        parts.append(html.P(scenario.description, className="muted"))
+    parts += [_stream(s) for s in streams(scenario)]
+    parts += [html.H3("Offered load (before simulating)"),
+              html.P("Rate × visits × mean manual effort, over capacity (gates: items per meeting over the agenda). "
+                     "Near 100% queues grow without bound.", className="hint"),
+              _load_table(loads(scenario))]
+    parts += [html.P(note, className="warning") for note in notes]
+    return parts
+
+
+def _stream(stream: StreamFacts) -> html.Div:
+    chips = []
+    for index, step in enumerate(stream.steps):
+        if index:
+            chips.append(html.Span("→", className="arrow"))
+        visits = "" if abs(step.visits - 1) < 0.005 else f" · {step.visits:.2f} visits"
+        chips.append(html.Div(className=f"step {step.kind}", children=[
+            html.B(step.name), html.Span(step.by, className="by"), html.Span(step.takes + visits, className="takes")]))
+    demand = ", ".join(stream.demand) or "no demand"
+    return html.Div(className="stream", children=[html.H3([stream.name, html.Span(f" ({demand})", className="muted")]),
+                                                  html.Div(chips, className="flow")])
+
+
+def _load_table(rows: list[LoadFacts]) -> html.Table:
+    body = [html.Tr([html.Td(r.name), html.Td(r.kind), html.Td(f"{r.capacity:.3g}"), html.Td(f"{r.offered:.3g}"),
+                     html.Td(_bar(r.utilisation, r.status)), html.Td(STATUS[r.status], className=r.status)])
+            for r in rows]
+    return html.Table([html.Thead(html.Tr([html.Th(h) for h in ("name", "kind", "capacity", "offered", "utilisation",
+                                                                 "status")])), html.Tbody(body)], className="loads")
+
+
+def _bar(share: float, status: str) -> html.Div:
+    width = f"{min(share, 1.0) * 100:.0f}%"
+    return html.Div(className="meter", children=[
+        html.Div(className="track", children=html.Div(className=f"fill {status}", style={"width": width})),
+        html.Span(readable.share(share))])
+
+
+def progress(job: Job | None, message: str = "") -> list:
+    """The progress bar of a running job, or a message (a run refused, a run failed)."""
+    if job is None:
+        return [html.Div(message, className="error")] if message else []
+    if job.finished and job.error:
+        return [html.Div(job.error, className="error", id="run-error")]
+    width = f"{job.fraction * 100:.0f}%"
+    return [html.Div(className="bar", children=[html.Div(className="fill", style={"width": width})]),
+            html.Div(job.stage, className="hint", id="run-stage")]
+
+
+def results(outcome: Outcome) -> list:
+    """The comparison: the verdict first, then charts, the business case and the table behind the verdict."""
+    parts: list = []
+    for verdict in outcome.verdicts:
+        listed = [html.H3("What changes, largest first"),
+                  html.Ol([html.Li(change.sentence) for change in verdict.changes])] if verdict.changes else []
+        more = [html.P(f"and {verdict.more} more that matter, under 'Every headline figure' below.",
+                       className="muted")] \
+            if verdict.more else []
+        unchanged = [html.P(verdict.unchanged_line, className="muted")] if verdict.unchanged else []
+        edits = [html.P(f"Against the baseline: {'; '.join(outcome.changes)}.", className="hint")] \
+            if outcome.changes else []
+        parts.append(html.Section(className="verdict", id="verdict", children=[
+            html.H2(verdict.variant), *edits, html.P(verdict.summary, className="lead"), *listed, *more, *unchanged]))
+    parts += [_table(t) for t in outcome.cases]
+    parts.append(html.Div(className="charts", children=[
+        html.Img(src="data:image/png;base64," + base64.b64encode(c.png).decode("ascii"), alt=c.title)
+        for c in outcome.charts]))
+    parts += [html.Details([html.Summary("Every headline figure"), *(_table(t) for t in outcome.headline)])]
+    parts += [html.P(note, className="warning") for note in outcome.notes]
+    parts.append(html.P(f"{outcome.replications} paired replications, seed {outcome.seed}.", className="hint"))
+    return parts
+
+
+def _table(table: Table) -> html.Div:
+    return html.Div(className="table", children=[
+        html.H3(table.heading),
+        html.Div(className="wrap", children=html.Table([
+            html.Thead(html.Tr([html.Th(h) for h in table.headers])),
+            html.Tbody([html.Tr([html.Td(cell) for cell in row]) for row in table.rows])])),
+        html.P(table.note, className="hint") if table.note else None])
