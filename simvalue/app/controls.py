@@ -21,6 +21,8 @@ from ..scenario import Scenario
 
 #: The field that times each gate kind: how often a CAB meets, how long a check or a review takes.
 TIMING = {"cab": "meets", "auto": "delay", "approver": "effort"}
+#: The timing field in words, for each gate kind.
+TIMING_WORDS = {"cab": "meets every", "auto": "check takes", "approver": "review takes"}
 #: How often a gate switched to a CAB meets unless the planner says otherwise.
 DEFAULT_MEETS = "1w"
 #: A variant's name until the planner gives one.
@@ -72,7 +74,7 @@ def controls_for(scenario: Scenario) -> list[Control]:
 def _gate_controls(path: str, where: str, gate: dict[str, Any]) -> list[Control]:
     kind = gate["kind"]
     options = tuple(dict.fromkeys((kind, "cab", "auto")))
-    timing = {"cab": "meets every", "auto": "check takes", "approver": "review takes"}[kind]
+    timing = TIMING_WORDS[kind]
     return [Control(f"{path}.gate.kind", "gates", where, "choice", kind, options,
                     hint="switched to auto: an automated check with the same approval rate, taking the time typed "
                          "beside it (none: no delay); switched to a CAB: meeting at the cadence typed (none: every "

@@ -14,7 +14,7 @@ from dash import dcc, html
 
 from .. import readable
 from ..scenario import Scenario
-from .controls import DEFAULT_NAME, Control, controls_for
+from .controls import DEFAULT_NAME, TIMING_WORDS, Control, controls_for
 from .folder import ScenarioFile
 from .overview import LoadFacts, StreamFacts, loads, streams
 from .runs import Job, Outcome, Table
@@ -144,11 +144,14 @@ def _field(control: Control, value=None) -> html.Div:
 
 
 def _gate(kind: Control, timing: Control) -> html.Div:
-    """A gate on one row: its step, its kind (switch a CAB to an automated check) and its timing."""
+    """A gate on one row: its step, its kind (switch a CAB to an automated check) and its timing, whose
+    words follow the kind picked (CSS ``:has``, no round trip)."""
     return html.Div(className="control gate", children=[
         html.Span(breakable(kind.label), className="label"),
         html.Div(className="gate-inputs", children=[
-            _input(kind), html.Label([html.Span(timing.hint, className="timing"), _input(timing)])]),
+            _input(kind),
+            html.Label([*(html.Span(words, className=f"timing t-{name}") for name, words in TIMING_WORDS.items()),
+                        _input(timing)])]),
         html.Span(f"baseline {kind.baseline}, {timing.hint} {timing.baseline}", className="hint"),
         _error(kind), _error(timing)])
 

@@ -50,8 +50,12 @@ legend{font-weight:600;color:#264653;padding:0 0.3em}fieldset .hint{margin:0 0 0
 .control .label,.field .label{font-weight:500;overflow-wrap:break-word;min-width:0}
 .control.gate>.label{grid-row:1 / span 2;align-self:start;padding-top:0.3em}
 .gate-inputs{display:flex;flex-wrap:wrap;align-items:center;gap:0.3em 0.8em}
-.gate-inputs label{display:flex;align-items:center;gap:0.4em;flex:1 1 100%;min-width:0}
-.gate-inputs .dash-input-container.text{flex:1;width:auto;min-width:0}.timing{font-size:0.88em;color:#444;white-space:nowrap}
+.gate-inputs>label{display:flex;align-items:center;gap:0.4em;flex:1 1 100%;min-width:0}
+.gate-inputs .dash-input-container.text{flex:1;width:auto;min-width:0}
+.timing{font-size:0.88em;color:#444;white-space:nowrap;display:none}
+.gate:has(input[value=cab]:checked) .t-cab,.gate:has(input[value=auto]:checked) .t-auto,
+.gate:has(input[value=approver]:checked) .t-approver{display:inline}
+.economics .dash-input-container.number{width:11em}
 .field{display:flex;flex-direction:column;font-size:0.9em}
 .dash-input-container.number,.dash-input-container.short{width:8em}
 .dash-input-container.text{width:15em;max-width:100%}

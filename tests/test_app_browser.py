@@ -1,0 +1,106 @@
+"""The web app end to end in headless Chromium: `simvalue app scenarios --port N`, a capacity changed, a
+run, its verdict read off the page, a bad value's message beside its field, a save; nothing fetched
+from outside 127.0.0.1."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from tests.browser import SCREENSHOTS, offline, overflowing
+
+SCENARIOS = Path(__file__).resolve().parent.parent / "scenarios"
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def _wait_until_up(url: str, server: subprocess.Popen, seconds: float = 60) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if server.poll() is not None:
+            pytest.fail(f"simvalue app stopped at start: {server.stdout.read()}")
+        try:
+            if urllib.request.urlopen(url, timeout=2).status == 200:
+                return
+        except (urllib.error.URLError, ConnectionError, TimeoutError):
+            time.sleep(0.2)
+    pytest.fail(f"simvalue app did not answer {url} within {seconds:.0f} s")
+
+
+@pytest.fixture
+def app_url(tmp_path: Path):
+    """`simvalue app scenarios --port N` on a copy of the bundled scenarios (saves land in tmp_path), stopped
+    at the end of the test."""
+    shutil.copytree(SCENARIOS, tmp_path / "scenarios")
+    port = _free_port()
+    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+    server = subprocess.Popen([sys.executable, "-m", "simvalue", "app", "scenarios", "--port", str(port)],
+                              cwd=tmp_path, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        url = f"http://127.0.0.1:{port}/"
+        _wait_until_up(url, server)
+        yield url
+    finally:
+        server.terminate()
+        try:
+            server.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            server.kill()
+            server.wait()
+        server.stdout.close()
+
+
+def test_change_a_capacity_run_and_read_the_verdict(browser, app_url, tmp_path):
+    page = browser.new_page(viewport={"width": 1400, "height": 1000})
+    refused = offline(page)
+    try:
+        page.goto(app_url)
+        page.get_by_text("change enablement", exact=True).click()
+        page.wait_for_selector("text=Offered load (before simulating)")
+        assert "normal_change.cab" in page.inner_text("#overview")
+
+        capacity = page.locator('input[name="teams.platform.capacity"]')
+        capacity.fill("4")
+        page.wait_for_function("document.querySelector('#yaml').value.includes('teams.platform.capacity: 4')")
+        page.locator('input[name="replications"]').fill("2")
+        page.click("#run")
+        verdict = page.wait_for_selector("#verdict", timeout=60_000).inner_text()
+        assert "what if" in verdict and "Team platform is freed" in verdict
+        assert "Against the baseline: set teams.platform.capacity to 4" in verdict
+        assert page.locator(".charts img").count() >= 2
+        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(SCREENSHOTS / "app.png"), full_page=True)
+        assert overflowing(page) == []
+
+        page.locator('input[name="teams.qa.capacity"]').fill("-1")
+        beside = page.locator("#check-error").inner_text()
+        assert beside == "teams.qa.capacity: input should be greater than or equal to 1, got -1"
+        assert page.locator(".control:has(input[name='teams.qa.capacity']) .field-error").inner_text() == beside
+        page.locator('input[name="teams.qa.capacity"]').fill("1")
+        page.wait_for_selector("text=The variant is valid")
+
+        page.locator('input[name="name"]').fill("Platform of four")
+        page.locator('input[name="name"]').press("Enter")
+        page.wait_for_function("document.querySelector('#yaml').value.includes('name: Platform of four')")
+        page.click("#save")
+        page.wait_for_selector("text=Saved as")
+        saved = tmp_path / "scenarios" / "variants" / "platform_of_four.yaml"
+        assert "teams.platform.capacity: 4" in saved.read_text()
+        page.click("#save")
+        page.wait_for_selector("text=exists already")
+        assert refused == []
+    finally:
+        page.close()
