@@ -2,7 +2,7 @@
 
 ``warnings.catch_warnings`` swaps process-wide state, so only one capture is taken at a time (a
 lock). A validation that finds a run capturing goes on without capturing rather than wait for
-the run: its warnings then go to the terminal, as the CLI's would.
+the run (its warnings then join the run's, or go to the terminal as the CLI's would).
 """
 
 from __future__ import annotations

@@ -32,7 +32,7 @@ STATUS = {"ok": "ok", "high": "high", "overloaded": "OVERLOADED"}
 
 
 def frame(folder: str, choices: list[ScenarioFile]) -> html.Div:
-    """The whole page: header, the left column (baseline, variant, run, save), the right (results, overview)."""
+    """The whole page: header, the left column (baseline, variant), the right (run and save, results, overview)."""
     options = [{"label": html.Span([html.B(f.name), html.Span(f" {f.relative}", className="muted")]),
                 "value": f.relative} for f in choices]
     left = html.Div(className="left", children=[
@@ -52,20 +52,7 @@ def frame(folder: str, choices: list[ScenarioFile]) -> html.Div:
         html.Div(id="check", className="check"),
     ])
     right = html.Div(className="right", children=[
-        html.Div(className="actions", children=[
-            html.H2("3 · Run and save"),
-            html.Div(className="row", children=[
-                _labelled("replications", dcc.Input(id="replications", name="replications", type="number", step=1,
-                                                    className="short")),
-                _labelled("seed", dcc.Input(id="seed", name="seed", type="number", step=1, className="short")),
-                html.Button("Run the comparison", id="run", className="primary"),
-                html.Button("Save the variant", id="save"),
-                dcc.Checklist(id="replace", options=[{"label": " replace a saved file of the same name",
-                                                      "value": "yes"}], value=[], className="inline"),
-            ]),
-            html.Div(id="progress", className="progress-box"),
-            html.Div(id="saved-note", className="note"),
-        ]),
+        actions(),
         html.Div(id="results", children=placeholder()),
         html.Div(id="overview"),
     ])
@@ -82,6 +69,24 @@ def frame(folder: str, choices: list[ScenarioFile]) -> html.Div:
 def breakable(name: str) -> str:
     """A name that may wrap after its underscores (``change_management`` in a narrow column)."""
     return name.replace("_", "_\u200b")
+
+
+def actions() -> html.Div:
+    """The run-and-save box: run options, the buttons, the progress bar and what saving said."""
+    return html.Div(className="actions", children=[
+        html.H2("3 · Run and save"),
+        html.Div(className="row", children=[
+            _labelled("replications", dcc.Input(id="replications", name="replications", type="number", step=1,
+                                                className="short")),
+            _labelled("seed", dcc.Input(id="seed", name="seed", type="number", step=1, className="short")),
+            html.Button("Run the comparison", id="run", className="primary"),
+            html.Button("Save the variant", id="save"),
+            dcc.Checklist(id="replace", options=[{"label": " replace a saved file of the same name",
+                                                  "value": "yes"}], value=[], className="inline"),
+        ]),
+        html.Div(id="progress", className="progress-box"),
+        html.Div(id="saved-note", className="note"),
+    ])
 
 
 def _labelled(text: str, component, hint: str = "") -> html.Label:
@@ -112,6 +117,9 @@ def controls(scenario: Scenario) -> list:
                     *(_gate(kind, timing) for kind, timing in zip(members[::2], members[1::2]))]
         else:
             body = [_field(c) for c in members]
+        if group == "teams":
+            body += [html.P(f"{name} works in shifts: edit its shifts in the YAML.", className="hint")
+                     for name, team in scenario.teams.items() if team.shifts is not None]
         parts.append(html.Fieldset([html.Legend(heading), html.P(line, className="hint"), *body],
                                    className=f"group {group}"))
     return parts

@@ -57,7 +57,7 @@ legend{font-weight:600;color:#264653;padding:0 0.3em}fieldset .hint{margin:0 0 0
 .gate:has(input[value=approver]:checked) .t-approver{display:inline}
 .economics .dash-input-container.number{width:11em}
 .field{display:flex;flex-direction:column;font-size:0.9em}
-.dash-input-container.number,.dash-input-container.short{width:8em}
+.dash-input-container.number{width:8em}.dash-input-container.short{width:9em}
 .dash-input-container.text{width:15em;max-width:100%}
 .kinds{display:flex;flex-wrap:wrap;gap:0.2em 0.9em}
 .automation-table{border-collapse:collapse;font-size:0.88em;width:100%}

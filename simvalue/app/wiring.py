@@ -27,6 +27,7 @@ def wire(app: Dash, folder: Path, jobs: Jobs) -> None:
     """Register every callback of the page on ``app``, for the scenarios of ``folder``."""
     _baseline_callbacks(app, folder)
     _variant_callbacks(app, folder)
+    _save_callback(app, folder)
     _run_callbacks(app, folder, jobs)
 
 
@@ -99,6 +100,8 @@ def _variant_callbacks(app: Dash, folder: Path) -> None:
             beside[[i["key"] for i in ids].index(field)] = result.message
         return html.Div(result.message, className="error", id="check-error"), beside
 
+
+def _save_callback(app: Dash, folder: Path) -> None:
     @app.callback(Output("saved-note", "children"), Output("saved", "options", allow_duplicate=True),
                   Input("save", "n_clicks"), State("baseline", "value"), State("yaml", "value"),
                   State(CONTROLS, "value"), State(CONTROLS, "id"), State("replace", "value"), prevent_initial_call=True)
