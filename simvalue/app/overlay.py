@@ -72,7 +72,20 @@ def overlay_text(overlay: Mapping[str, Any]) -> str:
     order = ["name", "description", "base", "set", "scale", "economics"]
     ordered = {key: overlay[key] for key in order if key in overlay}
     ordered.update({key: value for key, value in overlay.items() if key not in ordered})
-    return yaml.safe_dump(ordered, sort_keys=False, allow_unicode=True, width=100, default_flow_style=False)
+    return yaml.dump(ordered, Dumper=_Dumper, sort_keys=False, allow_unicode=True, width=100, default_flow_style=False)
+
+
+class _Dumper(yaml.SafeDumper):
+    """Safe YAML with text of several lines (a description) as a ``|`` block, as people write it."""
+
+
+def _text(dumper: yaml.SafeDumper, value: str) -> yaml.ScalarNode:
+    """Text without its closing line break (a ``>`` block's), in a ``|`` block when it has several lines."""
+    text = value.rstrip("\n") if value.strip() else value
+    return dumper.represent_scalar("tag:yaml.org,2002:str", text, style="|" if "\n" in text else None)
+
+
+_Dumper.add_representer(str, _text)
 
 
 def read_overlay(text: str) -> dict[str, Any]:
