@@ -33,6 +33,10 @@ MAX_EMPIRICAL_VALUES = 100_000
 MAX_INITIAL_ITEMS = 1_000_000
 #: Largest snapshot file of open tickets read (bytes): a million rows of about 60 characters.
 MAX_SNAPSHOT_BYTES = 64 * 1024 * 1024
+#: Most items one spawn entry may create at once (``spawn: {type: incident, count: 3}``), and most
+#: entries under one step's ``spawn``: a linked record raises a handful, never thousands.
+MAX_SPAWN_COUNT = 1_000
+MAX_SPAWN_ENTRIES = 100
 
 #: Longest text of one duration or rate ("20min", "40/d"): a number and a unit fit in 64 characters;
 #: the parsing regular expressions would backtrack for minutes over a megabyte of digits.

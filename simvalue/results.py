@@ -1,7 +1,8 @@
 """Results of a simulation as tidy pandas DataFrames, built once after the runs.
 
 ``items`` — one row per reported item (arrived after the warm-up, or open at the start):
-    replication, item_id, type, priority, initial (open at the start, from ``initial:``; its
+    replication, item_id, parent_id (the item that raised it: ``spawn``; NA for items that arrived),
+    type, priority, initial (open at the start, from ``initial:``; its
     arrived is minus its age), arrived, value_realized, completed (hours since start),
     time_to_value (value_realized - arrived), sla_time (the same on the type's SLA clock: business
     hours, less waits the SLA pauses on; time_to_value without an SLA), work_time, wait_time (both accumulated until value
@@ -36,6 +37,7 @@ from .engine.plan import Plan
 from .errors import SimulationError
 from .engine.recorder import ITEM_OUTCOMES, STEP_OUTCOMES
 from .backlog import BacklogClearing, backlog_clearing
+from .chains import chain_summary, chains
 from .metrics import headline, step_breakdown, summarise
 from .scenario.model import Scenario
 from .sla import sla_times
@@ -72,6 +74,16 @@ class Results:
     def backlog_clearing(self, confidence: float = 0.95) -> BacklogClearing:
         """When the items open at the start are all done, per replication, with a t-interval (backlog.py)."""
         return backlog_clearing(self.items, self.replications, confidence)
+
+    def chains(self) -> pd.DataFrame:
+        """One row per root item that raised others (``spawn``): its chain's size and time-to-value, from
+        the root's arrival to the latest value realised along the chain (chains.py)."""
+        return chains(self.items)
+
+    def chain_summary(self, confidence: float = 0.95) -> pd.DataFrame:
+        """Per root type: chains per replication, items raised per chain and the chain's time-to-value
+        (mean, p50/p85/p95), each with a t-interval over replications (chains.py)."""
+        return chain_summary(self.chains(), self.replications, confidence)
 
     def metrics(self) -> pd.DataFrame:
         """Headline metrics per replication (long form: replication, subject, metric, value)."""
@@ -132,6 +144,7 @@ def _items_frame(plan: Plan, replication: int, cols: dict[str, np.ndarray]) -> p
     return pd.DataFrame({
         "replication": np.full(demand.size, replication, dtype=np.int64),
         "item_id": cols["item_id"].astype(np.int64),
+        "parent_id": pd.array(cols["parent_id"], dtype="Float64").astype("Int64"),
         "type": _categorical(demand, [d.type for d in plan.demands]),
         "priority": pd.Categorical.from_codes(rank, categories=[p for p in plan.priorities if p]),
         "initial": cols["item_id"] < plan.initial_count,

@@ -6,7 +6,7 @@ import math
 
 import pandas as pd
 
-from .scenario.capacity import offered_loads, shift_loads, stream_visits
+from .scenario.capacity import demand_rate, entering_rates, offered_loads, shift_loads, stream_visits
 from .scenario.checks import HIGH_UTILISATION, percent
 from .scenario.workload import workload
 from .scenario.model import Scenario
@@ -270,6 +270,10 @@ def scenario_overview(scenario: Scenario) -> str:
             rows.append([step.name, str(step.activity), _performer(step), _effort(step), f"{visits:.2f}"])
         types = ", ".join(d.type for d in scenario.demand if d.stream == name) or "no demand"
         parts.append(f"stream {name} ({types})\n" + table(["step", "activity", "by", "effort", "visits"], rows))
+    raised = _raised_rows(scenario)
+    if raised:
+        parts.append("items raised by other items (spawn), from the traffic equations across types\n"
+                     + table(["type", "arriving", "raised", "entering"], raised))
     loads = [[load.name, load.kind, f"{load.capacity:.3g}", f"{load.offered:.3g}", percent(load.utilisation),
               "OVERLOADED" if load.utilisation >= 1 else ("high" if load.utilisation >= HIGH_UTILISATION else "ok")]
              for load in offered_loads(scenario)]
@@ -288,6 +292,17 @@ def scenario_overview(scenario: Scenario) -> str:
                  + (f", {work.meetings:,.0f} meetings and shift changes" if work.meetings else "")
                  + f" ({work.events:.3g} events, {work.record_bytes / 2**20:,.0f} MiB of records)")
     return "\n\n".join(parts)
+
+
+def _raised_rows(scenario: Scenario) -> list[list[str]]:
+    """Per type that other items raise: its own arrivals, the items raised, and the two together, per day."""
+    entering = entering_rates(scenario)
+    rows = []
+    for demand in scenario.demand:
+        own, total = demand_rate(demand), entering[demand.type]
+        if total > own * (1 + 1e-9):
+            rows.append([demand.type] + [f"{24 * rate:.3g}/d" for rate in (own, total - own, total)])
+    return rows
 
 
 def _performer(step) -> str:
@@ -335,3 +350,22 @@ def backlog_text(clearing, initial: pd.DataFrame, new: pd.DataFrame) -> str:
                 rows.append([item_type, origin, with_interval(*row.loc["completed"], fmt=lambda v: f"{v:.0f}")]
                             + [with_interval(*row.loc[c]) for c in columns])
     return line + "\n\n" + table(["type", "items", "completed/rep", "mean", "p50", "p85", "p95"], rows)
+
+
+def chains_text(summary: pd.DataFrame) -> str:
+    """Chains of linked records (``spawn``) per root type: how many, how many items each raised, and the
+    chain's time-to-value, from the root's arrival to the last value realised along it (``summary``:
+    Results.chain_summary)."""
+    indexed = summary.set_index(["type", "metric"])
+    columns = ["time_to_value_mean", "time_to_value_p50", "time_to_value_p85", "time_to_value_p95"]
+    rows, unfinished = [], 0.0
+    for root_type in summary["type"].unique():
+        row = indexed.loc[root_type]
+        rows.append([root_type, with_interval(*row.loc["chains"], fmt=lambda v: f"{v:.0f}"),
+                     with_interval(*row.loc["descendants_mean"], fmt=lambda v: f"{v:.2f}")]
+                    + [with_interval(*row.loc[c]) for c in columns])
+        unfinished += row.loc["in_flight"]["estimate"]
+    note = (f"\n{unfinished:.3g} chains per replication were still in flight at the drain limit (no time-to-value)"
+            if unfinished > 0 else "")
+    return ("chains of linked records: from the root item's arrival to the last value realised along the chain\n"
+            + table(["root type", "chains/rep", "raised/chain", "mean", "p50", "p85", "p95"], rows) + note)

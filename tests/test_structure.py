@@ -19,7 +19,7 @@ LAYERS = [
     {"steps"},  # one module per step kind: schema, load rule, words, run-time
     {"scenario"},
     {"engine"},
-    {"stats", "metrics", "backlog"},
+    {"stats", "metrics", "backlog", "chains"},
     {"sla"},
     {"results"},
     {"budget"},

@@ -23,7 +23,7 @@ from ..simulation import simulate
 from ..sweeps import plot_sensitivity, sobol_indices, sweep
 from ..sweeps.design import design_points, parse_parameter
 from ..sweeps.run import check_metrics
-from ..text import (backlog_text,
+from ..text import (backlog_text, chains_text,
                     bottleneck_table, business_case_text, comparison_table, ranking_text, scenario_overview,
                     verdict_text,
                     sla_words, summary_tables, table)
@@ -111,6 +111,8 @@ def run(args: argparse.Namespace) -> int:
     if results.items["initial"].any():
         print("\n" + backlog_text(results.backlog_clearing(), results.summary(initial=True),
                                   results.summary(initial=False)))
+    if results.items["parent_id"].notna().any():
+        print("\n" + chains_text(results.chain_summary()))
     if args.out is not None:
         from ..eventlog.write import EVENT_FORMATS, event_log, write_log  # only runs that write load it
         events_file, write_events_file = "events.parquet", results.events.to_parquet

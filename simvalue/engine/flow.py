@@ -26,6 +26,7 @@ from .kernel import Item, Wake, cancel
 from .plan import DONE_ID, Plan
 from .recorder import CLOSED, IN_FLIGHT, IN_PROGRESS, ITEM_DONE, REJECTED, Recorder
 from .sampling import uniforms
+from .spawn import spawning_run
 from .teams import ClosingPool, PreemptivePool, ScheduledTeam, TeamPool
 
 #: Compact the record buffers every 4,096 arrivals (a bit mask: 4096 - 1).
@@ -49,8 +50,7 @@ class Replication:
                                                              plan.preempt)]
         self._shared: dict[Any, Any] = {}
         self._starters: list[tuple[int, Callable[[], None]]] = []
-        self.runs = [[KINDS[plan.steps[g].kind].run(plan.steps[g], d.type, self) for g in d.steps]
-                     for d in plan.demands]
+        self.runs = [[self._step_run(plan, g, d.type) for g in d.steps] for d in plan.demands]
         self.active: dict[int, Item] = {}
         self.sources: list[list] = []
         self.arrival_plans = list(plan.demands)  # the arrival process in force per type
@@ -73,6 +73,27 @@ class Replication:
     def at_start(self, order: int, start: Callable[[], None]) -> None:
         """Run ``start`` when the replication starts, after the arrivals, in ``order``."""
         self._starters.append((order, start))
+
+    def _step_run(self, plan: Plan, step_id: int, demand_type: str):
+        """A step's run-time for one type; PERF: only a step that spawns is built on a wrapper (engine/spawn.py)."""
+        step = plan.steps[step_id]
+        if step.spawn:
+            return spawning_run(step, demand_type, self, plan)
+        return KINDS[step.kind].run(step, demand_type, self)
+
+    def born(self, demand: int, index: int, rank: int, parent: Item) -> None:
+        """An item raised by ``parent`` (``spawn``) arrives now and enters the first step of its stream;
+        ``index`` keys its own random numbers (engine/spawn.py)."""
+        item = Item(self.next_id, index, demand, rank, self.env.now, self.runs[demand])
+        self.next_id += 1
+        if not self.next_id & COMPACT_EVERY:
+            self.recorder.compact()
+        self.active[item.id] = item
+        self.recorder.link(item.id, parent.id)
+        self.enter(item, 0)
+        after = self.close_after[demand]
+        if after is not None and self.active.get(item.id) is item:
+            self.schedule(Wake(self.on_close, item), NORMAL, after)
 
     def run(self) -> Recorder:
         """Run to the end of the drain (or until every item is done) and return the records."""
@@ -117,7 +138,7 @@ class Replication:
         for index, demand in enumerate(epoch.demands):
             runs = self.runs[index]  # shared with every item of the type: replaced in place
             for position, step_id in enumerate(demand.steps):
-                runs[position] = KINDS[epoch.steps[step_id].kind].run(epoch.steps[step_id], demand.type, self)
+                runs[position] = self._step_run(epoch, step_id, demand.type)
             self.close_after[index] = demand.close_after
             source = self.sources[index]
             source[3], source[4] = demand.priority_ranks, demand.priority_probabilities

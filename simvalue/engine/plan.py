@@ -18,6 +18,7 @@ from ..errors import ScenarioError
 from ..scenario.capacity import hour_of_week, successors
 from ..scenario.changes import epochs_of
 from .initial import InitialPlan, compile_initial
+from .spawn import SpawnPlan, compile_spawns
 from .kernel import DONE_ID, DROP_ID  # noqa: F401 (re-exported: plans speak of them)
 from ..scenario.by_priority import NextByPriority
 from ..scenario.model import DONE, Demand, Scenario, Step, Stream
@@ -42,6 +43,7 @@ class StepPlan:
     # Routing by priority: per rank (Plan.priorities order) its (targets, cumulative); None when the step's
     # routing does not depend on priority. ``targets``/``cumulative`` then hold the route of items without one.
     by_rank: tuple[tuple[tuple[int, ...], tuple[float, ...]], ...] | None = None
+    spawn: tuple[SpawnPlan, ...] = ()  # the linked records the step raises (engine/spawn.py)
 
 
 @dataclass(frozen=True)
@@ -99,9 +101,10 @@ def compile_plan(scenario: Scenario, seed: int | None = None) -> Plan:
     steps: list[StepPlan] = []
     first_step: dict[str, int] = {}
     labels = priority_labels(scenario)
+    types = {d.type: i for i, d in enumerate(scenario.demand)}
     for stream_name, stream in scenario.streams.items():
         first = first_step[stream_name] = len(steps)
-        steps += [_step_plan(first + pos, stream_name, stream, pos, team_ids, labels)
+        steps += [_step_plan(first + pos, stream_name, stream, pos, team_ids, labels, types)
                   for pos in range(len(stream.steps))]
     demands = tuple(_demand_plan(d, scenario.streams[d.stream], first_step[d.stream], labels, scenario)
                     for d in scenario.demand)
@@ -160,7 +163,7 @@ def _monday(moment):
 
 
 def _step_plan(global_id: int, stream_name: str, stream: Stream, position: int,
-               team_ids: dict[str, int], labels: list[str]) -> StepPlan:
+               team_ids: dict[str, int], labels: list[str], types: dict[str, int]) -> StepPlan:
     step: Step = stream.steps[position]
     local = {s.name: i for i, s in enumerate(stream.steps)}
     targets, cumulative = _routes(stream.for_priority(None), position, local)
@@ -172,6 +175,7 @@ def _step_plan(global_id: int, stream_name: str, stream: Stream, position: int,
         id=global_id, stream=stream_name, name=step.name, activity=str(step.activity), kind=kind.name,
         team=team_ids[team] if team is not None else -1, spec=kind.compile(step, local, team_ids),
         targets=targets, cumulative=cumulative, realises_value=stream.value_at == step.name, by_rank=by_rank,
+        spawn=compile_spawns(step, types, labels),
     )
 
 

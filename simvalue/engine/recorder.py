@@ -30,12 +30,13 @@ class Recorder:
     8 bytes per field rather than a Python tuple per record (benchmarks/engine_throughput.py).
     """
 
-    __slots__ = ("steps", "items", "pauses", "_step_chunks", "_item_chunks")
+    __slots__ = ("steps", "items", "pauses", "links", "_step_chunks", "_item_chunks")
 
     def __init__(self) -> None:
         self.steps: list[tuple] = []
         self.items: list[tuple] = []
         self.pauses: list[tuple] = []  # (step id, paused at, resumed at): work stood still off duty
+        self.links: list[tuple[int, int]] = []  # (item id, parent id) of items raised by others (spawn)
         self._step_chunks: list[np.ndarray] = []
         self._item_chunks: list[np.ndarray] = []
 
@@ -45,6 +46,10 @@ class Recorder:
 
     def item(self, *fields) -> None:
         self.items.append(fields)
+
+    def link(self, item_id: int, parent_id: int) -> None:
+        """Item ``item_id`` was raised by item ``parent_id`` (``spawn``)."""
+        self.links.append((item_id, parent_id))
 
     def pause(self, step: int, since: float, until: float) -> None:
         """Work on a step stood still from ``since`` to ``until`` (its people were off duty)."""
@@ -61,9 +66,12 @@ class Recorder:
 
     def arrays(self) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
         """Step and item records as column arrays (and the buffers released); the step columns also
-        hold the pauses as ``pause_step``, ``pause_since`` and ``pause_until``."""
+        hold the pauses as ``pause_step``, ``pause_since`` and ``pause_until``, the item columns
+        ``parent_id`` (NaN for an item that arrived)."""
         self.compact()
         steps, items = _columns(self._step_chunks, STEP_FIELDS), _columns(self._item_chunks, ITEM_FIELDS)
+        items["parent_id"] = _parents(items["item_id"], self.links)
+        self.links = []
         pauses = _columns([_table(self.pauses, 3)] if self.pauses else [], PAUSE_FIELDS)
         steps.update(pauses)
         self.pauses = []
@@ -75,6 +83,17 @@ def _table(rows: list[tuple], width: int) -> np.ndarray:
     """Rows of equal-length tuples as a float array (PERF: fromiter beats np.array on tuples)."""
     flat = np.fromiter(chain.from_iterable(rows), dtype=float, count=len(rows) * width)
     return flat.reshape(len(rows), width)
+
+
+def _parents(item_ids: np.ndarray, links: list[tuple[int, int]]) -> np.ndarray:
+    """Each item's parent id, NaN for none: ``links`` come in birth order, so by increasing item id."""
+    parents = np.full(item_ids.size, np.nan)
+    if links:
+        children, their_parents = np.array(links, dtype=float).T
+        position = np.minimum(np.searchsorted(children, item_ids), children.size - 1)
+        found = children[position] == item_ids
+        parents[found] = their_parents[position[found]]
+    return parents
 
 
 def _columns(chunks: list[np.ndarray], fields: tuple[str, ...]) -> dict[str, np.ndarray]:

@@ -4,7 +4,8 @@
 ``case:concept:name`` ("r{replication}-{item_id}"), ``concept:name`` (the step's log label, else its
 name), ``time:timestamp`` (the scenario's ``start``, or ``calendars.DEFAULT_START``, plus the hours;
 naive local time rounded to the millisecond), ``org:resource``, ``lifecycle:transition`` (start,
-complete) and the case attributes ``case:type``, ``case:priority`` and ``case:replication``.
+complete) and the case attributes ``case:type``, ``case:priority`` and ``case:replication``; in a run
+with linked records (``spawn``), ``case:parent`` names the case that raised it (absent for arrivals).
 A step gives a ``start`` when it begins and a ``complete`` when it ends; a CAB decision, taken at
 its meeting, gives one ``complete``; a step cut off by the drain limit gives only its ``start``.
 The XES writer is our own and streams (IEEE 1849-2016); pm4py, being AGPL, is only used in tests.
@@ -54,11 +55,13 @@ def event_log(results: Results) -> pd.DataFrame:
                                                 transition="complete")], ignore_index=True)
     rows = rows.sort_values(["replication", "item_id", "hours", "order", "transition"], kind="stable",
                             key=lambda c: c.map({"start": 0, "complete": 1}) if c.name == "transition" else c)
-    priority = results.items[["replication", "item_id", "priority"]].astype({"priority": object})
+    linked = "parent_id" in results.items.columns and bool(results.items["parent_id"].notna().any())
+    facts = ["replication", "item_id", "priority"] + (["parent_id"] if linked else [])
+    priority = results.items[facts].astype({"priority": object})
     rows = rows.merge(priority, on=["replication", "item_id"], how="left", sort=False)
     origin = pd.Timestamp(results.scenario.start or DEFAULT_START)
     milliseconds = np.rint(rows["hours"].to_numpy() * 3_600_000.0).astype(np.int64)
-    return pd.DataFrame({
+    log = pd.DataFrame({
         CASE: "r" + rows["replication"].astype(str) + "-" + rows["item_id"].astype(str),
         ACTIVITY: rows["activity"].astype(str),
         TIMESTAMP: (origin + pd.to_timedelta(milliseconds, unit="ms")).astype("datetime64[ms]"),
@@ -68,6 +71,10 @@ def event_log(results: Results) -> pd.DataFrame:
         "case:priority": rows["priority"].astype(str).where(rows["priority"].notna()),
         "case:replication": rows["replication"].astype(np.int64),
     })
+    if linked:
+        parent = rows["parent_id"]
+        log["case:parent"] = ("r" + rows["replication"].astype(str) + "-" + parent.astype(str)).where(parent.notna())
+    return log
 
 
 def _step_facts(results: Results) -> tuple[dict[str, str], dict[str, str]]:

@@ -2,7 +2,9 @@
 
 Visits per step come from the traffic equations of each stream (``theory.visit_ratios``);
 a team's offered load is sum(rate x visits x mean manual effort) in Erlangs, compared with its
-capacity. A CAB with a per-meeting capacity is loaded by rate x interval / capacity.
+capacity. A CAB with a per-meeting capacity is loaded by rate x interval / capacity. Items raised
+by other items (``spawn``) add to their type's rate: the traffic equations across types
+(``demand_flows``).
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ import numpy as np
 
 from ..theory import visit_ratios
 from .model import DONE, DROP, Demand, Scenario, Stream
+from .spawn import INHERIT, spawns
 
 
 @dataclass(frozen=True)
@@ -108,10 +111,78 @@ def demand_visits(scenario: Scenario, demand: Demand) -> np.ndarray:
     return sum(share * step_visits(stream, label) for label, share in priority_mix(demand))
 
 
+@dataclass(frozen=True)
+class DemandFlow:
+    """Items of one demand type and priority entering its stream: its own arrivals plus the items
+    other items raise (``spawn``). ``label`` is the priority (None: items without one)."""
+
+    demand: Demand
+    label: str | None
+    rate: float  # items per hour, on average
+    hourly: np.ndarray  # items per hour in each hour of the week, Monday 00:00 first
+
+    @property
+    def peak(self) -> float:
+        """The busiest hour's rate."""
+        return float(self.hourly.max())
+
+
+def spawn_matrix(scenario: Scenario) -> tuple[list[tuple[Demand, str | None]], np.ndarray]:
+    """Classes of items (demand type, priority: every type's own mix) and ``M[i, j]``, the expected
+    items of class j that one item of class i raises itself: the sum over its stream's steps of
+    visits x p x count (x the share of the child's priority)."""
+    classes = [(d, label) for d in scenario.demand for label, _ in priority_mix(d)]
+    index = {(d.type, label): k for k, (d, label) in enumerate(classes)}
+    types = {d.type: d for d in scenario.demand}
+    matrix = np.zeros((len(classes), len(classes)))
+    for k, (demand, label) in enumerate(classes):
+        stream = scenario.streams[demand.stream]
+        if not any(spawns(step) for step in stream.steps):
+            continue
+        for step, visits in zip(stream.steps, step_visits(stream, label)):
+            for entry in spawns(step):
+                for child_label, share in spawned_priorities(entry, label, types[entry.type]):
+                    matrix[k, index[entry.type, child_label]] += visits * entry.p * entry.count * share
+    return classes, matrix
+
+
+def spawned_priorities(entry, parent: str | None, child: Demand) -> list[tuple[str | None, float]]:
+    """The priorities an item raised by ``entry`` takes, with their shares: a fixed label, the parent's
+    (``inherit``; a parent without one leaves it to the mix), or the child type's own mix."""
+    if entry.priority == INHERIT and parent is not None:
+        return [(parent, 1.0)]
+    if entry.priority is not None and entry.priority != INHERIT:
+        return [(entry.priority, 1.0)]
+    return priority_mix(child)
+
+
+def demand_flows(scenario: Scenario) -> list[DemandFlow]:
+    """Per demand type and priority, the items entering its stream: own arrivals plus spawned ones,
+    from the traffic equations across types, lambda = lambda_0 + M^T lambda (solved hour by hour of
+    the week, so spawned items follow their parents' profile). Needs a checked scenario (spawn_checks:
+    M's spectral radius is below 1, so the series of generations converges)."""
+    classes, matrix = spawn_matrix(scenario)
+    own = np.array([share * demand_rate(d) for d in scenario.demand for _, share in priority_mix(d)])
+    hourly = np.array([rate * hour_of_week(d.arrivals.profile) for rate, (d, _) in zip(own, classes)])
+    if matrix.any():
+        system = np.eye(len(classes)) - matrix.T
+        own, hourly = np.linalg.solve(system, own), np.linalg.solve(system, hourly.reshape(len(classes), 168))
+    return [DemandFlow(d, label, float(rate), hours) for (d, label), rate, hours in zip(classes, own, hourly)]
+
+
+def entering_rates(scenario: Scenario) -> dict[str, float]:
+    """Items per hour entering each demand type's stream: its own arrivals plus the items others raise."""
+    rates = {d.type: 0.0 for d in scenario.demand}
+    for flow in demand_flows(scenario):
+        rates[flow.demand.type] += flow.rate
+    return rates
+
+
 def stream_visits(scenario: Scenario, name: str) -> np.ndarray:
     """Expected executions of each step of stream ``name`` per item entering it, over the demand types
-    that flow into it weighted by their rates (their priority mixes included)."""
-    flows = [(demand_rate(d), demand_visits(scenario, d)) for d in scenario.demand if d.stream == name]
+    that flow into it weighted by their rates (their priority mixes and spawned items included)."""
+    flows = [(f.rate, step_visits(scenario.streams[name], f.label)) for f in demand_flows(scenario)
+             if f.demand.stream == name]
     total = sum(rate for rate, _ in flows)
     if not total:
         return step_visits(scenario.streams[name])
@@ -123,9 +194,9 @@ def offered_loads(scenario: Scenario) -> list[Load]:
     team_load = {name: [0.0, 0.0] for name in scenario.teams}
     sources: dict[str, dict[str, float]] = {name: {} for name in scenario.teams}
     gate_load: dict[tuple[str, str], list[float]] = {}
-    for demand, label, share in ((d, label, share) for d in scenario.demand for label, share in priority_mix(d)):
-        stream = scenario.streams[demand.stream].for_priority(label)
-        rate, peak = share * demand_rate(demand), share * demand_rate(demand) * peak_factor(demand)
+    for flow in demand_flows(scenario):
+        demand, rate, peak = flow.demand, flow.rate, flow.peak
+        stream = scenario.streams[demand.stream].for_priority(flow.label)
         for step, visits in zip(stream.steps, step_visits(stream)):
             kind = step.kind
             team = kind.team(step)
@@ -173,13 +244,12 @@ def shift_loads(scenario: Scenario) -> list[ShiftLoad]:
     arriving off duty waits for the next shift: a shift's load may exceed its people on average
     only if quieter shifts make up for it (the week's total is checked against the average)."""
     hourly = {name: np.zeros(168) for name in scenario.teams}
-    for demand, label, share in ((d, label, share) for d in scenario.demand for label, share in priority_mix(d)):
-        stream = scenario.streams[demand.stream].for_priority(label)
-        profile = hour_of_week(demand.arrivals.profile)
+    for flow in demand_flows(scenario):
+        stream = scenario.streams[flow.demand.stream].for_priority(flow.label)
         for step, visits in zip(stream.steps, step_visits(stream)):
             team = step.kind.team(step)
             if team is not None:
-                hourly[team] += share * demand_rate(demand) * profile * visits * step.kind.team_hours(step)
+                hourly[team] += flow.hourly * visits * step.kind.team_hours(step)
     loads = []
     for name, team in scenario.teams.items():
         if team.always_on:

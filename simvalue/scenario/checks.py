@@ -8,9 +8,10 @@ from __future__ import annotations
 
 from ..errors import ScenarioError, UnstableScenarioError, unknown
 from ..limits import MAX_EVENTS_PER_REPLICATION, MAX_VISITS_PER_ITEM
-from .capacity import demand_rate, exits, offered_loads, priority_mix, shift_loads, step_visits
+from .capacity import entering_rates, exits, offered_loads, priority_mix, shift_loads, step_visits
 from .by_priority import OTHER, EffortByPriority, NextByPriority
 from .model import DONE, DROP, SLA_WORDS, Scenario, SlaClock, Stream
+from .spawn_checks import check_spawns
 from .workload import workload
 
 #: Utilisation above which a team is reported as nearly saturated.
@@ -30,6 +31,7 @@ def check(scenario: Scenario) -> list[str]:
         _check_tables(scenario, name, stream)
         for label in _labels_into(scenario, name):
             _check_exits(name, stream.for_priority(label))
+    check_spawns(scenario)  # before anything counts the items spawned (offered load, work budget)
     used = {d.stream for d in scenario.demand}
     warnings += [f"streams.{n}: no demand flows through this stream" for n in scenario.streams if n not in used]
     warnings += [f"teams.{n}: no step uses this team (a misspelt team name in a variant adds a new team)"
@@ -62,10 +64,12 @@ def _teams_used(scenario: Scenario) -> set[str]:
 
 
 def _check_demand_volume(scenario: Scenario) -> list[str]:
-    """Warn when a demand type would bring less than one item per replication (a rate typo)."""
+    """Warn when a demand type would bring less than one item per replication (a rate typo); items other
+    items raise (``spawn``) count with their type."""
     window = scenario.warmup + scenario.horizon
-    return [f"demand[{d.type}].arrivals: about {demand_rate(d) * window:.3g} items of this type are expected per "
-            "replication; results will hold few or none" for d in scenario.demand if demand_rate(d) * window < 1]
+    rates = entering_rates(scenario)
+    return [f"demand[{d.type}].arrivals: about {rates[d.type] * window:.3g} items of this type are expected per "
+            "replication; results will hold few or none" for d in scenario.demand if rates[d.type] * window < 1]
 
 
 def _check_visits(scenario: Scenario) -> None:

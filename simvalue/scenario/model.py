@@ -21,6 +21,7 @@ from ..steps import GATE_SCHEMAS, Automation, WaitSettings, kind_of
 from .by_priority import EffortByPriority, NextByPriority
 from .by_priority import shape as by_priority_shape
 from .initial import Initial
+from .spawn import SpawnField
 
 _Model = FrozenModel  # the name variants.py and older code use
 
@@ -199,6 +200,9 @@ class Step(FrozenModel):
                     Discriminator(by_priority_shape)] | None = Field(
         None, description="Routing: step name (or 'done') -> probability, or per priority {by: priority, "
                           "P1: {...}, other: {...}}; default is the next listed step.")
+    spawn: SpawnField | None = Field(
+        None, description="Linked records raised when the step ends: {type: change, p: 0.4, count: 1, priority: "
+                          "inherit}, or a list of them (scenario/spawn.py).")
 
     @field_validator("next")
     @classmethod

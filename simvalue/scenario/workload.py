@@ -2,6 +2,7 @@
 
 From the arrival rates and the traffic equations (``capacity.step_visits``): items, step
 executions (each one event and one record) and CAB meetings (one event each) per replication.
+Items raised by other items (``spawn``) count with their type (``capacity.demand_flows``).
 The simulation's work budget compares these with its event and memory limits; ``check`` shows them.
 """
 
@@ -10,7 +11,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from ..limits import BYTES_PER_ITEM_RECORD, BYTES_PER_STEP_RECORD
-from .capacity import demand_rate, demand_visits, hour_of_week, priority_mix, step_visits
+import numpy as np
+
+from .capacity import demand_flows, demand_rate, hour_of_week, priority_mix, spawn_matrix, step_visits
 from .initial import open_items
 from .model import Scenario
 
@@ -69,7 +72,26 @@ def _backlog(scenario: Scenario) -> Workload:
             visits[entry.type] = float(step_visits(scenario.streams[streams[entry.type]]).sum())
         items += entry.count
         executions += entry.count * visits[entry.type]
-    return Workload(items, executions, 0.0, "the open items at the start", "initial")
+    spawned = _spawned_by(scenario, open_items(scenario))
+    return Workload(items + spawned.items, executions + spawned.step_executions, 0.0, "the open items at the start",
+                    "initial")
+
+
+def _spawned_by(scenario: Scenario, entries) -> Workload:
+    """The items the open items at the start raise (``spawn``), generation after generation:
+    (I - M^T)^-1 placed - placed, with M the expected children per item (capacity.spawn_matrix)."""
+    classes, matrix = spawn_matrix(scenario)
+    if not matrix.any():
+        return Workload(0.0, 0.0, 0.0, "", "")
+    placed = np.zeros(len(classes))
+    for entry in entries:
+        for k, (demand, label) in enumerate(classes):
+            if demand.type == entry.type:
+                share = dict(priority_mix(demand))[label]
+                placed[k] += entry.count * (share if entry.priority is None else float(entry.priority == label))
+    raised = np.linalg.solve(np.eye(len(classes)) - matrix.T, placed) - placed
+    visits = [float(step_visits(scenario.streams[d.stream], label).sum()) for d, label in classes]
+    return Workload(float(raised.sum()), float(raised @ visits), 0.0, "", "")
 
 
 def _drain_estimate(scenario: Scenario, arrival_window: float) -> float:
@@ -102,17 +124,21 @@ def _period(scenario: Scenario, arriving: float, running: float) -> Workload:
     hours of run (meetings and shift changes go on while items are in flight)."""
     contributions: list[tuple[float, str, str]] = []
     items = executions = meetings = 0.0
+    flows = demand_flows(scenario)
     for demand in scenario.demand:
         arrivals = demand_rate(demand) * arriving
-        visits = float(demand_visits(scenario, demand).sum())
-        items += arrivals
-        executions += arrivals * visits
+        stream = scenario.streams[demand.stream]
+        mine = [f for f in flows if f.demand.type == demand.type]
+        entering = sum(f.rate for f in mine) * arriving  # its own arrivals and the items others raise
+        passes = sum(f.rate * float(step_visits(stream, f.label).sum()) for f in mine) * arriving
+        items += entering
+        executions += passes
         # Profiled arrivals are drawn at the busiest hour's rate and thinned: candidates cost too.
         candidates = arrivals * (float(hour_of_week(demand.arrivals.profile).max()) - 1.0)
         # A closing rule schedules one more event per item (its closing, whether or not it comes to pass).
-        candidates += arrivals if scenario.streams[demand.stream].close_after is not None else 0.0
+        candidates += entering if stream.close_after is not None else 0.0
         meetings += candidates
-        contributions.append((arrivals * (1 + visits) + candidates, f"arrivals of {demand.type}",
+        contributions.append((entering + passes + candidates, f"arrivals of {demand.type}",
                               f"demand[{demand.type}].arrivals"))
     for stream_name, stream in scenario.streams.items():
         for step in stream.steps:
