@@ -30,7 +30,7 @@ chromium:
 	    else echo "note: no Chromium and not root: the browser tests will fail; install it with apt-get install -y chromium"; fi; }
 
 test: $(STAMP) chromium
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n 2
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/engine_throughput.py
