@@ -45,6 +45,7 @@ def test_a_high_priority_interrupts_and_the_low_one_resumes_or_restarts(mode, fi
     assert items.loc["low", "completed"] == pytest.approx(finish)
     assert items.loc["low", "work_time"] == pytest.approx(work)
     assert items.loc["low", "wait_time"] == pytest.approx(1.0)       # it stood still 1.5 -> 2.5
+    assert items.loc["low", "off_hours_time"] == 0.0                 # queueing, not off-hours
     low = results.events[results.events["type"] == "low"].iloc[0]
     assert (low["started"], low["finished"], low["work"]) == (1.0, pytest.approx(finish), pytest.approx(work))
 
@@ -81,23 +82,34 @@ def test_preemptive_resume_matches_the_closed_form(servers, lam1, lam2):
     assert plain["low"].mean() < means["low"].mean() and plain["high"].mean() > means["high"].mean()
 
 
-@pytest.mark.parametrize("team, words", [
-    ({"capacity": 1, "preempt": "resume", "calendar": {"mon-fri": "09:00-17:00"}}, "around the clock"),
-    ({"capacity": 1, "preempt": "sometimes"}, "resume"),
-])
-def test_bad_preempt_names_the_field(team, words):
-    data = _two_classes({"every": "1h"}, {"every": "1h"}, {}, "1h", "2h")
-    data["teams"]["desk"] = team
+def test_bad_preempt_names_the_field():
+    data = _two_classes({"every": "1h"}, {"every": "1h"}, {"preempt": "sometimes"}, "1h", "2h")
     with pytest.raises(SimvalueError) as caught:
         simvalue.load_scenario(data)
-    assert "teams.desk" in str(caught.value) and words in str(caught.value)
+    assert "teams.desk.preempt" in str(caught.value) and "resume" in str(caught.value)
 
 
-def test_preempt_with_scenario_holidays_is_refused():
-    data = _two_classes({"every": "1h"}, {"every": "1h"}, {"preempt": "resume"}, "1h", "2h")
-    data["holidays"] = ["2024-12-25"]
-    with pytest.raises(SimvalueError, match=r"teams\.desk\.preempt"):
-        simvalue.load_scenario(data)
+@pytest.mark.parametrize("mode, finish, work", [("resume", 36.0, 3.0), ("restart", 37.5, 4.5)])
+def test_preemption_on_a_calendar_with_work_paused_overnight(mode, finish, work):
+    # The desk works 09:00-17:00 every day from Monday 00:00, one person. Low arrives at 16:00 (t = 16)
+    # with 3 h of work: 16 -> 17, paused overnight, resumes at 09:00 (t = 33) with 2 h left. High arrives
+    # at 09:30 (t = 33.5) with 1 h: it interrupts low (0.5 h more done) and works 33.5 -> 34.5. Low then
+    # does the last 1.5 h (resume: done at 36.0, 3 h of work) or its whole 3 h again (restart: done at
+    # 37.5, 4.5 h of work of which 1.5 h lost). A second low item (t = 32) waits behind it.
+    data = _two_classes({"every": "33.5h"}, {"every": "16h"}, {"preempt": mode,
+                                                               "calendar": {"mon-sun": "09:00-17:00"}},
+                        "3h", "34h")
+    data["demand"][0]["stream"] = "fast"
+    data["streams"]["fast"] = {"steps": [{"name": "fix", "activity": "deliver_and_support", "team": "desk",
+                                          "effort": "1h"}]}
+    items = simvalue.simulate(simvalue.load_scenario(data)).items
+    high = items[items["type"] == "high"].iloc[0]
+    low = items[items["type"] == "low"].sort_values("arrived").iloc[0]
+    assert high["time_to_value"] == pytest.approx(1.0)
+    assert low["completed"] == pytest.approx(finish)
+    assert low["work_time"] == pytest.approx(work)
+    assert low["off_hours_time"] == pytest.approx(16.0)     # 17:00 -> 09:00; the interruption is queueing
+    assert low["wait_time"] == pytest.approx(finish - 16.0 - work)
 
 
 def test_no_preemption_costs_nothing_in_results():

@@ -44,7 +44,7 @@ class Replication:
         # PERF: arrivals and 24/7 pools deal with closing only when some stream of some period has a closing rule.
         closing = any(d.close_after is not None for p in (plan, *(e for _, e in plan.epochs)) for d in p.demands)
         pool = ClosingPool if closing else TeamPool
-        self.teams = [ScheduledTeam(schedule, self.env, pause, self.recorder) if schedule is not None else
+        self.teams = [ScheduledTeam(schedule, self.env, pause, self.recorder, preempt) if schedule is not None else
                       PreemptivePool(c, self.env, preempt == "restart", self.recorder) if preempt else pool(c, self.env)
                       for c, schedule, pause, preempt in zip(plan.capacities, plan.schedules, plan.pause_at_shift_end,
                                                              plan.preempt)]

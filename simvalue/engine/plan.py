@@ -14,7 +14,6 @@ import numpy as np
 
 from ..calendars import DEFAULT_START, Schedule, WeeklyPattern
 from ..distributions import Distribution
-from ..errors import ScenarioError
 from ..scenario.capacity import hour_of_week, successors
 from ..scenario.changes import epochs_of
 from .initial import InitialPlan, compile_initial
@@ -116,10 +115,6 @@ def compile_plan(scenario: Scenario, seed: int | None = None) -> Plan:
                        for t, s in zip(scenario.teams.values(), schedules))
     pauses = tuple(t.at_shift_end == "pause" for t in scenario.teams.values())
     preempt = tuple(t.preempt for t in scenario.teams.values())
-    for (name, team), schedule in zip(scenario.teams.items(), schedules):
-        if team.preempt and schedule is not None:
-            raise ScenarioError("preempt needs a team working around the clock (no calendar, shifts or holidays, "
-                                "and no changes over time of its headcount)", path=f"teams.{name}.preempt")
     epochs = tuple((at, compile_plan(epoch, seed)) for at, epoch in later)
     return Plan(teams, capacities, schedules, pauses, preempt, tuple(steps), demands,
                 tuple(labels) or ("",), scenario.warmup, scenario.horizon, scenario.drain_limit,

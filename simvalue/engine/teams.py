@@ -13,6 +13,16 @@ from simpy.events import NORMAL, URGENT
 from .kernel import Wake, cancel
 
 
+def held(item, since: float, now: float, recorder) -> None:
+    """Interrupted work resumes: its standstill since ``since`` is paused time of its step (so its work
+    is the sum of its segments) but queueing, not off-hours (the flow adds a step's paused time to
+    the item's off-hours: that share is taken back here)."""
+    item.paused += now - since
+    if item.value_time < 0:
+        item.off_hours -= now - since
+    recorder.pause(item.runs[item.step].plan.id, since, now)
+
+
 class TeamPool:
     """``capacity`` people; ``request`` starts work at once or queues it; ``release`` frees a person."""
 
@@ -88,11 +98,15 @@ class ScheduledTeam(TeamPool):
     take no new work and do not count against the next shift.
     """
 
-    __slots__ = ("pause", "serving", "paused", "changes", "on_change", "recorder", "pending", "overtime")
+    __slots__ = ("pause", "serving", "paused", "changes", "on_change", "recorder", "pending", "overtime", "preempt",
+                 "interrupted", "efforts", "returns")
 
-    def __init__(self, schedule, env, pause: bool, recorder) -> None:
+    def __init__(self, schedule, env, pause: bool, recorder, preempt: str | None = None) -> None:
         super().__init__(schedule.headcount_at(0.0), env)
         self.pause, self.recorder = pause, recorder
+        # Preemption (team field ``preempt``), as in PreemptivePool: interrupted item id -> since when;
+        # full efforts for ``restart``; decreasing sequence numbers put interrupted work at its queue's head.
+        self.preempt, self.interrupted, self.efforts, self.returns = preempt, {}, {}, 0
         # item id -> [item, wake, ends at, callbacks, on overtime], in (re)start order
         self.serving: dict[int, list] = {}
         self.paused: list[tuple] = []  # (item, remaining effort, callbacks, paused at), a stack
@@ -129,27 +143,55 @@ class ScheduledTeam(TeamPool):
         self.schedule(wake, NORMAL, effort)
 
     def request(self, item, effort: float, callbacks: tuple) -> None:
+        if self.preempt == "restart":
+            self.efforts[item.id] = effort
         if self.busy - self.overtime < self.capacity:
             self.busy += 1
+            item.started = self.env.now
+            self._begin(item, effort, callbacks)
+        elif self.preempt and self._interrupt_for(item):
             item.started = self.env.now
             self._begin(item, effort, callbacks)
         else:
             self.seq += 1
             heappush(self.queue, (item.rank, self.seq, item, effort, callbacks))
 
+    def _interrupt_for(self, item) -> bool:
+        """Stop the lowest priority in hand (below ``item``'s; the latest started among equals; not work
+        finishing now, not overtime) and put it back at the head of its queue; False if there is none."""
+        now = self.env.now
+        victim = None
+        for entry in self.serving.values():
+            if not entry[4] and entry[2] > now and entry[0].rank > item.rank and (
+                    victim is None or entry[0].rank >= victim[0].rank):
+                victim = entry
+        if victim is None:
+            return False
+        interrupted, wake, ends, callbacks, _ = victim
+        cancel(wake)
+        del self.serving[interrupted.id]
+        remaining = self.efforts.get(interrupted.id, ends - now) if self.preempt == "restart" else ends - now
+        self.returns -= 1
+        heappush(self.queue, (interrupted.rank, self.returns, interrupted, remaining, callbacks))
+        self.interrupted[interrupted.id] = now
+        return True
+
     def release(self, item) -> None:
         """A person finished ``item``: they take the next work, or go off duty (overtime, or over
         the headcount)."""
         if self.serving.pop(item.id)[4]:
             self.overtime -= 1
+        if self.efforts:
+            self.efforts.pop(item.id, None)
         self.busy -= 1
         self._fill()
 
     def _fill(self) -> None:
-        """Start waiting work while people are free: paused work first, then the queue."""
+        """Start waiting work while people are free: paused work first, then the queue (with
+        preemption, a queue of a higher priority than the paused work goes first)."""
         while self.busy - self.overtime < self.capacity and (self.paused or self.queue):
             self.busy += 1
-            if self.paused:
+            if self.paused and not (self.preempt and self.queue and self.queue[0][0] < self.paused[-1][0].rank):
                 item, remaining, callbacks, since = self.paused.pop()
                 now = self.env.now
                 item.paused += now - since
@@ -160,7 +202,11 @@ class ScheduledTeam(TeamPool):
                 if item.closed:
                     self.busy -= 1
                     continue
-                item.started = self.env.now
+                since = self.interrupted.pop(item.id, None) if self.interrupted else None
+                if since is None:
+                    item.started = self.env.now
+                else:
+                    held(item, since, self.env.now, self.recorder)
                 self._begin(item, effort, callbacks)
 
     def drop(self, item) -> None:
@@ -206,6 +252,10 @@ class ScheduledTeam(TeamPool):
             item.paused += now - since
             self.recorder.pause(item.runs[item.step].plan.id, since, now)
         self.paused = []
+        for _, _, item, _, _ in self.queue:  # interrupted work still waiting to resume
+            since = self.interrupted.pop(item.id, None)
+            if since is not None and not item.closed:
+                held(item, since, now, self.recorder)
 
 
 class PreemptivePool(TeamPool):
@@ -265,8 +315,7 @@ class PreemptivePool(TeamPool):
             if waiting.closed:
                 continue
             if since >= 0:  # interrupted work resumes: it stood still since then
-                waiting.paused += now - since
-                self.recorder.pause(waiting.runs[waiting.step].plan.id, since, now)
+                held(waiting, since, now, self.recorder)
             else:
                 waiting.started = now
             self._begin(waiting, effort, full, callbacks)
@@ -283,5 +332,4 @@ class PreemptivePool(TeamPool):
         now = self.env.now
         for _, _, item, _, _, _, since in self.queue:
             if since >= 0 and not item.closed:
-                item.paused += now - since
-                self.recorder.pause(item.runs[item.step].plan.id, since, now)
+                held(item, since, now, self.recorder)

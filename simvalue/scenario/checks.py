@@ -23,7 +23,6 @@ def check(scenario: Scenario) -> list[str]:
     """Run every check; raise on the first error, return the warnings."""
     warnings: list[str] = []
     _check_demand(scenario)
-    _check_preempt(scenario)
     _check_sla(scenario)
     _check_costs(scenario)
     for name, stream in scenario.streams.items():
@@ -44,15 +43,6 @@ def check(scenario: Scenario) -> list[str]:
                  if load.headcount and load.utilisation >= 1]
     _check_size(scenario)
     return warnings
-
-
-def _check_preempt(scenario: Scenario) -> None:
-    """Preemption runs on teams working around the clock: no scenario holidays (a team's own calendar,
-    shifts and holidays are refused with the team)."""
-    for name, team in scenario.teams.items():
-        if team.preempt is not None and scenario.holidays:
-            raise ScenarioError("preempt needs a team working around the clock, and the scenario's holidays stop "
-                                "every team", path=f"teams.{name}.preempt")
 
 
 def _teams_used(scenario: Scenario) -> set[str]:

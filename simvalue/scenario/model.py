@@ -64,8 +64,7 @@ class Team(FrozenModel):
     cost_per_hour: Money | None = Field(None, description="Cost of one person-hour, in `currency`.")
     preempt: Literal["resume", "restart"] | None = Field(
         None, description="A higher priority interrupts the lowest priority in hand when everyone is busy: "
-                          "its work resumes later where it stopped (resume) or starts again (restart). "
-                          "Teams working around the clock only.")
+                          "its work resumes later where it stopped (resume) or starts again (restart).")
 
     @field_validator("holidays", mode="before")
     @classmethod
@@ -89,8 +88,6 @@ class Team(FrozenModel):
                              "not neither")
         if self.calendar is not None and self.shifts is not None:
             raise ValueError("'calendar' goes with 'capacity'; shifts carry their own hours")
-        if self.preempt is not None and (self.calendar is not None or self.shifts is not None or self.holidays):
-            raise ValueError("preempt needs a team working around the clock: no calendar, shifts or holidays")
         self.pattern()  # refuses overlapping shifts, bad windows and a pattern that never works
         return self
 
