@@ -6,7 +6,7 @@ whose headcount follows a schedule is a subclass, so teams without one pay nothi
 
 from __future__ import annotations
 
-from heapq import heappop, heappush
+from heapq import heapify, heappop, heappush
 
 from simpy.events import NORMAL, URGENT
 
@@ -41,6 +41,16 @@ class TeamPool:
         else:
             self.seq += 1
             heappush(self.queue, (item.rank, self.seq, item, effort, callbacks))
+
+    def requeue(self, item) -> None:
+        """``item``, waiting in this queue, has a new priority (``item.rank``, an escalation): its entry
+        moves to its new place, keeping the order it joined in. Rare, so a linear search is fine."""
+        queue = self.queue
+        for index, entry in enumerate(queue):
+            if entry[2] is item:
+                queue[index] = (item.rank, *entry[1:])
+                heapify(queue)
+                return
 
     def release(self, item) -> None:
         """A person finished ``item``: they take the next item in the queue, or become free."""

@@ -207,6 +207,9 @@ def _check_tables(scenario: Scenario, name: str, stream: Stream) -> None:
                        if table.for_priority(label) is None]
             if missing:
                 raise ScenarioError(f"no entry for {', '.join(missing)}: list them or give 'other'", path=path)
+        if step.escalate is not None and step.escalate.priority not in known:
+            raise ScenarioError(unknown("priority", step.escalate.priority, known),
+                                path=f"streams.{name}.steps[{step.name}].escalate.priority")
 
 
 def _check_exits(name: str, stream: Stream) -> None:

@@ -18,6 +18,7 @@ from ..fields import (DONE, DROP, Capacity, Dist, Duration, FrozenModel, Money, 
                       PositiveDuration, Probability, Rate, count, number, sums_to_one)
 from ..limits import MAX_CHANGES, MAX_HOLIDAYS, MAX_PROFILE_MULTIPLIER, MAX_SHIFTS
 from ..steps import GATE_SCHEMAS, Automation, WaitSettings, kind_of
+from ..steps.work import Escalation
 from .by_priority import EffortByPriority, NextByPriority
 from .by_priority import shape as by_priority_shape
 from .initial import Initial
@@ -192,6 +193,8 @@ class Step(FrozenModel):
     gate: Gate | None = None
     wait: WaitSettings | None = None
     automation: Automation | None = None
+    escalate: Escalation | None = Field(None, description="Work steps: raise the priority of an item that has "
+                                                          "waited this long in the queue, {after: 4h, priority: P1}.")
     next: Annotated[Union[Annotated[dict[Name, Probability], Tag("<plain>")],
                           Annotated[NextByPriority, Tag("<by priority>")]],
                     Discriminator(by_priority_shape)] | None = Field(
@@ -228,7 +231,7 @@ class Step(FrozenModel):
             raise ValueError("a step is either a gate or a wait, not both")
         special = "gate" if self.gate is not None else "wait" if self.wait is not None else None
         if special is not None:
-            extra = [f for f in ("team", "effort", "automation") if getattr(self, f) is not None]
+            extra = [f for f in ("team", "effort", "automation", "escalate") if getattr(self, f) is not None]
             if extra:
                 hint = " (an approver gate names its team and effort inside 'gate')" if special == "gate" else ""
                 raise ValueError(f"a {special} step takes no {', '.join(extra)}{hint}")
