@@ -20,6 +20,7 @@ from ..errors import SimulationError
 from ..limits import MAX_STEP_ENTRIES_PER_ITEM
 from ..rng import stream as rng_stream
 from ..steps import KINDS
+from ..steps.branch import branch_run
 from .arrivals import arrival_gaps, arrival_key
 from .initial import initial_items
 from .kernel import Item, Wake, cancel
@@ -43,7 +44,8 @@ class Replication:
         self.recorder = Recorder()
         # PERF: arrivals and 24/7 pools deal with closing only when some stream of some period has a closing rule.
         closing = any(d.close_after is not None for p in (plan, *(e for _, e in plan.epochs)) for d in p.demands)
-        pool = ClosingPool if closing else TeamPool
+        forks = any(s.kind == "fork" for p in (plan, *(e for _, e in plan.epochs)) for s in p.steps)
+        pool = ClosingPool if closing or forks else TeamPool  # a join cancels branches as closing does
         self.teams = [ScheduledTeam(schedule, self.env, pause, self.recorder, preempt) if schedule is not None else
                       PreemptivePool(c, self.env, preempt == "restart", self.recorder) if preempt else pool(c, self.env)
                       for c, schedule, pause, preempt in zip(plan.capacities, plan.schedules, plan.pause_at_shift_end,
@@ -75,10 +77,13 @@ class Replication:
         self._starters.append((order, start))
 
     def _step_run(self, plan: Plan, step_id: int, demand_type: str):
-        """A step's run-time for one type; PERF: only a step that spawns is built on a wrapper (engine/spawn.py)."""
+        """A step's run-time for one type; PERF: only a step that spawns (engine/spawn.py) or sits on a fork's
+        branch (steps/branch.py) is built on a wrapper."""
         step = plan.steps[step_id]
         if step.spawn:
             return spawning_run(step, demand_type, self, plan)
+        if step.branch:
+            return branch_run(KINDS[step.kind], step, demand_type, self)
         return KINDS[step.kind].run(step, demand_type, self)
 
     def born(self, demand: int, index: int, rank: int, parent: Item) -> None:
@@ -127,6 +132,11 @@ class Replication:
         started = item.started if item.started >= 0 else now
         self.recorder.step(item.id, item.demand, run.plan.id, item.queued, started, now, work, automated,
                            IN_PROGRESS)
+        for part in run.open_parts(item):  # a fork's open branches, each on a step of its own
+            part_run = part.runs[part.step]
+            work, automated = part_run.in_progress(part)
+            self.recorder.step(item.id, item.demand, part_run.plan.id, part.queued,
+                               part.started if part.started >= 0 else now, now, work, automated, IN_PROGRESS)
 
     # -- changes over time ----------------------------------------------------------------------
     def _switch(self, event: Wake) -> None:

@@ -16,6 +16,8 @@ from ..calendars import DEFAULT_START, Schedule, WeeklyPattern
 from ..distributions import Distribution
 from ..scenario.capacity import hour_of_week, successors
 from ..scenario.changes import epochs_of
+from ..scenario.forks import branch_owners
+from ..steps import JOIN
 from .initial import InitialPlan, compile_initial
 from .spawn import SpawnPlan, compile_spawns
 from .kernel import DONE_ID, DROP_ID  # noqa: F401 (re-exported: plans speak of them)
@@ -43,6 +45,7 @@ class StepPlan:
     # routing does not depend on priority. ``targets``/``cumulative`` then hold the route of items without one.
     by_rank: tuple[tuple[tuple[int, ...], tuple[float, ...]], ...] | None = None
     spawn: tuple[SpawnPlan, ...] = ()  # the linked records the step raises (engine/spawn.py)
+    branch: bool = False  # on a branch of a fork: its run-time sees the run through steps/branch.py
 
 
 @dataclass(frozen=True)
@@ -170,7 +173,7 @@ def _step_plan(global_id: int, stream_name: str, stream: Stream, position: int,
         id=global_id, stream=stream_name, name=step.name, activity=str(step.activity), kind=kind.name,
         team=team_ids[team] if team is not None else -1, spec=kind.compile(step, local, team_ids),
         targets=targets, cumulative=cumulative, realises_value=stream.value_at == step.name, by_rank=by_rank,
-        spawn=compile_spawns(step, types, labels),
+        spawn=compile_spawns(step, types, labels), branch=step.name in branch_owners(stream),
     )
 
 
@@ -179,6 +182,6 @@ def _routes(stream: Stream, position: int, local: dict[str, int]) -> tuple[tuple
     # Canonical order (stream order, then done) so that the order of keys in `next` never changes
     # which item goes where: equal scenarios give equal results, and variants keep their pairing.
     routes = sorted(successors(stream, position).items(), key=lambda kv: local.get(kv[0], len(local)))
-    targets = tuple(DONE_ID if t == DONE else local[t] for t, _ in routes)
+    targets = tuple(DONE_ID if t in (DONE, JOIN) else local[t] for t, _ in routes)  # join: a branch's end
     cumulative = tuple(np.cumsum([p for _, p in routes]))[:-1] + (1.0,)
     return targets, tuple(float(c) for c in cumulative)

@@ -11,8 +11,8 @@ from itertools import chain
 import numpy as np
 
 # Step-execution outcomes.
-COMPLETED, APPROVED, REJECTED, IN_PROGRESS, TIMED_OUT, CLOSED = 0, 1, 2, 3, 4, 5
-STEP_OUTCOMES = ("completed", "approved", "rejected", "in_progress", "timed_out", "closed")
+COMPLETED, APPROVED, REJECTED, IN_PROGRESS, TIMED_OUT, CLOSED, CANCELLED = 0, 1, 2, 3, 4, 5, 6
+STEP_OUTCOMES = ("completed", "approved", "rejected", "in_progress", "timed_out", "closed", "cancelled")
 # Item outcomes.
 ITEM_DONE, ITEM_REJECTED, IN_FLIGHT = 0, 1, 2
 ITEM_OUTCOMES = ("done", "rejected", "in_flight")

@@ -13,7 +13,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ..steps import JOIN
 from ..theory import visit_ratios
+from .forks import branch_owners
 from .model import DONE, DROP, Demand, Scenario, Stream
 from .spawn import INHERIT, spawns
 
@@ -29,6 +31,7 @@ class Load:
     offered: float
     peak_offered: float
     source: str = ""  # where most of the load comes from, e.g. "streams.s.steps[fix] for demand[t]"
+    note: str = ""  # how the figure is approximated, when it is (branches a join may cancel)
 
     @property
     def utilisation(self) -> float:
@@ -60,14 +63,15 @@ def routing_matrix(stream: Stream) -> np.ndarray:
     matrix = np.zeros((size, size))
     for i, step in enumerate(stream.steps):
         for target, p in exits(stream, i).items():
-            if target not in (DONE, DROP):
+            if target not in (DONE, DROP, JOIN):  # a branch's join: the fork itself goes on (``onward``)
                 matrix[i, index[target]] += p
     return matrix
 
 
 def exits(stream: Stream, position: int) -> dict[str, float]:
     """Where an item goes after step ``position``, with probabilities: its kind's diversions (a
-    rejection, a timeout) first, the rest along ``next`` (or the following step)."""
+    rejection, a timeout) first, the rest along ``next`` (or the following step); a fork also starts
+    each of its branches once (probability 1 each: rows may sum to more than 1)."""
     step = stream.steps[position]
     diverted = step.kind.diversions(step)
     onward = 1.0 - sum(diverted.values())
@@ -77,14 +81,20 @@ def exits(stream: Stream, position: int) -> dict[str, float]:
             result[target] = result.get(target, 0.0) + onward * p
     for target, p in diverted.items():
         result[target] = result.get(target, 0.0) + p
+    for target in step.kind.branches(step):
+        result[target] = result.get(target, 0.0) + 1.0
     return result
 
 
 def successors(stream: Stream, position: int) -> dict[str, float]:
-    """Where an item goes after (approval at) step ``position``: ``next`` or the following step."""
+    """Where an item goes after (approval at) step ``position``: ``next``, its kind's own way on (a
+    fork's ``then``), or the following step."""
     step = stream.steps[position]
     if step.next is not None:
         return dict(step.next)
+    onward = step.kind.onward(step)
+    if onward is not None:
+        return onward
     following = stream.steps[position + 1].name if position + 1 < len(stream.steps) else DONE
     return {following: 1.0}
 
@@ -193,6 +203,7 @@ def offered_loads(scenario: Scenario) -> list[Load]:
     """Offered load for every team and every capacity-limited CAB, in scenario order."""
     team_load = {name: [0.0, 0.0] for name in scenario.teams}
     sources: dict[str, dict[str, float]] = {name: {} for name in scenario.teams}
+    cut, approximate = cancelled_branches(scenario), set()
     gate_load: dict[tuple[str, str], list[float]] = {}
     for flow in demand_flows(scenario):
         demand, rate, peak = flow.demand, flow.rate, flow.peak
@@ -205,6 +216,8 @@ def offered_loads(scenario: Scenario) -> list[Load]:
                 team_load[team][0] += load
                 team_load[team][1] += peak * visits * kind.team_hours(step)
                 key = f"streams.{demand.stream}.steps[{step.name}] for demand[{demand.type}]"
+                if (demand.stream, step.name) in cut:
+                    approximate.add(team)
                 sources[team][key] = sources[team].get(key, 0.0) + load
             batch = kind.batch(step)
             if batch is not None:
@@ -214,12 +227,29 @@ def offered_loads(scenario: Scenario) -> list[Load]:
                 entry[1] += peak * visits * interval
     loads = [Load(name, "team", f"teams.{name}.{'capacity' if team.shifts is None else 'shifts'}",
                   team.pattern().average_headcount, *team_load[name],
-                  max(sources[name], key=sources[name].get) if sources[name] else "")
+                  max(sources[name], key=sources[name].get) if sources[name] else "",
+                  CUT_NOTE if name in approximate else "")
              for name, team in scenario.teams.items()]
     for (stream_name, step_name), (load, peak_load, _, capacity) in gate_load.items():
         path = f"streams.{stream_name}.steps[{step_name}].gate.capacity"
         loads.append(Load(f"{stream_name}.{step_name}", "gate", path, capacity, load, peak_load))
     return loads
+
+
+#: How the offered load counts branches that a join of ``any`` or ``k`` cancels.
+CUT_NOTE = ("branches that a fork's join (any or k of n) may cancel are counted as if they ran in full: "
+            "an upper bound")
+
+
+def cancelled_branches(scenario: Scenario) -> set[tuple[str, str]]:
+    """(stream, step) of every step on a branch that a join of ``any`` or ``k`` may cancel."""
+    cut: set[tuple[str, str]] = set()
+    for name, stream in scenario.streams.items():
+        forks = {s.name: s.fork for s in stream.steps if s.fork is not None}
+        for step, (fork, _) in branch_owners(stream).items() if forks else ():
+            if forks[fork].need < len(forks[fork].branches):
+                cut.add((name, step))
+    return cut
 
 
 @dataclass(frozen=True)

@@ -8,15 +8,17 @@ from __future__ import annotations
 
 from ..errors import ScenarioError, UnstableScenarioError, unknown
 from ..limits import MAX_EVENTS_PER_REPLICATION, MAX_VISITS_PER_ITEM
+from ..steps import JOIN
 from .capacity import entering_rates, exits, offered_loads, priority_mix, shift_loads, step_visits
 from .by_priority import OTHER, EffortByPriority, NextByPriority
 from .model import DONE, DROP, SLA_WORDS, Scenario, SlaClock, Stream
+from .forks import check_forks
 from .spawn_checks import check_spawns
 from .workload import workload
 
 #: Utilisation above which a team is reported as nearly saturated.
 HIGH_UTILISATION = 0.95
-RESERVED = (DONE, DROP)
+RESERVED = (DONE, DROP, JOIN)
 
 
 def check(scenario: Scenario) -> list[str]:
@@ -27,6 +29,7 @@ def check(scenario: Scenario) -> list[str]:
     _check_costs(scenario)
     for name, stream in scenario.streams.items():
         _check_stream(scenario, name, stream)
+        check_forks(scenario, name, stream)
         _check_tables(scenario, name, stream)
         for label in _labels_into(scenario, name):
             _check_exits(name, stream.for_priority(label))
@@ -178,7 +181,7 @@ def _check_stream(scenario: Scenario, name: str, stream: Stream) -> None:
         for label, table in tables.items():
             where = f"{path}.next.{label}" if label else f"{path}.next"
             for target in table:
-                if target != DONE and target not in names:
+                if target not in (DONE, JOIN) and target not in names:  # join: forks.py checks where
                     raise ScenarioError(unknown("step", target, names + [DONE]), path=f"{where}.{target}")
     if stream.value_at is not None and stream.value_at not in names:
         raise ScenarioError(unknown("step", stream.value_at, names), path=f"streams.{name}.value_at")
@@ -217,7 +220,7 @@ def _check_exits(name: str, stream: Stream) -> None:
     edges: dict[str, set[str]] = {}
     for position, step in enumerate(stream.steps):
         edges[step.name] = {t for t, p in exits(stream, position).items() if p > 0}
-    leaving = {DONE, DROP}
+    leaving = {DONE, DROP, JOIN}
     changed = True
     while changed:
         changed = False
@@ -244,11 +247,12 @@ def _check_load(scenario: Scenario) -> list[str]:
                 f"{what} {load.name!r} is overloaded: offered load {load.offered:.3g} is at or above its "
                 f"capacity {load.capacity:.3g} (utilisation {percent(load.utilisation)}); queues would grow "
                 "without bound. Add capacity, automate, or reduce demand"
-                + (f" (most of the load: {load.source})" if load.source else ""),
+                + (f" (most of the load: {load.source})" if load.source else "")
+                + (f"; {load.note}" if load.note else ""),
                 path=load.path)
         elif load.utilisation >= HIGH_UTILISATION:
             warnings.append(f"{load.path}: {what} {load.name!r} runs at {percent(load.utilisation)} utilisation; "
-                            "queues will be long and slow to settle")
+                            "queues will be long and slow to settle" + (f" ({load.note})" if load.note else ""))
         elif load.peak_utilisation > 1 and not _has_working_time(scenario, load):  # else: load per shift
             warnings.append(f"{load.path}: {what} {load.name!r} is overloaded at peak times "
                             f"({percent(load.peak_utilisation)}); queues build up at peaks and drain later")

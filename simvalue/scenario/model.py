@@ -17,7 +17,7 @@ from ..activities import Activity
 from ..fields import (DONE, DROP, Capacity, Dist, Duration, FrozenModel, Money, MoneyRate, Name,
                       PositiveDuration, Probability, Rate, count, number, sums_to_one)
 from ..limits import MAX_CHANGES, MAX_HOLIDAYS, MAX_PROFILE_MULTIPLIER, MAX_SHIFTS
-from ..steps import GATE_SCHEMAS, Automation, WaitSettings, kind_of
+from ..steps import GATE_SCHEMAS, Automation, ForkSettings, WaitSettings, kind_of
 from ..steps.work import Escalation
 from .by_priority import EffortByPriority, NextByPriority
 from .by_priority import shape as by_priority_shape
@@ -192,6 +192,9 @@ class Step(FrozenModel):
                           "{by: priority, P1: 30min, other: 2h}.")
     gate: Gate | None = None
     wait: WaitSettings | None = None
+    fork: ForkSettings | None = Field(
+        None, description="Parallel branches: {branches: [first steps], join: all | any | k, then: step} "
+                          "(steps/fork.py).")
     automation: Automation | None = None
     escalate: Escalation | None = Field(None, description="Work steps: raise the priority of an item that has "
                                                           "waited this long in the queue, {after: 4h, priority: P1}.")
@@ -227,9 +230,12 @@ class Step(FrozenModel):
 
     @model_validator(mode="after")
     def _one_kind(self) -> "Step":
-        if self.gate is not None and self.wait is not None:
-            raise ValueError("a step is either a gate or a wait, not both")
-        special = "gate" if self.gate is not None else "wait" if self.wait is not None else None
+        if sum(f is not None for f in (self.gate, self.wait, self.fork)) > 1:
+            raise ValueError("a step is one of a gate, a wait or a fork, not several")
+        special = ("gate" if self.gate is not None else "wait" if self.wait is not None else
+                   "fork" if self.fork is not None else None)
+        if special == "fork" and self.next is not None:
+            raise ValueError("a fork takes no next: the item goes on to fork.then after the join")
         if special is not None:
             extra = [f for f in ("team", "effort", "automation", "escalate") if getattr(self, f) is not None]
             if extra:
@@ -237,12 +243,12 @@ class Step(FrozenModel):
                 raise ValueError(f"a {special} step takes no {', '.join(extra)}{hint}")
         elif self.team is None or self.effort is None:
             missing = " and ".join(f for f in ("team", "effort") if getattr(self, f) is None)
-            raise ValueError(f"a work step needs {missing} (or a 'gate' or a 'wait')")
+            raise ValueError(f"a work step needs {missing} (or a 'gate', a 'wait' or a 'fork')")
         return self
 
     @property
     def kind(self):
-        """This step's kind (steps/): work, cab, approver, auto or wait."""
+        """This step's kind (steps/): work, cab, approver, auto, wait or fork."""
         return kind_of(self)
 
 

@@ -10,24 +10,27 @@ from .approver import ApproverGate, ApproverKind
 from .auto import AutoGate, AutoKind
 from .base import StepKind, StepRun
 from .cab import CabGate, CabKind
+from .fork import JOIN, ForkKind, ForkSettings
 from .wait import WaitKind, WaitSettings
 from .work import Automation, WorkKind
 
 #: Every kind by name, in a fixed order.
 KINDS: dict[str, StepKind] = {kind.name: kind for kind in (WorkKind(), CabKind(), ApproverKind(), AutoKind(),
-                                                            WaitKind())}
+                                                            WaitKind(), ForkKind())}
 #: The settings models that may appear under a step's ``gate:`` (told apart by ``kind``).
 GATE_SCHEMAS = tuple(kind.schema for kind in KINDS.values() if kind.field == "gate")
 
 
 def kind_of(step) -> StepKind:
-    """The kind of a validated step: its gate's kind, a wait, or team work."""
+    """The kind of a validated step: its gate's kind, a wait, a fork, or team work."""
     if step.gate is not None:
         return KINDS[step.gate.kind]
     if step.wait is not None:
         return KINDS["wait"]
+    if step.fork is not None:
+        return KINDS["fork"]
     return KINDS["work"]
 
 
-__all__ = ["GATE_SCHEMAS", "KINDS", "ApproverGate", "AutoGate", "Automation", "CabGate", "StepKind", "StepRun",
-           "WaitSettings", "kind_of"]
+__all__ = ["GATE_SCHEMAS", "JOIN", "KINDS", "ApproverGate", "AutoGate", "Automation", "CabGate", "ForkSettings",
+           "StepKind", "StepRun", "WaitSettings", "kind_of"]

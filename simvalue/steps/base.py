@@ -63,6 +63,14 @@ class StepKind:
         """Targets reached instead of ``next`` (step name or ``drop``/``done``) with their probabilities."""
         return {}
 
+    def onward(self, step) -> dict[str, float] | None:
+        """Where the step's items go instead of ``next`` and the following step (a fork's ``then``), or None."""
+        return None
+
+    def branches(self, step) -> list[str]:
+        """Steps every execution also starts, each once, besides going onward (a fork's branches)."""
+        return []
+
     def batch(self, step) -> tuple[float, int] | None:
         """(interval, items per batch) for a step that serves items in capacity-limited batches."""
         return None
@@ -142,6 +150,10 @@ class StepRun:
             cancel(item.pending)  # harmless when it is an earlier step's wake that has already run
         if self.team is not None and item.started >= 0 and not item.automating:
             self.team.drop(item)
+
+    def open_parts(self, item) -> list:
+        """Other places ``item`` is in at once (a fork's open branches), for the records at the drain limit."""
+        return []
 
     def in_progress(self, item) -> tuple[float, bool]:
         """At the drain limit: (work so far, automated) of an item still on this step."""
