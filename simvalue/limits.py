@@ -82,3 +82,6 @@ MAX_VARIANTS = 50
 #: Most local sweep workers per core: each is a Python process of about 100 MB and points are
 #: CPU-bound, so more workers only fill memory.
 MAX_WORKERS_PER_CORE = 2
+
+#: Teams one work step may name (shared staff, ``team: [a, b]``): a handful, searched at every entry.
+MAX_SHARED_TEAMS = 8

@@ -6,7 +6,7 @@ The plan is static and picklable; a replication builds its run-time state from i
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, time, timedelta
 from typing import Any
 
@@ -46,6 +46,9 @@ class StepPlan:
     by_rank: tuple[tuple[tuple[int, ...], tuple[float, ...]], ...] | None = None
     spawn: tuple[SpawnPlan, ...] = ()  # the linked records the step raises (engine/spawn.py)
     branch: bool = False  # on a branch of a fork: its run-time sees the run through steps/branch.py
+    # Shared staff (team: [a, b]): the ids of this step's hidden copies, one per other team; executions
+    # by another team are recorded under its copy, so results attribute them to that team.
+    alternates: tuple[int, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -108,6 +111,7 @@ def compile_plan(scenario: Scenario, seed: int | None = None) -> Plan:
         first = first_step[stream_name] = len(steps)
         steps += [_step_plan(first + pos, stream_name, stream, pos, team_ids, labels, types)
                   for pos in range(len(stream.steps))]
+    steps = _with_alternates(steps, scenario, team_ids)
     demands = tuple(_demand_plan(d, scenario.streams[d.stream], first_step[d.stream], labels, scenario)
                     for d in scenario.demand)
     later = epochs_of(scenario)
@@ -175,6 +179,23 @@ def _step_plan(global_id: int, stream_name: str, stream: Stream, position: int,
         targets=targets, cumulative=cumulative, realises_value=stream.value_at == step.name, by_rank=by_rank,
         spawn=compile_spawns(step, types, labels), branch=step.name in branch_owners(stream),
     )
+
+
+def _with_alternates(steps: list[StepPlan], scenario: Scenario, team_ids: dict[str, int]) -> list[StepPlan]:
+    """Append a hidden copy of each shared-staff step per other team (same name, spec and routes; that
+    team's id), and give the step the copies' ids. The copies belong to no demand's step list."""
+    out = list(steps)
+    for stream_name, stream in scenario.streams.items():
+        for step in stream.steps:
+            teams = step.kind.teams(step)
+            if len(teams) < 2:
+                continue
+            index = next(i for i, s in enumerate(out) if s.stream == stream_name and s.name == step.name
+                         and not s.alternates)
+            ids = tuple(range(len(out), len(out) + len(teams) - 1))
+            out += [replace(out[index], id=new_id, team=team_ids[team]) for new_id, team in zip(ids, teams[1:])]
+            out[index] = replace(out[index], alternates=ids)
+    return out
 
 
 def _routes(stream: Stream, position: int, local: dict[str, int]) -> tuple[tuple[int, ...], tuple[float, ...]]:

@@ -42,6 +42,10 @@ class TeamPool:
             self.seq += 1
             heappush(self.queue, (item.rank, self.seq, item, effort, callbacks))
 
+    def free(self) -> bool:
+        """Whether a person is free to start work now."""
+        return self.busy < self.capacity
+
     def requeue(self, item) -> None:
         """``item``, waiting in this queue, has a new priority (``item.rank``, an escalation): its entry
         moves to its new place, keeping the order it joined in. Rare, so a linear search is fine."""
@@ -165,6 +169,9 @@ class ScheduledTeam(TeamPool):
         else:
             self.seq += 1
             heappush(self.queue, (item.rank, self.seq, item, effort, callbacks))
+
+    def free(self) -> bool:
+        return self.busy - self.overtime < self.capacity
 
     def _interrupt_for(self, item) -> bool:
         """Stop the lowest priority in hand (below ``item``'s; the latest started among equals; not work

@@ -199,6 +199,17 @@ def stream_visits(scenario: Scenario, name: str) -> np.ndarray:
     return sum(rate * visits for rate, visits in flows) / total
 
 
+def team_shares(scenario: Scenario, teams: list[str]) -> list[tuple[str, float]]:
+    """How a step's work splits over the teams that may do it: one team takes it all; shared staff
+    (several teams) in proportion to their average people on duty -- an approximation of "first free,
+    else the shortest queue" that is exact for identical teams."""
+    if len(teams) <= 1:
+        return [(team, 1.0) for team in teams]
+    people = [scenario.teams[t].pattern().average_headcount for t in teams]
+    total = sum(people) or 1.0
+    return [(team, p / total) for team, p in zip(teams, people)]
+
+
 def offered_loads(scenario: Scenario) -> list[Load]:
     """Offered load for every team and every capacity-limited CAB, in scenario order."""
     team_load = {name: [0.0, 0.0] for name in scenario.teams}
@@ -210,11 +221,10 @@ def offered_loads(scenario: Scenario) -> list[Load]:
         stream = scenario.streams[demand.stream].for_priority(flow.label)
         for step, visits in zip(stream.steps, step_visits(stream)):
             kind = step.kind
-            team = kind.team(step)
-            if team is not None:
-                load = rate * visits * kind.team_hours(step)
+            for team, share in team_shares(scenario, kind.teams(step)):
+                load = share * rate * visits * kind.team_hours(step)
                 team_load[team][0] += load
-                team_load[team][1] += peak * visits * kind.team_hours(step)
+                team_load[team][1] += share * peak * visits * kind.team_hours(step)
                 key = f"streams.{demand.stream}.steps[{step.name}] for demand[{demand.type}]"
                 if (demand.stream, step.name) in cut:
                     approximate.add(team)
@@ -277,9 +287,8 @@ def shift_loads(scenario: Scenario) -> list[ShiftLoad]:
     for flow in demand_flows(scenario):
         stream = scenario.streams[flow.demand.stream].for_priority(flow.label)
         for step, visits in zip(stream.steps, step_visits(stream)):
-            team = step.kind.team(step)
-            if team is not None:
-                hourly[team] += flow.hourly * visits * step.kind.team_hours(step)
+            for team, share in team_shares(scenario, step.kind.teams(step)):
+                hourly[team] += share * flow.hourly * visits * step.kind.team_hours(step)
     loads = []
     for name, team in scenario.teams.items():
         if team.always_on:

@@ -52,7 +52,7 @@ def _teams_used(scenario: Scenario) -> set[str]:
     used = set()
     for stream in scenario.streams.values():
         for step in stream.steps:
-            used.add(step.kind.team(step))
+            used.update(step.kind.teams(step))
     return used
 
 
@@ -174,8 +174,15 @@ def _check_stream(scenario: Scenario, name: str, stream: Stream) -> None:
         path = f"streams.{name}.steps[{step.name}]"
         if names.count(step.name) > 1:
             raise ScenarioError(f"step name {step.name!r} is used twice in this stream", path=f"{path}.name")
-        if step.team is not None and step.team not in scenario.teams:
-            raise ScenarioError(unknown("team", step.team, teams), path=f"{path}.team")
+        named = [step.team] if isinstance(step.team, str) else step.team or []
+        for team in named:
+            if team not in scenario.teams:
+                raise ScenarioError(unknown("team", team, teams), path=f"{path}.team")
+        if len(set(named)) < len(named):
+            raise ScenarioError("a team is listed twice", path=f"{path}.team")
+        if len(named) > 1 and step.escalate is not None:
+            raise ScenarioError("escalation on a step several teams share is not supported yet",
+                                path=f"{path}.escalate")
         step.kind.check(step, path, names, teams)
         tables = step.next.cases if isinstance(step.next, NextByPriority) else {"": step.next or {}}
         for label, table in tables.items():

@@ -16,7 +16,7 @@ from ..calendars import DEFAULT_START, Schedule, WeeklyPattern, parse_days, pars
 from ..activities import Activity
 from ..fields import (DONE, DROP, Capacity, Dist, Duration, FrozenModel, Money, MoneyRate, Name,
                       PositiveDuration, Probability, Rate, count, number, sums_to_one)
-from ..limits import MAX_CHANGES, MAX_HOLIDAYS, MAX_PROFILE_MULTIPLIER, MAX_SHIFTS
+from ..limits import MAX_CHANGES, MAX_HOLIDAYS, MAX_PROFILE_MULTIPLIER, MAX_SHARED_TEAMS, MAX_SHIFTS
 from ..steps import GATE_SCHEMAS, Automation, ForkSettings, WaitSettings, kind_of
 from ..steps.work import Escalation
 from .by_priority import EffortByPriority, NextByPriority
@@ -178,6 +178,11 @@ class Demand(FrozenModel):
 Gate = Annotated[Union[GATE_SCHEMAS], Field(discriminator="kind")]
 
 
+def _team_shape(value: Any) -> str:
+    """Which spelling a step's ``team`` uses: one team, or a list (shared staff)."""
+    return "<teams>" if isinstance(value, list) else "<plain>"
+
+
 class Step(FrozenModel):
     """A step of a value stream: work by a team, an approval gate, or a wait on others (steps/)."""
 
@@ -185,7 +190,11 @@ class Step(FrozenModel):
     activity: Activity
     label: str | None = Field(None, max_length=200, description="The activity's name in an event log (a "
                               "calibrated step keeps the log's activity here; exported logs name events by it).")
-    team: Name | None = None
+    team: Annotated[Union[Annotated[Name, Tag("<plain>")],
+                          Annotated[list[Name], Field(min_length=2, max_length=MAX_SHARED_TEAMS), Tag("<teams>")]],
+                    Discriminator(_team_shape)] | None = Field(
+        None, description="The team doing the work, or several ([a, b]: shared staff; an item goes to the first "
+                          "with a person free, else to the shortest queue).")
     effort: Annotated[Union[Annotated[Dist, Tag("<plain>")], Annotated[EffortByPriority, Tag("<by priority>")]],
                       Discriminator(by_priority_shape)] | None = Field(
         None, description="Time a person is occupied: a duration or distribution, or per priority "

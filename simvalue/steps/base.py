@@ -51,6 +51,12 @@ class StepKind:
         """This kind's settings of ``step`` (the model in ``field``, or the step itself for work)."""
         return getattr(step, self.field) if self.field else step
 
+    def teams(self, step) -> list[str]:
+        """Every team that may do the step (several for shared staff: ``team: [a, b]``); the first is
+        ``team(step)``."""
+        team = self.team(step)
+        return [] if team is None else [team]
+
     def team(self, step) -> str | None:
         """The team the step holds while it runs, or None."""
         return None

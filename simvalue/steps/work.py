@@ -12,7 +12,7 @@ from simpy.events import NORMAL
 
 from pydantic import Field
 
-from ..engine.kernel import Wake
+from ..engine.kernel import Wake, cancel
 from ..engine.recorder import COMPLETED
 from ..fields import Dist, FrozenModel, Name, PositiveDuration, Probability
 from .base import StepKind, StepRun
@@ -38,11 +38,14 @@ class WorkKind(StepKind):
     holds_team = True
 
     def team(self, step) -> str | None:
-        return step.team
+        return step.team if step.team is None or isinstance(step.team, str) else step.team[0]
+
+    def teams(self, step) -> list[str]:
+        return [] if step.team is None else [step.team] if isinstance(step.team, str) else list(step.team)
 
     def describe(self, step) -> tuple[str, str]:
         automated = f"; {step.automation.share:.0%} automated" if step.automation else ""
-        return step.team, f"{step.effort}{automated}"
+        return " or ".join(self.teams(step)), f"{step.effort}{automated}"
 
     def compile(self, step, local: dict[str, int], team_ids: dict[str, int]):
         automation, escalation = step.automation, step.escalate
@@ -57,6 +60,8 @@ class WorkKind(StepKind):
 
     def run(self, plan, demand_type: str, flow) -> StepRun:
         # PERF: only steps that escalate pay for it (a subclass chosen here).
+        if plan.alternates:
+            return SharedWorkRun(plan, demand_type, flow)
         return (EscalatingWorkRun if plan.spec[3] is not None else WorkRun)(plan, demand_type, flow)
 
 
@@ -140,3 +145,58 @@ class EscalatingWorkRun(WorkRun):
             return  # started, moved on, closed, or already of that priority
         item.rank = self.rank
         self.team.requeue(item)
+
+
+class _Record:
+    """What ``done_step`` needs to record a step execution under another plan (an alternate team's)."""
+
+    __slots__ = ("plan", "realises_value")
+
+    def __init__(self, plan, realises_value: bool) -> None:
+        self.plan, self.realises_value = plan, realises_value
+
+
+class SharedWorkRun(WorkRun):
+    """A work step several teams may do (``team: [a, b]``, shared staff): an item goes to the first
+    team, in the order listed, with a person free; when none is, to the team whose queue is shortest
+    for its people (join the shortest queue), and waits there. Each execution is recorded under its
+    team (an alternate team's hidden copy of the step), so team load and handoffs stay right."""
+
+    __slots__ = ("pools", "records", "finishes", "team_ids", "where")
+
+    def __init__(self, plan, demand_type: str, flow) -> None:
+        super().__init__(plan, demand_type, flow)
+        alternates = [flow.plan.steps[i] for i in plan.alternates]
+        self.pools = [self.team] + [flow.teams[a.team] for a in alternates]
+        self.team_ids = [plan.team] + [a.team for a in alternates]
+        self.records = [self] + [_Record(a, plan.realises_value) for a in alternates]
+        self.finishes = [(lambda event, k=k: self._finish(event, k),) for k in range(len(self.pools))]
+        self.where: dict[int, int] = {}
+
+    def enter(self, item, now: float) -> None:
+        pools = self.pools
+        k = next((i for i, pool in enumerate(pools) if pool.free()), None)
+        if k is None:
+            k = min(range(len(pools)), key=lambda i: (len(pools[i].queue) + 1) / max(pools[i].capacity, 1e-9))
+        self.team, self.on_finish = pools[k], self.finishes[k]   # the team WorkRun.enter asks (or automation)
+        super().enter(item, now)
+        if not item.automating:
+            self.where[item.id] = k
+
+    def _finish(self, event: Wake, k: int) -> None:
+        item = event.item
+        self.pools[k].release(item)
+        self.where.pop(item.id, None)
+        flow = self.flow
+        flow.handoff(item, self.team_ids[k])
+        now = flow.env.now
+        flow.done_step(item, self.records[k], now, COMPLETED, False, now - item.started - item.paused)
+        flow.route(item, self)
+
+    def withdraw(self, item) -> None:
+        k = self.where.pop(item.id, 0)
+        if item.pending is not None:
+            cancel(item.pending)
+        if item.started >= 0 and not item.automating:
+            self.pools[k].drop(item)
+
