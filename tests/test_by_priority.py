@@ -91,3 +91,35 @@ def test_a_stream_without_tables_is_unchanged():
                                         {"by": "priority", "other": "1h"})
     a, b = simvalue.simulate(simvalue.load_scenario(plain)), simvalue.simulate(simvalue.load_scenario(tabled))
     assert a.items["time_to_value"].tolist() == b.items["time_to_value"].tolist()
+
+
+def _gated(approve) -> dict:
+    data = _desk({"P1": 0.5, "P2": 0.5}, horizon="400h")
+    data["demand"][0]["arrivals"] = {"rate": "1/h"}
+    data["streams"]["s"]["steps"].insert(1, {"name": "check", "activity": "design_and_transition",
+                                             "gate": {"kind": "auto", "delay": "0h", "approve": approve,
+                                                      "on_reject": "triage"}})
+    data["streams"]["s"]["steps"][0]["next"] = {"check": 1.0}
+    return data
+
+
+def test_a_gate_decides_by_priority_and_the_rework_it_causes_is_counted():
+    # P1s always pass; other items pass half the time and go back to triage: 2 triage visits each.
+    approve = {"by": "priority", "P1": 1.0, "other": 0.5}
+    scenario = simvalue.load_scenario(_gated(approve))
+    assert stream_visits(scenario, "s")[0] == pytest.approx(0.5 * 1 + 0.5 * 2)
+    results = simvalue.simulate(scenario)
+    decisions = results.events[results.events["step"] == "check"]
+    priority = results.items.set_index("item_id")["priority"].astype(str)
+    outcome = decisions.assign(priority=decisions["item_id"].map(priority))
+    p1 = outcome[outcome["priority"] == "P1"]["outcome"].astype(str)
+    p2 = outcome[outcome["priority"] == "P2"]["outcome"].astype(str)
+    assert set(p1) == {"approved"}
+    share = float((p2 == "approved").mean())
+    assert abs(share - 0.5) <= 4 * math.sqrt(0.25 / len(p2))
+
+
+def test_a_gate_table_names_known_priorities():
+    with pytest.raises(SimvalueError) as caught:
+        simvalue.load_scenario(_gated({"by": "priority", "P7": 1.0, "other": 0.5}))
+    assert "steps[check].gate.approve.P7" in str(caught.value)

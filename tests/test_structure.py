@@ -14,7 +14,7 @@ DOCS = PACKAGE.parent / "docs" / "api.md"
 #: Layers in the order data flows (STYLE.md); a module may import only from its own or earlier layers.
 LAYERS = [
     {"errors", "units", "activities", "version", "limits", "fileset", "calendar_text", "calendars", "readable"},
-    {"distributions", "rng", "theory", "fields"},
+    {"distributions", "rng", "theory", "fields", "by_priority"},
     {"engine.kernel", "engine.teams", "engine.recorder", "engine.sampling"},  # the engine's core
     {"steps"},  # one module per step kind: schema, load rule, words, run-time
     {"scenario"},

@@ -155,7 +155,8 @@ def _gate_edits(step: str, controls: dict[str, Control], value: dict[str, Any], 
         return {f"{step}.gate.{TIMING[kind]}": timing} if new_timing else {}
     _, stream, _, name = step.split(".")
     base = next(s for s in scenario.streams[stream].steps if s.name == name).gate
-    gate: dict[str, Any] = {"kind": kind, "approve": base.approve, "on_reject": base.on_reject}
+    approve = base.approve if isinstance(base.approve, float) else base.approve.model_dump(mode="json")
+    gate: dict[str, Any] = {"kind": kind, "approve": approve, "on_reject": base.on_reject}
     if new_timing:
         gate[TIMING.get(kind, "delay")] = timing
     elif kind == "cab":

@@ -21,7 +21,7 @@ from ..steps import JOIN
 from .initial import InitialPlan, compile_initial
 from .spawn import SpawnPlan, compile_spawns
 from .kernel import DONE_ID, DROP_ID  # noqa: F401 (re-exported: plans speak of them)
-from ..scenario.by_priority import NextByPriority
+from ..by_priority import NextByPriority
 from ..scenario.model import DONE, Demand, Scenario, Step, Stream
 
 

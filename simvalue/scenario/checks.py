@@ -10,7 +10,7 @@ from ..errors import ScenarioError, UnstableScenarioError, unknown
 from ..limits import MAX_EVENTS_PER_REPLICATION, MAX_VISITS_PER_ITEM
 from ..steps import JOIN
 from .capacity import entering_rates, exits, offered_loads, priority_mix, shift_loads, step_visits
-from .by_priority import OTHER, EffortByPriority, NextByPriority
+from ..by_priority import OTHER, ApproveByPriority, EffortByPriority, NextByPriority
 from .model import DONE, DROP, SLA_WORDS, Scenario, SlaClock, Stream
 from .forks import check_forks
 from .spawn_checks import check_spawns
@@ -205,8 +205,9 @@ def _check_tables(scenario: Scenario, name: str, stream: Stream) -> None:
     entering = _labels_into(scenario, name)
     known = sorted({label for d in scenario.demand for label, _ in priority_mix(d) if label is not None})
     for step in stream.steps:
-        for field, table in (("next", step.next), ("effort", step.effort)):
-            if not isinstance(table, (NextByPriority, EffortByPriority)):
+        approve = step.gate.approve if step.gate is not None else None
+        for field, table in (("next", step.next), ("effort", step.effort), ("gate.approve", approve)):
+            if not isinstance(table, (NextByPriority, EffortByPriority, ApproveByPriority)):
                 continue
             path = f"streams.{name}.steps[{step.name}].{field}"
             for label in table.labels():

@@ -19,8 +19,8 @@ from ..fields import (DONE, DROP, Capacity, Dist, Duration, FrozenModel, Money, 
 from ..limits import MAX_CHANGES, MAX_HOLIDAYS, MAX_PROFILE_MULTIPLIER, MAX_SHARED_TEAMS, MAX_SHIFTS
 from ..steps import GATE_SCHEMAS, Automation, ForkSettings, WaitSettings, kind_of
 from ..steps.work import Escalation
-from .by_priority import EffortByPriority, NextByPriority
-from .by_priority import shape as by_priority_shape
+from ..by_priority import ApproveByPriority, EffortByPriority, NextByPriority
+from ..by_priority import shape as by_priority_shape
 from .initial import Initial
 from .spawn import SpawnField
 
@@ -223,8 +223,9 @@ class Step(FrozenModel):
 
     @property
     def by_priority(self) -> bool:
-        """Whether its routing or effort depends on the item's priority."""
-        return isinstance(self.next, NextByPriority) or isinstance(self.effort, EffortByPriority)
+        """Whether its routing, effort or gate decision depends on the item's priority."""
+        return (isinstance(self.next, NextByPriority) or isinstance(self.effort, EffortByPriority)
+                or (self.gate is not None and isinstance(self.gate.approve, ApproveByPriority)))
 
     def for_priority(self, label: str | None) -> "Step":
         """This step as an item of priority ``label`` (None: without one) meets it: plain next and effort."""
@@ -235,6 +236,8 @@ class Step(FrozenModel):
             update["next"] = self.next.for_priority(label)
         if isinstance(self.effort, EffortByPriority):
             update["effort"] = self.effort.for_priority(label)
+        if self.gate is not None and isinstance(self.gate.approve, ApproveByPriority):
+            update["gate"] = self.gate.model_copy(update={"approve": self.gate.approve.for_priority(label)})
         return self.model_copy(update=update)
 
     @model_validator(mode="after")

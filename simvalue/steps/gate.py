@@ -7,8 +7,12 @@ from the item's own random stream, so common random numbers hold per item.
 
 from __future__ import annotations
 
-from pydantic import Field
+from typing import Annotated, Union
 
+from pydantic import Discriminator, Field, Tag
+
+from ..by_priority import ApproveByPriority
+from ..by_priority import shape as by_priority_shape
 from ..engine.kernel import DROP_ID
 from ..engine.recorder import APPROVED, ITEM_REJECTED, REJECTED
 from ..errors import ScenarioError, unknown
@@ -18,7 +22,9 @@ from .base import StepKind, StepRun
 
 
 class GateSettings(FrozenModel):
-    approve: Probability = Field(1.0, description="Probability an item is approved.")
+    approve: Annotated[Union[Annotated[Probability, Tag("<plain>")], Annotated[ApproveByPriority, Tag("<by priority>")]],
+                       Discriminator(by_priority_shape)] = Field(
+        1.0, description="Probability an item is approved, or per priority {by: priority, P1: 1.0, other: 0.9}.")
     on_reject: Name = Field(DROP, description="Step a rejected item returns to (rework), or 'drop'.")
 
 
@@ -28,8 +34,12 @@ class GateKind(StepKind):
     field = "gate"
 
     def diversions(self, step) -> dict[str, float]:
+        """Where rejected items go, with the rejection share. An approval table by priority not yet
+        resolved (Stream.for_priority) gives its largest share: enough for callers that only need the
+        targets; the traffic equations resolve the step per priority first."""
         gate = step.gate
-        return {gate.on_reject: 1.0 - gate.approve} if gate.approve < 1 else {}
+        approve = min(gate.approve.cases.values()) if isinstance(gate.approve, ApproveByPriority) else gate.approve
+        return {gate.on_reject: 1.0 - approve} if approve < 1 else {}
 
     def check(self, step, path: str, steps: list[str], teams: list[str]) -> None:
         gate = step.gate
@@ -44,16 +54,27 @@ class GateKind(StepKind):
 class GateRun(StepRun):
     """Run-time of a gate: decide, then route, rework or drop."""
 
-    __slots__ = ("approve", "reject_to", "decide_u")
+    __slots__ = ("approve", "reject_to", "decide_u", "approve_by_rank")
 
     def __init__(self, plan, demand_type: str, flow) -> None:
         super().__init__(plan, demand_type, flow)
-        self.approve, self.reject_to = plan.spec[0], plan.spec[1]
-        self.decide_u = self.uniforms("decision") if 0 < self.approve < 1 else None
+        approve, self.reject_to = plan.spec[0], plan.spec[1]
+        self.approve_by_rank = None
+        if isinstance(approve, ApproveByPriority):  # per priority; items without one take ``other``
+            if any(d.prioritised for d in flow.plan.demands if d.type == demand_type):
+                self.approve_by_rank = [approve.for_priority(label) for label in flow.plan.priorities]
+                approve = None  # decided per item, always with a draw
+            else:
+                approve = approve.for_priority(None)
+        self.approve = approve
+        self.decide_u = self.uniforms("decision") if approve is None or 0 < approve < 1 else None
 
     def decide(self, item, now: float, automated: bool) -> None:
         """The gate's decision: approved items follow the route, rejected ones rework or drop."""
-        approved = self.approve > 0 if self.decide_u is None else self.decide_u(item) < self.approve
+        if self.approve_by_rank is not None:
+            approved = self.decide_u(item) < self.approve_by_rank[item.rank]
+        else:
+            approved = self.approve > 0 if self.decide_u is None else self.decide_u(item) < self.approve
         flow = self.flow
         work = now - item.started - item.paused  # less any pause (an approver's review off duty)
         flow.done_step(item, self, now, APPROVED if approved else REJECTED, automated, work)

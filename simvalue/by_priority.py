@@ -13,7 +13,7 @@ from typing import Any, Literal
 
 from pydantic import Field, field_validator, model_validator
 
-from ..fields import Dist, FrozenModel, Name, Probability, sums_to_one
+from .fields import Dist, FrozenModel, Name, Probability, sums_to_one
 
 #: The key of a table's default entry.
 OTHER = "other"
@@ -67,6 +67,12 @@ class EffortByPriority(_ByPriority):
         return "by priority: " + ", ".join(f"{k} {v}" for k, v in self.cases.items())
 
 
+class ApproveByPriority(_ByPriority):
+    """A gate's approval probability per priority: ``{by: priority, P1: 1.0, other: 0.9}``."""
+
+    cases: dict[Name, Probability]
+
+
 def shape(value: Any) -> str:
     """Which spelling a ``next`` or ``effort`` uses: a plain value or a table by priority."""
     if isinstance(value, _ByPriority) or (isinstance(value, dict) and "by" in value):
@@ -74,4 +80,4 @@ def shape(value: Any) -> str:
     return "<plain>"
 
 
-__all__ = ["EffortByPriority", "NextByPriority", "OTHER", "shape"]
+__all__ = ["ApproveByPriority", "EffortByPriority", "NextByPriority", "OTHER", "shape"]
