@@ -123,3 +123,17 @@ def test_a_gate_table_names_known_priorities():
     with pytest.raises(SimvalueError) as caught:
         simvalue.load_scenario(_gated({"by": "priority", "P7": 1.0, "other": 0.5}))
     assert "steps[check].gate.approve.P7" in str(caught.value)
+
+
+def test_a_wait_lasts_by_priority():
+    # A vendor answers a P1 in 1 h and anything else in 5 h; arrivals at 1 h and 2 h.
+    data = _desk({"P1": 1.0, "P2": 0.0})
+    data["streams"]["s"]["steps"] = [{"name": "vendor", "activity": "obtain_build",
+                                      "wait": {"delay": {"by": "priority", "P1": "1h", "other": "5h"},
+                                               "reason": "vendor"}}]
+    assert simvalue.simulate(simvalue.load_scenario(data)).items["time_to_value"].tolist() == [1.0, 1.0]
+    data["demand"][0]["priority"] = {"P1": 0.0, "P2": 1.0}
+    assert simvalue.simulate(simvalue.load_scenario(data)).items["time_to_value"].tolist() == [5.0, 5.0]
+    data["streams"]["s"]["steps"][0]["wait"]["delay"] = {"by": "priority", "P5": "1h", "other": "5h"}
+    with pytest.raises(SimvalueError, match=r"steps\[vendor\]\.wait\.delay\.P5"):
+        simvalue.load_scenario(data)

@@ -206,7 +206,9 @@ def _check_tables(scenario: Scenario, name: str, stream: Stream) -> None:
     known = sorted({label for d in scenario.demand for label, _ in priority_mix(d) if label is not None})
     for step in stream.steps:
         approve = step.gate.approve if step.gate is not None else None
-        for field, table in (("next", step.next), ("effort", step.effort), ("gate.approve", approve)):
+        delay = step.wait.delay if step.wait is not None else None
+        for field, table in (("next", step.next), ("effort", step.effort), ("gate.approve", approve),
+                             ("wait.delay", delay)):
             if not isinstance(table, (NextByPriority, EffortByPriority, ApproveByPriority)):
                 continue
             path = f"streams.{name}.steps[{step.name}].{field}"

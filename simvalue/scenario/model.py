@@ -225,7 +225,8 @@ class Step(FrozenModel):
     def by_priority(self) -> bool:
         """Whether its routing, effort or gate decision depends on the item's priority."""
         return (isinstance(self.next, NextByPriority) or isinstance(self.effort, EffortByPriority)
-                or (self.gate is not None and isinstance(self.gate.approve, ApproveByPriority)))
+                or (self.gate is not None and isinstance(self.gate.approve, ApproveByPriority))
+                or (self.wait is not None and isinstance(self.wait.delay, EffortByPriority)))
 
     def for_priority(self, label: str | None) -> "Step":
         """This step as an item of priority ``label`` (None: without one) meets it: plain next and effort."""
@@ -238,6 +239,8 @@ class Step(FrozenModel):
             update["effort"] = self.effort.for_priority(label)
         if self.gate is not None and isinstance(self.gate.approve, ApproveByPriority):
             update["gate"] = self.gate.model_copy(update={"approve": self.gate.approve.for_priority(label)})
+        if self.wait is not None and isinstance(self.wait.delay, EffortByPriority):
+            update["wait"] = self.wait.model_copy(update={"delay": self.wait.delay.for_priority(label)})
         return self.model_copy(update=update)
 
     @model_validator(mode="after")

@@ -10,12 +10,14 @@ clock may pause on it (``sla: {incident: {target: 16h, pause_on: [customer]}}``)
 from __future__ import annotations
 
 from functools import lru_cache
-from typing import NamedTuple
+from typing import Annotated, NamedTuple, Union
 
 import numpy as np
-from pydantic import Field, model_validator
+from pydantic import Discriminator, Field, Tag, model_validator
 from simpy.events import NORMAL
 
+from ..by_priority import EffortByPriority
+from ..by_priority import shape as by_priority_shape
 from ..distributions import Distribution
 from ..engine.kernel import DONE_ID, Wake
 from ..engine.recorder import COMPLETED, ITEM_DONE, TIMED_OUT
@@ -31,7 +33,10 @@ TIMEOUT_SAMPLE = 65_536
 class WaitSettings(FrozenModel):
     """A wait on others: a delay with a reason, optionally ended by a timeout."""
 
-    delay: Dist = Field(description="How long the others take, e.g. 'exponential(mean=1d)'.")
+    delay: Annotated[Union[Annotated[Dist, Tag("<plain>")], Annotated[EffortByPriority, Tag("<by priority>")]],
+                     Discriminator(by_priority_shape)] = Field(
+        description="How long the others take, e.g. 'exponential(mean=1d)', or per priority "
+                    "{by: priority, P1: 2h, other: 1d}.")
     reason: Name = Field(description="Who or what is waited for: customer, vendor, change_window...")
     timeout: PositiveDuration | None = Field(None, description="Longest wait; then the item goes to on_timeout.")
     on_timeout: Name | None = Field(None, description="Step (or 'done') an item goes to when the wait times out.")
@@ -63,8 +68,12 @@ class WaitKind(StepKind):
     schema = WaitSettings
 
     def diversions(self, step) -> dict[str, float]:
+        """Where timed-out items go, with the timeout's probability. A delay table by priority not yet
+        resolved (Stream.for_priority) gives its largest probability: enough for callers that only need
+        the targets; the traffic equations resolve the step per priority first."""
         wait = step.wait
-        p = timeout_probability(wait.delay, wait.timeout)
+        delays = wait.delay.cases.values() if isinstance(wait.delay, EffortByPriority) else [wait.delay]
+        p = max(timeout_probability(delay, wait.timeout) for delay in delays)
         return {wait.on_timeout: p} if p > 0 else {}
 
     def check(self, step, path: str, steps: list[str], teams: list[str]) -> None:
@@ -103,7 +112,14 @@ class WaitRun(StepRun):
     def __init__(self, plan, demand_type: str, flow) -> None:
         super().__init__(plan, demand_type, flow)
         delay, _, self.timeout, self.timeout_target = plan.spec
-        self.delay = self.draws(delay, "delay")
+        if isinstance(delay, EffortByPriority):  # per priority, each from its own stream (delay.P1)
+            if any(d.prioritised for d in flow.plan.demands if d.type == demand_type):
+                by_rank = [self.draws(delay.for_priority(label), f"delay.{label}") for label in flow.plan.priorities]
+                self.delay = lambda item: by_rank[item.rank](item)
+            else:
+                self.delay = self.draws(delay.for_priority(None), "delay.other")
+        else:
+            self.delay = self.draws(delay, "delay")
         self.on_reply, self.on_timeout = (self.reply,), (self.time_out,)
         self.schedule = flow.schedule
 
