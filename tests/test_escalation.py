@@ -63,3 +63,25 @@ def test_escalation_is_for_work_steps():
                                       "wait": {"delay": "1h", "reason": "customer"}}]
     with pytest.raises(SimvalueError, match="takes no escalate"):
         simvalue.load_scenario(data)
+
+
+def test_waiting_work_moves_to_another_team_and_is_recorded_there():
+    # One person on the desk, one on tier2. A (1 h) works 1 -> 6 on the desk; B queues at 2 and after
+    # 2 h in the queue (at 4) moves to tier2: 4 -> 9, recorded under tier2. C (2.5) moves at 4.5 but
+    # tier2 is busy: it waits there until 9 (-> 14). Without escalation B would start at 6.
+    data = _desk({"after": "2h", "team": "tier2"})
+    data["teams"]["tier2"] = {"capacity": 1}
+    results = simvalue.simulate(simvalue.load_scenario(data))
+    events = results.events.sort_values("queued")
+    assert events["team"].astype(str).tolist() == ["desk", "tier2", "tier2"]
+    assert events[["queued", "started", "finished"]].to_numpy().tolist() == [[1, 1, 6], [2, 4, 9], [2.5, 9, 14]]
+    assert events["step"].astype(str).tolist() == ["fix"] * 3
+    busy = results.teams.groupby("team", observed=True)["busy_hours"].sum()
+    assert busy["desk"] == pytest.approx(1.6) and busy["tier2"] == 0.0     # window 0 -> 2.6 h
+
+
+def test_escalation_needs_one_target_and_a_known_team():
+    for escalate, words in (({"after": "1h", "team": "nobody"}, "unknown team 'nobody'"),
+                            ({"after": "1h", "team": "desk", "priority": "P1"}, "not both")):
+        with pytest.raises(SimvalueError, match=words):
+            simvalue.load_scenario(_desk(escalate))

@@ -49,6 +49,7 @@ class StepPlan:
     # Shared staff (team: [a, b]): the ids of this step's hidden copies, one per other team; executions
     # by another team are recorded under its copy, so results attribute them to that team.
     alternates: tuple[int, ...] = ()
+    escalation_copy: int = -1  # escalate to another team: the hidden copy its executions are recorded under
 
 
 @dataclass(frozen=True)
@@ -183,7 +184,8 @@ def _step_plan(global_id: int, stream_name: str, stream: Stream, position: int,
 
 def _with_alternates(steps: list[StepPlan], scenario: Scenario, team_ids: dict[str, int]) -> list[StepPlan]:
     """Append a hidden copy of each shared-staff step per other team (same name, spec and routes; that
-    team's id), and give the step the copies' ids. The copies belong to no demand's step list."""
+    team's id), and give the step the copies' ids; likewise one copy for a step escalating to another
+    team. The copies belong to no demand's step list."""
     out = list(steps)
     for stream_name, stream in scenario.streams.items():
         for step in stream.steps:
@@ -195,6 +197,14 @@ def _with_alternates(steps: list[StepPlan], scenario: Scenario, team_ids: dict[s
             ids = tuple(range(len(out), len(out) + len(teams) - 1))
             out += [replace(out[index], id=new_id, team=team_ids[team]) for new_id, team in zip(ids, teams[1:])]
             out[index] = replace(out[index], alternates=ids)
+    for stream_name, stream in scenario.streams.items():
+        for step in stream.steps:
+            escalation = getattr(step, "escalate", None)
+            if escalation is None or escalation.team is None:
+                continue
+            index = next(i for i, s in enumerate(out) if s.stream == stream_name and s.name == step.name)
+            out.append(replace(out[index], id=len(out), team=team_ids[escalation.team], alternates=()))
+            out[index] = replace(out[index], escalation_copy=len(out) - 1)
     return out
 
 

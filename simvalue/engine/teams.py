@@ -46,6 +46,19 @@ class TeamPool:
         """Whether a person is free to start work now."""
         return self.busy < self.capacity
 
+    def take_back(self, item) -> tuple | None:
+        """Remove ``item``, waiting in this queue, and return its entry (rank, seq, item, effort, ...);
+        None if it is not waiting here. Rare (an escalation), so a linear search is fine."""
+        queue = self.queue
+        for index, entry in enumerate(queue):
+            if entry[2] is item:
+                last = queue.pop()
+                if index < len(queue):
+                    queue[index] = last
+                    heapify(queue)
+                return entry
+        return None
+
     def requeue(self, item) -> None:
         """``item``, waiting in this queue, has a new priority (``item.rank``, an escalation): its entry
         moves to its new place, keeping the order it joined in. Rare, so a linear search is fine."""

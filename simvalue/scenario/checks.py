@@ -53,6 +53,8 @@ def _teams_used(scenario: Scenario) -> set[str]:
     for stream in scenario.streams.values():
         for step in stream.steps:
             used.update(step.kind.teams(step))
+            if getattr(step, "escalate", None) is not None and step.escalate.team is not None:
+                used.add(step.escalate.team)
     return used
 
 
@@ -220,7 +222,11 @@ def _check_tables(scenario: Scenario, name: str, stream: Stream) -> None:
                        if table.for_priority(label) is None]
             if missing:
                 raise ScenarioError(f"no entry for {', '.join(missing)}: list them or give 'other'", path=path)
-        if step.escalate is not None and step.escalate.priority not in known:
+        if step.escalate is not None and step.escalate.team is not None:
+            if step.escalate.team not in scenario.teams:
+                raise ScenarioError(unknown("team", step.escalate.team, list(scenario.teams)),
+                                    path=f"streams.{name}.steps[{step.name}].escalate.team")
+        elif step.escalate is not None and step.escalate.priority not in known:
             raise ScenarioError(unknown("priority", step.escalate.priority, known),
                                 path=f"streams.{name}.steps[{step.name}].escalate.priority")
 

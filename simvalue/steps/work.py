@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from simpy.events import NORMAL
 
-from pydantic import Field
+from pydantic import Field, model_validator
 
 from ..engine.kernel import Wake, cancel
 from ..engine.recorder import COMPLETED
@@ -26,11 +26,19 @@ class Automation(FrozenModel):
 
 
 class Escalation(FrozenModel):
-    """An item waiting ``after`` in this step's queue (not yet started) is escalated to ``priority``:
-    it moves up the queue, and keeps that priority for the rest of its way (routing, efforts, SLA)."""
+    """An item waiting ``after`` in this step's queue (not yet started) is escalated: raised to
+    ``priority`` (it moves up the queue and keeps that priority for the rest of its way: routing,
+    efforts, SLA), or moved to ``team`` (it joins that team's queue for this step's work)."""
 
     after: PositiveDuration = Field(description="How long an item may wait in the queue before escalation.")
-    priority: Name = Field(description="The priority it is raised to, e.g. P1 (never lowered).")
+    priority: Name | None = Field(None, description="The priority it is raised to, e.g. P1 (never lowered).")
+    team: Name | None = Field(None, description="The team the waiting work moves to, e.g. tier2.")
+
+    @model_validator(mode="after")
+    def _one_target(self) -> "Escalation":
+        if (self.priority is None) == (self.team is None):
+            raise ValueError("give either 'priority' (raise it) or 'team' (move the work), not both and not neither")
+        return self
 
 
 class WorkKind(StepKind):
@@ -50,7 +58,8 @@ class WorkKind(StepKind):
     def compile(self, step, local: dict[str, int], team_ids: dict[str, int]):
         automation, escalation = step.automation, step.escalate
         return (step.effort, automation.share if automation else 0.0, automation.effort if automation else None,
-                (escalation.after, escalation.priority) if escalation is not None else None)
+                (escalation.after, escalation.priority, None if escalation.team is None else team_ids[escalation.team])
+                if escalation is not None else None)
 
     def team_hours(self, step) -> float:
         manual = 1.0 - (step.automation.share if step.automation is not None else 0.0)
@@ -125,26 +134,60 @@ class EscalatingWorkRun(WorkRun):
     interrupt work in hand, even on a preempting team; it takes its place as if it had queued with
     that priority, in the order it joined."""
 
-    __slots__ = ("after", "rank", "on_escalate")
+    __slots__ = ("after", "rank", "on_escalate", "other", "other_id", "record", "on_finish_other", "moved")
 
     def __init__(self, plan, demand_type: str, flow) -> None:
         super().__init__(plan, demand_type, flow)
-        after, label = plan.spec[3]
-        self.after, self.rank = after, list(flow.plan.priorities).index(label)
-        self.on_escalate = (self.escalate,)
+        after, label, team_id = plan.spec[3]
+        self.after = after
+        self.rank = list(flow.plan.priorities).index(label) if label is not None else -1
+        self.other = flow.teams[team_id] if team_id is not None else None
+        self.other_id = team_id if team_id is not None else -1
+        # an execution by the other team is recorded under the step's hidden copy for that team
+        self.record = (_Record(flow.plan.steps[plan.escalation_copy], plan.realises_value)
+                       if team_id is not None else None)
+        self.on_escalate, self.on_finish_other = (self.escalate,), (self.finish_other,)
+        self.moved: set[int] = set()
 
     def enter(self, item, now: float) -> None:
         super().enter(item, now)
-        if item.started < 0 and item.rank > self.rank:  # queued, and of a lower priority
+        if item.started < 0 and (self.other is not None or item.rank > self.rank):  # queued, and escalable
             self.schedule(Wake(self.on_escalate, (item, now)), NORMAL, self.after)
 
     def escalate(self, event: Wake) -> None:
         item, since = event.item
-        if (item.closed or item.started >= 0 or item.queued != since or item.runs[item.step] is not self
-                or item.rank <= self.rank):
-            return  # started, moved on, closed, or already of that priority
-        item.rank = self.rank
-        self.team.requeue(item)
+        if item.closed or item.started >= 0 or item.queued != since or item.runs[item.step] is not self:
+            return  # started, moved on or closed
+        if self.other is None:
+            if item.rank > self.rank:
+                item.rank = self.rank
+                self.team.requeue(item)
+            return
+        entry = self.team.take_back(item)
+        if entry is not None:
+            self.moved.add(item.id)
+            self.other.request(item, entry[3], self.on_finish_other)
+
+    def finish_other(self, event: Wake) -> None:
+        """The other team finished escalated work: free its person, record it under its team, route."""
+        item = event.item
+        self.other.release(item)
+        self.moved.discard(item.id)
+        flow = self.flow
+        flow.handoff(item, self.other_id)
+        now = flow.env.now
+        flow.done_step(item, self.record, now, COMPLETED, False, now - item.started - item.paused)
+        flow.route(item, self)
+
+    def withdraw(self, item) -> None:
+        if item.id in self.moved:
+            self.moved.discard(item.id)
+            if item.pending is not None:
+                cancel(item.pending)
+            if item.started >= 0:
+                self.other.drop(item)
+            return
+        super().withdraw(item)
 
 
 class _Record:
