@@ -20,8 +20,9 @@ def render_calibration_report(calibration) -> str:
              "<h2>Charts</h2>", _charts(calibration), "<h2>Findings</h2><ul>",
              *[f"<li>{_e(f)}</li>" for f in calibration.findings], "</ul>",
              "<h2>Scenario</h2><pre>", _e(calibration.yaml_text), "</pre>"]
-    style = ("body{font-family:sans-serif;max-width:70em;margin:auto}table{border-collapse:collapse}"
-             "td,th{border:1px solid #ccc;padding:2px 8px;text-align:right}.bad{color:#b00}.warn{color:#b60}")
+    style = ("body{font-family:sans-serif;max-width:70em;margin:auto;padding:0 1em}table{border-collapse:collapse}"
+             "td,th{border:1px solid #ccc;padding:2px 8px;text-align:right}.bad{color:#b00}.warn{color:#b60}"
+             "img{max-width:100%;height:auto}pre{overflow-x:auto;background:#f6f6f6;padding:0.5em}")
     return (f"<!DOCTYPE html><html><head><meta charset='utf-8'><title>Calibration report</title>"
             f"<style>{style}</style></head><body>{''.join(parts)}</body></html>")
 

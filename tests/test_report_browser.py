@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import simvalue
 from simvalue import compare
 from simvalue.report import write_report
 from tests.browser import SCREENSHOTS, offline, overflowing
@@ -32,4 +33,27 @@ def test_compare_report_loads_offline_without_overflow(browser, tmp_path):
         if width == 1400:
             SCREENSHOTS.mkdir(parents=True, exist_ok=True)
             page.screenshot(path=str(SCREENSHOTS / "compare-report.png"), full_page=False)
+        page.close()
+
+
+def test_calibration_report_loads_offline_without_overflow(browser, tmp_path):
+    # A small known log (tests/test_calibrate.py's scenario): the report, with its long scenario text.
+    from simvalue.eventlog import read_log
+    from simvalue.eventlog.calibrate import calibrate
+    from simvalue.eventlog.holdout import parse_split
+    from simvalue.eventlog.write import event_log, write_csv
+    from simvalue.reports_calibration import render_calibration_report
+    from tests.test_calibrate import KNOWN
+    path = tmp_path / "known.csv"
+    log = event_log(simvalue.simulate(simvalue.load_scenario(KNOWN)))
+    write_csv(log[log["lifecycle:transition"] == "complete"], path)
+    result = calibrate(read_log(path, case="case:concept:name", activity="concept:name", timestamp="time:timestamp"),
+                       parse_split("random:0.3"), seed=1, what_if=False)
+    report = tmp_path / "report.html"
+    report.write_text(render_calibration_report(result), encoding="utf-8")
+    for width in (1400, 800):
+        page = browser.new_page(viewport={"width": width, "height": 1000})
+        refused = offline(page)
+        page.goto(report.as_uri())
+        assert refused == [] and overflowing(page) == [], width
         page.close()
