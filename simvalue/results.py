@@ -42,6 +42,9 @@ from .metrics import headline, step_breakdown, summarise
 from .scenario.model import Scenario
 from .sla import sla_times
 
+#: ``Results.summary(by=...)`` splits by a column with at most this many values (priorities, a flag).
+MAX_SUMMARY_GROUPS = 50
+
 
 @dataclass(frozen=True)
 class Results:
@@ -59,17 +62,31 @@ class Results:
         return (f"Results(scenario={self.scenario.name!r}, replications={self.replications}, seed={self.seed}, "
                 f"items={len(self.items)}, events={len(self.events)})")
 
-    def summary(self, confidence: float = 0.95, initial: bool | None = None) -> pd.DataFrame:
+    def summary(self, confidence: float = 0.95, initial: bool | None = None, by: str | None = None
+                ) -> pd.DataFrame:
         """Per item type: completions and time-to-value mean/p50/p85/p95, time per activity, with CIs.
 
         ``initial``: None for every item, True for the items open at the start only (``initial:``),
-        False for new arrivals only."""
+        False for new arrivals only. ``by``: a column of ``items`` with a few values (``priority``,
+        ``initial``) to split the summary by; it becomes a column after ``type``."""
         if not 0 < confidence < 1:
             raise SimulationError(f"confidence must be between 0 and 1 (e.g. 0.95), got {confidence!r}")
         if initial not in (None, True, False):
             raise SimulationError(f"initial must be None (every item), True or False, got {initial!r}")
         items = self.items if initial is None else self.items[self.items["initial"] == initial]
-        return summarise(items, self.events, self.replications, confidence, self.scenario.sla_target)
+        if by is None:
+            return summarise(items, self.events, self.replications, confidence, self.scenario.sla_target)
+        if by not in items.columns or by in ("type", "item_id") or items[by].nunique() > MAX_SUMMARY_GROUPS:
+            raise SimulationError(f"by must be a column of items with at most {MAX_SUMMARY_GROUPS} values, such as "
+                                  f"'priority' or 'initial'; got {by!r}")
+        frames = []
+        for value, part in items.groupby(by, observed=True, sort=True):
+            frame = summarise(part, self.events, self.replications, confidence, self.scenario.sla_target)
+            frame = frame[frame["type"].isin(set(part["type"].astype(str)))]   # the types this group has
+            frame.insert(1, by, value)
+            frames.append(frame)
+        return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(
+            columns=["type", by, "metric", "estimate", "ci_low", "ci_high"])
 
     def backlog_clearing(self, confidence: float = 0.95) -> BacklogClearing:
         """When the items open at the start are all done, per replication, with a t-interval (backlog.py)."""

@@ -137,3 +137,22 @@ def test_a_wait_lasts_by_priority():
     data["streams"]["s"]["steps"][0]["wait"]["delay"] = {"by": "priority", "P5": "1h", "other": "5h"}
     with pytest.raises(SimvalueError, match=r"steps\[vendor\]\.wait\.delay\.P5"):
         simvalue.load_scenario(data)
+
+
+def test_the_summary_splits_by_priority():
+    data = _desk({"P1": 0.5, "P2": 0.5}, TABLE, EFFORT, horizon="200h")
+    results = simvalue.simulate(simvalue.load_scenario(data))
+    summary = results.summary(by="priority")
+    assert list(summary.columns) == ["type", "priority", "metric", "estimate", "ci_low", "ci_high"]
+    ttv = summary[summary["metric"] == "time_to_value_mean"].set_index("priority")["estimate"]
+    # One replication, nobody queues: P1 = 10 min + 30 min, P2 = 1 h + 2 h exactly.
+    assert ttv["P1"] == pytest.approx(10 / 60 + 0.5) and ttv["P2"] == pytest.approx(3.0)
+    completed = summary[summary["metric"] == "completed"]["estimate"].sum()
+    assert completed == summary_total(results)
+    with pytest.raises(SimvalueError, match="by must be a column of items"):
+        results.summary(by="arrived")
+
+
+def summary_total(results) -> float:
+    whole = results.summary()
+    return float(whole[whole["metric"] == "completed"]["estimate"].sum())
