@@ -9,7 +9,7 @@ equations, offered load, the engine's routing tables) works on resolved streams.
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Any, NamedTuple
 
 from pydantic import Field, field_validator, model_validator
 
@@ -17,12 +17,36 @@ from .fields import Dist, FrozenModel, Name, Probability, sums_to_one
 
 #: The key of a table's default entry.
 OTHER = "other"
+#: What a table may depend on besides a declared attribute's name.
+PRIORITY = "priority"
+
+
+class ItemClass(NamedTuple):
+    """What the tables of an item's way depend on: its priority and its attributes' values
+    (``((name, value), ...)``, sorted by name). Items of a type without attributes use the bare
+    priority label instead; ``value_of`` reads either."""
+
+    priority: str | None
+    attributes: tuple[tuple[str, str], ...] = ()
+
+
+def value_of(item_class: Any, by: str) -> str | None:
+    """The value a table ``by: <by>`` looks up for an item class (an ItemClass, or a priority label)."""
+    if isinstance(item_class, ItemClass):
+        return item_class.priority if by == PRIORITY else dict(item_class.attributes).get(by)
+    return item_class if by == PRIORITY else None
+
+
+def priority_of(item_class: Any) -> str | None:
+    """The priority label of an item class (an ItemClass, or a priority label itself)."""
+    return item_class.priority if isinstance(item_class, ItemClass) else item_class
 
 
 class _ByPriority(FrozenModel):
-    """A table ``{by: priority, <label>: value, ..., other: value}``; ``cases`` holds the entries."""
+    """A table ``{by: priority | <attribute>, <value>: entry, ..., other: entry}``; ``cases`` holds the
+    entries."""
 
-    by: Literal["priority"] = Field(description="What the value depends on: 'priority'.")
+    by: Name = Field(description="What the value depends on: 'priority', or a declared attribute's name.")
     cases: dict[Name, Any]
 
     @model_validator(mode="before")
@@ -36,10 +60,15 @@ class _ByPriority(FrozenModel):
         return data
 
     def for_priority(self, label: str | None) -> Any:
-        """The entry for ``label`` (None: an item without priority), else ``other``; None if neither."""
+        """The entry for the value ``label`` of what the table depends on (None: an item without one),
+        else ``other``; None if neither."""
         if label is not None and label in self.cases:
             return self.cases[label]
         return self.cases.get(OTHER)
+
+    def for_class(self, item_class: Any) -> Any:
+        """The entry an item of ``item_class`` (an ItemClass or a priority label) takes."""
+        return self.for_priority(value_of(item_class, self.by))
 
     def labels(self) -> list[str]:
         return [k for k in self.cases if k != OTHER]
@@ -80,4 +109,5 @@ def shape(value: Any) -> str:
     return "<plain>"
 
 
-__all__ = ["ApproveByPriority", "EffortByPriority", "NextByPriority", "OTHER", "shape"]
+__all__ = ["ApproveByPriority", "EffortByPriority", "ItemClass", "NextByPriority", "OTHER", "PRIORITY", "priority_of",
+           "shape", "value_of"]

@@ -85,3 +85,6 @@ MAX_WORKERS_PER_CORE = 2
 
 #: Teams one work step may name (shared staff, ``team: [a, b]``): a handful, searched at every entry.
 MAX_SHARED_TEAMS = 8
+
+#: Attributes a demand type may declare, and values per attribute (each a class of the traffic equations).
+MAX_ATTRIBUTES, MAX_ATTRIBUTE_VALUES = 4, 20

@@ -126,7 +126,8 @@ def build_results(scenario: Scenario, plan: Plan, outputs: list[tuple[dict, dict
 def _reported(plan: Plan, cols: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
     """Only items that arrived after the warm-up are reported, and the items open at the start."""
     keep = (cols["arrived"] >= plan.warmup) | (cols["item_id"] < plan.initial_count)
-    return {name: values[keep] for name, values in cols.items()}
+    # attribute_rows is keyed by item id, not aligned with the items: looked up, never filtered
+    return {name: values if name == "attribute_rows" else values[keep] for name, values in cols.items()}
 
 
 def _flow_frame(plan: Plan, replication: int, cols: dict[str, np.ndarray]) -> pd.DataFrame:
@@ -177,7 +178,23 @@ def _items_frame(plan: Plan, replication: int, cols: dict[str, np.ndarray]) -> p
         "reworks": cols["reworks"].astype(np.int64),
         "automated_steps": cols["automated_steps"].astype(np.int64),
         "outcome": _categorical(cols["outcome"], ITEM_OUTCOMES),
+        **_attribute_columns(plan, cols),
     }).sort_values("item_id", kind="stable", ignore_index=True)
+
+
+def _attribute_columns(plan: Plan, cols: dict[str, np.ndarray]) -> dict[str, pd.Categorical]:
+    """One categorical column per declared attribute (NA for items whose type does not declare it)."""
+    out = {}
+    rows = cols.get("attribute_rows", np.empty((0, 1)))
+    for k, (name, values) in enumerate(plan.attributes):
+        codes = np.full(cols["item_id"].size, -1, dtype=np.int64)
+        if rows.size:
+            position = np.searchsorted(rows[:, 0], cols["item_id"].astype(np.int64))
+            position = np.minimum(position, rows.shape[0] - 1)
+            found = rows[position, 0] == cols["item_id"]
+            codes[found] = rows[position[found], 1 + k]
+        out[name] = pd.Categorical.from_codes(codes, categories=list(values))
+    return out
 
 
 def _events_frame(plan: Plan, replication: int, steps: dict[str, np.ndarray], reported: np.ndarray) -> pd.DataFrame:

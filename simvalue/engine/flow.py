@@ -61,6 +61,9 @@ class Replication:
         self.finished = simpy.Event(self.env)
         self.arrivals_end = plan.arrivals_end
         self.close_after = [d.close_after for d in plan.demands]  # per type: the closing rule in force
+        # per type: whether its items draw attributes (PERF: one check per new item); the draws' streams
+        self.attribute_pickers = [True if d.attribute_draws else None for d in plan.demands]
+        self._pickers: dict[tuple, Any] = {}
         self.on_close = (self._close,)
         self.on_arrive = (self._arrive_with_closing if closing else self._arrive,)
 
@@ -90,6 +93,9 @@ class Replication:
         """An item raised by ``parent`` (``spawn``) arrives now and enters the first step of its stream;
         ``index`` keys its own random numbers (engine/spawn.py)."""
         item = Item(self.next_id, index, demand, rank, self.env.now, self.runs[demand])
+        if self.attribute_pickers[demand] is not None:
+            item.attrs = self._attributes(demand, "attributes of spawned items")
+            self.recorder.attribute(item.id, item.attrs)
         self.next_id += 1
         if not self.next_id & COMPACT_EVERY:
             self.recorder.compact()
@@ -171,6 +177,9 @@ class Replication:
         placed = []
         for age, demand, rank, position, index in initial_items(self.plan, self.replication):
             item = Item(self.next_id, index, demand, rank, -age, self.runs[demand])
+            if self.attribute_pickers[demand] is not None:
+                item.attrs = self._attributes(demand, "attributes of initial items")
+                self.recorder.attribute(item.id, item.attrs)
             self.next_id += 1
             self.active[item.id] = item
             placed.append((item, position))
@@ -182,6 +191,19 @@ class Replication:
                 self.schedule(Wake(self.on_close, item), NORMAL, max(after + item.arrived, 0.0))
 
     # -- arrivals -------------------------------------------------------------------------------
+    def _attributes(self, demand: int, purpose: str) -> tuple[int, ...]:
+        """Draw an item's attributes (each from its own stream per purpose: arrivals, the backlog and
+        spawned items draw apart, so one kind of item never shifts another's draws)."""
+        values = [-1] * len(self.plan.attributes)
+        for k, indices, cumulative in self.plan.demands[demand].attribute_draws:
+            draw = self._pickers.get((demand, purpose, k))
+            if draw is None:
+                name = self.plan.attributes[k][0]
+                draw = self._pickers[demand, purpose, k] = uniforms(rng_stream(
+                    self.plan.seed, self.replication, self.plan.demands[demand].type, purpose, name))
+            values[k] = indices[bisect_right(cumulative, draw())]
+        return tuple(values)
+
     def _start_arrivals(self, index: int, demand) -> None:
         rng = rng_stream(self.plan.seed, self.replication, demand.type, "arrivals")
         pick = uniforms(rng_stream(self.plan.seed, self.replication, demand.type, "priority"))
@@ -213,6 +235,9 @@ class Replication:
                 if u < total:
                     break
         item = Item(self.next_id, count, index, rank, now, self.runs[index])
+        if self.attribute_pickers[index] is not None:
+            item.attrs = self._attributes(index, "attributes")
+            self.recorder.attribute(item.id, item.attrs)
         source[5] = count + 1
         self.next_id += 1
         if not self.next_id & COMPACT_EVERY:

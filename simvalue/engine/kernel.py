@@ -43,7 +43,7 @@ class Item:
 
     __slots__ = ("id", "index", "visit", "demand", "rank", "arrived", "runs", "step", "queued", "started",
                  "paused", "work", "wait", "others", "off_hours", "handoffs", "reworks", "automated", "last_team",
-                 "visited", "value_time", "automating", "pending", "closed")
+                 "visited", "value_time", "automating", "pending", "closed", "attrs")
 
     def __init__(self, item_id: int, index: int, demand: int, rank: int, now: float, runs: list) -> None:
         self.id, self.index, self.demand, self.rank, self.arrived, self.runs = item_id, index, demand, rank, now, runs
@@ -54,3 +54,4 @@ class Item:
         self.value_time = -1.0
         self.automating = self.closed = False
         self.pending: Wake | None = None
+        self.attrs: tuple[int, ...] = ()  # per declared attribute (Plan.attributes) its value's index; () if none

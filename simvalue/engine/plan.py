@@ -21,7 +21,7 @@ from ..steps import JOIN
 from .initial import InitialPlan, compile_initial
 from .spawn import SpawnPlan, compile_spawns
 from .kernel import DONE_ID, DROP_ID  # noqa: F401 (re-exported: plans speak of them)
-from ..by_priority import NextByPriority
+from ..by_priority import PRIORITY, ItemClass, NextByPriority
 from ..scenario.model import DONE, Demand, Scenario, Step, Stream
 
 
@@ -44,6 +44,9 @@ class StepPlan:
     # Routing by priority: per rank (Plan.priorities order) its (targets, cumulative); None when the step's
     # routing does not depend on priority. ``targets``/``cumulative`` then hold the route of items without one.
     by_rank: tuple[tuple[tuple[int, ...], tuple[float, ...]], ...] | None = None
+    # What by_rank is keyed by: "priority" (one route per rank), or an attribute's name (one route per value
+    # of Plan.attributes, then one for items without it).
+    route_key: str = "priority"
     spawn: tuple[SpawnPlan, ...] = ()  # the linked records the step raises (engine/spawn.py)
     branch: bool = False  # on a branch of a fork: its run-time sees the run through steps/branch.py
     # Shared staff (team: [a, b]): the ids of this step's hidden copies, one per other team; executions
@@ -69,6 +72,9 @@ class DemandPlan:
     dispersion: float = 0.0  # cv of the weekly gamma factor of the rate (0: plain Poisson)
     holidays: tuple[tuple[float, float], ...] = ()  # [start, end) hours with no arrivals
     close_after: float | None = None  # hours after arrival at which an open item is closed (stream rule)
+    # Attributes drawn at arrival: per declared attribute (index k in Plan.attributes), the global indices of
+    # its values and their cumulative probabilities.
+    attribute_draws: tuple[tuple[int, tuple[int, ...], tuple[float, ...]], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -89,7 +95,7 @@ class Plan:
     seed: int
     epochs: tuple[tuple[float, "Plan"], ...] = ()  # (time, plan in force from then on): changes over time
     initial: tuple[InitialPlan, ...] = ()  # the open items placed at t = 0 (engine/initial.py)
-
+    attributes: tuple[tuple[str, tuple[str, ...]], ...] = ()  # declared attributes and their values, sorted
     @property
     def initial_count(self) -> int:
         """Open items at the start; they take item ids 0 .. initial_count - 1 in every replication."""
@@ -107,13 +113,15 @@ def compile_plan(scenario: Scenario, seed: int | None = None) -> Plan:
     steps: list[StepPlan] = []
     first_step: dict[str, int] = {}
     labels = priority_labels(scenario)
+    attributes = attribute_values(scenario)
     types = {d.type: i for i, d in enumerate(scenario.demand)}
     for stream_name, stream in scenario.streams.items():
         first = first_step[stream_name] = len(steps)
-        steps += [_step_plan(first + pos, stream_name, stream, pos, team_ids, labels, types)
+        steps += [_step_plan(first + pos, stream_name, stream, pos, team_ids, labels, types, attributes)
                   for pos in range(len(stream.steps))]
     steps = _with_alternates(steps, scenario, team_ids)
-    demands = tuple(_demand_plan(d, scenario.streams[d.stream], first_step[d.stream], labels, scenario)
+    demands = tuple(replace(_demand_plan(d, scenario.streams[d.stream], first_step[d.stream], labels, scenario),
+                            attribute_draws=_attribute_draws(d, attributes))
                     for d in scenario.demand)
     later = epochs_of(scenario)
     changing = {name for _, epoch in later for name, team in epoch.teams.items() if team != scenario.teams[name]}
@@ -126,7 +134,27 @@ def compile_plan(scenario: Scenario, seed: int | None = None) -> Plan:
     epochs = tuple((at, compile_plan(epoch, seed)) for at, epoch in later)
     return Plan(teams, capacities, schedules, pauses, preempt, tuple(steps), demands,
                 tuple(labels) or ("",), scenario.warmup, scenario.horizon, scenario.drain_limit,
-                scenario.seed if seed is None else int(seed), epochs, compile_initial(scenario, labels))
+                scenario.seed if seed is None else int(seed), epochs, compile_initial(scenario, labels),
+                tuple(attributes))
+
+
+def attribute_values(scenario: Scenario) -> list[tuple[str, tuple[str, ...]]]:
+    """Every declared attribute (sorted by name) with the values any demand type gives it."""
+    found: dict[str, dict[str, None]] = {}
+    for demand in scenario.demand:
+        for name, values in (demand.attributes or {}).items():
+            found.setdefault(name, {}).update(dict.fromkeys(values))
+    return [(name, tuple(found[name])) for name in sorted(found)]
+
+
+def _attribute_draws(demand: Demand, attributes: list[tuple[str, tuple[str, ...]]]) -> tuple:
+    names = [name for name, _ in attributes]
+    draws = []
+    for name, values in sorted((demand.attributes or {}).items()):
+        k = names.index(name)
+        draws.append((k, tuple(attributes[k][1].index(v) for v in values),
+                      tuple(np.cumsum(list(values.values())))[:-1] + (1.0,)))
+    return tuple(draws)
 
 
 def priority_labels(scenario: Scenario) -> list[str]:
@@ -166,18 +194,26 @@ def _monday(moment):
 
 
 def _step_plan(global_id: int, stream_name: str, stream: Stream, position: int,
-               team_ids: dict[str, int], labels: list[str], types: dict[str, int]) -> StepPlan:
+               team_ids: dict[str, int], labels: list[str], types: dict[str, int],
+               attributes: list[tuple[str, tuple[str, ...]]]) -> StepPlan:
     step: Step = stream.steps[position]
     local = {s.name: i for i, s in enumerate(stream.steps)}
     targets, cumulative = _routes(stream.for_priority(None), position, local)
-    by_rank = (tuple(_routes(stream.for_priority(label), position, local) for label in labels)
-               if isinstance(step.next, NextByPriority) else None)
+    by_rank, route_key = None, PRIORITY
+    if isinstance(step.next, NextByPriority) and step.next.by == PRIORITY:
+        by_rank = tuple(_routes(stream.for_priority(label), position, local) for label in labels)
+    elif isinstance(step.next, NextByPriority):  # by an attribute: one route per value, then 'other'
+        route_key = step.next.by
+        values = dict(attributes).get(route_key, ())
+        by_rank = tuple(_routes(stream.for_priority(ItemClass(None, ((route_key, v),))), position, local)
+                        for v in values) + (_routes(stream.for_priority(None), position, local),)
     kind = step.kind
     team = kind.team(step)
     return StepPlan(
         id=global_id, stream=stream_name, name=step.name, activity=str(step.activity), kind=kind.name,
         team=team_ids[team] if team is not None else -1, spec=kind.compile(step, local, team_ids),
         targets=targets, cumulative=cumulative, realises_value=stream.value_at == step.name, by_rank=by_rank,
+        route_key=route_key,
         spawn=compile_spawns(step, types, labels), branch=step.name in branch_owners(stream),
     )
 

@@ -30,13 +30,14 @@ class Recorder:
     8 bytes per field rather than a Python tuple per record (benchmarks/engine_throughput.py).
     """
 
-    __slots__ = ("steps", "items", "pauses", "links", "_step_chunks", "_item_chunks")
+    __slots__ = ("steps", "items", "pauses", "links", "_step_chunks", "_item_chunks", "attributes")
 
     def __init__(self) -> None:
         self.steps: list[tuple] = []
         self.items: list[tuple] = []
         self.pauses: list[tuple] = []  # (step id, paused at, resumed at): work stood still off duty
         self.links: list[tuple[int, int]] = []  # (item id, parent id) of items raised by others (spawn)
+        self.attributes: list[tuple] = []  # (item id, value index per attribute) of items that drew any
         self._step_chunks: list[np.ndarray] = []
         self._item_chunks: list[np.ndarray] = []
 
@@ -46,6 +47,10 @@ class Recorder:
 
     def item(self, *fields) -> None:
         self.items.append(fields)
+
+    def attribute(self, item_id: int, values: tuple[int, ...]) -> None:
+        """Item ``item_id`` drew these attribute values (indices per Plan.attributes, -1: not declared)."""
+        self.attributes.append((item_id, *values))
 
     def link(self, item_id: int, parent_id: int) -> None:
         """Item ``item_id`` was raised by item ``parent_id`` (``spawn``)."""
@@ -72,6 +77,8 @@ class Recorder:
         steps, items = _columns(self._step_chunks, STEP_FIELDS), _columns(self._item_chunks, ITEM_FIELDS)
         items["parent_id"] = _parents(items["item_id"], self.links)
         self.links = []
+        items["attribute_rows"] = np.array(self.attributes, dtype=np.int64) if self.attributes else np.empty((0, 1))
+        self.attributes = []
         pauses = _columns([_table(self.pauses, 3)] if self.pauses else [], PAUSE_FIELDS)
         steps.update(pauses)
         self.pauses = []

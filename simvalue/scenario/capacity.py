@@ -10,9 +10,11 @@ by other items (``spawn``) add to their type's rate: the traffic equations acros
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
+from ..by_priority import ItemClass, priority_of
 from ..steps import JOIN
 from ..theory import visit_ratios
 from .forks import branch_owners
@@ -108,11 +110,27 @@ def step_visits(stream: Stream, priority: str | None = None) -> np.ndarray:
     return visit_ratios(routing_matrix(stream), entry)
 
 
-def priority_mix(demand: Demand) -> list[tuple[str | None, float]]:
-    """The priorities of a demand type's items with their shares: [(None, 1.0)] without priorities."""
-    if isinstance(demand.priority, dict):
-        return list(demand.priority.items())
-    return [(demand.priority, 1.0)]
+def priority_mix(demand: Demand) -> list[tuple[Any, float]]:
+    """The classes of a demand type's items with their shares: its priorities ([(None, 1.0)] without),
+    and with declared attributes every combination as an ItemClass (attributes drawn independently)."""
+    labels = list(demand.priority.items()) if isinstance(demand.priority, dict) else [(demand.priority, 1.0)]
+    if not demand.attributes:
+        return labels
+    combos: list[tuple[tuple[tuple[str, str], ...], float]] = [((), 1.0)]
+    for name in sorted(demand.attributes):
+        combos = [((*attrs, (name, value)), share * p) for attrs, share in combos
+                  for value, p in demand.attributes[name].items()]
+    return [(ItemClass(label, attrs), share * p) for label, share in labels for attrs, p in combos]
+
+
+def attribute_share(demand: Demand, item_class: Any) -> float:
+    """The share of a demand type's items of one priority that have the class's attribute values."""
+    if not isinstance(item_class, ItemClass):
+        return 1.0
+    share = 1.0
+    for name, value in item_class.attributes:
+        share *= demand.attributes[name][value]
+    return share
 
 
 def demand_visits(scenario: Scenario, demand: Demand) -> np.ndarray:
@@ -156,14 +174,14 @@ def spawn_matrix(scenario: Scenario) -> tuple[list[tuple[Demand, str | None]], n
     return classes, matrix
 
 
-def spawned_priorities(entry, parent: str | None, child: Demand) -> list[tuple[str | None, float]]:
-    """The priorities an item raised by ``entry`` takes, with their shares: a fixed label, the parent's
-    (``inherit``; a parent without one leaves it to the mix), or the child type's own mix."""
-    if entry.priority == INHERIT and parent is not None:
-        return [(parent, 1.0)]
-    if entry.priority is not None and entry.priority != INHERIT:
-        return [(entry.priority, 1.0)]
-    return priority_mix(child)
+def spawned_priorities(entry, parent: Any, child: Demand) -> list[tuple[Any, float]]:
+    """The classes an item raised by ``entry`` takes, with their shares: a fixed priority, the parent's
+    (``inherit``; a parent without one leaves it to the mix), or the child type's own mix; the child's
+    attributes are drawn from its own type's declaration."""
+    fixed = priority_of(parent) if entry.priority == INHERIT else entry.priority
+    if fixed is None:
+        return priority_mix(child)
+    return priority_mix(child.model_copy(update={"priority": fixed}))   # that priority, the child's attributes
 
 
 def demand_flows(scenario: Scenario) -> list[DemandFlow]:

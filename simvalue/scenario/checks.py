@@ -10,7 +10,7 @@ from ..errors import ScenarioError, UnstableScenarioError, unknown
 from ..limits import MAX_EVENTS_PER_REPLICATION, MAX_VISITS_PER_ITEM
 from ..steps import JOIN
 from .capacity import entering_rates, exits, offered_loads, priority_mix, shift_loads, step_visits
-from ..by_priority import OTHER, ApproveByPriority, EffortByPriority, NextByPriority
+from ..by_priority import OTHER, PRIORITY, ApproveByPriority, EffortByPriority, NextByPriority, priority_of, value_of
 from .model import DONE, DROP, SLA_WORDS, Scenario, SlaClock, Stream
 from .forks import check_forks
 from .spawn_checks import check_spawns
@@ -196,16 +196,20 @@ def _check_stream(scenario: Scenario, name: str, stream: Stream) -> None:
         raise ScenarioError(unknown("step", stream.value_at, names), path=f"streams.{name}.value_at")
 
 
-def _labels_into(scenario: Scenario, name: str) -> set[str | None]:
-    """The priorities of the items entering stream ``name`` (None: items without one)."""
+def _labels_into(scenario: Scenario, name: str) -> set:
+    """The classes of the items entering stream ``name``: priority labels (None: items without one), or
+    ItemClass with declared attributes."""
     return {label for d in scenario.demand if d.stream == name for label, _ in priority_mix(d)} or {None}
 
 
 def _check_tables(scenario: Scenario, name: str, stream: Stream) -> None:
-    """Tables by priority name priorities the scenario knows (or 'other': a typo is refused) and cover
-    every priority entering the stream."""
+    """Tables depend on priority or on an attribute the items entering the stream declare; they name
+    values the scenario knows (or 'other': a typo is refused) and cover every class entering it."""
     entering = _labels_into(scenario, name)
-    known = sorted({label for d in scenario.demand for label, _ in priority_mix(d) if label is not None})
+    known = sorted({p for d in scenario.demand for label, _ in priority_mix(d) if (p := priority_of(label)) is not None})
+    values = {attribute: sorted({v for d in scenario.demand if d.stream == name for v in
+                                 (d.attributes or {}).get(attribute, {})})
+              for d in scenario.demand if d.stream == name for attribute in (d.attributes or {})}
     for step in stream.steps:
         approve = step.gate.approve if step.gate is not None else None
         delay = step.wait.delay if step.wait is not None else None
@@ -214,12 +218,16 @@ def _check_tables(scenario: Scenario, name: str, stream: Stream) -> None:
             if not isinstance(table, (NextByPriority, EffortByPriority, ApproveByPriority)):
                 continue
             path = f"streams.{name}.steps[{step.name}].{field}"
+            if table.by != PRIORITY and table.by not in values:
+                raise ScenarioError(unknown("attribute of the items entering this stream", table.by,
+                                            [PRIORITY, *sorted(values)]), path=f"{path}.by")
+            allowed = known if table.by == PRIORITY else values[table.by]
             for label in table.labels():
-                if label not in known:
-                    raise ScenarioError(unknown("priority", label, known + [OTHER]),
-                                        path=f"{path}.{label}")
-            missing = [label or "items without a priority" for label in sorted(entering, key=str)
-                       if table.for_priority(label) is None]
+                if label not in allowed:
+                    raise ScenarioError(unknown(table.by if table.by == PRIORITY else f"value of {table.by}", label,
+                                                allowed + [OTHER]), path=f"{path}.{label}")
+            missing = sorted({value_of(label, table.by) or f"items without a {table.by}" for label in entering
+                              if table.for_class(label) is None})
             if missing:
                 raise ScenarioError(f"no entry for {', '.join(missing)}: list them or give 'other'", path=path)
         if step.escalate is not None and step.escalate.team is not None:

@@ -16,7 +16,8 @@ from ..calendars import DEFAULT_START, Schedule, WeeklyPattern, parse_days, pars
 from ..activities import Activity
 from ..fields import (DONE, DROP, Capacity, Dist, Duration, FrozenModel, Money, MoneyRate, Name,
                       PositiveDuration, Probability, Rate, count, number, sums_to_one)
-from ..limits import MAX_CHANGES, MAX_HOLIDAYS, MAX_PROFILE_MULTIPLIER, MAX_SHARED_TEAMS, MAX_SHIFTS
+from ..limits import (MAX_ATTRIBUTE_VALUES, MAX_ATTRIBUTES, MAX_CHANGES, MAX_HOLIDAYS, MAX_PROFILE_MULTIPLIER,
+                      MAX_SHARED_TEAMS, MAX_SHIFTS)
 from ..steps import GATE_SCHEMAS, Automation, ForkSettings, WaitSettings, kind_of
 from ..steps.work import Escalation
 from ..by_priority import ApproveByPriority, EffortByPriority, NextByPriority
@@ -156,6 +157,13 @@ class Arrivals(FrozenModel):
         return self
 
 
+#: Names an attribute may not take: table keys and the columns of ``results.items``.
+RESERVED_ATTRIBUTES = frozenset({
+    "priority", "other", "by", "replication", "item_id", "parent_id", "type", "initial", "arrived",
+    "value_realized", "completed", "time_to_value", "sla_time", "work_time", "wait_time", "others_time",
+    "off_hours_time", "handoffs", "reworks", "automated_steps", "outcome"})
+
+
 class Demand(FrozenModel):
     """One type of work item arriving as demand and flowing through one value stream."""
 
@@ -169,10 +177,28 @@ class Demand(FrozenModel):
     sla_breach_cost: Annotated[Union[Money, dict[Name, Money]], Field(union_mode="left_to_right")] | None = Field(
         None, description="Penalty per item that misses its SLA target, or per priority.")
 
+    attributes: dict[Name, dict[Name, Probability]] | None = Field(
+        None, max_length=MAX_ATTRIBUTES,
+        description="Attributes drawn for each item at arrival, name -> value -> probability, e.g. "
+                    "{category: {network: 0.3, access: 0.7}}; tables {by: category, ...} depend on them.")
+
     @field_validator("priority")
     @classmethod
     def _priority_sums(cls, value: str | dict[str, float] | None) -> str | dict[str, float] | None:
         return sums_to_one(value, "priority probabilities") if isinstance(value, dict) else value
+
+    @field_validator("attributes")
+    @classmethod
+    def _attribute_sums(cls, value: dict[str, dict[str, float]] | None) -> dict[str, dict[str, float]] | None:
+        for name, values in (value or {}).items():
+            if name in RESERVED_ATTRIBUTES:
+                raise ValueError(f"{name!r} cannot name an attribute: a table or a column of results uses it")
+            if not values or len(values) > MAX_ATTRIBUTE_VALUES:
+                raise ValueError(f"attribute {name!r} needs 1 to {MAX_ATTRIBUTE_VALUES} values")
+            if "other" in values:
+                raise ValueError(f"'other' cannot be a value of attribute {name!r} (tables use it already)")
+            sums_to_one(values, f"attribute {name!r} probabilities")
+        return value
 
 
 Gate = Annotated[Union[GATE_SCHEMAS], Field(discriminator="kind")]
@@ -228,19 +254,20 @@ class Step(FrozenModel):
                 or (self.gate is not None and isinstance(self.gate.approve, ApproveByPriority))
                 or (self.wait is not None and isinstance(self.wait.delay, EffortByPriority)))
 
-    def for_priority(self, label: str | None) -> "Step":
-        """This step as an item of priority ``label`` (None: without one) meets it: plain next and effort."""
+    def for_priority(self, label: Any) -> "Step":
+        """This step as an item of class ``label`` meets it (a priority label, None for an item without
+        one, or an ItemClass with attributes): every table resolved to its entry, plain values."""
         if not self.by_priority:
             return self
         update: dict[str, Any] = {}
         if isinstance(self.next, NextByPriority):
-            update["next"] = self.next.for_priority(label)
+            update["next"] = self.next.for_class(label)
         if isinstance(self.effort, EffortByPriority):
-            update["effort"] = self.effort.for_priority(label)
+            update["effort"] = self.effort.for_class(label)
         if self.gate is not None and isinstance(self.gate.approve, ApproveByPriority):
-            update["gate"] = self.gate.model_copy(update={"approve": self.gate.approve.for_priority(label)})
+            update["gate"] = self.gate.model_copy(update={"approve": self.gate.approve.for_class(label)})
         if self.wait is not None and isinstance(self.wait.delay, EffortByPriority):
-            update["wait"] = self.wait.model_copy(update={"delay": self.wait.delay.for_priority(label)})
+            update["wait"] = self.wait.model_copy(update={"delay": self.wait.delay.for_class(label)})
         return self.model_copy(update=update)
 
     @model_validator(mode="after")
@@ -323,9 +350,9 @@ class Stream(FrozenModel):
                           "queue is left, the work on it stops and frees its person, and it is done (the "
                           "stale-ticket auto-close of a service desk).")
 
-    def for_priority(self, label: str | None) -> "Stream":
-        """The stream as items of priority ``label`` (None: without one) go through it: every table by
-        priority resolved to its entry (or ``other``)."""
+    def for_priority(self, label: Any) -> "Stream":
+        """The stream as items of class ``label`` (a priority label, None, or an ItemClass with
+        attributes) go through it: every table resolved to its entry (or ``other``)."""
         if not any(step.by_priority for step in self.steps):
             return self
         return self.model_copy(update={"steps": [step.for_priority(label) for step in self.steps]})

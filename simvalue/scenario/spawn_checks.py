@@ -13,6 +13,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..errors import ScenarioError, unknown
+from ..by_priority import priority_of
 from .capacity import priority_mix, spawn_matrix
 from .model import Scenario, Step
 from .spawn import INHERIT, spawns
@@ -40,7 +41,8 @@ def entry_path(stream: str, step: Step, position: int) -> str:
 
 
 def _labels(demand) -> list[str]:
-    return [label for label, _ in priority_mix(demand) if label is not None]
+    """The priority labels of a demand type's items (its classes' priorities)."""
+    return list(dict.fromkeys(priority_of(label) for label, _ in priority_mix(demand) if priority_of(label) is not None))
 
 
 def _check_entry(scenario: Scenario, stream: str, step: Step, position: int, entry) -> None:

@@ -13,7 +13,9 @@ from dataclasses import dataclass
 from ..limits import BYTES_PER_ITEM_RECORD, BYTES_PER_STEP_RECORD
 import numpy as np
 
-from .capacity import demand_flows, demand_rate, hour_of_week, priority_mix, spawn_matrix, step_visits
+from ..by_priority import priority_of
+from .capacity import (attribute_share, demand_flows, demand_rate, hour_of_week, priority_mix, spawn_matrix,
+                       step_visits)
 from .initial import open_items
 from .model import Scenario
 
@@ -88,7 +90,8 @@ def _spawned_by(scenario: Scenario, entries) -> Workload:
         for k, (demand, label) in enumerate(classes):
             if demand.type == entry.type:
                 share = dict(priority_mix(demand))[label]
-                placed[k] += entry.count * (share if entry.priority is None else float(entry.priority == label))
+                placed[k] += entry.count * (share if entry.priority is None else
+                                            float(entry.priority == priority_of(label)) * attribute_share(demand, label))
     raised = np.linalg.solve(np.eye(len(classes)) - matrix.T, placed) - placed
     visits = [float(step_visits(scenario.streams[d.stream], label).sum()) for d, label in classes]
     return Workload(float(raised.sum()), float(raised @ visits), 0.0, "", "")

@@ -117,13 +117,34 @@ class StepRun:
         self.team = flow.teams[plan.team] if plan.team >= 0 else None
         self.targets, self.cumulative = plan.targets, plan.cumulative
         self.route_u = item_uniforms(self.random("route")) if len(plan.targets) > 1 else None
-        if plan.by_rank is not None and _prioritised(flow, demand_type):
-            self._route_by_rank(plan.by_rank)
+        if plan.by_rank is not None:
+            key, _ = self.table_key(plan.route_key, demand_type)
+            if key is not None:
+                self._route_by_rank(plan.by_rank, key)
         self.realises_value = plan.realises_value
 
-    def _route_by_rank(self, by_rank) -> None:
-        """Routing by priority in the one-table form the flow's ``route`` reads (PERF: no branch there):
-        rank r's cumulative probabilities are shifted into [r, r + 1] and an item draws rank + U(0, 1)."""
+    def table_key(self, by: str, demand_type: str) -> tuple[Callable[[Any], int] | None, list[str | None]]:
+        """How an item of ``demand_type`` picks its entry of a table ``by: <by>``: (key, labels) with
+        ``key(item)`` an index into ``labels`` (the values; None stands for ``other``), or (None, [None])
+        when the type's items all take ``other`` (no priority, or the attribute not declared)."""
+        flow = self.flow
+        if by == "priority":
+            if _prioritised(flow, demand_type):
+                return (lambda item: item.rank), list(flow.plan.priorities)
+            return None, [None]
+        names = [name for name, _ in flow.plan.attributes]
+        demand = next(d for d in flow.plan.demands if d.type == demand_type)
+        if by not in names or all(names[k] != by for k, _, _ in demand.attribute_draws):
+            return None, [None]
+        k = names.index(by)
+        values = list(flow.plan.attributes[k][1])
+        other = len(values)
+        return (lambda item: item.attrs[k] if item.attrs and item.attrs[k] >= 0 else other), [*values, None]
+
+    def _route_by_rank(self, by_rank, key: Callable[[Any], int]) -> None:
+        """Routing by priority or attribute in the one-table form the flow's ``route`` reads (PERF: no
+        branch there): entry r's cumulative probabilities are shifted into [r, r + 1] and an item draws
+        key(item) + U(0, 1)."""
         targets: list[int] = []
         cumulative: list[float] = []
         for rank, (own_targets, own_cumulative) in enumerate(by_rank):
@@ -131,7 +152,15 @@ class StepRun:
             cumulative += [rank + c for c in own_cumulative]
         self.targets, self.cumulative = tuple(targets), tuple(cumulative)
         draw = item_uniforms(self.random("route"))
-        self.route_u = lambda item: item.rank + draw(item)
+        self.route_u = lambda item: key(item) + draw(item)
+
+    def draws_by(self, table, demand_type: str, purpose: str):
+        """Per-item draws of a table of distributions by priority or attribute: each entry from its own
+        stream (``effort.P1``, ``effort.network``; ``<purpose>.other``), so a change to one entry leaves
+        the others' draws alone."""
+        key, labels = self.table_key(table.by, demand_type)
+        draws = [self.draws(table.for_priority(label), f"{purpose}.{label or 'other'}") for label in labels]
+        return draws[0] if key is None else (lambda item: draws[key(item)](item))
 
     def random(self, purpose: str) -> Callable[[Any], Any]:
         """The named random stream of one purpose (effort, decision...) of this step and type, by block."""

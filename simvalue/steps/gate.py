@@ -54,15 +54,16 @@ class GateKind(StepKind):
 class GateRun(StepRun):
     """Run-time of a gate: decide, then route, rework or drop."""
 
-    __slots__ = ("approve", "reject_to", "decide_u", "approve_by_rank")
+    __slots__ = ("approve", "reject_to", "decide_u", "approve_by_rank", "approve_key")
 
     def __init__(self, plan, demand_type: str, flow) -> None:
         super().__init__(plan, demand_type, flow)
         approve, self.reject_to = plan.spec[0], plan.spec[1]
-        self.approve_by_rank = None
-        if isinstance(approve, ApproveByPriority):  # per priority; items without one take ``other``
-            if any(d.prioritised for d in flow.plan.demands if d.type == demand_type):
-                self.approve_by_rank = [approve.for_priority(label) for label in flow.plan.priorities]
+        self.approve_by_rank = self.approve_key = None
+        if isinstance(approve, ApproveByPriority):  # per priority or attribute; items without one take ``other``
+            key, labels = self.table_key(approve.by, demand_type)
+            if key is not None:
+                self.approve_key, self.approve_by_rank = key, [approve.for_priority(label) for label in labels]
                 approve = None  # decided per item, always with a draw
             else:
                 approve = approve.for_priority(None)
@@ -72,7 +73,7 @@ class GateRun(StepRun):
     def decide(self, item, now: float, automated: bool) -> None:
         """The gate's decision: approved items follow the route, rejected ones rework or drop."""
         if self.approve_by_rank is not None:
-            approved = self.decide_u(item) < self.approve_by_rank[item.rank]
+            approved = self.decide_u(item) < self.approve_by_rank[self.approve_key(item)]
         else:
             approved = self.approve > 0 if self.decide_u is None else self.decide_u(item) < self.approve
         flow = self.flow

@@ -112,14 +112,8 @@ class WaitRun(StepRun):
     def __init__(self, plan, demand_type: str, flow) -> None:
         super().__init__(plan, demand_type, flow)
         delay, _, self.timeout, self.timeout_target = plan.spec
-        if isinstance(delay, EffortByPriority):  # per priority, each from its own stream (delay.P1)
-            if any(d.prioritised for d in flow.plan.demands if d.type == demand_type):
-                by_rank = [self.draws(delay.for_priority(label), f"delay.{label}") for label in flow.plan.priorities]
-                self.delay = lambda item: by_rank[item.rank](item)
-            else:
-                self.delay = self.draws(delay.for_priority(None), "delay.other")
-        else:
-            self.delay = self.draws(delay, "delay")
+        self.delay = (self.draws_by(delay, demand_type, "delay") if isinstance(delay, EffortByPriority) else
+                      self.draws(delay, "delay"))
         self.on_reply, self.on_timeout = (self.reply,), (self.time_out,)
         self.schedule = flow.schedule
 

@@ -82,22 +82,13 @@ class WorkRun(StepRun):
     def __init__(self, plan, demand_type: str, flow) -> None:
         super().__init__(plan, demand_type, flow)
         effort, share, automated_effort, _ = plan.spec
-        self.effort = self._efforts(effort, demand_type, flow) if hasattr(effort, "cases") else \
-            self.draws(effort, "effort")
+        self.effort = (self.draws_by(effort, demand_type, "effort") if hasattr(effort, "cases") else
+                       self.draws(effort, "effort"))
         self.share = share
         self.automation_u = self.uniforms("automation") if share > 0 else None
         self.automated_effort = self.draws(automated_effort, "automated_effort") if share > 0 else None
         self.on_finish, self.on_automated = (self.finish,), (self.finish_automated,)
         self.schedule = flow.schedule
-
-    def _efforts(self, table, demand_type: str, flow):
-        """Per-item effort by priority: each priority draws from its own stream (``effort.P1``), so a
-        change to one priority's effort leaves the others' draws alone; items without one take ``other``."""
-        labels = flow.plan.priorities
-        if not any(d.prioritised for d in flow.plan.demands if d.type == demand_type):
-            return self.draws(table.for_priority(None), "effort.other")
-        by_rank = [self.draws(table.for_priority(label), f"effort.{label}") for label in labels]
-        return lambda item: by_rank[item.rank](item)
 
     def enter(self, item, now: float) -> None:
         effort = self.effort(item)
