@@ -12,7 +12,6 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from scipy import stats as _scipy_stats
 
 from .errors import SimulationError
 
@@ -31,6 +30,7 @@ def t_interval(values: np.ndarray | list[float], confidence: float = 0.95) -> tu
     mean = float(data.mean())
     if data.size < 2:
         return mean, math.nan, math.nan
+    from scipy import stats as _scipy_stats  # PERF: scipy.stats loads only when an interval is computed
     half = float(_scipy_stats.t.ppf(0.5 + confidence / 2, data.size - 1) * data.std(ddof=1) / math.sqrt(data.size))
     return mean, mean - half, mean + half
 

@@ -264,11 +264,11 @@ def test_a_run_under_an_address_space_limit_is_refused_up_front(tmp_path):
 
 
 def test_out_of_memory_during_a_run_is_one_line(tmp_path, capsys, monkeypatch):
-    import simvalue.cli.commands as commands
+    import simvalue.simulation as simulation   # the run command imports simulate from here when it runs
 
     def exhausted(*args, **kwargs):
         raise MemoryError
-    monkeypatch.setattr(commands, "simulate", exhausted)
+    monkeypatch.setattr(simulation, "simulate", exhausted)
     refused(capsys, ["run", str(write(tmp_path, BASE)), "-r", "1"], "out of memory")
 
 

@@ -18,7 +18,8 @@ from pathlib import Path
 
 import pytest
 
-import simvalue.cli.commands
+import simvalue.comparison
+import simvalue.simulation
 from simvalue import fileset
 from simvalue.cli import main
 from simvalue.fileset import FileSetError, recover, write_set
@@ -259,8 +260,8 @@ def dangling(path: Path) -> None:
 ])
 def test_unwritable_targets_are_refused_before_simulating(tmp_path, capsys, monkeypatch, make, option, target,
                                                          message):
-    monkeypatch.setattr(simvalue.cli.commands, "simulate", no_simulation)
-    monkeypatch.setattr(simvalue.cli.commands, "compare", no_simulation)
+    monkeypatch.setattr(simvalue.simulation, "simulate", no_simulation)   # commands import them when they run
+    monkeypatch.setattr(simvalue.comparison, "compare", no_simulation)
     make(tmp_path / "out")
     scenario = str(REPO / "scenarios" / "service_desk.yaml")
     command = (["run", scenario, "--out"] if option == "--out" else
@@ -271,7 +272,7 @@ def test_unwritable_targets_are_refused_before_simulating(tmp_path, capsys, monk
 
 
 def test_an_unwritable_folder_is_refused_before_simulating(tmp_path, capsys, monkeypatch):
-    monkeypatch.setattr(simvalue.cli.commands, "simulate", no_simulation)
+    monkeypatch.setattr(simvalue.simulation, "simulate", no_simulation)
     locked = tmp_path / "locked"
     locked.mkdir(mode=0o500)
     if os.geteuid() == 0:  # root ignores the mode: let os.access answer as it would for a user

@@ -5,9 +5,6 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from ..eventlog.calibrate import calibrate
-from ..eventlog.holdout import parse_split
-from ..eventlog.read import read_log
 from .output import check_target, write_file
 
 
@@ -18,6 +15,9 @@ def report_path(out: Path, report: Path | None) -> Path:
 
 def calibrate_command(args: argparse.Namespace) -> int:
     """Calibrate, print the findings and the validation, write the scenario (and the report when cases are held back)."""
+    from ..eventlog.calibrate import calibrate  # PERF: loaded by this command only (simvalue check stays light)
+    from ..eventlog.holdout import parse_split
+    from ..eventlog.read import read_log
     split = parse_split(args.split)
     check_target(args.out, "--out", folder=False)
     report = report_path(args.out, args.report) if split.kind != "none" else args.report

@@ -9,20 +9,11 @@ import warnings
 from collections.abc import Callable
 from pathlib import Path
 
-from ..comparison import compare
-from ..economics import case_from_runs
 from ..errors import ScenarioError, SimulationError, SimvalueError, UnstableScenarioError
-from ..ranking import rank
-from ..report import economics_cases, economics_sections, render_html
-from ..verdict import verdicts
 from ..scenario import load_scenario
 from ..scenario.load import read_yaml, validate
 from ..scenario.model import Scenario
 from ..scenario.variants import load_variant, parse_assignments
-from ..simulation import simulate
-from ..sweeps import plot_sensitivity, sobol_indices, sweep
-from ..sweeps.design import design_points, parse_parameter
-from ..sweeps.run import check_metrics
 from ..text import (backlog_text, chains_text,
                     bottleneck_table, business_case_text, comparison_table, ranking_text, scenario_overview,
                     verdict_text,
@@ -44,6 +35,7 @@ def _about(file: Path):
 
 def _compared(base: Scenario, variants: list, args: argparse.Namespace):
     """compare() with a progress bar per scenario and the run options of the command line."""
+    from ..comparison import compare  # PERF: each command loads what it uses (simvalue check stays light)
     update, close = progress_bars()
     try:
         with _about(getattr(args, "base", None)):
@@ -88,6 +80,7 @@ def _number(value: object) -> object:
 
 
 def run(args: argparse.Namespace) -> int:
+    from ..simulation import simulate
     check_target(args.out, "--out", folder=True)
     if args.events_format is not None and args.out is None:
         raise SimvalueError(f"--events-format {args.events_format}: needs --out DIR, the folder to write "
@@ -131,6 +124,8 @@ def run(args: argparse.Namespace) -> int:
 
 
 def compare_command(args: argparse.Namespace) -> int:
+    from ..report import economics_cases, economics_sections, render_html
+    from ..verdict import verdicts
     check_target(args.out, "--out", folder=True)
     check_target(args.report, "--report", folder=False)
     base = load_scenario(args.base)
@@ -160,6 +155,7 @@ def compare_command(args: argparse.Namespace) -> int:
 
 
 def business_case_command(args: argparse.Namespace) -> int:
+    from ..economics import case_from_runs
     check_target(args.report, "--report", folder=False)
     base = load_scenario(args.base)
     comparison = _compared(base, [args.variant], args)
@@ -175,6 +171,7 @@ def business_case_command(args: argparse.Namespace) -> int:
 
 
 def rank_command(args: argparse.Namespace) -> int:
+    from ..ranking import rank
     check_target(args.out, "--out", folder=True)
     check_target(args.chart, "--chart", folder=False)
     check_target(args.report, "--report", folder=False)
@@ -207,6 +204,8 @@ def rank_command(args: argparse.Namespace) -> int:
 
 
 def sweep_command(args: argparse.Namespace) -> int:
+    from ..sweeps import sweep
+    from ..sweeps.run import check_metrics
     check_target(args.out, "--out", folder=True)
     scenario = load_scenario(args.scenario)
     params = _sweep_params(args)
@@ -236,6 +235,7 @@ def sweep_command(args: argparse.Namespace) -> int:
 
 def _sweep_params(args: argparse.Namespace) -> dict[str, str]:
     """PATH=SPEC options, parsed and sized up front so that an error names the file and the option."""
+    from ..sweeps.design import design_points, parse_parameter
     params = {}
     for item in args.param:
         path, sep, spec = item.partition("=")
@@ -250,6 +250,7 @@ def _sweep_params(args: argparse.Namespace) -> dict[str, str]:
 
 
 def _print_sensitivity(frame, metric: str, out: Path) -> None:
+    from ..sweeps import plot_sensitivity, sobol_indices
     indices = sobol_indices(frame, metric)
     print(f"\nSobol indices of {metric} (95% confidence half-widths):")
     print(table(["parameter", "S1", "ST"], [[r.parameter, f"{r.S1:.3f} ±{r.S1_conf:.3f}",
