@@ -17,9 +17,11 @@ from .scenario import Scenario
 from .scenario.workload import workload
 
 
-def check_budget(scenarios: Sequence[Scenario], replications: int, max_events: float | None = None) -> None:
+def check_budget(scenarios: Sequence[Scenario], replications: int, max_events: float | None = None,
+                 record: str = "full") -> None:
     """Raise :class:`SimulationError` when ``replications`` of every scenario (all held at once, as
-    ``compare`` does) exceed ``max_events`` simulated events or the memory this process can use."""
+    ``compare`` does) exceed ``max_events`` simulated events or the memory this process can use
+    (the records ``record`` keeps: every step and item, the items only, or none)."""
     limit = DEFAULT_MAX_EVENTS if max_events is None else max_events
     loads = [workload(s) for s in scenarios]
     events = replications * sum(w.events for w in loads)
@@ -31,14 +33,14 @@ def check_budget(scenarios: Sequence[Scenario], replications: int, max_events: f
             f"{biggest.events:.3g}), more than the budget of {limit:.3g}; most come from "
             f"{biggest.largest} ({biggest.largest_path}). Use fewer replications or a shorter horizon, or "
             "raise the budget with --max-events (max_events= in Python)")
-    needed = replications * sum(w.record_bytes for w in loads)
+    needed = replications * sum(w.kept_bytes(record) for w in loads)
     available = available_memory()
     if available is not None and needed > MEMORY_SHARE * available:
         raise SimulationError(
             f"this run would hold about {needed / 2**30:.3g} GiB of records ({what}{replications} replications "
-            f"x about {biggest.record_bytes / 2**20:,.0f} MiB), more than this process can safely use "
+            f"x about {biggest.kept_bytes(record) / 2**20:,.0f} MiB), more than this process can safely use "
             f"({MEMORY_SHARE:.0%} of {available / 2**30:.3g} GiB available); use fewer replications or a "
-            "shorter horizon")
+            "shorter horizon, or keep less (record='summary', run --record summary)")
 
 
 def available_memory() -> float | None:

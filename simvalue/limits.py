@@ -66,6 +66,10 @@ MEMORY_SHARE = 0.5
 #: (measured: benchmarks/engine_throughput.py reports memory per 100k items).
 BYTES_PER_STEP_RECORD = 200
 BYTES_PER_ITEM_RECORD = 300
+#: A run that keeps no event rows (``record="items"`` or ``"summary"``) folds its finished items into
+#: tallies once this many have been recorded: memory then stays near this many items' records plus
+#: the step records of the items in flight, whatever the horizon.
+FOLD_ITEMS = 32_768
 #: Most points in a sweep design.
 MAX_SWEEP_POINTS = 100_000
 #: Most events one replication may need (estimated at check): beyond it the run would take many

@@ -11,7 +11,6 @@ from matplotlib.figure import Figure
 from matplotlib.patches import Patch
 from matplotlib.ticker import PercentFormatter
 
-from .metrics import step_breakdown
 from .results import Results
 from .units import humanize
 from .verdict import HIGH_LOAD
@@ -74,7 +73,7 @@ def plot_value_stream(runs: dict[str, Results], stream: str | None = None) -> Fi
     axes = np.atleast_1d(fig.subplots(len(runs), 1, sharex=True))
     longest = 0.0
     for ax, (name, results) in zip(axes, runs.items()):
-        steps = step_breakdown(results.events)
+        steps = results.steps()
         steps = steps[steps["stream"] == stream].copy()
         steps["position"] = steps["step"].astype(str).map(position)
         steps = steps.sort_values("position")
@@ -102,8 +101,8 @@ def plot_value_stream(runs: dict[str, Results], stream: str | None = None) -> Fi
 
 
 def _busiest_stream(results: Results) -> str:
-    counts = results.events["stream"].value_counts()
-    return str(counts.index[0]) if len(counts) else next(iter(results.scenario.streams))
+    executions = results.steps().groupby("stream", observed=True)["executions"].sum()
+    return str(executions.idxmax()) if len(executions) else next(iter(results.scenario.streams))
 
 
 def plot_utilisation(runs: dict[str, Results]) -> Figure:

@@ -29,6 +29,7 @@ All times are in hours.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 
 import numpy as np
 import pandas as pd
@@ -41,6 +42,11 @@ from .chains import chain_summary, chains
 from .metrics import headline, step_breakdown, summarise
 from .scenario.model import Scenario
 from .sla import sla_times
+from .tally import Tally, tally
+
+#: What a run keeps (``simulate(record=...)``, ``run --record``): every step execution and item, one
+#: row per item (steps tallied as they finish), or only the tallies (percentiles from a sketch).
+RECORD_LEVELS = ("full", "items", "summary")
 
 #: ``Results.summary(by=...)`` splits by a column with at most this many values (priorities, a flag).
 MAX_SUMMARY_GROUPS = 50
@@ -57,10 +63,31 @@ class Results:
     events: pd.DataFrame = field(repr=False)
     teams: pd.DataFrame = field(repr=False)
     flow: pd.DataFrame = field(repr=False)
+    record: str = "full"
+    streamed: Tally | None = field(default=None, repr=False)  # the tally of a run that kept no event rows
 
     def __repr__(self) -> str:
         return (f"Results(scenario={self.scenario.name!r}, replications={self.replications}, seed={self.seed}, "
-                f"items={len(self.items)}, events={len(self.events)})")
+                f"record={self.record!r}, items={len(self.items)}, events={len(self.events)})")
+
+    @cached_property
+    def tally(self) -> Tally:
+        """The sums every headline metric is a ratio of (tally.py): from the rows, or as streamed."""
+        if self.streamed is not None:
+            return self.streamed
+        return tally(self.items, self.events, self.scenario.sla_target)
+
+    def in_flight(self) -> int:
+        """Items still in flight when the drain limit ended their replication, over all replications."""
+        if self.streamed is not None:
+            groups = self.streamed.groups
+            return int(groups.loc[groups["priority"] == "", "in_flight"].sum())
+        return int((self.items["outcome"] == "in_flight").sum())
+
+    def _needs(self, level: str, what: str) -> None:
+        if RECORD_LEVELS.index(self.record) > RECORD_LEVELS.index(level):
+            raise SimulationError(f"{what} needs the rows of a run with record={level!r} or more; this run kept "
+                                  f"{self.record!r}. Run it again with record={level!r} (run --record {level})")
 
     def summary(self, confidence: float = 0.95, initial: bool | None = None, by: str | None = None
                 ) -> pd.DataFrame:
@@ -73,15 +100,18 @@ class Results:
             raise SimulationError(f"confidence must be between 0 and 1 (e.g. 0.95), got {confidence!r}")
         if initial not in (None, True, False):
             raise SimulationError(f"initial must be None (every item), True or False, got {initial!r}")
+        if initial is None and by is None:
+            return summarise(self.tally, self.replications, confidence)
+        self._needs("full", "a summary by initial or by a column")
         items = self.items if initial is None else self.items[self.items["initial"] == initial]
         if by is None:
-            return summarise(items, self.events, self.replications, confidence, self.scenario.sla_target)
+            return summarise(tally(items, self.events, self.scenario.sla_target), self.replications, confidence)
         if by not in items.columns or by in ("type", "item_id") or items[by].nunique() > MAX_SUMMARY_GROUPS:
             raise SimulationError(f"by must be a column of items with at most {MAX_SUMMARY_GROUPS} values, such as "
                                   f"'priority' or 'initial'; got {by!r}")
         frames = []
         for value, part in items.groupby(by, observed=True, sort=True):
-            frame = summarise(part, self.events, self.replications, confidence, self.scenario.sla_target)
+            frame = summarise(tally(part, self.events, self.scenario.sla_target), self.replications, confidence)
             frame = frame[frame["type"].isin(set(part["type"].astype(str)))]   # the types this group has
             frame.insert(1, by, value)
             frames.append(frame)
@@ -90,11 +120,13 @@ class Results:
 
     def backlog_clearing(self, confidence: float = 0.95) -> BacklogClearing:
         """When the items open at the start are all done, per replication, with a t-interval (backlog.py)."""
+        self._needs("items", "backlog clearing")
         return backlog_clearing(self.items, self.replications, confidence)
 
     def chains(self) -> pd.DataFrame:
         """One row per root item that raised others (``spawn``): its chain's size and time-to-value, from
         the root's arrival to the latest value realised along the chain (chains.py)."""
+        self._needs("items", "chains of linked records")
         return chains(self.items)
 
     def chain_summary(self, confidence: float = 0.95) -> pd.DataFrame:
@@ -104,33 +136,42 @@ class Results:
 
     def metrics(self) -> pd.DataFrame:
         """Headline metrics per replication (long form: replication, subject, metric, value)."""
-        return headline(self.items, self.events, self.teams, self.flow, self.scenario.sla_target)
+        return headline(self.tally, self.teams, self.flow)
 
     def steps(self) -> pd.DataFrame:
         """Per stream and step: mean wait and work per execution, wait share, and the bottleneck."""
-        return step_breakdown(self.events)
+        return step_breakdown(self.tally)
 
 
 def build_results(scenario: Scenario, plan: Plan, outputs: list[tuple[dict, dict]]) -> Results:
     """Assemble the frames from per-replication column arrays (replication r = outputs[r])."""
-    reported = [_reported(plan, cols) for _, cols in outputs]
-    items = pd.concat([_items_frame(plan, r, cols) for r, cols in enumerate(reported)], ignore_index=True)
-    events = pd.concat([_events_frame(plan, r, steps, cols["item_id"])
-                        for r, ((steps, _), cols) in enumerate(zip(outputs, reported))], ignore_index=True)
-    teams = pd.concat([_teams_frame(plan, r, steps) for r, (steps, _) in enumerate(outputs)], ignore_index=True)
-    flow = pd.concat([_flow_frame(plan, r, cols) for r, (_, cols) in enumerate(outputs)], ignore_index=True)
-    items.insert(items.columns.get_loc("time_to_value") + 1, "sla_time", sla_times(scenario, items, events))
+    frames = [item_frames(scenario, plan, r, steps, cols) for r, (steps, cols) in enumerate(outputs)]
+    items = pd.concat([items for items, _ in frames], ignore_index=True)
+    events = pd.concat([events for _, events in frames], ignore_index=True)
+    teams = pd.concat([teams_frame(plan, r, steps) for r, (steps, _) in enumerate(outputs)], ignore_index=True)
+    flow = pd.concat([flow_frame(plan, r, cols) for r, (_, cols) in enumerate(outputs)], ignore_index=True)
     return Results(scenario, len(outputs), plan.seed, items, events, teams, flow)
 
 
-def _reported(plan: Plan, cols: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+def item_frames(scenario: Scenario, plan: Plan, replication: int, steps: dict[str, np.ndarray],
+                cols: dict[str, np.ndarray]) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The reported items of one replication (or a chunk of its finished items) with their SLA times,
+    and the executions of their steps."""
+    kept = reported_items(plan, cols)
+    items = items_frame(plan, replication, kept)
+    events = events_frame(plan, replication, steps, kept["item_id"])
+    items.insert(items.columns.get_loc("time_to_value") + 1, "sla_time", sla_times(scenario, items, events))
+    return items, events
+
+
+def reported_items(plan: Plan, cols: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
     """Only items that arrived after the warm-up are reported, and the items open at the start."""
     keep = (cols["arrived"] >= plan.warmup) | (cols["item_id"] < plan.initial_count)
     # attribute_rows is keyed by item id, not aligned with the items: looked up, never filtered
     return {name: values if name == "attribute_rows" else values[keep] for name, values in cols.items()}
 
 
-def _flow_frame(plan: Plan, replication: int, cols: dict[str, np.ndarray]) -> pd.DataFrame:
+def flow_frame(plan: Plan, replication: int, cols: dict[str, np.ndarray]) -> pd.DataFrame:
     """Per type: time-averaged items in flight (WIP) and value deliveries per day in the window."""
     start, end = plan.warmup, plan.arrivals_end
     left = np.where(np.isnan(cols["completed"]), np.inf, cols["completed"])
@@ -154,7 +195,7 @@ def _categorical(codes: np.ndarray, names: tuple[str, ...] | list[str]) -> pd.Ca
     return pd.Categorical.from_codes(lookup[codes] if codes.size else codes, categories=categories)
 
 
-def _items_frame(plan: Plan, replication: int, cols: dict[str, np.ndarray]) -> pd.DataFrame:
+def items_frame(plan: Plan, replication: int, cols: dict[str, np.ndarray]) -> pd.DataFrame:
     """One row per item; the open items at the start are ids 0 .. initial_count - 1 (engine/flow.py)."""
     demand = cols["demand"].astype(np.int64)
     prioritised = np.array([d.prioritised for d in plan.demands])
@@ -197,7 +238,7 @@ def _attribute_columns(plan: Plan, cols: dict[str, np.ndarray]) -> dict[str, pd.
     return out
 
 
-def _events_frame(plan: Plan, replication: int, steps: dict[str, np.ndarray], reported: np.ndarray) -> pd.DataFrame:
+def events_frame(plan: Plan, replication: int, steps: dict[str, np.ndarray], reported: np.ndarray) -> pd.DataFrame:
     keep = np.isin(steps["item_id"], reported)
     step = steps["step"][keep].astype(np.int64)
     automated = steps["automated"][keep].astype(bool)
@@ -224,7 +265,7 @@ def _events_frame(plan: Plan, replication: int, steps: dict[str, np.ndarray], re
     })
 
 
-def _teams_frame(plan: Plan, replication: int, steps: dict[str, np.ndarray]) -> pd.DataFrame:
+def teams_frame(plan: Plan, replication: int, steps: dict[str, np.ndarray]) -> pd.DataFrame:
     """Busy and queue time integrated over the reporting window from every step record.
 
     Utilisation is busy hours over the person-hours scheduled in the window (capacity x horizon for

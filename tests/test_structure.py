@@ -19,9 +19,10 @@ LAYERS = [
     {"steps"},  # one module per step kind: schema, load rule, words, run-time
     {"scenario"},
     {"engine"},
-    {"stats", "metrics", "backlog", "chains"},
+    {"stats", "sketch", "tally", "metrics", "backlog", "chains"},
     {"sla"},
     {"results"},
+    {"streamed"},  # results of runs that keep no event rows, folded as they run
     {"budget"},
     {"simulation"},
     {"verdict"},  # the words of a comparison's answer: readable numbers only
@@ -33,6 +34,7 @@ LAYERS = [
     {"sweeps"},
     {"eventlog"},  # reads results and scenarios; the cli uses it
     {"text"},
+    {"notebook"},  # progress bars drawn with tqdm.auto; imports nothing of simvalue
     {"report", "reports_calibration", "reports_business", "html_page"},
     {"app"},  # the local web app: scenarios, variants, runs and the report's words behind a UI
     {"cli", "__main__"},

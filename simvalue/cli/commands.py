@@ -85,6 +85,9 @@ def run(args: argparse.Namespace) -> int:
     if args.events_format is not None and args.out is None:
         raise SimvalueError(f"--events-format {args.events_format}: needs --out DIR, the folder to write "
                             f"events.{args.events_format} into")
+    if args.events_format is not None and args.record != "full":
+        raise SimvalueError(f"--events-format {args.events_format}: needs every event, but --record {args.record} "
+                            "keeps none; drop --record or use --record full")
     scenario = load_scenario(args.scenario)
     edits = _edits(args, args.scenario)
     if edits is not None:
@@ -93,7 +96,7 @@ def run(args: argparse.Namespace) -> int:
     try:
         with _about(args.scenario):
             results = simulate(scenario, replications=args.replications, seed=args.seed, progress=update,
-                               max_events=args.max_events)
+                               max_events=args.max_events, record=args.record)
     finally:
         close()
     summary = results.summary()
@@ -101,7 +104,7 @@ def run(args: argparse.Namespace) -> int:
           f"horizon {humanize(scenario.horizon)} after {humanize(scenario.warmup)} warm-up "
           "(± is the 95% confidence half-width across replications)\n")
     print(summary_tables(summary, results.teams, sla_words(scenario), results.metrics()))
-    if results.items["initial"].any():
+    if results.items["initial"].any() and results.record == "full":
         print("\n" + backlog_text(results.backlog_clearing(), results.summary(initial=True),
                                   results.summary(initial=False)))
     if results.items["parent_id"].notna().any():
@@ -113,13 +116,14 @@ def run(args: argparse.Namespace) -> int:
             log = event_log(results)
             events_file = f"events.{args.events_format}"
             write_events_file = lambda path: write_log(log, path, args.events_format, scenario.name)  # noqa: E731
-        write_outputs(args.out, {
-            "items.parquet": results.items.to_parquet,
-            events_file: write_events_file,
-            "teams.parquet": results.teams.to_parquet,
-            "summary.csv": lambda path: summary.to_csv(path, index=False),
-        }, owned=[f"events.{ending}" for ending in EVENT_FORMATS])
-        print(f"\nwrote items.parquet, {events_file}, teams.parquet, summary.csv to {args.out}")
+        writers = {"items.parquet": results.items.to_parquet, events_file: write_events_file,
+                   "teams.parquet": results.teams.to_parquet,
+                   "summary.csv": lambda path: summary.to_csv(path, index=False)}
+        kept = {"full": writers, "items": {k: v for k, v in writers.items() if k != events_file},
+                "summary": {k: v for k, v in writers.items() if k in ("teams.parquet", "summary.csv")}}[args.record]
+        # the files a less complete record does not write go, so no stale events.parquet is left behind
+        write_outputs(args.out, kept, owned=[f"events.{ending}" for ending in EVENT_FORMATS] + ["items.parquet"])
+        print(f"\nwrote {', '.join(kept)} to {args.out}")
     return EXIT_OK
 
 

@@ -37,11 +37,11 @@ COMPACT_EVERY = 0xFFF
 class Replication:
     """One replication of a plan: arrival sources, team pools, step run-times, and the records."""
 
-    def __init__(self, plan: Plan, replication: int) -> None:
+    def __init__(self, plan: Plan, replication: int, recorder: Recorder | None = None) -> None:
         self.plan, self.replication, self.seed = plan, replication, plan.seed
         self.env = simpy.Environment()
         self.schedule = self.env.schedule
-        self.recorder = Recorder()
+        self.recorder = Recorder() if recorder is None else recorder
         # PERF: arrivals and 24/7 pools deal with closing only when some stream of some period has a closing rule.
         closing = any(d.close_after is not None for p in (plan, *(e for _, e in plan.epochs)) for d in p.demands)
         forks = any(s.kind == "fork" for p in (plan, *(e for _, e in plan.epochs)) for s in p.steps)

@@ -10,6 +10,8 @@ from itertools import chain
 
 import numpy as np
 
+from ..limits import FOLD_ITEMS
+
 # Step-execution outcomes.
 COMPLETED, APPROVED, REJECTED, IN_PROGRESS, TIMED_OUT, CLOSED, CANCELLED = 0, 1, 2, 3, 4, 5, 6
 STEP_OUTCOMES = ("completed", "approved", "rejected", "in_progress", "timed_out", "closed", "cancelled")
@@ -73,7 +75,7 @@ class Recorder:
         """Step and item records as column arrays (and the buffers released); the step columns also
         hold the pauses as ``pause_step``, ``pause_since`` and ``pause_until``, the item columns
         ``parent_id`` (NaN for an item that arrived)."""
-        self.compact()
+        Recorder.compact(self)  # the buffers only (a folding recorder's compact may fold)
         steps, items = _columns(self._step_chunks, STEP_FIELDS), _columns(self._item_chunks, ITEM_FIELDS)
         items["parent_id"] = _parents(items["item_id"], self.links)
         self.links = []
@@ -84,6 +86,42 @@ class Recorder:
         self.pauses = []
         self._step_chunks, self._item_chunks = [], []
         return steps, items
+
+
+class FoldingRecorder(Recorder):
+    """Records that do not pile up (``record="items"`` or ``"summary"``): every ``FOLD_ITEMS``
+    finished items, their records and those of their steps go to ``fold(steps, items)`` (the
+    columns ``arrays`` gives) and are dropped; the steps of items still in flight wait for them.
+    ``flush`` at the end of the replication hands on the rest."""
+
+    __slots__ = ("fold", "_recorded")
+
+    def __init__(self, fold) -> None:
+        super().__init__()
+        self.fold = fold
+        self._recorded = 0
+
+    def compact(self) -> None:
+        self._recorded += len(self.items)
+        super().compact()
+        if self._recorded >= FOLD_ITEMS:
+            self.flush()
+
+    def flush(self) -> None:
+        """Hand every finished item, with its steps and the pauses so far, to ``fold``."""
+        links, attributes = self.links, self.attributes
+        steps, items = self.arrays()
+        self._recorded = 0
+        finished = items["item_id"]
+        done = np.isin(steps["item_id"], finished)
+        if not done.all():  # the steps of items in flight stay for a later fold
+            self._step_chunks = [np.column_stack([steps[name][~done] for name in STEP_FIELDS])]
+        if links or attributes:
+            gone = set(finished.astype(np.int64).tolist())
+            self.links = [link for link in links if link[0] not in gone]
+            self.attributes = [row for row in attributes if row[0] not in gone]
+        step_columns = {name: steps[name][done] for name in STEP_FIELDS}
+        self.fold(step_columns | {name: steps[name] for name in PAUSE_FIELDS}, items)
 
 
 def _table(rows: list[tuple], width: int) -> np.ndarray:

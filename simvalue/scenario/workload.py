@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ..limits import BYTES_PER_ITEM_RECORD, BYTES_PER_STEP_RECORD
+from ..limits import BYTES_PER_ITEM_RECORD, BYTES_PER_STEP_RECORD, FOLD_ITEMS
 import numpy as np
 
 from ..by_priority import priority_of
@@ -39,6 +39,19 @@ class Workload:
     def record_bytes(self) -> float:
         """Memory the records and result frames of one replication take."""
         return self.step_executions * BYTES_PER_STEP_RECORD + self.items * BYTES_PER_ITEM_RECORD
+
+    def kept_bytes(self, record: str = "full") -> float:
+        """Memory one replication holds at a record level: every record, the item rows, or (summary) a
+        chunk of finished items at a time, whatever the horizon (engine/recorder.py: FOLD_ITEMS)."""
+        if record == "full":
+            return self.record_bytes
+        if record == "items":
+            return self.items * BYTES_PER_ITEM_RECORD
+        return min(self.items, FOLD_ITEMS) * (BYTES_PER_ITEM_RECORD + BYTES_PER_STEP_RECORD * self.steps_per_item)
+
+    @property
+    def steps_per_item(self) -> float:
+        return self.step_executions / self.items if self.items else 0.0
 
 
 def workload(scenario: Scenario) -> Workload:
