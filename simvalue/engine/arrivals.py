@@ -13,19 +13,20 @@ from .sampling import draws, uniforms
 HOURS_PER_WEEK = 168
 
 
-def arrival_gaps(demand: DemandPlan, rng: np.random.Generator,
-                 until: float = float("inf")) -> Callable[[float], float]:
-    """A function ``gap(now)`` giving the time to the next arrival of ``demand`` after ``now``; any
-    gap reaching past ``until`` (the end of arrivals) means no more arrivals."""
+def arrival_gaps(demand: DemandPlan, rng: np.random.Generator, until: float = float("inf"),
+                 clock: Callable[[], float] = lambda: 0.0) -> Callable[[], float]:
+    """A function ``gap()`` giving the time to the next arrival of ``demand`` after now (``clock()``);
+    any gap reaching past ``until`` (the end of arrivals) means no more arrivals. PERF: a renewal or
+    homogeneous Poisson process never reads the clock, and its gap is a draw function itself."""
     if demand.every is not None:
-        renewal = draws(demand.every, rng)
-        return lambda now: renewal()
+        return draws(demand.every, rng)
     if demand.dispersion or demand.holidays:
-        return _general(demand, rng, until)
-    exponential = draws_exponential(demand.rate, rng)  # type: ignore[arg-type]
+        general = _general(demand, rng, until)
+        return lambda: general(clock())
     if demand.intensity is None:
-        return lambda now: exponential()
-    return _thinned(demand.intensity, demand.rate, rng, demand.week_offset)  # type: ignore[arg-type]
+        return draws_exponential(demand.rate, rng)  # type: ignore[arg-type]
+    thinned = _thinned(demand.intensity, demand.rate, rng, demand.week_offset)  # type: ignore[arg-type]
+    return lambda: thinned(clock())
 
 
 def arrival_key(demand: DemandPlan) -> tuple:

@@ -25,13 +25,14 @@ from .arrivals import arrival_gaps, arrival_key
 from .initial import initial_items
 from .kernel import Item, Wake, cancel
 from .plan import DONE_ID, Plan
-from .recorder import CLOSED, IN_FLIGHT, IN_PROGRESS, ITEM_DONE, REJECTED, Recorder
+from .recorder import CLOSED, COMPLETED, IN_FLIGHT, IN_PROGRESS, ITEM_DONE, REJECTED, Recorder
 from .sampling import uniforms
 from .spawn import spawning_run
 from .teams import ClosingPool, PreemptivePool, ScheduledTeam, TeamPool
 
 #: Compact the record buffers every 4,096 arrivals (a bit mask: 4096 - 1).
 COMPACT_EVERY = 0xFFF
+NAN = float("nan")
 
 
 class Replication:
@@ -42,6 +43,8 @@ class Replication:
         self.env = simpy.Environment()
         self.schedule = self.env.schedule
         self.recorder = Recorder() if recorder is None else recorder
+        # PERF: a record is one C call on the buffers the recorder clears in place
+        self.step_row, self.item_row = self.recorder.steps.append, self.recorder.items.append
         # PERF: arrivals and 24/7 pools deal with closing only when some stream of some period has a closing rule.
         closing = any(d.close_after is not None for p in (plan, *(e for _, e in plan.epochs)) for d in p.demands)
         forks = any(s.kind == "fork" for p in (plan, *(e for _, e in plan.epochs)) for s in p.steps)
@@ -92,7 +95,7 @@ class Replication:
     def born(self, demand: int, index: int, rank: int, parent: Item) -> None:
         """An item raised by ``parent`` (``spawn``) arrives now and enters the first step of its stream;
         ``index`` keys its own random numbers (engine/spawn.py)."""
-        item = Item(self.next_id, index, demand, rank, self.env.now, self.runs[demand])
+        item = Item(self.next_id, index, demand, rank, self.env._now, self.runs[demand])
         if self.attribute_pickers[demand] is not None:
             item.attrs = self._attributes(demand, "attributes of spawned items")
             self.recorder.attribute(item.id, item.attrs)
@@ -132,7 +135,7 @@ class Replication:
 
     def _record_unfinished_step(self, item: Item) -> None:
         """At the drain limit, the step an item is on: waiting so far, or worked on so far."""
-        now = self.env.now
+        now = self.env._now
         run = item.runs[item.step]
         work, automated = run.in_progress(item)
         started = item.started if item.started >= 0 else now
@@ -150,7 +153,7 @@ class Replication:
         arrival rates (the pending arrival is drawn again: Poisson arrivals are memoryless), new
         headcounts or calendars. Items already on a step finish it as they started it."""
         epoch: Plan = event.item
-        now = self.env.now
+        now = self.env._now
         for index, demand in enumerate(epoch.demands):
             runs = self.runs[index]  # shared with every item of the type: replaced in place
             for position, step_id in enumerate(demand.steps):
@@ -160,7 +163,7 @@ class Replication:
             source[3], source[4] = demand.priority_ranks, demand.priority_probabilities
             if arrival_key(demand) != arrival_key(self.arrival_plans[index]):
                 self.arrival_plans[index] = demand
-                source[1] = arrival_gaps(demand, source[6], self.arrivals_end)
+                source[1] = arrival_gaps(demand, source[6], self.arrivals_end, self._clock)
                 if source[7] is not None:
                     cancel(source[7])  # the arrival drawn under the old rate
                     self._schedule_arrival(source, now)
@@ -208,13 +211,13 @@ class Replication:
         rng = rng_stream(self.plan.seed, self.replication, demand.type, "arrivals")
         pick = uniforms(rng_stream(self.plan.seed, self.replication, demand.type, "priority"))
         # [type index, gap function, priority draws, ranks, probabilities, arrivals so far, rng, pending wake]
-        source = [index, arrival_gaps(demand, rng, self.arrivals_end), pick, demand.priority_ranks, demand.priority_probabilities, 0,
+        source = [index, arrival_gaps(demand, rng, self.arrivals_end, self._clock), pick, demand.priority_ranks, demand.priority_probabilities, 0,
                   rng, None]
         self.sources.append(source)
         self._schedule_arrival(source, 0.0)
 
     def _schedule_arrival(self, source, now: float) -> None:
-        gap = source[1](now)
+        gap = source[1]()  # from now (the clock), which ``now`` is
         if now + gap < self.arrivals_end:
             source[7] = wake = Wake(self.on_arrive, source)
             self.schedule(wake, NORMAL, gap)
@@ -223,10 +226,13 @@ class Replication:
             self.open_sources -= 1
             self._finish_if_idle()
 
+    def _clock(self) -> float:
+        return self.env._now
+
     def _arrive(self, event: Wake) -> Item:
         source = event.item
         index, _, pick, ranks, probabilities, count, _, _ = source
-        now = self.env.now
+        now = self.env._now
         rank = ranks[0]
         if len(ranks) > 1:
             u, total = pick(), 0.0
@@ -234,7 +240,8 @@ class Replication:
                 total += p
                 if u < total:
                     break
-        item = Item(self.next_id, count, index, rank, now, self.runs[index])
+        runs = self.runs[index]
+        item = Item(self.next_id, count, index, rank, now, runs)
         if self.attribute_pickers[index] is not None:
             item.attrs = self._attributes(index, "attributes")
             self.recorder.attribute(item.id, item.attrs)
@@ -244,7 +251,9 @@ class Replication:
             self.recorder.compact()
         self.active[item.id] = item
         self._schedule_arrival(source, now)
-        self.enter(item, 0)
+        # PERF: ``enter(item, 0)`` for a new item, whose first visit this is
+        item.step, item.queued, item.started, item.paused, item.visited, item.visit = 0, now, -1.0, 0.0, 1, 0
+        runs[0].enter(item, now)
         return item
 
     def _arrive_with_closing(self, event: Wake) -> None:
@@ -258,7 +267,7 @@ class Replication:
     def enter(self, item: Item, position: int) -> None:
         """Put ``item`` on step ``position`` of its stream; the step's kind takes it from there."""
         run = item.runs[position]
-        now = self.env.now
+        now = self.env._now
         item.step, item.queued, item.started, item.paused = position, now, -1.0, 0.0  # started: -1 while waiting
         bit = 1 << position
         if item.visited & bit:
@@ -275,7 +284,7 @@ class Replication:
         """Stop a loop the clock cannot end (every pass takes no time), naming where it is."""
         raise SimulationError(
             f"replication {self.replication}: an item of type {self.plan.demands[item.demand].type!r} re-entered "
-            f"steps {item.reworks - 1:,} times (now {run.plan.stream}.{run.plan.name} at {self.env.now:.6g} h); a "
+            f"steps {item.reworks - 1:,} times (now {run.plan.stream}.{run.plan.name} at {self.env._now:.6g} h); a "
             "rework loop that almost never exits, or one whose passes take no time, would never end. Give the "
             "loop a realistic exit probability or a duration")
 
@@ -294,8 +303,26 @@ class Replication:
             item.off_hours += item.paused
             if run.realises_value and outcome != REJECTED:
                 item.value_time = now
-        self.recorder.step(item.id, item.demand, run.plan.id, item.queued, item.started, now, work, automated,
-                           outcome)
+        self.step_row((item.id, item.demand, run.plan.id, item.queued, item.started, now, work, automated, outcome))
+
+    def leave(self, item: Item, run, team_id: int) -> None:
+        """A person of team ``team_id`` finished ``item``'s work on ``run``: count the handoff, record the
+        execution and send the item on. PERF: ``handoff`` and ``done_step`` in one call, as every piece of
+        team work ends (the same rules; wrappers of the flow use them one by one)."""
+        now = self.env._now
+        if item.last_team != team_id:
+            if item.last_team >= 0:
+                item.handoffs += 1
+            item.last_team = team_id
+        work = now - item.started - item.paused
+        if item.value_time < 0:
+            item.wait += now - item.queued - work
+            item.work += work
+            item.off_hours += item.paused
+            if run.realises_value:
+                item.value_time = now
+        self.step_row((item.id, item.demand, run.plan.id, item.queued, item.started, now, work, False, COMPLETED))
+        self.route(item, run)
 
     def route(self, item: Item, run) -> None:
         """Send the item along its step's ``next`` (drawn per item), or finish it."""
@@ -316,14 +343,18 @@ class Replication:
         item.closed = True
         run.withdraw(item)
         if item.started < 0:
-            item.started = self.env.now  # closed in a queue: it waited the whole time
+            item.started = self.env._now  # closed in a queue: it waited the whole time
         work, automated = run.in_progress(item)
-        self.done_step(item, run, self.env.now, CLOSED, automated, work)
+        self.done_step(item, run, self.env._now, CLOSED, automated, work)
         self.complete(item, ITEM_DONE)
 
     def complete(self, item: Item, outcome: int) -> None:
+        """The item is done (value realised, or rejected): record it (PERF: ``_record_item`` inline)."""
         del self.active[item.id]
-        self._record_item(item, outcome)
+        now = self.env._now
+        value = item.value_time if item.value_time >= 0 else (now if outcome == ITEM_DONE else NAN)
+        self.item_row((item.id, item.demand, item.rank, item.arrived, value, now, item.work, item.wait, item.others,
+                       item.off_hours, item.handoffs, item.reworks, item.automated, outcome))
         if not self.active:
             self._finish_if_idle()
 
@@ -334,10 +365,10 @@ class Replication:
 
     def _record_item(self, item: Item, outcome: int) -> None:
         """Record every item, warm-up ones too: they count towards work in progress."""
-        now = self.env.now if outcome != IN_FLIGHT else float("nan")
-        value = item.value_time if item.value_time >= 0 else (now if outcome == ITEM_DONE else float("nan"))
-        self.recorder.item(item.id, item.demand, item.rank, item.arrived, value, now, item.work, item.wait,
-                           item.others, item.off_hours, item.handoffs, item.reworks, item.automated, outcome)
+        now = self.env._now if outcome != IN_FLIGHT else NAN
+        value = item.value_time if item.value_time >= 0 else (now if outcome == ITEM_DONE else NAN)
+        self.item_row((item.id, item.demand, item.rank, item.arrived, value, now, item.work, item.wait, item.others,
+                       item.off_hours, item.handoffs, item.reworks, item.automated, outcome))
 
     def _stop(self, event: Wake) -> None:
         """The drain limit: stop even though items are still in flight (they are recorded as such)."""

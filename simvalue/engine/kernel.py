@@ -39,19 +39,23 @@ class Item:
     ``others`` is time spent waiting on others (wait steps), part of ``wait``. ``pending`` is the
     last wake scheduled for the item (a step's end), so that a closing rule can cancel it;
     ``closed`` marks an item closed by that rule (queues skip it).
+
+    PERF: the fields only some models use (``automating``, ``pending``, ``closed``, ``attrs``) keep
+    their defaults on the class and are stored per item (in ``__dict__``) only when set, so a new
+    item costs only the stores every model needs.
     """
 
     __slots__ = ("id", "index", "visit", "demand", "rank", "arrived", "runs", "step", "queued", "started",
                  "paused", "work", "wait", "others", "off_hours", "handoffs", "reworks", "automated", "last_team",
-                 "visited", "value_time", "automating", "pending", "closed", "attrs")
+                 "visited", "value_time", "__dict__")
+    automating = closed = False
+    pending: Wake | None = None
+    attrs: tuple[int, ...] = ()  # per declared attribute (Plan.attributes) its value's index; () if none
 
     def __init__(self, item_id: int, index: int, demand: int, rank: int, now: float, runs: list) -> None:
         self.id, self.index, self.demand, self.rank, self.arrived, self.runs = item_id, index, demand, rank, now, runs
-        self.step = self.handoffs = self.reworks = self.automated = self.visited = self.visit = 0
-        self.queued = self.started = now
-        self.work = self.wait = self.others = self.off_hours = self.paused = 0.0
+        # step, queued, started, paused and visit are set when it enters its first step (Replication.enter)
+        self.handoffs = self.reworks = self.automated = self.visited = 0
+        self.work = self.wait = self.others = self.off_hours = 0.0
         self.last_team = -1
         self.value_time = -1.0
-        self.automating = self.closed = False
-        self.pending: Wake | None = None
-        self.attrs: tuple[int, ...] = ()  # per declared attribute (Plan.attributes) its value's index; () if none

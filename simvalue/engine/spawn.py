@@ -22,6 +22,7 @@ from typing import Any
 from ..rng import stream as rng_stream
 from ..scenario.spawn import INHERIT, spawns
 from ..steps import KINDS
+from ..steps.base import leave_in_parts
 from .sampling import uniforms
 
 #: First item index of spawned items, per type (see the module's docstring).
@@ -112,6 +113,8 @@ class SpawningFlow:
         """Draw each entry's decision per item from ``run``'s own streams; p = 1 draws nothing, p = 0 never raises."""
         self._entries = [(spawn, None if spawn.p >= 1 else run.uniforms("spawn" if k == 0 else f"spawn.{k}"))
                          for k, spawn in enumerate(self._plans) if spawn.p > 0]
+
+    leave = leave_in_parts  # not the replication's: this done_step raises the linked records
 
     def done_step(self, item, run, now: float, outcome: int, automated: bool, work: float) -> None:
         """Record the step's execution, then raise what it raises."""

@@ -36,7 +36,7 @@ class TeamPool:
         """Work ``effort`` hours on ``item`` when a person is free; ``callbacks`` run when it is done."""
         if self.busy < self.capacity:
             self.busy += 1
-            item.started = self.env.now
+            item.started = self.env._now
             self.schedule(Wake(callbacks, item), NORMAL, effort)
         else:
             self.seq += 1
@@ -73,7 +73,7 @@ class TeamPool:
         """A person finished ``item``: they take the next item in the queue, or become free."""
         if self.queue:
             _, _, waiting, effort, callbacks = heappop(self.queue)
-            waiting.started = self.env.now
+            waiting.started = self.env._now
             self.schedule(Wake(callbacks, waiting), NORMAL, effort)
         else:
             self.busy -= 1
@@ -89,7 +89,7 @@ class ClosingPool(TeamPool):
     def request(self, item, effort: float, callbacks: tuple) -> None:
         if self.busy < self.capacity:
             self.busy += 1
-            item.started = self.env.now
+            item.started = self.env._now
             item.pending = wake = Wake(callbacks, item)
             self.schedule(wake, NORMAL, effort)
         else:
@@ -102,7 +102,7 @@ class ClosingPool(TeamPool):
             _, _, waiting, effort, callbacks = heappop(queue)
             if waiting.closed:
                 continue
-            waiting.started = self.env.now
+            waiting.started = self.env._now
             waiting.pending = wake = Wake(callbacks, waiting)
             self.schedule(wake, NORMAL, effort)
             return
@@ -152,19 +152,19 @@ class ScheduledTeam(TeamPool):
         if change is not None:
             at, headcount = change
             self.pending = Wake(self.on_change, headcount)
-            self.schedule(self.pending, URGENT, max(at - self.env.now, 0.0))
+            self.schedule(self.pending, URGENT, max(at - self.env._now, 0.0))
 
     def retarget(self, schedule, pause: bool) -> None:
         """Follow another schedule from now on (a change over time): new headcount at once."""
         if self.pending is not None:
             cancel(self.pending)
-        now = self.env.now
+        now = self.env._now
         self.pause = pause
         self.changes = schedule.iter_changes(now)
         self._change(Wake(self.on_change, schedule.headcount_at(now)))
 
     def _begin(self, item, effort: float, callbacks: tuple) -> None:
-        now = self.env.now
+        now = self.env._now
         item.pending = wake = Wake(callbacks, item)
         self.serving[item.id] = [item, wake, now + effort, callbacks, False]
         self.schedule(wake, NORMAL, effort)
@@ -174,10 +174,10 @@ class ScheduledTeam(TeamPool):
             self.efforts[item.id] = effort
         if self.busy - self.overtime < self.capacity:
             self.busy += 1
-            item.started = self.env.now
+            item.started = self.env._now
             self._begin(item, effort, callbacks)
         elif self.preempt and self._interrupt_for(item):
-            item.started = self.env.now
+            item.started = self.env._now
             self._begin(item, effort, callbacks)
         else:
             self.seq += 1
@@ -189,7 +189,7 @@ class ScheduledTeam(TeamPool):
     def _interrupt_for(self, item) -> bool:
         """Stop the lowest priority in hand (below ``item``'s; the latest started among equals; not work
         finishing now, not overtime) and put it back at the head of its queue; False if there is none."""
-        now = self.env.now
+        now = self.env._now
         victim = None
         for entry in self.serving.values():
             if not entry[4] and entry[2] > now and entry[0].rank > item.rank and (
@@ -223,7 +223,7 @@ class ScheduledTeam(TeamPool):
             self.busy += 1
             if self.paused and not (self.preempt and self.queue and self.queue[0][0] < self.paused[-1][0].rank):
                 item, remaining, callbacks, since = self.paused.pop()
-                now = self.env.now
+                now = self.env._now
                 item.paused += now - since
                 self.recorder.pause(item.runs[item.step].plan.id, since, now)
                 self._begin(item, remaining, callbacks)
@@ -234,9 +234,9 @@ class ScheduledTeam(TeamPool):
                     continue
                 since = self.interrupted.pop(item.id, None) if self.interrupted else None
                 if since is None:
-                    item.started = self.env.now
+                    item.started = self.env._now
                 else:
-                    held(item, since, self.env.now, self.recorder)
+                    held(item, since, self.env._now, self.recorder)
                 self._begin(item, effort, callbacks)
 
     def drop(self, item) -> None:
@@ -245,7 +245,7 @@ class ScheduledTeam(TeamPool):
         if item.id in self.serving:
             self.release(item)
             return
-        now = self.env.now
+        now = self.env._now
         for index, (paused, _, _, since) in enumerate(self.paused):
             if paused is item:
                 del self.paused[index]
@@ -255,7 +255,7 @@ class ScheduledTeam(TeamPool):
 
     def _change(self, event: Wake) -> None:
         self.capacity = event.item
-        now = self.env.now
+        now = self.env._now
         # The most recently (re)started work stops (pause) or runs on as overtime (finish); work
         # ending at this very instant just ends (its finish comes next at this instant).
         for entry in reversed(list(self.serving.values())):
@@ -277,7 +277,7 @@ class ScheduledTeam(TeamPool):
 
     def close(self) -> None:
         """At the end of the run: work still paused has stood still until now (recorded as such)."""
-        now = self.env.now
+        now = self.env._now
         for item, _, _, since in self.paused:
             item.paused += now - since
             self.recorder.pause(item.runs[item.step].plan.id, since, now)
@@ -310,11 +310,11 @@ class PreemptivePool(TeamPool):
 
     def _begin(self, item, effort: float, full: float, callbacks: tuple) -> None:
         item.pending = wake = Wake(callbacks, item)
-        self.serving[item.id] = [item, wake, self.env.now + effort, full, callbacks]
+        self.serving[item.id] = [item, wake, self.env._now + effort, full, callbacks]
         self.schedule(wake, NORMAL, effort)
 
     def request(self, item, effort: float, callbacks: tuple) -> None:
-        now = self.env.now
+        now = self.env._now
         if self.busy < self.capacity:
             self.busy += 1
             item.started = now
@@ -339,7 +339,7 @@ class PreemptivePool(TeamPool):
 
     def release(self, item) -> None:
         self.serving.pop(item.id, None)
-        now = self.env.now
+        now = self.env._now
         while self.queue:
             _, _, waiting, effort, full, callbacks, since = heappop(self.queue)
             if waiting.closed:
@@ -359,7 +359,7 @@ class PreemptivePool(TeamPool):
 
     def close(self) -> None:
         """At the end of the run: interrupted work still waiting has stood still until now."""
-        now = self.env.now
+        now = self.env._now
         for _, _, item, _, _, _, since in self.queue:
             if since >= 0 and not item.closed:
                 held(item, since, now, self.recorder)

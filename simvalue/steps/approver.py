@@ -62,4 +62,4 @@ class ApproverRun(GateRun):
         item = event.item
         self.team.release(item)
         self.flow.handoff(item, self.team_id)
-        self.decide(item, self.flow.env.now, False)
+        self.decide(item, self.flow.env._now, False)

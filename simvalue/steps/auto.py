@@ -57,4 +57,4 @@ class AutoRun(GateRun):
         item = event.item
         item.automated += 1
         item.automating = False
-        self.decide(item, self.flow.env.now, True)
+        self.decide(item, self.flow.env._now, True)

@@ -12,6 +12,7 @@ from collections.abc import Callable
 from typing import Any, ClassVar, Protocol
 
 from ..engine.kernel import cancel
+from ..engine.recorder import COMPLETED
 from ..engine.sampling import item_draws, item_uniforms
 from ..rng import stream as rng_stream
 
@@ -31,8 +32,18 @@ class Flow(Protocol):
     def complete(self, item, outcome: int) -> None: ...
     def handoff(self, item, team_id: int) -> None: ...
     def done_step(self, item, run: "StepRun", now: float, outcome: int, automated: bool, work: float) -> None: ...
+    def leave(self, item, run: "StepRun", team_id: int) -> None: ...
     def shared(self, key: Any, build: Callable[[], Any]) -> tuple[Any, bool]: ...
     def at_start(self, order: int, start: Callable[[], None]) -> None: ...
+
+
+def leave_in_parts(flow: Flow, item, run: "StepRun", team_id: int) -> None:
+    """``leave`` for a flow that wraps the replication's services (a spawning step, a fork's branch):
+    the handoff, the record and the route, each through the wrapper's own."""
+    now = flow.env._now
+    flow.handoff(item, team_id)
+    flow.done_step(item, run, now, COMPLETED, False, now - item.started - item.paused)
+    flow.route(item, run)
 
 
 class StepKind:
@@ -192,7 +203,7 @@ class StepRun:
 
     def in_progress(self, item) -> tuple[float, bool]:
         """At the drain limit: (work so far, automated) of an item still on this step."""
-        now = self.flow.env.now
+        now = self.flow.env._now
         return (now - item.started - item.paused if item.started >= 0 else 0.0), item.automating
 
 

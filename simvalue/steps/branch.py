@@ -17,6 +17,7 @@ from bisect import bisect_right
 
 from ..engine.kernel import DONE_ID, Item
 from ..engine.recorder import ITEM_DONE
+from .base import leave_in_parts
 
 
 class Branch(Item):
@@ -87,6 +88,8 @@ class BranchFlow:
     def __getattr__(self, name: str):
         """Any other service of the replication is its own."""
         return getattr(self._flow, name)
+
+    leave = leave_in_parts  # not the replication's: records and routes go to the branch
 
     def done_step(self, branch: Branch, run, now: float, outcome: int, automated: bool, work: float) -> None:
         """Record one step execution of a branch under its item's id; its wait and work go to the branch."""

@@ -68,7 +68,7 @@ class Board:
 
     def meet(self, event: Wake) -> None:
         """Decide the waiting items (up to the capacity) and schedule the next meeting."""
-        now = self.flow.env.now
+        now = self.flow.env._now
         decided: list = []
         while self.queue and (self.capacity == 0 or len(decided) < self.capacity):
             item = heappop(self.queue)[2]

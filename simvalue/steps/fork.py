@@ -106,7 +106,7 @@ class ForkRun(StepRun):
 
     def arrive(self, parting: Parting, branch: Branch) -> None:
         """A branch reached the join: the item goes on once ``need`` have (the rest are cancelled)."""
-        now = self.flow.env.now
+        now = self.flow.env._now
         if not parting.arrived:
             parting.first = now
         parting.arrived.append(branch)
@@ -116,7 +116,7 @@ class ForkRun(StepRun):
 
     def reject(self, parting: Parting, branch: Branch) -> None:
         """A branch's gate rejected the item (``on_reject: drop``): the other branches stop and it is dropped."""
-        now = self.flow.env.now
+        now = self.flow.env._now
         parting.first, branch.closed = now, True  # it is over: not cancelled with the others
         self._end(parting, branch, now, CANCELLED, REJECTED)
         self.flow.complete(parting.item, ITEM_REJECTED)
@@ -143,7 +143,7 @@ class ForkRun(StepRun):
         sets its wait, and the closing records the fork from the first branch's arrival (or now)."""
         parting = self.open.pop(item.id, None)
         if parting is not None:
-            now = self.flow.env.now
+            now = self.flow.env._now
             last = parting.still_open()[0]
             parting.cancel(now, CLOSED)
             if not parting.arrived:

@@ -128,7 +128,7 @@ class WaitRun(StepRun):
             self.schedule(wake, NORMAL, delay)
 
     def _end(self, item, outcome: int) -> float:
-        now = self.flow.env.now
+        now = self.flow.env._now
         if item.value_time < 0:
             item.others += now - item.started
         self.flow.done_step(item, self, now, outcome, False, 0.0)
@@ -151,7 +151,7 @@ class WaitRun(StepRun):
         """Closed while waiting: the wait so far was a wait on others."""
         super().withdraw(item)
         if item.value_time < 0:
-            item.others += self.flow.env.now - item.started
+            item.others += self.flow.env._now - item.started
 
     def in_progress(self, item) -> tuple[float, bool]:
         return 0.0, False

@@ -103,18 +103,14 @@ class WorkRun(StepRun):
         """A team member finished: free them (the next item starts), then route the item."""
         item = event.item
         self.team.release(item)
-        flow = self.flow
-        flow.handoff(item, self.team_id)
-        now = flow.env.now
-        flow.done_step(item, self, now, COMPLETED, False, now - item.started - item.paused)
-        flow.route(item, self)
+        self.flow.leave(item, self, self.team_id)
 
     def finish_automated(self, event: Wake) -> None:
         item = event.item
         item.automated += 1
         item.automating = False
         flow = self.flow
-        now = flow.env.now
+        now = flow.env._now
         flow.done_step(item, self, now, COMPLETED, True, now - item.started)
         flow.route(item, self)
 
@@ -166,7 +162,7 @@ class EscalatingWorkRun(WorkRun):
         self.moved.discard(item.id)
         flow = self.flow
         flow.handoff(item, self.other_id)
-        now = flow.env.now
+        now = flow.env._now
         flow.done_step(item, self.record, now, COMPLETED, False, now - item.started - item.paused)
         flow.route(item, self)
 
@@ -223,7 +219,7 @@ class SharedWorkRun(WorkRun):
         self.where.pop(item.id, None)
         flow = self.flow
         flow.handoff(item, self.team_ids[k])
-        now = flow.env.now
+        now = flow.env._now
         flow.done_step(item, self.records[k], now, COMPLETED, False, now - item.started - item.paused)
         flow.route(item, self)
 
