@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 import math
-
-import pandas as pd
+from typing import TYPE_CHECKING
 
 from .scenario.capacity import demand_rate, entering_rates, offered_loads, shift_loads, stream_visits
 from .scenario.checks import HIGH_UTILISATION, percent
@@ -12,6 +11,9 @@ from .scenario.workload import workload
 from .scenario.model import Scenario
 from . import readable
 from .units import humanize
+
+if TYPE_CHECKING:  # PERF: the tables take frames, but `simvalue check` needs no pandas
+    import pandas as pd
 
 
 def table(headers: list[str], rows: list[list[str]]) -> str:

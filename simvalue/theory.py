@@ -15,7 +15,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
-from scipy.linalg import expm
 
 
 def offered_load(arrival_rate: float, mean_service: float) -> float:
@@ -192,5 +191,6 @@ def _piece(arrival_rate: float, service_rate: float, headcount: int, length: flo
     block[n[1:], n[:-1]] = service_rate * np.minimum(n[1:], headcount)
     block[n, n] = -block[: states + 1, : states + 1].sum(axis=1)
     block[: states + 1, states + 1:] = rewards
+    from scipy.linalg import expm  # PERF: only a time-varying check needs it, not `simvalue check`
     exponential = expm(block * length)
     return exponential[: states + 1, : states + 1], exponential[: states + 1, states + 1:]
