@@ -24,6 +24,16 @@ def test_start_up_loads_nothing_heavy(statement):
     assert _loaded(statement) == []
 
 
+def test_check_loads_no_pandas_and_no_scipy_linalg():
+    # `simvalue check` reads, validates and sizes a scenario: numbers and text, no frames, no matrices
+    # beyond numpy's (its time was 0.9 s with them, 0.4 s without; benchmarks/startup.py)
+    code = ("import sys, contextlib, io\nfrom simvalue.cli import main\n"
+            "with contextlib.redirect_stdout(io.StringIO()):\n    main(['check', 'scenarios/service_desk.yaml'])\n"
+            "print(','.join(m for m in ('pandas', 'scipy.linalg', *%r) if m in sys.modules))" % (HEAVY,))
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == ""
+
+
 def test_public_names_load_on_first_use():
     code = ("import sys, simvalue\nassert 'simvalue.comparison' not in sys.modules\n"
             "from simvalue import compare, Results\nassert callable(compare) and 'simvalue.comparison' in sys.modules\n"
