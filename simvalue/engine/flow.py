@@ -23,7 +23,7 @@ from ..steps import KINDS
 from ..steps.branch import branch_run
 from .arrivals import arrival_gaps, arrival_key
 from .initial import initial_items
-from .kernel import Item, Wake, cancel
+from .kernel import Item, Wake, cancel, fewer_collections
 from .plan import DONE_ID, Plan
 from .recorder import CLOSED, COMPLETED, IN_FLIGHT, IN_PROGRESS, ITEM_DONE, REJECTED, Recorder
 from .sampling import uniforms
@@ -124,7 +124,8 @@ class Replication:
             self.schedule(Wake((self._switch,), epoch), NORMAL, at)
         self._finish_if_idle()
         self.schedule(Wake((self._stop,), None), NORMAL, self.plan.arrivals_end + self.plan.drain)
-        self.env.run(until=self.finished)
+        with fewer_collections():
+            self.env.run(until=self.finished)
         for team in self.teams:
             if isinstance(team, (ScheduledTeam, PreemptivePool)):
                 team.close()

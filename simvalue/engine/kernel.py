@@ -6,6 +6,13 @@ PERF (benchmarks/engine_throughput.py): events are scheduled straight on simpy's
 
 from __future__ import annotations
 
+import gc
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+#: Allocations between young-generation collections while a replication runs (Python's default is 700).
+YOUNG_COLLECTION_EVERY = 10_000
+
 
 #: Route targets that are not steps: the item is done (value realised) or dropped (rejected).
 DONE_ID, DROP_ID = -1, -2
@@ -29,6 +36,19 @@ class Wake:
 def cancel(wake: Wake) -> None:
     """Cancel a scheduled wake: it stays in simpy's queue but calls nothing when it comes up."""
     wake.callbacks = ()
+
+
+@contextmanager
+def fewer_collections() -> Iterator[None]:
+    """Collect cyclic garbage less often while the event loop runs. PERF: every record is a new
+    tuple the collector tracks, so at Python's default it scans the young objects every 700
+    records; every 10,000 the M/M/3 benchmark runs about 4% faster. Cycles are still collected."""
+    before = gc.get_threshold()
+    gc.set_threshold(YOUNG_COLLECTION_EVERY, *before[1:])
+    try:
+        yield
+    finally:
+        gc.set_threshold(*before)
 
 
 class Item:
