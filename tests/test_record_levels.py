@@ -150,3 +150,16 @@ def test_run_record_writes_the_files_it_has_and_removes_stale_ones(tmp_path, cap
     assert main(["run", scenario, "--out", str(out), "--record", "summary", "--events-format", "xes"]) == 2
     assert "--record summary keeps none" in capsys.readouterr().err
     assert {p.name for p in out.iterdir()} == {"teams.parquet", "summary.csv"}
+
+
+def test_the_memory_budget_counts_only_what_the_level_keeps(monkeypatch):
+    import simvalue.budget as budget
+    from simvalue.scenario import load_scenario
+    from simvalue.scenario.workload import workload
+    scenario = load_scenario(mm3(100_000))  # about 240k items, 240k step executions
+    full = workload(scenario).kept_bytes("full")
+    monkeypatch.setattr(budget, "available_memory", lambda: full)  # half of it may be used: too little
+    with pytest.raises(SimulationError, match=r"keep less \(record='summary', run --record summary\)"):
+        budget.check_budget([scenario], 1, max_events=1e9)
+    budget.check_budget([scenario], 1, max_events=1e9, record="summary")  # a chunk at a time: fits
+    assert workload(scenario).kept_bytes("summary") < full / 5 < workload(scenario).kept_bytes("items")
