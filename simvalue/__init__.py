@@ -39,7 +39,11 @@ _HOMES = {
 
 __all__ = sorted([*_HOMES, "__version__"])
 
+#: Modules reachable as attributes on first use too (``simvalue.notebook.bar()``), not in ``__all__``.
+_MODULES = ("notebook",)
+
 if TYPE_CHECKING:  # for type checkers and editors: the names as plain imports
+    from . import notebook
     from .activities import Activity
     from .comparison import Comparison, compare
     from .economics import BusinessCase, business_case
@@ -53,6 +57,8 @@ if TYPE_CHECKING:  # for type checkers and editors: the names as plain imports
 
 
 def __getattr__(name: str) -> Any:
+    if name in _MODULES:
+        return import_module(f".{name}", __name__)  # importing sets it as an attribute
     home = _HOMES.get(name)
     if home is None:
         raise AttributeError(f"module 'simvalue' has no attribute {name!r}")
@@ -62,4 +68,4 @@ def __getattr__(name: str) -> Any:
 
 
 def __dir__() -> list[str]:
-    return sorted([*globals(), *_HOMES])
+    return sorted({*globals(), *_HOMES, *_MODULES})
