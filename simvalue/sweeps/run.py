@@ -3,36 +3,44 @@
 Each point is the base scenario with its parameter values set by dotted path, run for the given
 replications; one row per point and replication, one column per parameter and per metric. With
 common random numbers (the default) every point uses the same seed, so differences between points
-come from the parameters, not from noise.
+come from the parameters, not from noise. A task is one (point, replication) pair (``tasks.py``), so
+a sweep spreads over as many workers as it has replications in all; a point's rows are collected,
+sorted by replication, and stored or kept once all its replications are in.
 """
 
 from __future__ import annotations
 
 import json
-import math
 import warnings
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 
 from ..budget import check_budget
-from ..errors import ScenarioError, SimulationError, UnstableScenarioError
+from ..errors import SimulationError, UnstableScenarioError
 from ..metrics import METRIC_NAMES
 from ..scenario import Scenario
 from ..scenario.variants import load_variant
-from ..simulation import as_scenario, simulate
+from ..simulation import as_scenario
 from .design import Parameter, design_points, parse_parameter
 from .executors import Executor, make_executor
 from .store import MANIFEST, SweepStore
+from .tasks import evaluate_replication, infeasible_rows, point_scenario
+
+if TYPE_CHECKING:
+    from distributed import Client
 
 #: Metrics reported when none are named: type-level and team-level headline metrics.
 DEFAULT_METRICS = ("time_to_value_mean", "time_to_value_p50", "time_to_value_p85", "sla_attainment",
                    "throughput", "wip", "flow_efficiency", "utilisation")
 
-#: ``progress(done, total, resumed)`` after each finished point.
+#: ``progress(done, total, resumed)`` counts points, not tasks: called when a point has all its
+#: replications in (and once at the start when points were resumed from ``out``), with the points
+#: done so far (the resumed ones included), the points of the design and those resumed.
 SweepProgress = Callable[[int, int, int], None]
 
 
@@ -41,15 +49,19 @@ def sweep(scenario: Scenario | str | Path | Mapping[str, Any], params: Mapping[s
           seed: int | None = None, metrics: list[str] | tuple[str, ...] | None = None,
           executor: str | Executor = "process", workers: int | None = None, scheduler: str | None = None,
           out: str | Path | None = None, common_random_numbers: bool = True,
-          progress: SweepProgress | None = None, max_events: float | None = None) -> pd.DataFrame:
-    """Run the sweep and return one row per point and replication.
+          progress: SweepProgress | None = None, max_events: float | None = None,
+          client: Client | None = None) -> pd.DataFrame:
+    """Run the sweep and return one row per point and replication, sorted by point and replication.
 
     ``params`` maps dotted paths to a list of values, a range ``"low:high[:step]"`` or ``(low, high)``,
     or a distribution (``"uniform(a, b)"``) for sampled designs. ``metrics`` are metric names
     (``"utilisation"``) or full column names (``"change.time_to_value_p50"``). With ``out`` the
     results go to a Parquet dataset as points finish, and a rerun resumes where it stopped.
     ``df.attrs`` records the design, its parameters and how many points were ``resumed`` (already done).
-    A ``scheduler`` (Dask address or "local") sends the work to Dask whatever ``executor`` says.
+    ``executor="dask"`` runs on ``client`` (a ``distributed.Client``, left open), else on the
+    scheduler at ``scheduler`` (an address), else on the current Dask client, else on a LocalCluster
+    started once and kept for the session (``scheduler="local"`` asks for that one); see
+    ``executors.py``. A ``client`` or ``scheduler`` sends the work to Dask whatever ``executor`` says.
     ``max_events`` is the work budget of each point (see :func:`simvalue.simulate`); the base is
     checked against it up front, and a point over it becomes an ``infeasible`` row.
     """
@@ -67,12 +79,10 @@ def sweep(scenario: Scenario | str | Path | Mapping[str, Any], params: Mapping[s
             "common_random_numbers": common_random_numbers, "points": len(points)}
     store = SweepStore(out, spec) if out is not None else None
     done = store.open() if store is not None else set()
-    tasks = [(base_data, int(row["point"]), _edits(parameters, row), count,
-              point_seed(root_seed, int(row["point"]), common_random_numbers), chosen,
-              {p.path: _plain(row[p.path]) for p in parameters}, max_events)
-             for row in points.to_dict("records") if int(row["point"]) not in done]
-    result = _run_points(tasks, make_executor(executor, workers, scheduler), store, len(points), len(done),
-                         progress)
+    tasks = _Tasks(base_data, parameters, [row for row in points.to_dict("records") if int(row["point"]) not in done],
+                   count, root_seed, common_random_numbers, chosen, max_events)
+    result = _run_tasks(tasks, make_executor(executor, workers, scheduler, client), store, len(points), len(done),
+                        progress)
     result.attrs.update(resumed=len(done), design=design, samples=samples, points=len(points),
                         parameters=[p.path for p in parameters])
     _warn_in_flight(result)
@@ -80,29 +90,75 @@ def sweep(scenario: Scenario | str | Path | Mapping[str, Any], params: Mapping[s
     return result
 
 
-def _run_points(tasks: list[tuple], executor: Executor, store: SweepStore | None, total: int, resumed: int,
-                progress: SweepProgress | None) -> pd.DataFrame:
-    """Evaluate the points, storing each as it finishes; return every point's rows, sorted."""
-    frames = []
+@dataclass
+class _Tasks:
+    """The (point, replication) tasks of the points to run, made as the executor takes them: each point
+    is checked once, just before its tasks go out, so workers start on the first points while later
+    ones are checked. A point that cannot run gives no task; its rows wait in ``skipped``."""
+
+    base_data: dict[str, Any]
+    parameters: list[Parameter]
+    rows: list[dict[str, Any]]
+    replications: int
+    seed: int
+    common_random_numbers: bool
+    metrics: tuple[str, ...]
+    max_events: float | None
+    skipped: list[tuple[int, pd.DataFrame]] = field(default_factory=list)
+
+    def __iter__(self) -> Iterator[tuple]:
+        for row in self.rows:
+            point = int(row["point"])
+            values = {p.path: _plain(row[p.path]) for p in self.parameters}
+            scenario = point_scenario(self.base_data, point, _edits(self.parameters, row), self.replications,
+                                      self.max_events)
+            if isinstance(scenario, str):
+                self.skipped.append((point, infeasible_rows(point, self.replications, scenario, values)))
+                continue
+            seed = point_seed(self.seed, point, self.common_random_numbers)
+            for replication in range(self.replications):
+                yield scenario, point, replication, seed, self.metrics, values
+
+
+def _run_tasks(tasks: _Tasks, executor: Executor, store: SweepStore | None, total: int, resumed: int,
+               progress: SweepProgress | None) -> pd.DataFrame:
+    """Run the tasks; store (or keep) each point once all its replications are in; every point's rows."""
+    kept: dict[int, pd.DataFrame] = {}
+    waiting: dict[int, list[pd.DataFrame]] = {}
     finished = resumed
-    if progress is not None and resumed:
-        progress(finished, total, resumed)
-    for frame in executor.map_unordered(evaluate_point, tasks):
+
+    def complete(point: int, frame: pd.DataFrame) -> None:
+        nonlocal finished
         if store is not None:
-            store.write(int(frame["point"].iloc[0]), frame)
+            store.write(point, frame)
         else:
-            frames.append(frame)
+            kept[point] = frame
         finished += 1
         if progress is not None:
             progress(finished, total, resumed)
-    return store.read() if store is not None else _sorted(frames)
+
+    if progress is not None and resumed:
+        progress(finished, total, resumed)
+    for point, row in executor.map_unordered(evaluate_replication, tasks):
+        rows = waiting.setdefault(point, [])
+        rows.append(row)
+        if len(rows) == tasks.replications:
+            complete(point, _point_frame(waiting.pop(point)))
+        while tasks.skipped:  # infeasible points found while the tasks were handed out
+            complete(*tasks.skipped.pop(0))
+    while tasks.skipped:
+        complete(*tasks.skipped.pop(0))
+    return store.read() if store is not None else _sorted(kept)
 
 
-def _column_subjects(long: pd.DataFrame) -> pd.Series:
-    """The SUBJECT of a sweep column SUBJECT.METRIC: ``team_platform``, ``incident_P1``, ``incident``."""
-    return pd.Series([f"team_{team}" if team is not None else f"{type_}_{priority}" if priority is not None
-                      else str(type_) for type_, priority, team in
-                      long[["type", "priority", "team"]].itertuples(index=False, name=None)], index=long.index)
+def _point_frame(rows: list[pd.DataFrame]) -> pd.DataFrame:
+    """A point's rows in replication order, its columns as one run of all its replications gives them:
+    the metrics, sorted, between ``replication`` and ``in_flight_items``."""
+    frame = pd.concat(rows, ignore_index=True).sort_values("replication", ignore_index=True)
+    columns = list(frame.columns)
+    leading = columns[:columns.index("replication") + 1]
+    trailing = ["in_flight_items", "infeasible"]
+    return frame[leading + sorted(set(columns) - set(leading) - set(trailing)) + trailing]
 
 
 def check_metrics(scenario: Scenario, metrics: tuple[str, ...]) -> tuple[str, ...]:
@@ -164,47 +220,6 @@ def _check_point(base: Scenario, parameters: list[Parameter], points: pd.DataFra
                 pass
 
 
-def evaluate_point(base_data: dict[str, Any], point: int, edits: dict[str, Any], replications: int, seed: int,
-                   metrics: tuple[str, ...], values: dict[str, Any], max_events: float | None = None) -> pd.DataFrame:
-    """Simulate one point (picklable, runs in workers): one row per replication with the point's
-    parameter values and its metrics (so each stored file stands on its own)."""
-    frame = _point_metrics(base_data, point, edits, replications, seed, metrics, max_events)
-    for offset, (path, value) in enumerate(values.items()):
-        frame.insert(1 + offset, path, value)
-    return frame
-
-
-def _point_metrics(base_data: dict[str, Any], point: int, edits: dict[str, Any], replications: int, seed: int,
-                   metrics: tuple[str, ...], max_events: float | None) -> pd.DataFrame:
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        try:
-            scenario = load_variant(base_data, {"name": f"sweep point {point}", "set": edits})
-            check_budget([scenario], replications, max_events)
-        except (ScenarioError, SimulationError) as exc:
-            # An overloaded point (or one a sampled value makes invalid, such as a probability above 1,
-            # or too big to run) is kept, with no metrics, and the reason; the first point was checked
-            # up front for typos.
-            reason = f"{exc.path}: {exc.detail}" if getattr(exc, "path", None) else getattr(exc, "detail", str(exc))
-            return pd.DataFrame({"point": point, "replication": np.arange(replications), "in_flight_items": 0,
-                                 "infeasible": reason})
-        results = simulate(scenario, replications=replications, seed=seed, max_events=math.inf)
-    long = results.metrics()
-    long = long[long["step"].isna() & ~long["metric"].str.contains("_in_")]
-    long = long.assign(column=_column_subjects(long) + "." + long["metric"], by_priority=long["priority"].notna())
-    named = long["metric"].isin(metrics) & ~long["by_priority"]
-    long = long[named | long["column"].isin(metrics)]
-    wide = long.pivot_table(index="replication", columns="column", values="value", aggfunc="first")
-    keep = list(wide.columns)
-    wide = wide[sorted(keep)].reset_index()
-    wide.columns.name = None
-    wide.insert(0, "point", point)
-    in_flight = results.items["outcome"].eq("in_flight").groupby(results.items["replication"]).sum()
-    wide["in_flight_items"] = in_flight.reindex(wide["replication"], fill_value=0).to_numpy()
-    wide["infeasible"] = ""
-    return wide
-
-
 def read_sweep(path: str | Path) -> pd.DataFrame:
     """A sweep's Parquet dataset read back, with the design recorded in ``attrs`` (for Sobol indices)."""
     store_path = Path(path)
@@ -218,7 +233,9 @@ def read_sweep(path: str | Path) -> pd.DataFrame:
     return frame
 
 
-def _sorted(frames: list[pd.DataFrame]) -> pd.DataFrame:
-    if not frames:
+def _sorted(points: dict[int, pd.DataFrame]) -> pd.DataFrame:
+    """Every point's rows, in point order (as the store reads them back)."""
+    if not points:
         return pd.DataFrame()
-    return pd.concat(frames, ignore_index=True).sort_values(["point", "replication"], ignore_index=True)
+    frame = pd.concat([points[point] for point in sorted(points)], ignore_index=True)
+    return frame.sort_values(["point", "replication"], ignore_index=True)

@@ -1,4 +1,5 @@
-"""A resumable Parquet dataset: one file per finished point, written atomically, plus a manifest.
+"""A resumable Parquet dataset: one file per finished point (all its replications), written atomically,
+plus a manifest.
 
 Running the same sweep with the same output skips the points already on disk; a different sweep
 into the same folder is refused rather than mixed in.
