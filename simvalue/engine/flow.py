@@ -9,6 +9,7 @@ hot path measured by benchmarks/engine_throughput.py; the loop only appends tupl
 from __future__ import annotations
 
 from bisect import bisect_right
+from heapq import heappush
 from collections.abc import Callable
 from typing import Any
 
@@ -42,6 +43,7 @@ class Replication:
         self.plan, self.replication, self.seed = plan, replication, plan.seed
         self.env = simpy.Environment()
         self.schedule = self.env.schedule
+        self.events, self.event_ids = self.env._queue, self.env._eid  # simpy's queue (PERF, see kernel.py)
         self.recorder = Recorder() if recorder is None else recorder
         # PERF: a record is one C call on the buffers the recorder clears in place
         self.step_row, self.item_row = self.recorder.steps.append, self.recorder.items.append
@@ -217,11 +219,17 @@ class Replication:
         self.sources.append(source)
         self._schedule_arrival(source, 0.0)
 
-    def _schedule_arrival(self, source, now: float) -> None:
+    def _schedule_arrival(self, source, now: float, arrived: Wake | None = None) -> None:
+        """Schedule the source's next arrival. PERF: the wake of the arrival just handled (``arrived``,
+        already out of simpy's queue) carries the next one, pushed onto the queue as
+        ``Environment.schedule`` does; a first arrival, or one drawn again at a change, gets a new wake."""
         gap = source[1]()  # from now (the clock), which ``now`` is
         if now + gap < self.arrivals_end:
-            source[7] = wake = Wake(self.on_arrive, source)
-            self.schedule(wake, NORMAL, gap)
+            if arrived is None:
+                source[7] = arrived = Wake(self.on_arrive, source)
+            else:
+                arrived.callbacks = self.on_arrive
+            heappush(self.events, (now + gap, NORMAL, next(self.event_ids), arrived))
         else:
             source[7] = None
             self.open_sources -= 1
@@ -251,7 +259,7 @@ class Replication:
         if not self.next_id & COMPACT_EVERY:
             self.recorder.compact()
         self.active[item.id] = item
-        self._schedule_arrival(source, now)
+        self._schedule_arrival(source, now, event)
         # PERF: ``enter(item, 0)`` for a new item, whose first visit this is
         item.step, item.queued, item.started, item.paused, item.visited, item.visit = 0, now, -1.0, 0.0, 1, 0
         runs[0].enter(item, now)

@@ -1,7 +1,10 @@
 """The engine's smallest parts: a lightweight event carrying an item, and an item's run-time state.
 
 PERF (benchmarks/engine_throughput.py): events are scheduled straight on simpy's kernel with
-``Environment.schedule``; ``__slots__`` keep per-item state small and attribute access fast.
+``Environment.schedule``, or on the hottest paths pushed onto its queue as that method does
+(``heappush(env._queue, (env._now + delay, NORMAL, next(env._eid), event))``); the clock is read as
+``env._now`` (what the ``now`` property returns); ``__slots__`` keep per-item state small and
+attribute access fast.
 """
 
 from __future__ import annotations
