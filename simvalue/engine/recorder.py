@@ -1,12 +1,15 @@
-"""Column buffers the event loop appends to; turned into numpy arrays once the replication ends.
+"""Record buffers the event loop writes to; turned into numpy column arrays once the replication ends.
 
-PERF: one tuple append per record is the cheapest thing Python can do in the loop; arrays are
-built afterwards (benchmarks/engine_throughput.py).
+PERF (benchmarks/engine_throughput.py): a record is its fields packed as float64s
+(``struct.Struct.pack``, straight from the values, no tuple) and added to a ``bytearray``: about
+half the cost of appending a tuple and converting the tuples to an array later, and the buffer is
+already 8 bytes per field, so the arrays are one ``np.frombuffer`` away.
 """
 
 from __future__ import annotations
 
 from itertools import chain
+from struct import Struct
 
 import numpy as np
 
@@ -23,20 +26,23 @@ STEP_FIELDS = ("item_id", "demand", "step", "queued", "started", "finished", "wo
 PAUSE_FIELDS = ("pause_step", "pause_since", "pause_until")
 ITEM_FIELDS = ("item_id", "demand", "rank", "arrived", "value_realized", "completed", "work_time",
                "wait_time", "others_time", "off_hours_time", "handoffs", "reworks", "automated_steps", "outcome")
+#: One record of each kind as packed float64s (native order, as ``np.frombuffer`` reads them).
+STEP_ROW, ITEM_ROW = Struct(f"{len(STEP_FIELDS)}d"), Struct(f"{len(ITEM_FIELDS)}d")
 
 
 class Recorder:
     """Records of one replication: every step execution and every item.
 
-    Tuples are compacted into float arrays every few thousand records, so memory stays near
-    8 bytes per field rather than a Python tuple per record (benchmarks/engine_throughput.py).
+    ``steps`` and ``items`` are byte buffers of packed rows (``STEP_ROW``, ``ITEM_ROW``); the event
+    loop holds their bound ``extend`` and each row's ``pack`` (engine/flow.py). ``compact`` moves
+    them into float arrays every few thousand arrivals (a folding recorder folds there).
     """
 
     __slots__ = ("steps", "items", "pauses", "links", "_step_chunks", "_item_chunks", "attributes")
 
     def __init__(self) -> None:
-        self.steps: list[tuple] = []
-        self.items: list[tuple] = []
+        self.steps = bytearray()  # packed STEP_ROWs
+        self.items = bytearray()  # packed ITEM_ROWs
         self.pauses: list[tuple] = []  # (step id, paused at, resumed at): work stood still off duty
         self.links: list[tuple[int, int]] = []  # (item id, parent id) of items raised by others (spawn)
         self.attributes: list[tuple] = []  # (item id, value index per attribute) of items that drew any
@@ -45,10 +51,14 @@ class Recorder:
 
     def step(self, item_id: int, demand: int, step: int, queued: float, started: float, finished: float,
              work: float, automated: bool, outcome: int) -> None:
-        self.steps.append((item_id, demand, step, queued, started, finished, work, automated, outcome))
+        self.steps += STEP_ROW.pack(item_id, demand, step, queued, started, finished, work, automated, outcome)
 
     def item(self, *fields) -> None:
-        self.items.append(fields)
+        self.items += ITEM_ROW.pack(*fields)
+
+    def items_buffered(self) -> int:
+        """Item records in the buffer (not yet moved into arrays)."""
+        return len(self.items) // ITEM_ROW.size
 
     def attribute(self, item_id: int, values: tuple[int, ...]) -> None:
         """Item ``item_id`` drew these attribute values (indices per Plan.attributes, -1: not declared)."""
@@ -63,12 +73,13 @@ class Recorder:
         self.pauses.append((step, since, until))
 
     def compact(self) -> None:
-        """Move the buffered tuples into float arrays."""
-        if self.steps:  # cleared in place: the event loop holds their bound ``append`` (PERF)
-            self._step_chunks.append(_table(self.steps, len(STEP_FIELDS)))
+        """Move the buffered rows into float arrays (every few thousand arrivals; PERF: the buffers stay
+        small and hot in the cache)."""
+        if self.steps:  # cleared in place: the event loop holds their bound ``extend`` (PERF)
+            self._step_chunks.append(_unpacked(self.steps, len(STEP_FIELDS)))
             self.steps.clear()
         if self.items:
-            self._item_chunks.append(_table(self.items, len(ITEM_FIELDS)))
+            self._item_chunks.append(_unpacked(self.items, len(ITEM_FIELDS)))
             self.items.clear()
 
     def arrays(self) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
@@ -102,7 +113,7 @@ class FoldingRecorder(Recorder):
         self._recorded = 0
 
     def compact(self) -> None:
-        self._recorded += len(self.items)
+        self._recorded += self.items_buffered()
         super().compact()
         if self._recorded >= FOLD_ITEMS:
             self.flush()
@@ -115,7 +126,7 @@ class FoldingRecorder(Recorder):
         finished = items["item_id"]
         done = np.isin(steps["item_id"], finished)
         if not done.all():  # the steps of items in flight stay for a later fold
-            self._step_chunks = [np.column_stack([steps[name][~done] for name in STEP_FIELDS])]
+            self._step_chunks = [np.stack([steps[name][~done] for name in STEP_FIELDS])]
         if links or attributes:
             gone = set(finished.astype(np.int64).tolist())
             self.links = [link for link in links if link[0] not in gone]
@@ -124,10 +135,18 @@ class FoldingRecorder(Recorder):
         self.fold(step_columns | {name: steps[name] for name in PAUSE_FIELDS}, items)
 
 
+def _unpacked(buffer: bytearray, width: int) -> np.ndarray:
+    """Packed float64 rows as a field-major array of their own, shape (width, rows): copied, as the buffer
+    is cleared and refilled. PERF: transposing a few thousand rows at a time stays in the cache, and
+    makes every field's column one contiguous copy in ``_columns``."""
+    return np.frombuffer(buffer, dtype=float).reshape(-1, width).T.copy()
+
+
 def _table(rows: list[tuple], width: int) -> np.ndarray:
-    """Rows of equal-length tuples as a float array (PERF: fromiter beats np.array on tuples)."""
+    """Rows of equal-length tuples as a field-major float array, shape (width, rows), as ``_unpacked``
+    gives (PERF: fromiter beats np.array on tuples)."""
     flat = np.fromiter(chain.from_iterable(rows), dtype=float, count=len(rows) * width)
-    return flat.reshape(len(rows), width)
+    return flat.reshape(len(rows), width).T
 
 
 def _parents(item_ids: np.ndarray, links: list[tuple[int, int]]) -> np.ndarray:
@@ -142,5 +161,6 @@ def _parents(item_ids: np.ndarray, links: list[tuple[int, int]]) -> np.ndarray:
 
 
 def _columns(chunks: list[np.ndarray], fields: tuple[str, ...]) -> dict[str, np.ndarray]:
-    table = np.concatenate(chunks) if chunks else np.empty((0, len(fields)))
-    return {name: np.ascontiguousarray(table[:, i]) for i, name in enumerate(fields)}
+    """One array per field from field-major chunks (``_unpacked``)."""
+    return {name: np.concatenate([chunk[i] for chunk in chunks]) if chunks else np.empty(0)
+            for i, name in enumerate(fields)}
