@@ -223,7 +223,7 @@ def items_frame(plan: Plan, replication: int, cols: dict[str, np.ndarray]) -> pd
     demand = cols["demand"].astype(np.int64)
     prioritised = np.array([d.prioritised for d in plan.demands])
     rank = np.where(prioritised[demand], cols["rank"], -1).astype(np.int64) if demand.size else demand
-    return pd.DataFrame({
+    return pd.DataFrame(copy=False, data={
         "replication": np.full(demand.size, replication, dtype=np.int64),
         "item_id": cols["item_id"].astype(np.int64),
         "parent_id": pd.array(cols["parent_id"], dtype="Float64").astype("Int64"),
@@ -272,7 +272,7 @@ def events_frame(plan: Plan, replication: int, steps: dict[str, np.ndarray], rep
     reasons = [getattr(s.spec, "reason", None) if s.kind == "wait" else None for s in plan.steps]
     known = sorted({r for r in reasons if r is not None})
     reason_code = np.array([known.index(r) if r is not None else -1 for r in reasons], dtype=np.int64)
-    return pd.DataFrame({
+    return pd.DataFrame(copy=False, data={
         "replication": np.full(step.size, replication, dtype=np.int64),
         "item_id": steps["item_id"][keep].astype(np.int64),
         "type": _categorical(steps["demand"][keep], [d.type for d in plan.demands]),

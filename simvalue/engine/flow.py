@@ -232,9 +232,13 @@ class Replication:
                 arrived.callbacks = self.on_arrive
             heappush(self.events, (now + gap, NORMAL, next(self.event_ids), arrived))
         else:
-            source[7] = None
-            self.open_sources -= 1
-            self._finish_if_idle()
+            self._no_more_arrivals(source)
+
+    def _no_more_arrivals(self, source) -> None:
+        """The source's next arrival would come after arrivals end: it is closed."""
+        source[7] = None
+        self.open_sources -= 1
+        self._finish_if_idle()
 
     def _clock(self) -> float:
         return self.env._now
@@ -260,7 +264,12 @@ class Replication:
         if not self.next_id & COMPACT_EVERY:
             self.recorder.compact()
         self.active[item.id] = item
-        self._schedule_arrival(source, now, event)
+        gap = source[1]()  # PERF: ``_schedule_arrival(source, now, event)`` inline
+        if now + gap < self.arrivals_end:
+            event.callbacks = self.on_arrive
+            heappush(self.events, (now + gap, NORMAL, next(self.event_ids), event))
+        else:
+            self._no_more_arrivals(source)
         # PERF: ``enter(item, 0)`` for a new item, whose first visit this is
         item.step, item.queued, item.started, item.paused, item.visited, item.visit = 0, now, -1.0, 0.0, 1, 0
         runs[0].enter(item, now)
@@ -334,7 +343,14 @@ class Replication:
                 item.value_time = now
         self.write_step(self.step_row(item.id, item.demand, run.plan.id, item.queued, item.started, now, work, False,
                                      COMPLETED))
-        self.route(item, run)
+        if run.route_u is None:  # PERF: ``route`` inline for a step with one next step
+            target = run.targets[0]
+            if target == DONE_ID:
+                self.complete(item, ITEM_DONE)
+            else:
+                self.enter(item, target)
+        else:
+            self.route(item, run)
 
     def route(self, item: Item, run) -> None:
         """Send the item along its step's ``next`` (drawn per item), or finish it."""

@@ -55,20 +55,25 @@ class ItemDraws:
     blocks of 512 items, each block from a stream named by (…, purpose, visit, block).
     """
 
-    __slots__ = ("_fill", "_blocks")
+    __slots__ = ("_fill", "_blocks", "_last_key", "_last_block")
 
     def __init__(self, fill: Callable[[int], list[float]]) -> None:
         self._fill = fill
         self._blocks: dict[int, list[float]] = {}
+        self._last_key, self._last_block = -1, []  # PERF: the block of the previous draw, most often this one's
 
     def __call__(self, item) -> float:
-        key = (item.visit << 40) | (item.index >> BLOCK_BITS)
+        index = item.index
+        key = (item.visit << 40) | (index >> BLOCK_BITS)
+        if key == self._last_key:
+            return self._last_block[index & _BLOCK_MASK]
         block = self._blocks.get(key)
         if block is None:
             if len(self._blocks) >= CACHED_BLOCKS:
                 del self._blocks[next(iter(self._blocks))]
             block = self._blocks[key] = self._fill(key)
-        return block[item.index & _BLOCK_MASK]
+        self._last_key, self._last_block = key, block
+        return block[index & _BLOCK_MASK]
 
 
 def item_draws(distribution: Distribution, stream: Callable[[str], np.random.Generator]) -> Callable:
