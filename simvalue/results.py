@@ -170,7 +170,7 @@ def reported_items(plan: Plan, cols: dict[str, np.ndarray]) -> dict[str, np.ndar
     keep = np.flatnonzero((cols["arrived"] >= plan.warmup) | (cols["item_id"] < plan.initial_count))
     keep = keep[_id_order(cols["item_id"][keep].astype(np.int64))]
     # attribute_rows is keyed by item id, not aligned with the items: looked up, never filtered
-    return {name: values if name == "attribute_rows" else values[keep] for name, values in cols.items()}
+    return {name: values if name == "attribute_rows" else np.take(values, keep) for name, values in cols.items()}
 
 
 def _id_order(ids: np.ndarray) -> np.ndarray:
@@ -212,9 +212,11 @@ def flow_frame(plan: Plan, replication: int, cols: dict[str, np.ndarray]) -> pd.
 def _categorical(codes: np.ndarray, names: tuple[str, ...] | list[str]) -> pd.Categorical:
     """Categorical of ``names[code]`` for each code; repeated names share one category."""
     categories = list(dict.fromkeys(names))
-    lookup = np.array([categories.index(n) for n in names], dtype=np.int64)
-    codes = codes.astype(np.int64)
-    return pd.Categorical.from_codes(lookup[codes] if codes.size else codes, categories=categories)
+    codes = codes.astype(np.int64, copy=False)
+    if len(categories) < len(names):  # PERF: only repeated names need their codes mapped
+        lookup = np.array([categories.index(n) for n in names], dtype=np.int64)
+        codes = lookup[codes] if codes.size else codes
+    return pd.Categorical.from_codes(codes, categories=categories)
 
 
 def items_frame(plan: Plan, replication: int, cols: dict[str, np.ndarray]) -> pd.DataFrame:
@@ -223,7 +225,7 @@ def items_frame(plan: Plan, replication: int, cols: dict[str, np.ndarray]) -> pd
     demand = cols["demand"].astype(np.int64)
     prioritised = np.array([d.prioritised for d in plan.demands])
     rank = np.where(prioritised[demand], cols["rank"], -1).astype(np.int64) if demand.size else demand
-    return pd.DataFrame(copy=False, data={
+    return pd.DataFrame({
         "replication": np.full(demand.size, replication, dtype=np.int64),
         "item_id": cols["item_id"].astype(np.int64),
         "parent_id": pd.array(cols["parent_id"], dtype="Float64").astype("Int64"),
@@ -243,7 +245,7 @@ def items_frame(plan: Plan, replication: int, cols: dict[str, np.ndarray]) -> pd
         "automated_steps": cols["automated_steps"].astype(np.int64),
         "outcome": _categorical(cols["outcome"], ITEM_OUTCOMES),
         **_attribute_columns(plan, cols),
-    })
+    }, copy=False)  # PERF: the columns are fresh arrays of this frame's own
 
 
 def _attribute_columns(plan: Plan, cols: dict[str, np.ndarray]) -> dict[str, pd.Categorical]:
@@ -263,6 +265,8 @@ def _attribute_columns(plan: Plan, cols: dict[str, np.ndarray]) -> dict[str, pd.
 
 def events_frame(plan: Plan, replication: int, steps: dict[str, np.ndarray], reported: np.ndarray) -> pd.DataFrame:
     keep = _among(steps["item_id"], reported)
+    if keep.all():
+        keep = slice(None)  # PERF: every step is reported (no warm-up): views, not copies
     step = steps["step"][keep].astype(np.int64)
     automated = steps["automated"][keep].astype(bool)
     step_team = np.array([s.team for s in plan.steps], dtype=np.int64)
@@ -272,7 +276,7 @@ def events_frame(plan: Plan, replication: int, steps: dict[str, np.ndarray], rep
     reasons = [getattr(s.spec, "reason", None) if s.kind == "wait" else None for s in plan.steps]
     known = sorted({r for r in reasons if r is not None})
     reason_code = np.array([known.index(r) if r is not None else -1 for r in reasons], dtype=np.int64)
-    return pd.DataFrame(copy=False, data={
+    return pd.DataFrame({
         "replication": np.full(step.size, replication, dtype=np.int64),
         "item_id": steps["item_id"][keep].astype(np.int64),
         "type": _categorical(steps["demand"][keep], [d.type for d in plan.demands]),
@@ -285,7 +289,7 @@ def events_frame(plan: Plan, replication: int, steps: dict[str, np.ndarray], rep
         "wait_reason": pd.Categorical.from_codes(reason_code[step] if step.size else step, categories=known),
         "automated": automated,
         "outcome": _categorical(steps["outcome"][keep], STEP_OUTCOMES),
-    })
+    }, copy=False)  # PERF: fresh arrays, or views of step records that are dropped once the results are built
 
 
 def teams_frame(plan: Plan, replication: int, steps: dict[str, np.ndarray]) -> pd.DataFrame:
