@@ -26,18 +26,19 @@ def held(item, since: float, now: float, recorder) -> None:
 class TeamPool:
     """``capacity`` people; ``request`` starts work at once or queues it; ``release`` frees a person."""
 
-    __slots__ = ("capacity", "busy", "queue", "seq", "env", "schedule")
+    __slots__ = ("capacity", "busy", "queue", "seq", "env", "schedule", "events", "event_ids")
 
     def __init__(self, capacity: int, env) -> None:
         self.capacity, self.busy, self.queue, self.seq = capacity, 0, [], 0
         self.env, self.schedule = env, env.schedule
+        self.events, self.event_ids = env._queue, env._eid  # simpy's queue (PERF, see kernel.py)
 
     def request(self, item, effort: float, callbacks: tuple) -> None:
         """Work ``effort`` hours on ``item`` when a person is free; ``callbacks`` run when it is done."""
         if self.busy < self.capacity:
             self.busy += 1
-            item.started = self.env._now
-            self.schedule(Wake(callbacks, item), NORMAL, effort)
+            item.started = now = self.env._now  # PERF: the finish pushed onto simpy's queue, as ``schedule`` does
+            heappush(self.events, (now + effort, NORMAL, next(self.event_ids), Wake(callbacks, item)))
         else:
             self.seq += 1
             heappush(self.queue, (item.rank, self.seq, item, effort, callbacks))
@@ -73,8 +74,8 @@ class TeamPool:
         """A person finished ``item``: they take the next item in the queue, or become free."""
         if self.queue:
             _, _, waiting, effort, callbacks = heappop(self.queue)
-            waiting.started = self.env._now
-            self.schedule(Wake(callbacks, waiting), NORMAL, effort)
+            waiting.started = now = self.env._now
+            heappush(self.events, (now + effort, NORMAL, next(self.event_ids), Wake(callbacks, waiting)))
         else:
             self.busy -= 1
 
