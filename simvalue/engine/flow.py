@@ -1,9 +1,9 @@
 """The event loop of one replication: arrivals, routing and recording; step kinds do the rest.
 
-No process per item: each step completion, arrival and meeting is one lightweight event scheduled
-with ``Environment.schedule``; its callback (a step kind's run-time, steps/) moves the item on
+No process per item: each step completion, arrival and meeting is one lightweight event on simpy's
+queue, processed by ``_process_events``; its callback (a step kind's run-time, steps/) moves the item on
 through the services here: ``enter``, ``route``, ``done_step``, ``complete``. PERF: this is the
-hot path measured by benchmarks/engine_throughput.py; the loop only appends tuples to buffers.
+hot path measured by benchmarks/engine_throughput.py; the loop only packs records into buffers.
 """
 
 from __future__ import annotations

@@ -2,9 +2,10 @@
 
 PERF (benchmarks/engine_throughput.py): events are scheduled straight on simpy's kernel with
 ``Environment.schedule``, or on the hottest paths pushed onto its queue as that method does
-(``heappush(env._queue, (env._now + delay, NORMAL, next(env._eid), event))``); the clock is read as
-``env._now`` (what the ``now`` property returns); ``__slots__`` keep per-item state small and
-attribute access fast.
+(``heappush(env._queue, (env._now + delay, NORMAL, next(env._eid), event))``); the replication
+processes them in a loop of its own (``Replication._process_events``, simpy's ``run`` and ``step``
+less their per-event overhead); the clock is read as ``env._now`` (what the ``now`` property
+returns); ``__slots__`` keep per-item state small and attribute access fast.
 """
 
 from __future__ import annotations
