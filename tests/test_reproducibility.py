@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import copy
 
+import numpy as np
 import pandas as pd
 
 from simvalue import load_scenario, simulate
+from simvalue.rng import stream, streams
 
 
 def test_same_seed_gives_identical_items_and_events(change_scenario):
@@ -69,3 +71,11 @@ def test_common_random_numbers_hold_per_item_and_step():
     assert len(common) > 400
     pd.testing.assert_series_equal(work_a.loc[common], work_b.loc[common])
     assert not a["wait"].equals(b["wait"])  # the change did change the flow
+
+
+def test_a_family_of_streams_draws_what_each_named_stream_draws():
+    """``streams`` (the engine's per-block streams) is ``stream`` with its shared key computed once."""
+    family = streams(7, 2, "incident", "triage", "effort")
+    for block in ("0", "1", "1099511627776"):
+        assert np.array_equal(family(block).random(64), stream(7, 2, "incident", "triage", "effort", block).random(64))
+    assert not np.array_equal(family("0").random(8), family("1").random(8))

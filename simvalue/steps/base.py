@@ -14,7 +14,7 @@ from typing import Any, ClassVar, Protocol
 from ..engine.kernel import cancel
 from ..engine.recorder import COMPLETED
 from ..engine.sampling import item_draws, item_uniforms
-from ..rng import stream as rng_stream
+from ..rng import streams as rng_streams
 
 
 class Flow(Protocol):
@@ -175,8 +175,7 @@ class StepRun:
 
     def random(self, purpose: str) -> Callable[[Any], Any]:
         """The named random stream of one purpose (effort, decision...) of this step and type, by block."""
-        seed, replication, names = self.flow.seed, self.flow.replication, self._names
-        return lambda block: rng_stream(seed, replication, *names, purpose, block)
+        return rng_streams(self.flow.seed, self.flow.replication, *self._names, purpose)
 
     def draws(self, distribution, purpose: str):
         """Per-item draws of ``distribution`` from this step's stream for ``purpose``."""
