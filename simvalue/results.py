@@ -199,10 +199,10 @@ def flow_frame(plan: Plan, replication: int, cols: dict[str, np.ndarray]) -> pd.
     left = np.where(np.isnan(cols["completed"]), np.inf, cols["completed"])
     in_window = _overlap(cols["arrived"], left, start, end)
     delivered = (cols["value_realized"] >= start) & (cols["value_realized"] < end)
-    demand = cols["demand"].astype(np.int64)
-    rows = [{"replication": replication, "type": d.type,
-             "wip": float(in_window[demand == i].sum()) / plan.horizon,
-             "throughput": float(delivered[demand == i].sum()) / (plan.horizon / 24.0)}
+    demand, types = cols["demand"].astype(np.int64), len(plan.demands)
+    wip = np.bincount(demand, weights=in_window, minlength=types) / plan.horizon
+    throughput = np.bincount(demand, weights=delivered, minlength=types) / (plan.horizon / 24.0)
+    rows = [{"replication": replication, "type": d.type, "wip": float(wip[i]), "throughput": float(throughput[i])}
             for i, d in enumerate(plan.demands)]
     frame = pd.DataFrame(rows, columns=["replication", "type", "wip", "throughput"])
     frame["type"] = pd.Categorical(frame["type"], categories=[d.type for d in plan.demands])
@@ -307,14 +307,17 @@ def teams_frame(plan: Plan, replication: int, steps: dict[str, np.ndarray]) -> p
     pause_step = steps["pause_step"].astype(np.int64)
     paused_team = step_team[pause_step] if pause_step.size else pause_step
     paused = _overlap(steps["pause_since"], steps["pause_until"], start, end)
+    teams = len(plan.teams)  # per team (an automated step's team is -1: counted apart, then dropped)
+    busy_per_team = (np.bincount(team + 1, weights=busy, minlength=teams + 1)[1:]
+                     - np.bincount(paused_team + 1, weights=paused, minlength=teams + 1)[1:])
+    waiting_per_team = np.bincount(team + 1, weights=waiting, minlength=teams + 1)[1:]
     rows = []
     for index, name in enumerate(plan.teams):
-        mine = team == index
-        busy_hours = float(busy[mine].sum() - paused[paused_team == index].sum())
+        busy_hours = float(busy_per_team[index])
         scheduled = scheduled_hours(plan, index, start, end)
         rows.append({"replication": replication, "team": name, "capacity": scheduled / plan.horizon,
                      "scheduled_hours": scheduled, "utilisation": busy_hours / scheduled if scheduled else np.nan,
-                     "busy_hours": busy_hours, "mean_queue_length": float(waiting[mine].sum()) / plan.horizon})
+                     "busy_hours": busy_hours, "mean_queue_length": float(waiting_per_team[index]) / plan.horizon})
     frame = pd.DataFrame(rows, columns=["replication", "team", "capacity", "scheduled_hours", "utilisation",
                                         "busy_hours", "mean_queue_length"])
     frame["team"] = pd.Categorical(frame["team"], categories=list(plan.teams))
@@ -335,4 +338,6 @@ def scheduled_hours(plan: Plan, team: int, start: float, end: float) -> float:
 
 def _overlap(begin: np.ndarray, finish: np.ndarray, start: float, end: float) -> np.ndarray:
     """Length of each interval [begin, finish] that lies inside [start, end]."""
-    return np.clip(np.minimum(finish, end) - np.maximum(begin, start), 0.0, None)
+    inside = np.minimum(finish, end)
+    inside -= np.maximum(begin, start)
+    return np.maximum(inside, 0.0, out=inside)
