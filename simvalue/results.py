@@ -228,7 +228,7 @@ def items_frame(plan: Plan, replication: int, cols: dict[str, np.ndarray]) -> pd
     return pd.DataFrame({
         "replication": np.full(demand.size, replication, dtype=np.int64),
         "item_id": cols["item_id"].astype(np.int64),
-        "parent_id": pd.array(cols["parent_id"], dtype="Float64").astype("Int64"),
+        "parent_id": _nullable_ints(cols["parent_id"]),
         "type": _categorical(demand, [d.type for d in plan.demands]),
         "priority": pd.Categorical.from_codes(rank, categories=[p for p in plan.priorities if p]),
         "initial": cols["item_id"] < plan.initial_count,
@@ -246,6 +246,12 @@ def items_frame(plan: Plan, replication: int, cols: dict[str, np.ndarray]) -> pd
         "outcome": _categorical(cols["outcome"], ITEM_OUTCOMES),
         **_attribute_columns(plan, cols),
     }, copy=False)  # PERF: the columns are fresh arrays of this frame's own
+
+
+def _nullable_ints(values: np.ndarray) -> pd.arrays.IntegerArray:
+    """Whole numbers held as floats, NaN for none, as pandas' nullable Int64."""
+    missing = np.isnan(values)
+    return pd.arrays.IntegerArray(np.where(missing, 0.0, values).astype(np.int64), missing)
 
 
 def _attribute_columns(plan: Plan, cols: dict[str, np.ndarray]) -> dict[str, pd.Categorical]:
