@@ -37,7 +37,7 @@ import sys
 import time
 import tracemalloc
 from collections.abc import Callable, Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -75,6 +75,7 @@ class Row:
     events: int | None = None
     replications: int = 1
     ratio: float | None = None  # items/s relative to plain simpy
+    round_seconds: list[float] = field(default_factory=list)  # each round's time, in round order
 
     @property
     def items_per_second(self) -> float:
@@ -212,18 +213,22 @@ def run_engine(plan: Plan, replications: int) -> Work:
 
 
 # -- measuring ----------------------------------------------------------------------------------
-def median_times(runs: list[tuple[str, Callable[[], Work]]], rounds: int) -> dict[str, tuple[float, Work]]:
-    """Each run's median wall-clock seconds over ``rounds`` round-robin rounds (every run once per round,
-    each after a full collection), and the work it did."""
+def round_robin(runs: list[tuple[str, Callable[[], Work]]], rounds: int) -> dict[str, tuple[list[float], Work]]:
+    """Each run's wall-clock seconds in each of ``rounds`` round-robin rounds (every run once per round,
+    each after a full collection), and the work it did. An untimed round comes first: the first
+    ``simulate`` imports pandas and the results modules (``import simvalue`` loads them lazily;
+    benchmarks/startup.py times that), which is not throughput."""
     times: dict[str, list[float]] = {name: [] for name, _ in runs}
     work: dict[str, Work] = {}
+    for _, run in runs:
+        run()
     for _ in range(rounds):
         for name, run in runs:
             gc.collect()
             start = time.perf_counter()
             work[name] = run()
             times[name].append(time.perf_counter() - start)
-    return {name: (statistics.median(times[name]), work[name]) for name, _ in runs}
+    return {name: (times[name], work[name]) for name, _ in runs}
 
 
 def peak_memory(run: Callable[[], Any]) -> int:
@@ -264,8 +269,8 @@ def mmc_runs(items: int, seed: int, with_ciw: bool) -> list[tuple[str, Callable[
 def bench_mmc(items: int, seed: int, repeats: int, with_ciw: bool) -> list[Row]:
     """Time every implementation of the M/M/c model; ratios are to plain simpy's items/s."""
     rows = []
-    for name, (seconds, (count, events)) in median_times(mmc_runs(items, seed, with_ciw), repeats).items():
-        rows.append(Row(MMC, name, count, seconds, events))
+    for name, (seconds, (count, events)) in round_robin(mmc_runs(items, seed, with_ciw), repeats).items():
+        rows.append(Row(MMC, name, count, statistics.median(seconds), events, round_seconds=seconds))
     reference = rows[0].items_per_second
     for row in rows:
         row.ratio = row.items_per_second / reference
@@ -278,12 +283,13 @@ def bench_scenario(path: Path, items: int, repeats: int) -> list[Row]:
     plan = compile_plan(scenario)
     per_replication, _ = run_engine(plan, 1)
     replications = min(MAX_SCENARIO_REPLICATIONS, max(1, math.ceil(items / max(per_replication, 1))))
-    times = median_times([("engine", lambda: run_engine(plan, replications)),
-                          ("simulate", lambda: simvalue.simulate(scenario, replications=replications))], repeats)
+    times = round_robin([("engine", lambda: run_engine(plan, replications)),
+                         ("simulate", lambda: simvalue.simulate(scenario, replications=replications))], repeats)
     (engine, (count, events)), (end_to_end, _) = times["engine"], times["simulate"]
     model = path.stem
-    return [Row(model, "simvalue engine", count, engine, events, replications),
-            Row(model, "simvalue simulate", count, end_to_end, events, replications)]
+    return [Row(model, "simvalue engine", count, statistics.median(engine), events, replications, round_seconds=engine),
+            Row(model, "simvalue simulate", count, statistics.median(end_to_end), events, replications,
+                round_seconds=end_to_end)]
 
 
 def memory_rows(mmc: list[Row], requested: int, seed: int, scenario: list[Row],
@@ -385,7 +391,17 @@ def verdict(rows: list[Row]) -> str:
         share = end_to_end.items_per_second / callback.items_per_second
         words += (f"; simulate end to end runs at {share:.2f} of the callback limit (issue 13's bar: "
                   f"{CALLBACK_TARGET}: {'met' if share >= CALLBACK_TARGET else 'NOT met'})")
+        paired = round_shares(end_to_end, callback)
+        if len(paired) > 1:  # how much the machine moved while measuring
+            words += (f".\nRound by round, simulate ran at {min(paired):.2f}-{max(paired):.2f} of the callback limit "
+                      f"(median {statistics.median(paired):.2f}); a wide range means a busy machine: measure again")
     return words
+
+
+def round_shares(row: Row, reference: Row) -> list[float]:
+    """``row``'s items/s as a share of ``reference``'s, round by round (the rounds run side by side)."""
+    return [(row.items / mine) / (reference.items / theirs)
+            for mine, theirs in zip(row.round_seconds, reference.round_seconds)]
 
 
 # -- command line -------------------------------------------------------------------------------
