@@ -36,7 +36,7 @@ import pandas as pd
 
 from .engine.plan import Plan
 from .errors import SimulationError
-from .engine.recorder import ITEM_OUTCOMES, STEP_OUTCOMES
+from .engine.recorder import ITEM_FIELDS, ITEM_OUTCOMES, STEP_OUTCOMES
 from .backlog import BacklogClearing, backlog_clearing
 from .chains import chain_summary, chains
 from .metrics import headline, step_breakdown, summarise
@@ -144,12 +144,14 @@ class Results:
 
 
 def build_results(scenario: Scenario, plan: Plan, outputs: list[tuple[dict, dict]]) -> Results:
-    """Assemble the frames from per-replication column arrays (replication r = outputs[r])."""
-    frames = [item_frames(scenario, plan, r, steps, cols) for r, (steps, cols) in enumerate(outputs)]
-    items = pd.concat([items for items, _ in frames], ignore_index=True)
-    events = pd.concat([events for _, events in frames], ignore_index=True)
-    teams = pd.concat([teams_frame(plan, r, steps) for r, (steps, _) in enumerate(outputs)], ignore_index=True)
-    flow = pd.concat([flow_frame(plan, r, cols) for r, (_, cols) in enumerate(outputs)], ignore_index=True)
+    """Assemble the frames from per-replication column arrays (replication r = outputs[r]). PERF: each
+    replication is reduced to plain arrays and every frame is built once, so many short replications
+    cost little more than one long one."""
+    item_columns, event_columns = zip(*(reported_columns(plan, r, steps, cols)
+                                        for r, (steps, cols) in enumerate(outputs)))
+    items, events = _frames(scenario, plan, _joined(item_columns), _joined(event_columns))
+    teams = teams_table(plan, [row for r, (steps, _) in enumerate(outputs) for row in team_rows(plan, r, steps)])
+    flow = flow_table(plan, [row for r, (_, cols) in enumerate(outputs) for row in flow_rows(plan, r, cols)])
     return Results(scenario, len(outputs), plan.seed, items, events, teams, flow)
 
 
@@ -157,11 +159,27 @@ def item_frames(scenario: Scenario, plan: Plan, replication: int, steps: dict[st
                 cols: dict[str, np.ndarray]) -> tuple[pd.DataFrame, pd.DataFrame]:
     """The reported items of one replication (or a chunk of its finished items) with their SLA times,
     and the executions of their steps."""
-    kept = reported_items(plan, cols)
-    items = items_frame(plan, replication, kept)
-    events = events_frame(plan, replication, steps, kept["item_id"])
+    return _frames(scenario, plan, *reported_columns(plan, replication, steps, cols))
+
+
+def _frames(scenario: Scenario, plan: Plan, item_columns: dict[str, np.ndarray],
+            event_columns: dict[str, np.ndarray]) -> tuple[pd.DataFrame, pd.DataFrame]:
+    items, events = items_frame(plan, item_columns), events_frame(plan, event_columns)
     items.insert(items.columns.get_loc("time_to_value") + 1, "sla_time", sla_times(scenario, items, events))
     return items, events
+
+
+def reported_columns(plan: Plan, replication: int, steps: dict[str, np.ndarray], cols: dict[str, np.ndarray]
+                     ) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
+    """One replication's reported items (by id) and the executions of their steps, as the plain arrays
+    ``items_frame`` and ``events_frame`` take (codes for what becomes a category)."""
+    kept = reported_items(plan, cols)
+    return item_columns(plan, replication, kept), event_columns(plan, replication, steps, kept["item_id"])
+
+
+def _joined(parts: tuple[dict[str, np.ndarray], ...]) -> dict[str, np.ndarray]:
+    """Column arrays of several replications, one after another."""
+    return parts[0] if len(parts) == 1 else {name: np.concatenate([part[name] for part in parts]) for name in parts[0]}
 
 
 def reported_items(plan: Plan, cols: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
@@ -195,6 +213,11 @@ def _among(ids: np.ndarray, chosen: np.ndarray) -> np.ndarray:
 
 def flow_frame(plan: Plan, replication: int, cols: dict[str, np.ndarray]) -> pd.DataFrame:
     """Per type: time-averaged items in flight (WIP) and value deliveries per day in the window."""
+    return flow_table(plan, flow_rows(plan, replication, cols))
+
+
+def flow_rows(plan: Plan, replication: int, cols: dict[str, np.ndarray]) -> list[dict]:
+    """``flow_frame``'s rows of one replication."""
     start, end = plan.warmup, plan.arrivals_end
     left = np.where(np.isnan(cols["completed"]), np.inf, cols["completed"])
     in_window = _overlap(cols["arrived"], left, start, end)
@@ -202,8 +225,11 @@ def flow_frame(plan: Plan, replication: int, cols: dict[str, np.ndarray]) -> pd.
     demand, types = cols["demand"].astype(np.int64), len(plan.demands)
     wip = np.bincount(demand, weights=in_window, minlength=types) / plan.horizon
     throughput = np.bincount(demand, weights=delivered, minlength=types) / (plan.horizon / 24.0)
-    rows = [{"replication": replication, "type": d.type, "wip": float(wip[i]), "throughput": float(throughput[i])}
+    return [{"replication": replication, "type": d.type, "wip": float(wip[i]), "throughput": float(throughput[i])}
             for i, d in enumerate(plan.demands)]
+
+
+def flow_table(plan: Plan, rows: list[dict]) -> pd.DataFrame:
     frame = pd.DataFrame(rows, columns=["replication", "type", "wip", "throughput"])
     frame["type"] = pd.Categorical(frame["type"], categories=[d.type for d in plan.demands])
     return frame
@@ -219,18 +245,26 @@ def _categorical(codes: np.ndarray, names: tuple[str, ...] | list[str]) -> pd.Ca
     return pd.Categorical.from_codes(codes, categories=categories)
 
 
-def items_frame(plan: Plan, replication: int, cols: dict[str, np.ndarray]) -> pd.DataFrame:
-    """One row per item, in the order of ``cols`` (``reported_items``: by id); the open items at the start
-    are ids 0 .. initial_count - 1 (engine/flow.py)."""
-    demand = cols["demand"].astype(np.int64)
+def item_columns(plan: Plan, replication: int, kept: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+    """``items_frame``'s columns of one replication's reported items (``reported_items``): plain arrays,
+    with codes for the categories (type, priority, outcome, attributes)."""
+    demand = kept["demand"].astype(np.int64)
     prioritised = np.array([d.prioritised for d in plan.demands])
-    rank = np.where(prioritised[demand], cols["rank"], -1).astype(np.int64) if demand.size else demand
+    rank = np.where(prioritised[demand], kept["rank"], -1).astype(np.int64) if demand.size else demand
+    return {"replication": np.full(demand.size, replication, dtype=np.int64), "demand": demand, "rank": rank,
+            **{name: kept[name] for name in ITEM_FIELDS if name not in ("demand", "rank")},
+            "parent_id": kept["parent_id"], **_attribute_codes(plan, kept)}
+
+
+def items_frame(plan: Plan, cols: dict[str, np.ndarray]) -> pd.DataFrame:
+    """One row per item, in the order of ``cols`` (``item_columns``, replication by replication, each by
+    id); the open items at the start are ids 0 .. initial_count - 1 (engine/flow.py)."""
     return pd.DataFrame({
-        "replication": np.full(demand.size, replication, dtype=np.int64),
+        "replication": cols["replication"],
         "item_id": cols["item_id"].astype(np.int64),
         "parent_id": _nullable_ints(cols["parent_id"]),
-        "type": _categorical(demand, [d.type for d in plan.demands]),
-        "priority": pd.Categorical.from_codes(rank, categories=[p for p in plan.priorities if p]),
+        "type": _categorical(cols["demand"], [d.type for d in plan.demands]),
+        "priority": pd.Categorical.from_codes(cols["rank"], categories=[p for p in plan.priorities if p]),
         "initial": cols["item_id"] < plan.initial_count,
         "arrived": cols["arrived"],
         "value_realized": cols["value_realized"],
@@ -244,8 +278,9 @@ def items_frame(plan: Plan, replication: int, cols: dict[str, np.ndarray]) -> pd
         "reworks": cols["reworks"].astype(np.int64),
         "automated_steps": cols["automated_steps"].astype(np.int64),
         "outcome": _categorical(cols["outcome"], ITEM_OUTCOMES),
-        **_attribute_columns(plan, cols),
-    }, copy=False)  # PERF: the columns are fresh arrays of this frame's own
+        **{name: pd.Categorical.from_codes(cols[_ATTRIBUTE + name], categories=list(values))
+           for name, values in plan.attributes},
+    }, copy=False)  # PERF: fresh arrays, or views of records that are dropped once the results are built
 
 
 def _nullable_ints(values: np.ndarray) -> pd.arrays.IntegerArray:
@@ -254,47 +289,61 @@ def _nullable_ints(values: np.ndarray) -> pd.arrays.IntegerArray:
     return pd.arrays.IntegerArray(np.where(missing, 0.0, values).astype(np.int64), missing)
 
 
-def _attribute_columns(plan: Plan, cols: dict[str, np.ndarray]) -> dict[str, pd.Categorical]:
-    """One categorical column per declared attribute (NA for items whose type does not declare it)."""
+#: Prefix of an attribute's codes among ``item_columns`` (apart from the record fields).
+_ATTRIBUTE = "attribute:"
+
+
+def _attribute_codes(plan: Plan, cols: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+    """Per declared attribute, each item's value index (-1, shown as NA, for types that do not declare it)."""
     out = {}
     rows = cols.get("attribute_rows", np.empty((0, 1)))
-    for k, (name, values) in enumerate(plan.attributes):
+    for k, (name, _) in enumerate(plan.attributes):
         codes = np.full(cols["item_id"].size, -1, dtype=np.int64)
         if rows.size:
             position = np.searchsorted(rows[:, 0], cols["item_id"].astype(np.int64))
             position = np.minimum(position, rows.shape[0] - 1)
             found = rows[position, 0] == cols["item_id"]
             codes[found] = rows[position[found], 1 + k]
-        out[name] = pd.Categorical.from_codes(codes, categories=list(values))
+        out[_ATTRIBUTE + name] = codes
     return out
 
 
-def events_frame(plan: Plan, replication: int, steps: dict[str, np.ndarray], reported: np.ndarray) -> pd.DataFrame:
+def event_columns(plan: Plan, replication: int, steps: dict[str, np.ndarray], reported: np.ndarray
+                  ) -> dict[str, np.ndarray]:
+    """``events_frame``'s columns for the executions of one replication's ``reported`` items: plain arrays,
+    with codes for the categories (type, step, team, outcome)."""
     keep = _among(steps["item_id"], reported)
     if keep.all():
         keep = slice(None)  # PERF: every step is reported (no warm-up): views, not copies
     step = steps["step"][keep].astype(np.int64)
     automated = steps["automated"][keep].astype(bool)
     step_team = np.array([s.team for s in plan.steps], dtype=np.int64)
-    team = np.where(automated, -1, step_team[step] if step.size else step)
-    queued, started, finished = steps["queued"][keep], steps["started"][keep], steps["finished"][keep]
-    work = steps["work"][keep]
+    return {"replication": np.full(step.size, replication, dtype=np.int64), "item_id": steps["item_id"][keep],
+            "demand": steps["demand"][keep], "step": step,
+            "team": np.where(automated, -1, step_team[step] if step.size else step),
+            **{name: steps[name][keep] for name in ("queued", "started", "finished", "work", "outcome")},
+            "automated": automated}
+
+
+def events_frame(plan: Plan, cols: dict[str, np.ndarray]) -> pd.DataFrame:
+    """One row per step execution (``event_columns``, replication by replication)."""
+    step, work = cols["step"], cols["work"]
     reasons = [getattr(s.spec, "reason", None) if s.kind == "wait" else None for s in plan.steps]
     known = sorted({r for r in reasons if r is not None})
     reason_code = np.array([known.index(r) if r is not None else -1 for r in reasons], dtype=np.int64)
     return pd.DataFrame({
-        "replication": np.full(step.size, replication, dtype=np.int64),
-        "item_id": steps["item_id"][keep].astype(np.int64),
-        "type": _categorical(steps["demand"][keep], [d.type for d in plan.demands]),
+        "replication": cols["replication"],
+        "item_id": cols["item_id"].astype(np.int64),
+        "type": _categorical(cols["demand"], [d.type for d in plan.demands]),
         "stream": _categorical(step, [s.stream for s in plan.steps]),
         "step": _categorical(step, [s.name for s in plan.steps]),
         "activity": _categorical(step, [s.activity for s in plan.steps]),
-        "team": pd.Categorical.from_codes(team, categories=list(plan.teams)),
-        "queued": queued, "started": started, "finished": finished,
-        "wait": finished - queued - work, "work": work,
+        "team": pd.Categorical.from_codes(cols["team"], categories=list(plan.teams)),
+        "queued": cols["queued"], "started": cols["started"], "finished": cols["finished"],
+        "wait": cols["finished"] - cols["queued"] - work, "work": work,
         "wait_reason": pd.Categorical.from_codes(reason_code[step] if step.size else step, categories=known),
-        "automated": automated,
-        "outcome": _categorical(steps["outcome"][keep], STEP_OUTCOMES),
+        "automated": cols["automated"],
+        "outcome": _categorical(cols["outcome"], STEP_OUTCOMES),
     }, copy=False)  # PERF: fresh arrays, or views of step records that are dropped once the results are built
 
 
@@ -304,6 +353,11 @@ def teams_frame(plan: Plan, replication: int, steps: dict[str, np.ndarray]) -> p
     Utilisation is busy hours over the person-hours scheduled in the window (capacity x horizon for
     a team on duty around the clock); work paused while its people were off duty is not busy time.
     """
+    return teams_table(plan, team_rows(plan, replication, steps))
+
+
+def team_rows(plan: Plan, replication: int, steps: dict[str, np.ndarray]) -> list[dict]:
+    """``teams_frame``'s rows of one replication."""
     start, end = plan.warmup, plan.arrivals_end
     step_team = np.array([s.team for s in plan.steps], dtype=np.int64)
     step = steps["step"].astype(np.int64)
@@ -324,6 +378,10 @@ def teams_frame(plan: Plan, replication: int, steps: dict[str, np.ndarray]) -> p
         rows.append({"replication": replication, "team": name, "capacity": scheduled / plan.horizon,
                      "scheduled_hours": scheduled, "utilisation": busy_hours / scheduled if scheduled else np.nan,
                      "busy_hours": busy_hours, "mean_queue_length": float(waiting_per_team[index]) / plan.horizon})
+    return rows
+
+
+def teams_table(plan: Plan, rows: list[dict]) -> pd.DataFrame:
     frame = pd.DataFrame(rows, columns=["replication", "team", "capacity", "scheduled_hours", "utilisation",
                                         "busy_hours", "mean_queue_length"])
     frame["team"] = pd.Categorical(frame["team"], categories=list(plan.teams))

@@ -16,7 +16,7 @@ import pandas as pd
 
 from .engine.plan import Plan
 from .engine.recorder import ITEM_FIELDS, STEP_FIELDS
-from .results import Results, events_frame, flow_frame, item_frames, teams_frame
+from .results import Results, event_columns, events_frame, flow_frame, item_frames, teams_frame
 from .scenario.model import Scenario
 from .sketch import QuantileSketch
 from .tally import Tally, add_to_sketches, item_quantiles, sketch_quantiles, tally
@@ -64,7 +64,7 @@ def build_streamed_results(scenario: Scenario, plan: Plan, parts: list[tuple], r
     """Results of a run whose replications were streamed (``parts``: ``StreamedReplication.finish``)."""
     sums = Tally.merge([p[0] for p in parts], pd.concat([p[0].quantiles for p in parts], ignore_index=True))
     empty_steps = {name: np.empty(0) for name in STEP_FIELDS}
-    events = events_frame(plan, 0, empty_steps, np.empty(0))
+    events = events_frame(plan, event_columns(plan, 0, empty_steps, np.empty(0)))
     if record == "items":
         items = pd.concat([p[1] for p in parts], ignore_index=True)
     else:
