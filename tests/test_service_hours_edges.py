@@ -12,6 +12,7 @@ import numpy as np
 import pytest
 
 from simvalue import ScenarioError, load_scenario, simulate
+from simvalue.engine.arrivals import holiday_test
 
 OFFICE = {"mon-fri": "09:00-17:00"}
 
@@ -225,3 +226,17 @@ def test_same_seed_same_results_and_common_random_numbers_across_a_calendar_vari
                                                               how="inner")
     assert len(work) > 100
     assert np.allclose(work["a"], work["b"], atol=1e-9)
+
+
+def test_holiday_test_is_membership_in_any_interval():
+    """The bisection over merged holidays answers exactly as a scan of the intervals does, for
+    overlapping, touching, unsorted and repeated ones, and at their edges."""
+    holidays = ((48.0, 72.0), (0.0, 24.0), (24.0, 48.0), (100.0, 124.0), (110.0, 130.0), (100.0, 124.0),
+                (500.0, 524.0))
+    on_holiday = holiday_test(holidays)
+    edges = [h for interval in holidays for h in interval]
+    times = np.concatenate([np.random.default_rng(3).uniform(-10.0, 600.0, 2000), edges,
+                            np.nextafter(edges, -np.inf)])
+    for t in times:
+        assert on_holiday(float(t)) == any(start <= t < end for start, end in holidays), t
+    assert not holiday_test(())(5.0)
