@@ -360,14 +360,7 @@ class Replication:
                 item.value_time = now
         self.write_step(self.step_row(item.id, item.demand, run.plan.id, item.queued, item.started, now, work, False,
                                      COMPLETED))
-        if run.route_u is None:  # PERF: ``route`` inline for a step with one next step
-            target = run.targets[0]
-            if target == DONE_ID:
-                self.complete(item, ITEM_DONE)
-            else:
-                self.enter(item, target)
-        else:
-            self.route(item, run)
+        self.route(item, run)
 
     def route(self, item: Item, run) -> None:
         """Send the item along its step's ``next`` (drawn per item), or finish it."""
