@@ -1,6 +1,9 @@
 """Waiting on others: a customer, a vendor, a change window. Time passes; no team works.
 
 YAML: ``wait: {delay: "exponential(mean=1d)", reason: customer, timeout: 7d, on_timeout: done}``.
+With ``clock: business_hours, calendar: TEAM`` the delay counts only the working hours of that team's
+calendar (the others work office hours: 2 h from Friday 16:00 on 09:00-17:00 ends Monday 10:00);
+the standstill outside them is reported as off-hours time, the rest as waiting on others.
 The time counts as waiting (never work, never automation) and is reported per ``reason``; an SLA
 clock may pause on it (``sla: {incident: {target: 16h, pause_on: [customer]}}``). With a
 ``timeout`` the wait ends at the timeout when the reply would come then or later, and the item goes to
@@ -10,7 +13,7 @@ clock may pause on it (``sla: {incident: {target: 16h, pause_on: [customer]}}``)
 from __future__ import annotations
 
 from functools import lru_cache
-from typing import Annotated, NamedTuple, Union
+from typing import Annotated, Literal, NamedTuple, Union
 
 import numpy as np
 from pydantic import Discriminator, Field, Tag, model_validator
@@ -40,6 +43,18 @@ class WaitSettings(FrozenModel):
     reason: Name = Field(description="Who or what is waited for: customer, vendor, change_window...")
     timeout: PositiveDuration | None = Field(None, description="Longest wait; then the item goes to on_timeout.")
     on_timeout: Name | None = Field(None, description="Step (or 'done') an item goes to when the wait times out.")
+    clock: Literal["elapsed", "business_hours"] = Field(
+        "elapsed", description="elapsed: the delay runs around the clock; business_hours: only in the working "
+                               "hours of `calendar`'s team (the timeout stays on the clock).")
+    calendar: Name | None = Field(None, description="The team whose working hours a business_hours delay counts.")
+
+    @model_validator(mode="after")
+    def _clock_has_calendar(self) -> "WaitSettings":
+        if self.clock == "business_hours" and self.calendar is None:
+            raise ValueError("clock: business_hours needs calendar: the team whose working hours the delay counts")
+        if self.clock == "elapsed" and self.calendar is not None:
+            raise ValueError("calendar is only read with clock: business_hours")
+        return self
 
     @model_validator(mode="after")
     def _timeout_has_target(self) -> "WaitSettings":
@@ -80,16 +95,20 @@ class WaitKind(StepKind):
         target = step.wait.on_timeout
         if target is not None and target != DONE and target not in steps:
             raise ScenarioError(unknown("step", target, steps + [DONE]), path=f"{path}.wait.on_timeout")
+        if step.wait.calendar is not None and step.wait.calendar not in teams:
+            raise ScenarioError(unknown("team", step.wait.calendar, teams), path=f"{path}.wait.calendar")
 
     def describe(self, step) -> tuple[str, str]:
         wait = step.wait
         timeout = f"; timeout {wait.timeout:g} h -> {wait.on_timeout}" if wait.timeout is not None else ""
-        return f"waits on {wait.reason}", f"{wait.delay}{timeout}"
+        hours = f" working hours of {wait.calendar}" if wait.calendar is not None else ""
+        return f"waits on {wait.reason}", f"{wait.delay}{hours}{timeout}"
 
     def compile(self, step, local: dict[str, int], team_ids: dict[str, int]):
         wait = step.wait
         target = None if wait.on_timeout is None else DONE_ID if wait.on_timeout == DONE else local[wait.on_timeout]
-        return WaitSpec(wait.delay, wait.reason, wait.timeout, target)
+        calendar = -1 if wait.calendar is None else team_ids[wait.calendar]
+        return WaitSpec(wait.delay, wait.reason, wait.timeout, target, calendar)
 
     def run(self, plan, demand_type: str, flow) -> "WaitRun":
         return WaitRun(plan, demand_type, flow)
@@ -102,16 +121,18 @@ class WaitSpec(NamedTuple):
     reason: str
     timeout: float | None
     target: int | None
+    calendar: int = -1  # the team whose working hours the delay counts (-1: around the clock)
 
 
 class WaitRun(StepRun):
     """Schedule the end of the wait: the reply, or the timeout if it comes first."""
 
-    __slots__ = ("delay", "timeout", "timeout_target", "on_reply", "on_timeout", "schedule")
+    __slots__ = ("delay", "timeout", "timeout_target", "on_reply", "on_timeout", "schedule", "hours")
 
     def __init__(self, plan, demand_type: str, flow) -> None:
         super().__init__(plan, demand_type, flow)
-        delay, _, self.timeout, self.timeout_target = plan.spec
+        delay, _, self.timeout, self.timeout_target, calendar = plan.spec
+        self.hours = flow.plan.schedules[calendar] if calendar >= 0 else None  # None: the clock runs always
         self.delay = (self.draws_by(delay, demand_type, "delay") if isinstance(delay, EffortByPriority) else
                       self.draws(delay, "delay"))
         self.on_reply, self.on_timeout = (self.reply,), (self.time_out,)
@@ -120,6 +141,8 @@ class WaitRun(StepRun):
     def enter(self, item, now: float) -> None:
         item.started = now  # nobody is waited for in a queue: the whole time is a wait on others
         delay = self.delay(item)
+        if self.hours is not None:  # working hours only: the clock stands still off duty
+            delay = self.hours.add_working_hours(now, delay) - now
         if self.timeout is not None and delay >= self.timeout:
             item.pending = wake = Wake(self.on_timeout, item)
             self.schedule(wake, NORMAL, self.timeout)
@@ -129,8 +152,10 @@ class WaitRun(StepRun):
 
     def _end(self, item, outcome: int) -> float:
         now = self.flow.env._now
+        if self.hours is not None:  # the standstill off duty is the step's paused time: off-hours, not others
+            item.paused = now - item.started - self.hours.working_hours(item.started, now)
         if item.value_time < 0:
-            item.others += now - item.started
+            item.others += now - item.started - item.paused
         self.flow.done_step(item, self, now, outcome, False, 0.0)
         return now
 
