@@ -79,6 +79,8 @@ MAX_EVENTS_PER_REPLICATION = 100_000_000
 MAX_CHANGES = 100
 #: Most holidays in one list (a century of public holidays is about 1,500).
 MAX_HOLIDAYS = 10_000
+#: Most people named in one team's ``members`` (what calibrate writes: the log's resources of that team).
+MAX_MEMBERS = 10_000
 #: Most shifts of one team (a rota with one entry per day and hour of the week is 168).
 MAX_SHIFTS = 1_000
 #: Most variants in one comparison (its tables and figures grow with them); a sweep takes more.

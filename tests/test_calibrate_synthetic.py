@@ -55,11 +55,12 @@ EFFORTS = {"triage": (1.0, 1.0), "fix": (3.0, 0.7)}
 def test_teams_calendars_and_efforts_from_resources_and_starts(calibrated):
     log, result = calibrated
     kinds = {m.name: m.kind for m in result.steps}
-    assert kinds["a_triage"] == "calendar"  # triage waits out nights and weekends
-    assert kinds["a_ask"] == "wait"         # the customer answers at any hour
+    assert kinds["a_triage"] == "staffed"  # team work, after a wait in its working hours
+    assert kinds["a_ask"] == "wait"        # 'customer' starts at once every time: a wait, not a team
     teams = result.scenario["teams"]
-    assert set(teams) == {"triage", "fixers"}  # resource groups; the customer's group does no work step
-    assert teams["triage"]["capacity"] == 3 and teams["fixers"]["capacity"] == 8  # most busy intervals at once
+    assert set(teams) == {"triage", "fixers"}  # resources whose work overlaps are teams, not people
+    # Sized by how many were busy at once (the 99th percentile of the overlaps): the truth is 3 and 8.
+    assert 2 <= teams["triage"]["capacity"] <= 3 and 6 <= teams["fixers"]["capacity"] <= 8
     for team, (_, begin, end) in TRUE_HOURS.items():
         on = {(day, hour) for day, windows in teams[team]["calendar"].items()
               for window in ([windows] if isinstance(windows, str) else windows)
@@ -74,7 +75,7 @@ def test_teams_calendars_and_efforts_from_resources_and_starts(calibrated):
         n = sum(m.events for m in models)
         fitted = sum(m.events * m.fit.mean for m in models) / n
         assert abs(fitted - mean) <= 4 * cv * mean / math.sqrt(n) + 0.02 * mean, (label, fitted, mean, n)
-        assert all(m.fit.note.startswith("start to complete") for m in models)
+        assert all("work of" in m.fit.note for m in models)
 
 
 def test_synthetic_log_meets_the_targets_above_the_replay_floor(calibrated):
@@ -91,7 +92,8 @@ def test_complete_rows_only_recover_the_team_sizes_and_meet_the_targets(two_team
     complete = tmp_path / "complete.csv"
     frame = pd.read_csv(two_teams)
     frame[frame["lifecycle:transition"] == "complete"].to_csv(complete, index=False)
-    log = read_log(complete, **COLUMNS, resource="org:resource", type="case:type", priority="case:priority")
+    # Our exported logs name teams, not people: the resource column is a group column (--team).
+    log = read_log(complete, **COLUMNS, team="org:resource", type="case:type", priority="case:priority")
     result = calibrate(log, parse_split("random:0.3"), seed=1, what_if=False)
     teams = result.scenario["teams"]
     assert 3 / 1.25 <= teams["triage"]["capacity"] <= 3 * 1.25
@@ -154,6 +156,7 @@ def test_one_stream_per_type_with_figures_per_type(tmp_path):
     assert set(scenario.streams) == {"incident", "request"} and list(scenario.teams) == ["desk"]
     assert {d.type: d.stream for d in scenario.demand} == {"incident": "incident", "request": "request"}
     labels = {name: {step.label for step in stream.steps} for name, stream in scenario.streams.items()}
+    # The exported arrival event is the arrival: its step writes no event (label ""), the export writes it.
     assert labels == {"incident": {"", "open", "fix"}, "request": {"", "open", "approve", "deliver"}}
     # A rate from N ~ Poisson(rate T) arrivals, of which a random 70% are kept: standard error sqrt(rate / (0.7 T)).
     for stream, true in (("incident", 12.0), ("request", 6.0)):

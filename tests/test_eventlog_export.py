@@ -13,7 +13,7 @@ import yaml
 
 import simvalue
 from simvalue.cli import main
-from simvalue.eventlog import event_log, read_log, write_xes
+from simvalue.eventlog import ARRIVAL, event_log, read_log, write_xes
 from simvalue.simulation import InFlightWarning
 
 COLUMNS = ["case:concept:name", "concept:name", "time:timestamp", "org:resource", "lifecycle:transition",
@@ -51,14 +51,17 @@ def hand_scenario(**extra) -> dict:
     return scenario
 
 
-#: The first ticket of each replication until the CAB, by hand: (activity, clock time, resource, transition).
+#: The first ticket of each replication until the CAB, by hand: (activity, clock time, resource, transition);
+#: its case opens with its arrival (no resource), before the triage that starts at the same time.
 FIRST_TICKET = [
+    ("arrival", "2026-01-05 18:00", None, "complete"),
     ("triage", "2026-01-05 18:00", "desk", "start"), ("triage", "2026-01-05 19:00", "desk", "complete"),
     ("ask_user", "2026-01-05 19:00", "customer", "start"), ("ask_user", "2026-01-05 21:00", "customer", "complete"),
     ("fix", "2026-01-05 21:00", "automation", "start"), ("fix", "2026-01-05 21:30", "automation", "complete"),
 ]
 #: The second ticket, whole: its close waits 30 min for the first ticket's close.
 SECOND_TICKET = [
+    ("arrival", "2026-01-06 04:00", None, "complete"),
     ("triage", "2026-01-06 04:00", "desk", "start"), ("triage", "2026-01-06 05:00", "desk", "complete"),
     ("ask_user", "2026-01-06 05:00", "customer", "start"), ("ask_user", "2026-01-06 07:00", "customer", "complete"),
     ("fix", "2026-01-06 07:00", "automation", "start"), ("fix", "2026-01-06 07:30", "automation", "complete"),
@@ -68,10 +71,12 @@ SECOND_TICKET = [
 
 
 def rows(frame: pd.DataFrame, case: str) -> list[tuple]:
+    """A case's rows as (activity, time, resource or None, transition)."""
     mine = frame[frame["case:concept:name"] == case]
-    return [(a, str(t), r, x) for a, t, r, x in zip(mine["concept:name"], mine["time:timestamp"].dt.tz_localize(None)
-                                                     if mine["time:timestamp"].dt.tz else mine["time:timestamp"],
-                                                     mine["org:resource"], mine["lifecycle:transition"])]
+    return [(a, str(t), None if pd.isna(r) else r, x)
+            for a, t, r, x in zip(mine["concept:name"], mine["time:timestamp"].dt.tz_localize(None)
+                                  if mine["time:timestamp"].dt.tz else mine["time:timestamp"],
+                                  mine["org:resource"], mine["lifecycle:transition"])]
 
 
 def expected(case_rows: list[tuple]) -> list[tuple]:
@@ -91,7 +96,7 @@ def test_a_hand_computed_run_gives_one_row_per_lifecycle_transition():
     log = event_log(results)
     assert list(log.columns) == COLUMNS
     assert sorted(set(log["case:concept:name"])) == ["r0-0", "r0-1", "r1-0", "r1-1"]
-    assert len(log) == 4 * 9  # four steps with start and complete, one CAB decision
+    assert len(log) == 4 * 10  # the arrival, four steps with start and complete, one CAB decision
     assert rows(log, "r1-1") == expected(SECOND_TICKET)
     assert rows(log, "r0-0") == expected(FIRST_TICKET + [  # the scenario's start + 10 h, ...
         ("approve", "2026-01-06 08:00", "cab", "complete"),
@@ -107,7 +112,49 @@ def test_a_step_cut_off_by_the_drain_limit_has_a_start_and_no_complete():
     log = event_log(results)
     # At the limit (22.5 h) the first ticket waits for the CAB (no event), the second waits on its user.
     assert rows(log, "r0-0") == expected(FIRST_TICKET)
-    assert rows(log, "r0-1") == expected(SECOND_TICKET[:3])
+    assert rows(log, "r0-1") == expected(SECOND_TICKET[:4])
+
+
+def two_at_once(**extra) -> dict:
+    """An incident (P1) and a request arrive every 10 h, from 10 h, for one 4 h fix on a desk of one; a
+    15 h warm-up: only the pair that arrives at 20 h is reported. The incident arrived first, so it goes first."""
+    scenario = {
+        "name": "two at once", "start": "2026-01-05 08:00", "horizon": "10h", "warmup": "15h",
+        "replications": 1, "seed": 1, "teams": {"desk": {"capacity": 1}},
+        "demand": [{"type": "incident", "stream": "fix", "arrivals": {"every": "10h"}, "priority": "P1"},
+                   {"type": "request", "stream": "fix", "arrivals": {"every": "10h"}}],
+        "streams": {"fix": {"steps": [{"name": "fix", "activity": "engage", "team": "desk", "effort": "4h"}]}},
+    }
+    scenario.update(extra)
+    return scenario
+
+
+def test_a_case_opens_at_its_arrival_so_the_wait_for_the_first_team_is_in_the_log():
+    results = simvalue.simulate(simvalue.load_scenario(two_at_once()))
+    log = event_log(results)
+    assert results.items["item_id"].tolist() == [2, 3]  # ids 0 and 1 arrived in the warm-up: not reported
+    assert rows(log, "r0-2") == expected([
+        ("arrival", "2026-01-06 04:00", None, "complete"),
+        ("fix", "2026-01-06 04:00", "desk", "start"), ("fix", "2026-01-06 08:00", "desk", "complete")])
+    assert rows(log, "r0-3") == expected([  # 4 h in the desk's queue, between the arrival and the start
+        ("arrival", "2026-01-06 04:00", None, "complete"),
+        ("fix", "2026-01-06 08:00", "desk", "start"), ("fix", "2026-01-06 12:00", "desk", "complete")])
+    arrivals = log[log["concept:name"] == ARRIVAL]
+    assert arrivals["org:resource"].isna().all() and (arrivals["lifecycle:transition"] == "complete").all()
+    assert arrivals[["case:concept:name", "case:type", "case:replication"]].values.tolist() == [
+        ["r0-2", "incident", 0], ["r0-3", "request", 0]]
+    assert arrivals["case:priority"].fillna("none").tolist() == ["P1", "none"]  # the case's attributes, as its steps
+    cycle = log.groupby("case:concept:name")["time:timestamp"].agg(lambda t: (t.max() - t.min()) / pd.Timedelta("1h"))
+    assert cycle.tolist() == results.items["time_to_value"].tolist() == [4.0, 8.0]
+
+
+def test_an_item_still_queueing_for_its_first_step_at_the_drain_limit_has_its_arrival_only():
+    with pytest.warns(InFlightWarning):
+        results = simvalue.simulate(simvalue.load_scenario(two_at_once(horizon="6h", drain="1h")))
+    log = event_log(results)  # the limit, 22 h, cuts the incident's fix; the request still waits for the desk
+    assert rows(log, "r0-2") == expected([
+        ("arrival", "2026-01-06 04:00", None, "complete"), ("fix", "2026-01-06 04:00", "desk", "start")])
+    assert rows(log, "r0-3") == expected([("arrival", "2026-01-06 04:00", None, "complete")])
 
 
 def test_events_are_named_by_the_step_label_and_dated_from_the_default_monday():
@@ -119,7 +166,7 @@ def test_events_are_named_by_the_step_label_and_dated_from_the_default_monday():
     stream = results.scenario.streams["serve"].model_copy(update={"steps": labelled})
     scenario = results.scenario.model_copy(update={"streams": {"serve": stream}})
     log = event_log(dataclasses.replace(results, scenario=scenario))
-    assert log["concept:name"].iloc[:3].tolist() == ["8", "8", "ask_user"]
+    assert log["concept:name"].iloc[:4].tolist() == [ARRIVAL, "8", "8", "ask_user"]
     assert log["time:timestamp"].iloc[0] == pd.Timestamp("2024-01-01 10:00")  # Monday 2024-01-01 + 10 h
 
 
@@ -135,10 +182,15 @@ def test_xes_declares_its_extensions_and_types_and_escapes_everything(tmp_path):
     trace = root.find(f"{NS}trace")
     assert {(a.tag[len(NS):], a.get("key")) for a in trace if a.tag != f"{NS}event"} == {
         ("string", "concept:name"), ("string", "type"), ("string", "priority"), ("int", "replication")}
-    event = trace.find(f"{NS}event")
-    assert {a.get("key"): (a.tag[len(NS):], a.get("value")) for a in event} == {
+    arrival, triage = trace.findall(f"{NS}event")[:2]
+    assert {a.get("key"): (a.tag[len(NS):], a.get("value")) for a in arrival} == {  # no resource: no attribute
+        "concept:name": ("string", "arrival"), "time:timestamp": ("date", "2026-01-05T18:00:00.000"),
+        "lifecycle:transition": ("string", "complete")}
+    assert {a.get("key"): (a.tag[len(NS):], a.get("value")) for a in triage} == {
         "concept:name": ("string", "triage"), "time:timestamp": ("date", "2026-01-05T18:00:00.000"),
         "org:resource": ("string", "desk"), "lifecycle:transition": ("string", "start")}
+    event_globals = [g for g in root.iter(f"{NS}global") if g.get("scope") == "event"]
+    assert [a.get("key") for a in event_globals[0]] == ["concept:name", "time:timestamp", "lifecycle:transition"]
 
 
 # -- the command line, read back by pm4py ---------------------------------------------------------
@@ -150,7 +202,7 @@ def pm4py_frame(pm4py, path: Path) -> pd.DataFrame:
     frame = pm4py.format_dataframe(table, case_id="case:concept:name", activity_key="concept:name",
                                    timestamp_key="time:timestamp")
     log = pm4py.convert_to_event_log(frame)
-    assert len(log) == 4 and sum(len(trace) for trace in log) == 36
+    assert len(log) == 4 and sum(len(trace) for trace in log) == 40
     return frame
 
 
@@ -162,8 +214,11 @@ def test_run_writes_the_event_log_that_pm4py_reads_back(tmp_path, capsys, pm4py,
         ["items.parquet", f"events.{ending}", "teams.parquet", "summary.csv"])
     assert f"wrote items.parquet, events.{ending}, teams.parquet, summary.csv" in capsys.readouterr().out
     frame = pm4py_frame(pm4py, out / f"events.{ending}")
-    assert frame["case:concept:name"].nunique() == 4 and len(frame) == 36
+    assert frame["case:concept:name"].nunique() == 4 and len(frame) == 40
     assert rows(frame, "r1-1") == expected(SECOND_TICKET)
+    assert pm4py.get_start_activities(frame) == {ARRIVAL: 4}
+    # A case's duration in pm4py, first event to last, is the item's time to value: 14.5 h and 5 h.
+    assert sorted(pm4py.get_all_case_durations(frame)) == [5 * 3600.0] * 2 + [14.5 * 3600.0] * 2
     assert set(frame["case:priority"]) == {"P2"} and set(frame["case:type"]) == {"ticket"}
 
 
@@ -180,7 +235,8 @@ def test_runs_default_output_is_unchanged_and_a_new_format_replaces_the_old_file
     code, out = run_cli(tmp_path, "--events-format", "csv")
     assert sorted(p.name for p in out.iterdir()) == ["events.csv", "items.parquet", "summary.csv", "teams.parquet"]
     log = read_log(out / "events.csv", "case:concept:name", "concept:name", "time:timestamp", resource="org:resource")
-    assert len(log) == 4 * 5 and log["start"].notna().sum() == 4 * 4
+    assert len(log) == 4 * 6 and log["start"].notna().sum() == 4 * 4  # the arrival and the CAB: no start
+    assert log.groupby("case")["activity"].first().eq(ARRIVAL).all()
 
 
 def test_events_format_needs_an_out_folder(tmp_path, capsys):
@@ -210,6 +266,6 @@ def test_routing_only_steps_with_an_empty_label_are_left_out_of_the_log():
                 {"name": "a_1", "activity": "engage", "label": "1", "team": "t", "effort": "1h"}]}}}
     results = simvalue.simulate(data)
     log = event_log(results)
-    assert set(log["concept:name"]) == {"1"}
+    assert set(log["concept:name"]) == {ARRIVAL, "1"}
     done = int((results.events["step"] == "a_1").sum())
-    assert (log["lifecycle:transition"] == "complete").sum() == done
+    assert (log["lifecycle:transition"] == "complete").sum() == len(results.items) + done

@@ -23,7 +23,7 @@ def calibrate_command(args: argparse.Namespace) -> int:
     report = report_path(args.out, args.report) if split.kind != "none" else args.report
     check_target(report, "--report", folder=False)
     log = read_log(args.log, case=args.case, activity=args.activity, timestamp=args.timestamp, start=args.start,
-                   resource=args.resource, type=args.type, priority=args.priority)
+                   resource=args.resource, type=args.type, priority=args.priority, team=args.team)
     result = calibrate(log, split, seed=args.seed, replications=args.replications, name=args.out.stem)
     write_file(args.out, lambda path: Path(path).write_text(result.yaml_text, encoding="utf-8"))
     print(f"wrote scenario {args.out} ({len(result.steps) + len(result.streams)} steps; calibrated in "
@@ -67,9 +67,14 @@ def add_calibrate(commands) -> None:
                     "delays, and write a commented scenario; with --split, simulate it and compare the "
                     "held-back cases' cycle times (written as an HTML report).")
     parser.add_argument("log", type=Path, help="event log: .csv, .csv.gz, .parquet, .xes or .xes.gz")
-    for role, required in (("case", True), ("activity", True), ("timestamp", True), ("start", False),
-                           ("resource", False), ("type", False), ("priority", False)):
-        parser.add_argument(f"--{role}", required=required, metavar="COL", help=f"the log's {role} column")
+    for role, required, words in (
+            ("case", True, "the case id"), ("activity", True, "the activity"),
+            ("timestamp", True, "when the activity completed"),
+            ("start", False, "when it started (its work is start to complete)"),
+            ("resource", False, "who did it (a person: teams get their headcount from the people active per week)"),
+            ("team", False, "the group that did it (support team, assignment group): one scenario team each"),
+            ("type", False, "the demand type (one stream each)"), ("priority", False, "the priority")):
+        parser.add_argument(f"--{role}", required=required, metavar="COL", help=f"the log's column of {words}")
     parser.add_argument("--split", default="random:0.3", metavar="random:0.3|time:0.3|none",
                         help="hold cases back to validate on: a random share, the latest-starting share, or none "
                              "(default random:0.3)")

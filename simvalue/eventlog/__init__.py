@@ -5,7 +5,7 @@ only in the tests, to check that it opens what we write.
 """
 
 from .read import EventLogError, EventLogWarning, read_log
-from .write import EVENT_FORMATS, event_log, write_csv, write_log, write_parquet, write_xes
+from .write import ARRIVAL, EVENT_FORMATS, event_log, write_csv, write_log, write_parquet, write_xes
 
-__all__ = ["EVENT_FORMATS", "EventLogError", "EventLogWarning", "event_log", "read_log", "write_csv", "write_log",
-           "write_parquet", "write_xes"]
+__all__ = ["ARRIVAL", "EVENT_FORMATS", "EventLogError", "EventLogWarning", "event_log", "read_log", "write_csv",
+           "write_log", "write_parquet", "write_xes"]

@@ -17,14 +17,16 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from . import fit
-from .discover import FIRST, RARE_SHARE, TIMER, Discovery, discover, safe_name
+from . import fit, staffing
+from .discover import FIRST, RARE_SHARE, TIMER, Discovery, discover
+from .names import scenario_name
+from .staffed_steps import step_models as staffed_models
 from .fit import ON_DUTY_COVER
 from .holdout import Split, cycle_times, split_cases
 from .models import StepModel, StreamModel
 from .read import EventLogWarning
-from .scenario_text import MIN_SIMULATED, header_lines, scenario_mapping, to_yaml
-from .team_sizing import settle_queues, size_teams
+from .scenario_text import MIN_SIMULATED, fit_budget, header_lines, scenario_mapping, to_yaml
+from .team_sizing import settle_queues, settle_waits, size_teams
 
 #: Evidence thresholds: a gap "grows with the open cases" when Spearman's rho reaches this (p < 0.001);
 QUEUE_RHO = 0.2
@@ -68,6 +70,12 @@ def calibrate(log: pd.DataFrame, split: Split = Split("none", 0.0), seed: int = 
     clock = time.perf_counter()
     rng = np.random.default_rng(seed)
     calibration_log, held = split_cases(log, split, rng)
+    people = staffing.staffed(calibration_log)
+    if people:
+        calibration_log = calibration_log.assign(team=staffing.groups(calibration_log))
+    elif "group" in calibration_log.columns:
+        # completions only, and a group column but no people: each group is a resource group of its own
+        calibration_log = calibration_log.assign(resource=calibration_log["group"])
     findings, cautions = _log_findings(log, split)
     thinned = calibration_log["case"].nunique() / log["case"].nunique() if split.kind == "random" else 1.0
     arrivals = _arrivals(calibration_log, held, findings, thinned=thinned)
@@ -82,7 +90,11 @@ def calibrate(log: pd.DataFrame, split: Split = Split("none", 0.0), seed: int = 
     for stream, (value, part) in parts.items():
         own = arrivals if len(parts) == 1 else _arrivals(part, held[held["case"].isin(_cases_of(held, value))],
                                                          [], window=(arrivals["origin"], arrivals["hours"]), thinned=thinned)
-        models = _step_models(found[stream], masks, _team_of_activity(events), arrivals["origin"], findings, stream)
+        if people:
+            models, words = staffed_models(found[stream], masks, arrivals["origin"], stream)
+            findings.extend(words)
+        else:
+            models = _step_models(found[stream], masks, _team_of_activity(events), arrivals["origin"], findings, stream)
         closing = fit.closing_limit(_cycle_of(found[stream]))
         if closing[0] is not None:
             findings.append((f"type {stream}: " if len(parts) > 1 else "") + (
@@ -91,7 +103,10 @@ def calibrate(log: pd.DataFrame, split: Split = Split("none", 0.0), seed: int = 
         streams.append(StreamModel(stream, value, found[stream], models, own, closing))
     teams = size_teams(streams, masks, events, arrivals, findings)
     scenario, comments = scenario_mapping(name, streams, teams, arrivals, cycle_times(calibration_log), seed, replications)
+    fit_budget(scenario, comments)
     settle_queues(scenario, comments, teams, arrivals, seed, findings)
+    fit_budget(scenario, comments)
+    settle_waits(scenario, comments, streams, arrivals, seed, findings)
     text = to_yaml(scenario, comments, header_lines(name, log, split, found, findings))
     result = Calibration(scenario, text, findings, cautions, [m for s in streams for m in s.steps],
                          streams[0].discovery, arrivals, streams=streams)
@@ -117,7 +132,7 @@ def by_type(log: pd.DataFrame) -> dict[str, tuple[str | None, pd.DataFrame]]:
     of_case = _case_types(log)
     out: dict[str, tuple[str | None, pd.DataFrame]] = {}
     for value in of_case.value_counts().index:
-        stream = safe_name(str(value))
+        stream = scenario_name(str(value), "type")
         while stream in out:
             stream += "_"
         out[stream] = (str(value), log[log["case"].isin(set(of_case.index[of_case == value]))])
@@ -139,6 +154,8 @@ def _cases_of(log: pd.DataFrame, value: str | None) -> set:
 def _all_events(found: dict[str, Discovery], log: pd.DataFrame) -> pd.DataFrame:
     """Every stream's kept events, with the team (resource group) of each when the log has resources."""
     events = pd.concat([f.events for f in found.values()], ignore_index=True)
+    if "team" in events.columns:  # the people's teams (staffing.groups), already on each event
+        return events
     if "resource" in events.columns and events["resource"].notna().any():
         known = log.dropna(subset=["resource"])
         events["team"] = events["resource"].map(fit.resource_groups(known["resource"], known["activity"]))
@@ -168,7 +185,8 @@ def _masks(events: pd.DataFrame) -> dict[str | None, np.ndarray]:
         if "start" in rows.columns:
             begun = rows["start"].dropna()
             times = pd.concat([times, pd.Series(pd.to_datetime(np.rint(begun * 3600).astype(np.int64), unit="s"))])
-        masks[str(team)] = fit.on_duty_weeks(times)
+        mask = fit.on_duty_weeks(times)
+        masks[str(team)] = mask if mask.mean() <= ON_DUTY_COVER else np.ones(168, dtype=bool)
     return masks
 
 
@@ -241,8 +259,9 @@ def _arrivals(cal: pd.DataFrame, held: pd.DataFrame, findings: list[str],
               window: tuple[pd.Timestamp, float] | None = None, thinned: float = 1.0) -> dict[str, Any]:
     """Poisson rate over the window holding the bulk of arrivals (or the given one: origin and hours), divided
     by the share of the cases kept for calibration by a random split (the teams served them all),
-    hour-of-week profile, weekly dispersion."""
-    first = cal.groupby("case")["timestamp"].min().sort_values()
+    hour-of-week profile, weekly dispersion. A case arrives at its first event (its first start, where
+    the log has starts)."""
+    first = arrival_times(cal).sort_values()
     if window is None:
         begin = first.quantile(WINDOW_QUANTILE)
         origin = begin.normalize() - pd.Timedelta(days=int(begin.day_of_week))
@@ -268,6 +287,14 @@ def _arrivals(cal: pd.DataFrame, held: pd.DataFrame, findings: list[str],
             "simulated": simulated}
 
 
+def arrival_times(log: pd.DataFrame) -> pd.Series:
+    """Each case's arrival: its first completion, or its first start where the log has one."""
+    times = log["timestamp"]
+    if "start" in log.columns:
+        times = log["start"].where(log["start"].notna() & (log["start"] <= times), times)
+    return times.groupby(log["case"]).min()
+
+
 def _priority_mix(cal: pd.DataFrame) -> dict[str, float] | None:
     """Share of the cases with each priority (a case's first non-empty one), as scenario names; None without."""
     if "priority" not in cal.columns:
@@ -275,10 +302,10 @@ def _priority_mix(cal: pd.DataFrame) -> dict[str, float] | None:
     first = cal.dropna(subset=["priority"]).groupby("case")["priority"].first()
     if first.empty:
         return None
-    from .discover import probabilities, safe_name
+    from .discover import probabilities
     counts: dict[str, int] = {}
     for value, n in first.value_counts().items():
-        key = safe_name(str(value))
+        key = scenario_name(str(value), "p")
         counts[key] = counts.get(key, 0) + int(n)
     return probabilities(counts)
 

@@ -10,11 +10,13 @@ dropped (their gap merges into the next event's) and reported.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
+
+from .names import safe_name
+from .staffing import unfold_by_team
 
 #: Activities with less than this share of the events are dropped.
 RARE_SHARE = 0.005
@@ -32,7 +34,6 @@ END = "end"
 TIMER = "@timer"
 #: A timer: at least this share of an activity's events (and MIN_CONTEXT) within +-TIMER_WIDTH of a value of at
 TIMER_SHARE, TIMER_WIDTH, TIMER_MIN_HOURS = 0.10, 0.10, 24.0   # least a day, four times as dense as beside it.
-_UNSAFE = re.compile(r"[^A-Za-z0-9_\-]")
 
 
 @dataclass
@@ -57,11 +58,6 @@ class Discovery:
     events: pd.DataFrame                         # one row per kept event: case, activity, prev, step, gap, ...
     dropped: dict[str, float] = field(default_factory=dict)   # activity -> share of events
     unfolded: dict[str, str] = field(default_factory=dict)    # activity -> the evidence, in words
-
-
-def safe_name(activity: str) -> str:
-    """An identifier for a step from the log's activity ('8' -> '8', 'Wait - User' -> 'Wait_-_User')."""
-    return _UNSAFE.sub("_", activity.strip()) or "blank"
 
 
 def drop_rare(log: pd.DataFrame, threshold: float = RARE_SHARE) -> tuple[pd.DataFrame, dict[str, float]]:
@@ -90,6 +86,8 @@ def event_table(log: pd.DataFrame) -> pd.DataFrame:
         table.loc[log["start"].isna().to_numpy(), "start"] = np.nan
     if "resource" in log.columns:
         table["resource"] = log["resource"].to_numpy(dtype=object)
+    if "team" in log.columns:  # the team of each event (staffing.groups), when calibrating people
+        table["team"] = log["team"].to_numpy(dtype=object)
     return table
 
 
@@ -106,6 +104,8 @@ def discover(log: pd.DataFrame, threshold: float = RARE_SHARE) -> Discovery:
             events["gap"] <= high).to_numpy() & ~events["first"].to_numpy()
         events.loc[inside, "step"] = f"a_{safe_name(activity)}_timer"
         unfolded[f"{activity} (timer)"] = evidence
+    if "team" in events.columns:
+        unfolded.update({f"{step} (team)": words for step, words in unfold_by_team(events).items()})
     steps = _steps(events, contexts, successor_of)
     entry = probabilities({str(k): int(v) for k, v in events.loc[events["first"], "step"].value_counts().items()})
     routing, counts = _routing(events)

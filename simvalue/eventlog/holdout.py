@@ -6,6 +6,7 @@ held-back ones: what a perfect model of the calibration cases would score from s
 
 from __future__ import annotations
 
+import math
 import re
 import warnings
 from dataclasses import dataclass
@@ -162,14 +163,18 @@ def by_type(calibration, calibration_log: pd.DataFrame, held: pd.DataFrame, item
 
 
 def simulated_events_per_case(results) -> pd.Series:
-    """Mean events per reported item of each log label (steps with an empty label, e.g. the entry, are no events)."""
+    """Mean events per reported item of each log label, as the exported log holds them: one arrival each, and
+    an event per step with a label (steps with an empty label, e.g. the entry, are no events)."""
     labels = {(stream, step.name): step.label for stream, spec in results.scenario.streams.items()
               for step in spec.steps}
     events = results.events
     label = pd.Series([labels.get(key) for key in zip(events["stream"].astype(str), events["step"].astype(str))],
                       dtype=object)
     label = label[label.notna() & (label != "")]
-    return label.value_counts() / max(len(results.items), 1)
+    counts = label.value_counts() / max(len(results.items), 1)
+    from .write import ARRIVAL
+    counts[ARRIVAL] = counts.get(ARRIVAL, 0.0) + 1.0  # the export writes each item's arrival as an event
+    return counts
 
 
 def time_split(items: pd.DataFrame) -> dict[str, float]:
@@ -180,30 +185,64 @@ def time_split(items: pd.DataFrame) -> dict[str, float]:
 
 
 def what_if(scenario, results, replications: int, seed: int) -> dict:
-    """Mean cycle time with one person fewer and one more in the busiest team (same seed: common random numbers)."""
+    """The busiest team (highest utilisation) with one person fewer and one more, same seed (common random
+    numbers): mean cycle time, and its mean queueing per visit with the paired 95% interval of the change.
+    ``moves`` says whether both changes move the queueing the right way, outside their intervals."""
     from ..scenario import ScenarioWarning, load_variant
     from ..simulation import simulate
     if results.teams.empty:
-        return {"team": None, "note": "no team: every gap is a wait on others or a timer, so staffing cannot move "
-                                      "the cycle time"}
-    busiest = results.teams.groupby("team", observed=True)["utilisation"].mean().idxmax()
+        return {"team": None, "moves": False, "note": "no team: every gap is a wait on others or a timer, so "
+                                                      "staffing cannot move the cycle time"}
+    utilisation = results.teams.groupby("team", observed=True)["utilisation"].mean()
+    busiest = str(utilisation.idxmax())
     capacity = scenario.teams[busiest].capacity
-    base = float(results.items["time_to_value"].mean())
-    out = {"team": str(busiest), "capacity": capacity, "base": base, "changes": {}}
+    base_queue = team_queueing(results, busiest, replications)
+    out = {"team": busiest, "capacity": capacity, "utilisation": float(utilisation.max()),
+           "base": float(results.items["time_to_value"].mean()), "changes": {}, "queueing": {},
+           "base_queueing": float(base_queue.mean())}
+    moves = capacity > 1
     for change in (-1, 1):
         if capacity + change < 1:
             continue
         try:
             with warnings.catch_warnings():  # the scenario's warnings were shown when it was validated
                 warnings.simplefilter("ignore", ScenarioWarning)
-                variant = load_variant(scenario, {"name": f"{busiest}_{capacity + change}", "set": {f"teams.{busiest}.capacity": capacity + change}})
-            out["changes"][change] = float(simulate(variant, replications=replications, seed=seed
-                                                    ).items["time_to_value"].mean())
+                variant = load_variant(scenario, {"name": f"{busiest}_{capacity + change}",
+                                                  "set": {f"teams.{busiest}.capacity": capacity + change}})
+                changed = simulate(variant, replications=replications, seed=seed)
         except SimvalueError as exc:
-            out["changes"][change] = str(exc)
+            out["changes"][change], moves = str(exc), False
+            continue
+        out["changes"][change] = float(changed.items["time_to_value"].mean())
+        diff = team_queueing(changed, busiest, replications) - base_queue
+        half = paired_halfwidth(diff)
+        out["queueing"][change] = (float(diff.mean() + base_queue.mean()), float(diff.mean()), half)
+        moves &= bool(-change * diff.mean() > half)
+    out["moves"] = moves
+    if not moves:
+        out["note"] = (f"one person more or fewer in {busiest} (busy {utilisation.max():.0%} of its working hours "
+                       f"with this log's work) does not move its queueing outside the paired 95% interval "
+                       f"(queueing {base_queue.mean() * 60:.1f} min per visit): the time between events is waiting "
+                       "on others and off-hours, which staffing does not move")
     return out
 
 
+def team_queueing(results, team: str, replications: int) -> np.ndarray:
+    """Mean hours queued per visit to ``team``, one value per replication."""
+    events = results.events
+    mine = events[events["team"].astype(object) == team]
+    waited = (mine["started"] - mine["queued"]).groupby(mine["replication"]).mean()
+    return waited.reindex(range(replications), fill_value=0.0).to_numpy(float)
+
+
+def paired_halfwidth(diff: np.ndarray, level: float = 0.95) -> float:
+    """Half-width of the t interval of a mean of paired differences (infinite with one pair)."""
+    from scipy import stats
+    if len(diff) < 2:
+        return math.inf
+    return float(stats.t.ppf(0.5 + level / 2, len(diff) - 1) * np.std(diff, ddof=1) / math.sqrt(len(diff)))
+
+
 __all__ = ["Split", "SplitError", "activity_table", "by_type", "cycle_times", "distribution_figures", "events_per_case",
-           "meets_targets", "parse_split", "simulated_events_per_case", "split_cases", "time_split", "validate",
+           "meets_targets", "paired_halfwidth", "parse_split", "team_queueing", "simulated_events_per_case", "split_cases", "time_split", "validate",
            "wasserstein", "what_if"]

@@ -5,13 +5,16 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
+
 from .fit import Fit
 from .discover import Discovery
 
 
 @dataclass
 class StepModel:
-    """How one discovered step is modelled: kind ('start', 'wait', 'calendar', 'queue'), its team and evidence."""
+    """How one discovered step is modelled: kind ('start', 'wait', 'calendar', 'queue', or 'staffed': a wait in
+    its team's working hours, then the team's work), its team and evidence."""
 
     name: str
     label: str
@@ -26,6 +29,8 @@ class StepModel:
     mean_gap: float = 0.0
     team: str | None = None  # the resource group doing most of its activity's events (with --resource)
     stream: str = "case"
+    before: Fit | None = None               # 'staffed': the time before the work, in the team's working hours
+    before_sample: np.ndarray | None = None  # ... and the observations it was fitted to (settled by queue_sizing)
 
 
 @dataclass

@@ -25,6 +25,13 @@ GROWTH, ROUNDS = 1.25, 12
 CASES = 2000
 
 
+def _trial_horizon(data: dict[str, Any], rate_per_hour: float) -> str:
+    """CASES arrivals' worth of time, at most the scenario's own horizon (sized to the event budget)."""
+    from ..units import parse_duration
+    hours = min(parse_duration(data["horizon"]), CASES / max(rate_per_hour, 1e-9))
+    return f"{max(24.0, hours):.6g}h"
+
+
 def settle(data: dict[str, Any], targets: dict[str, float], rate_per_hour: float, seed: int
            ) -> dict[str, tuple[int, int, float]]:
     """Grow the teams in ``targets`` (team -> the log's queueing per visit, hours) in ``data`` (the scenario
@@ -39,7 +46,7 @@ def settle(data: dict[str, Any], targets: dict[str, float], rate_per_hour: float
     if not targets:
         return out
     trial = copy.deepcopy(data)
-    trial.update(replications=1, horizon=f"{max(24.0, CASES / max(rate_per_hour, 1e-9)):.6g}h")
+    trial.update(replications=1, horizon=_trial_horizon(data, rate_per_hour))
     for _ in range(ROUNDS):
         for team in targets:
             trial["teams"][team]["capacity"] = data["teams"][team]["capacity"]
@@ -60,4 +67,34 @@ def settle(data: dict[str, Any], targets: dict[str, float], rate_per_hour: float
     return out
 
 
-__all__ = ["settle"]
+def settle_waits(data: dict[str, Any], models: list, rate_per_hour: float, seed: int) -> dict[tuple, tuple[float, float]]:
+    """Take the team's simulated queueing out of the wait before each staffed step: the time before the work
+    in the log is the team's queueing plus waiting on others; the simulation says how much is queueing
+    (from the headcount and efforts), and the wait keeps the rest (its observations scaled by the share
+    left). ``data`` is changed in place. Returns (stream, step) -> (simulated queueing, share kept)."""
+    from ..scenario import ScenarioWarning, load_scenario
+    from ..simulation import simulate
+    from .fit import fit_duration
+    chosen = [m for m in models if m.kind == "staffed" and m.before is not None and m.before.mean > 0]
+    if not chosen:
+        return {}
+    trial = copy.deepcopy(data)
+    trial.update(replications=1, horizon=_trial_horizon(data, rate_per_hour))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ScenarioWarning)
+        events = simulate(load_scenario(trial), seed=seed).events
+    queued = (events["started"] - events["queued"]).groupby(
+        [events["stream"].astype(str), events["step"].astype(str)], observed=True).mean()
+    out = {}
+    for model in chosen:
+        waited = float(queued.get((model.stream, model.name), 0.0))
+        kept = max(0.0, 1.0 - waited / model.before.mean)
+        fitted = fit_duration(model.before_sample * kept)
+        for step in data["streams"][model.stream]["steps"]:
+            if step["name"] == f"{model.name}_before":
+                step["wait"]["delay"] = fitted.spelling
+        out[(model.stream, model.name)] = (waited, kept)
+    return out
+
+
+__all__ = ["settle", "settle_waits"]

@@ -1,7 +1,8 @@
 """Read an event log (CSV, Parquet or XES) into one tidy frame of case, activity and timestamp.
 
 The frame has one row per activity instance: ``case`` and ``activity`` (text), ``timestamp`` (when
-it completed) and, when asked for or found, ``start``, ``resource``, ``type`` and ``priority``;
+it completed) and, when asked for or found, ``start``, ``resource``, ``type``, ``priority`` and
+``group`` (the team column);
 sorted by case, then timestamp (stable). Times are naive local wall-clock times: an offset written
 in the log is dropped, not converted, because calendars and hour-of-week profiles are local. A log
 in pm4py's long form (a ``lifecycle:transition`` column with ``start`` and ``complete`` rows, as
@@ -27,7 +28,7 @@ SUFFIXES = {".csv": "csv", ".csv.gz": "csv", ".parquet": "parquet", ".xes": "xes
 #: The XES / pm4py column of lifecycle transitions (start, complete, ...).
 LIFECYCLE = "lifecycle:transition"
 #: Roles in the order of the output columns; ``timestamp`` and ``start`` are times, the rest text.
-ROLES = ("case", "activity", "timestamp", "start", "resource", "type", "priority")
+ROLES = ("case", "activity", "timestamp", "start", "resource", "type", "priority", "group")
 _TIMES = ("timestamp", "start")
 _REQUIRED = ("case", "activity")
 #: Event attributes the XES reader keeps (every trace attribute is kept, as ``case:<key>``).
@@ -46,15 +47,17 @@ class EventLogWarning(UserWarning):
 
 
 def read_log(path: str | Path, case: str, activity: str, timestamp: str, start: str | None = None,
-             resource: str | None = None, type: str | None = None, priority: str | None = None) -> pd.DataFrame:
-    """The log at ``path`` as a tidy frame; each argument names the log's column for that role.
+             resource: str | None = None, type: str | None = None, priority: str | None = None,
+             team: str | None = None) -> pd.DataFrame:
+    """The log at ``path`` as a tidy frame; each argument names the log's column for that role (``team``:
+    a group column such as a support team or assignment group, read as the frame's ``group``).
 
     XES columns are named as pm4py names them: ``case:concept:name``, ``concept:name``,
     ``time:timestamp``, ``org:resource`` and ``case:<key>`` for every trace attribute.
     """
     path = Path(path)
     columns = {role: column for role, column in zip(ROLES, (case, activity, timestamp, start, resource, type,
-                                                             priority)) if column is not None}
+                                                             priority, team)) if column is not None}
     raw, where = _read_raw(path, columns)
     if raw.empty:
         raise EventLogError(f"{path}: the log holds no events")

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from typing import Any
 
 import numpy as np
@@ -18,6 +19,7 @@ from . import fit
 from .discover import FIRST, TIMER, Discovery
 from .holdout import Split
 from .models import StepModel, StreamModel
+from .write import ARRIVAL
 
 #: The horizon holds as many arrivals as the cases compared, and at least this many (simulation noise).
 MIN_SIMULATED = 5000
@@ -29,7 +31,7 @@ def scenario_mapping(name: str, streams: list[StreamModel], teams: dict, arrival
     """The scenario mapping and a comment per path (a tuple of keys and list indices)."""
     notes: dict[tuple, str] = {}
     drain = max(1, math.ceil(1.5 * float(np.max(cycle, initial=168.0)) / 168.0))
-    queues = any(m.kind == "queue" for s in streams for m in s.steps)
+    queues = any(m.kind in ("queue", "staffed") for s in streams for m in s.steps)
     warmup = "2w" if queues else "0h"
     data: dict[str, Any] = {"name": name, "description": "Calibrated from an event log by simvalue calibrate.",
                             "start": f"{arrivals['origin']:%Y-%m-%d}", "warmup": warmup,
@@ -60,7 +62,7 @@ def scenario_mapping(name: str, streams: list[StreamModel], teams: dict, arrival
             notes[("demand", index, "priority")] = ("share of the calibration cases with each priority (the log's "
                                                     "priority column)")
         data["demand"].append(demand)
-        data["streams"][stream.name] = {"steps": _steps(stream, notes)}
+        data["streams"][stream.name] = {"steps": _steps(stream, notes, teams)}
         limit, evidence = stream.closing
         if limit is not None:
             data["streams"][stream.name]["close_after"] = fit.duration(limit)
@@ -68,6 +70,39 @@ def scenario_mapping(name: str, streams: list[StreamModel], teams: dict, arrival
                 f"closing rule: no case of the log lasts longer, and its cycle times do not taper off before it "
                 f"({evidence})")
     return data, notes
+
+
+#: The written scenario must run ``run -r RUN_REPLICATIONS`` within this share of the default event budget.
+RUN_REPLICATIONS, BUDGET_SHARE = 10, 0.5
+
+
+def fit_budget(data: dict[str, Any], notes: dict[tuple, str]) -> None:
+    """Shorten the horizon (then the drain) of ``data`` until RUN_REPLICATIONS replications need at most
+    BUDGET_SHARE of the default event budget (shift changes of long horizons add up): the scenario as
+    written must run without a larger ``--max-events``."""
+    import warnings
+
+    from ..limits import DEFAULT_MAX_EVENTS
+    from ..scenario import ScenarioWarning, load_scenario
+    from ..scenario.workload import workload
+    from ..units import parse_duration
+    limit = BUDGET_SHARE * DEFAULT_MAX_EVENTS / RUN_REPLICATIONS
+    for _ in range(8):
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", ScenarioWarning)
+            events = workload(load_scenario(data)).events
+        if events <= limit:
+            return
+        horizon, drain = parse_duration(data["horizon"]), parse_duration(data["drain"])
+        share = 0.9 * limit / events
+        if horizon > 168.0:
+            data["horizon"] = fit.duration(max(168.0, horizon * share))
+            notes[("horizon",)] = (f"shortened to keep {RUN_REPLICATIONS} replications within the event budget "
+                                   f"({events:,.0f} events per replication before)")
+        else:
+            data["drain"] = f"{max(1, math.floor(drain * share / 168.0))}w"
+            notes[("drain",)] = (f"shortened to keep {RUN_REPLICATIONS} replications within the event budget; cases "
+                                 "still open at its end are not compared")
 
 
 def _arrival_spec(arrivals: dict, notes: dict, index: int) -> dict[str, Any]:
@@ -92,21 +127,36 @@ def _arrival_spec(arrivals: dict, notes: dict, index: int) -> dict[str, Any]:
     return spec
 
 
-def _steps(stream: StreamModel, notes: dict) -> list[dict[str, Any]]:
-    """The entry step (routing only) then one step per discovered step."""
+def _steps(stream: StreamModel, notes: dict, teams: dict) -> list[dict[str, Any]]:
+    """The entry step (routing only) then one step per discovered step (two for a team's work after a wait)."""
     found, where = stream.discovery, ("streams", stream.name, "steps")
+    before = {m.name: f"{m.name}_before" for m in stream.steps
+              if m.kind == "staffed" and m.before is not None and m.before.mean > 0}
+
+    def targets(routing: dict[str, float]) -> dict[str, float]:
+        return {before.get(k, k): v for k, v in routing.items()}
     steps = [{"name": "start", "activity": "engage", "label": "",
-              "wait": {"delay": "0h", "reason": "start"}, "next": found.entry}]
+              "wait": {"delay": "0h", "reason": "start"}, "next": targets(found.entry)}]
     notes[(*where, 0, "name")] = "entry, routing only: takes no time and is no event of the log"
     notes[(*where, 0, "next")] = f"first activity of the {int(found.events['first'].sum())} calibration cases"
     legacy = {"calendar": "office", "queue": "desk"}
-    for index, model in enumerate(stream.steps, start=1):
-        step: dict[str, Any] = {"name": model.name, "activity": "deliver_and_support", "label": model.label}
+    for model in stream.steps:
+        if model.name in before:
+            steps.append(_before_step(model, before[model.name], teams, notes, (*where, len(steps))))
+        index = len(steps)
+        # The arrival event of a log simvalue wrote is the arrival itself: the export writes it again, so its
+        # step writes no event of its own.
+        label = "" if model.kind == "start" and model.label == ARRIVAL else model.label
+        step: dict[str, Any] = {"name": model.name, "activity": "deliver_and_support", "label": label}
         context = found.steps[model.name].context
         after = ("as a case's first event" if context == FIRST else "in its timer's peak" if context == TIMER else
                  f"after {context!r} (unfolded by context)" if context else "after any other activity")
         notes[(*where, index, "name")] = f"activity {model.label!r} {after}: {model.events} events; {_evidence(model)}"
-        if model.kind in legacy:
+        if model.kind == "staffed":
+            step.update(team=model.team, effort=model.fit.spelling)
+            notes[(*where, index, "effort")] = model.fit.note
+            notes[(*where, index, "team")] = "the team doing most of this step's events"
+        elif model.kind in legacy:
             step.update(team=model.team or legacy[model.kind], effort=model.fit.spelling)
             source = ("" if model.fit.note.startswith("start to complete") else "working hours between events: "
                       if model.kind == "calendar" else "gaps when few cases are open: ")
@@ -116,16 +166,29 @@ def _steps(stream: StreamModel, notes: dict) -> list[dict[str, Any]]:
         else:
             step["wait"] = {"delay": model.fit.spelling, "reason": "start" if model.kind == "start" else model.reason}
             notes[(*where, index, "wait", "delay")] = model.fit.note
-        step["next"] = found.routing[model.name]
+        step["next"] = targets(found.routing[model.name])
         notes[(*where, index, "next")] = "directly-follows counts: " + ", ".join(
             f"{k} {v}" for k, v in sorted(found.counts[model.name].items(), key=lambda kv: -kv[1])[:6])
         steps.append(step)
     return steps
 
 
+def _before_step(model: StepModel, name: str, teams: dict, notes: dict, where: tuple) -> dict[str, Any]:
+    """The wait before a team's work: in the team's working hours (when it has a calendar); no event of the log."""
+    wait: dict[str, Any] = {"delay": model.before.spelling, "reason": "others"}
+    if "calendar" in teams.get(model.team, {}):
+        wait.update(clock="business_hours", calendar=model.team)
+    notes[(*where, "name")] = (f"the time before {model.name}'s work that the team's own queueing does not "
+                               "explain: waiting on others (no event of the log)")
+    notes[(*where, "wait", "delay")] = f"working hours of {model.team} before the work: {model.before.note}"
+    return {"name": name, "activity": "engage", "label": "", "wait": wait, "next": {model.name: 1.0}}
+
+
 def _evidence(model: StepModel) -> str:
     if model.kind == "start":
         return "zero time: the first event marks the arrival"
+    if model.kind == "staffed":
+        return f"work of team {model.team}" + (", after a wait in its working hours" if model.before else "")
     facts = (f"gap vs open cases rho {model.rho:.2f}, {model.on_duty:.0%} of events in on-duty hours, "
              f"{model.off_hours:.0%} of the gap off duty, dependence on its start {model.clock[0]:.3f} on the clock "
              f"and {model.clock[1]:.3f} in working hours")
@@ -163,6 +226,7 @@ def _emit(value: Any, path: tuple, indent: int, lines: list[str], notes: dict, d
         for i, (key, item) in enumerate(value.items()):
             lead = pad[:-2] + "- " if dash and i == 0 else pad
             note = notes.get((*path, key))
+            key = _key(key)
             comment = f"   # {note}" if note else ""
             if isinstance(item, dict) and item and not _flat(item):
                 lines.append(f"{lead}{key}:{comment}")
@@ -185,6 +249,17 @@ def _emit(value: Any, path: tuple, indent: int, lines: list[str], notes: dict, d
 ROW = 24
 
 
+_PLAIN_KEY = re.compile(r"^[A-Za-z_][A-Za-z0-9_\-]*$")
+#: Words YAML 1.1 reads as booleans or null: a key spelt so is quoted.
+_YAML_WORDS = {"y", "n", "yes", "no", "true", "false", "on", "off", "null"}
+
+
+def _key(key: Any) -> str:
+    """A mapping key as YAML reads it back: plain when it is a plain word, else quoted as JSON."""
+    text = str(key)
+    return text if _PLAIN_KEY.match(text) and text.lower() not in _YAML_WORDS else json.dumps(text)
+
+
 def _flat(mapping: dict) -> bool:
     """A small mapping of scalars, written on one line ({done: 0.3, a_2: 0.7})."""
     return all(not isinstance(v, (dict, list)) for v in mapping.values()) and len(mapping) <= 12
@@ -198,8 +273,8 @@ def _scalar(value: Any) -> str:
     if isinstance(value, list):
         return "[" + ", ".join(_scalar(v) for v in value) + "]"
     if isinstance(value, dict):
-        return "{" + ", ".join(f"{k}: {_scalar(v)}" for k, v in value.items()) + "}"
+        return "{" + ", ".join(f"{_key(k)}: {_scalar(v)}" for k, v in value.items()) + "}"
     return json.dumps(str(value))
 
 
-__all__ = ["MIN_SIMULATED", "header_lines", "scenario_mapping", "to_yaml"]
+__all__ = ["MIN_SIMULATED", "fit_budget", "header_lines", "scenario_mapping", "to_yaml"]

@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from . import fit
+from . import fit, staffing
 from .fit import ON_DUTY_COVER
 from .models import StepModel, StreamModel
 
@@ -31,6 +31,9 @@ def size_teams(streams: list[StreamModel], masks: dict, events: pd.DataFrame, ar
     named = sorted({m.team for s in streams for m in s.steps if m.team is not None})
     for team in named:
         chosen = [(m, s) for s in streams for m in s.steps if m.team == team]
+        if all(m.kind == "staffed" for m, _ in chosen):
+            teams[team] = _staffed_team(chosen, masks.get(team, masks[None]), events[events["team"] == team])
+            continue
         teams[team] = _resource_team(team, chosen, masks.get(team, masks[None]), events[events["team"] == team], arrivals["origin"])
     for team, spec in teams.items():
         findings.append(f"team {team}: {spec['capacity']} people ({spec['_why']})")
@@ -110,6 +113,35 @@ def _resource_team(team: str, chosen: list, mask: np.ndarray, rows: pd.DataFrame
             "_calendar_why": "hours of the week in which this team's events happen", "_resources": _resources(rows)}
 
 
+#: A team of people is never sized above this utilisation on duty: it would not keep up with the log's work.
+KEEP_UP = 0.9
+
+
+def _staffed_team(chosen: list, mask: np.ndarray, rows: pd.DataFrame) -> dict[str, Any]:
+    """A team of the log's people: headcount from the people active in a typical week (or, without names,
+    from how many were busy at once), its calendar from when they complete or start work."""
+    calendar = fit.calendar_of(mask) if mask.mean() < 1 else None
+    share = float(mask.mean())
+    load = _work_per_hour(chosen)[0] / share
+    people, weekly = staffing.weekly_people(rows)
+    extra: dict[str, Any] = {}
+    if people:
+        capacity = max(1, round(weekly))
+        why = (f"{weekly:g} of its {people} people active in a typical week (median of the weeks it works); "
+               f"{load:.2f} busy on duty by Little's law")
+        extra["members"] = sorted(map(str, rows["resource"].dropna().unique()))
+    else:
+        capacity = staffing.concurrency_on_duty(rows)
+        why = (f"{capacity} busy at once (99th percentile of overlapping start-to-complete times; the log names no "
+               f"people); {load:.2f} busy on duty by Little's law")
+    if load > KEEP_UP * capacity:
+        capacity = math.ceil(load / KEEP_UP)
+        why += f", so raised to {capacity} to keep up ({KEEP_UP:.0%} utilisation)"
+    return {"capacity": capacity, **({"calendar": calendar} if calendar else {}), **extra, "_why": why,
+            "_calendar_why": "first to last hour of the week in which its people complete or start work",
+            "_people": people, "_weekly": weekly, "_load": load}
+
+
 def _resources(rows: pd.DataFrame) -> str:
     members = sorted(map(str, rows["resource"].dropna().unique()))
     shown = ", ".join(repr(r) for r in members[:8]) + (f" and {len(members) - 8} more" if len(members) > 8 else "")
@@ -125,6 +157,27 @@ def _erlang_capacity(rate: float, effort: float, excess: float) -> int:
     return c
 
 
+def settle_waits(scenario: dict, notes: dict, streams: list[StreamModel], arrivals: dict, seed: int,
+                 findings: list[str]) -> None:
+    """Split the time before each team's work into its simulated queueing and the wait left (queue_sizing.py)."""
+    from .queue_sizing import settle_waits as settle
+    models = [m for s in streams for m in s.steps]
+    settled = settle(scenario, models, arrivals["rate"], seed)
+    for stream in scenario["streams"]:
+        for index, step in enumerate(scenario["streams"][stream]["steps"]):
+            key = (stream, step["name"].removesuffix("_before"))
+            if step["name"].endswith("_before") and key in settled:
+                waited, kept = settled[key]
+                notes[("streams", stream, "steps", index, "wait", "delay")] += (
+                    f"; the simulated queueing for the team ({fit.duration(waited)} per visit) taken out: "
+                    f"{kept:.0%} of it kept as waiting on others")
+    if settled:
+        total = sum(w for w, _ in settled.values())
+        findings.append(f"time before team work: the simulation queues {fit.duration(total / len(settled))} per "
+                        f"visit on average over {len(settled)} steps; the rest of the log's time before the work "
+                        "is waiting on others")
+
+
 def settle_queues(scenario: dict, notes: dict, teams: dict, arrivals: dict, seed: int, findings: list[str]) -> None:
     """Grow queueing teams whose simulated queueing exceeds the log's (queue_sizing.py); say so."""
     from .queue_sizing import SLACK, settle
@@ -137,4 +190,4 @@ def settle_queues(scenario: dict, notes: dict, teams: dict, arrivals: dict, seed
             findings.append(f"team {team}: {words}")
 
 
-__all__ = ["settle_queues", "size_teams"]
+__all__ = ["settle_queues", "settle_waits", "size_teams"]

@@ -17,7 +17,7 @@ from ..activities import Activity
 from ..fields import (DONE, DROP, Capacity, Dist, Duration, FrozenModel, Money, MoneyRate, Name,
                       PositiveDuration, Probability, Rate, count, number, sums_to_one)
 from ..limits import (MAX_ATTRIBUTE_VALUES, MAX_ATTRIBUTES, MAX_CHANGES, MAX_HOLIDAYS, MAX_PROFILE_MULTIPLIER,
-                      MAX_SHARED_TEAMS, MAX_SHIFTS)
+                      MAX_MEMBERS, MAX_SHARED_TEAMS, MAX_SHIFTS)
 from ..steps import GATE_SCHEMAS, Automation, ForkSettings, WaitSettings, kind_of
 from ..steps.work import Escalation
 from ..by_priority import ApproveByPriority, EffortByPriority, NextByPriority
@@ -64,6 +64,9 @@ class Team(FrozenModel):
         "pause", description="Work in hand when people go off duty: pause (resume first when someone is "
                              "back) or finish (stay until done).")
     cost_per_hour: Money | None = Field(None, description="Cost of one person-hour, in `currency`.")
+    members: list[Annotated[str, Field(max_length=200)]] | None = Field(
+        None, max_length=MAX_MEMBERS, description="The people of the team by name, for the reader (the headcount "
+                                                  "is capacity); calibrate writes the log's resources.")
     preempt: Literal["resume", "restart"] | None = Field(
         None, description="A higher priority interrupts the lowest priority in hand when everyone is busy: "
                           "its work resumes later where it stopped (resume) or starts again (restart).")
