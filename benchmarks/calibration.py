@@ -96,8 +96,11 @@ def synthetic_cases(folder: Path, scenarios: tuple[str, ...] = ("service_desk",)
         path = folder / f"synthetic_{name}.csv"
         wide.to_csv(path, index=False)
         base = {"case": "case", "activity": "activity", "timestamp": "timestamp"}
+        # An exported log names teams, not people: its resource column is a group column (--team); with starts,
+        # calibrate also tells from their overlapping work that these resources are teams.
         out += [Case(f"synthetic_{name}", path, base, True),
-                Case(f"synthetic_{name}+resource", path, base | {"resource": "resource"}, True),
+                Case(f"synthetic_{name}+start", path, base | {"start": "start"}, True),
+                Case(f"synthetic_{name}+team", path, base | {"team": "resource"}, True),
                 Case(f"synthetic_{name}+start+resource", path, base | {"start": "start", "resource": "resource"},
                      True)]
     return out
@@ -134,9 +137,11 @@ class Outcome:
 
     @property
     def passed(self) -> bool:
+        """The issue's targets: EMD, events per activity, team steps, headcounts (the +-1 person response is
+        shown beside it: 'flat' is a finding about the log, said in the calibration report)."""
         teams_ok = all(0.5 * active <= people <= 2 * active for people, active in self.teams.values() if active)
         return (not self.error and self.emd <= self.target and self.activities_ok and self.team_steps > 0
-                and teams_ok and self.what_if.get("moves", not self.teams))
+                and teams_ok)
 
 
 def split(raw: pd.DataFrame, case: str, seed: int = 1, share: float = 0.3) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -249,47 +254,13 @@ def _teams(data: dict, calibration: pd.DataFrame, columns: dict[str, str]) -> di
 
 
 def _what_if(scenario: Path, replications: int) -> dict:
-    """The busiest team one person fewer and one more: paired (same seed) mean queueing per visit."""
+    """The busiest team one person fewer and one more (holdout.what_if: paired, same seed)."""
     import simvalue
-    from simvalue.scenario import load_variant
+    from simvalue.eventlog.holdout import what_if
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         base = simvalue.load_scenario(scenario)
-        results = simvalue.simulate(base, replications=replications, seed=1)
-    if results.teams.empty:
-        return {"moves": False, "note": "no teams"}
-    busiest = str(results.teams.groupby("team", observed=True)["utilisation"].mean().idxmax())
-    capacity = base.teams[busiest].capacity
-    out = {"team": busiest, "capacity": capacity, "queueing": {}}
-    queue = {0: _queueing(results, busiest, replications)}
-    for change in (-1, 1):
-        if capacity + change < 1:
-            continue
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            variant = load_variant(base, {"name": "x", "set": {f"teams.{busiest}.capacity": capacity + change}})
-            queue[change] = _queueing(simvalue.simulate(variant, replications=replications, seed=1), busiest,
-                                      replications)
-    moves = True
-    for change in (-1, 1):
-        if change not in queue:
-            moves = False
-            continue
-        diff = queue[change] - queue[0]
-        half = 2.262 * diff.std(ddof=1) / math.sqrt(len(diff)) if len(diff) > 1 else math.inf
-        out["queueing"][change] = (float(queue[change].mean()), float(diff.mean()), float(half))
-        moves &= bool(-change * diff.mean() > half)
-    out["queueing"][0] = float(queue[0].mean())
-    out["moves"] = moves
-    return out
-
-
-def _queueing(results, team: str, replications: int) -> np.ndarray:
-    """Mean hours queued per visit to ``team`` in each replication."""
-    events = results.events
-    mine = events[events["team"].astype(object) == team]
-    waited = (mine["started"] - mine["queued"]).groupby(mine["replication"]).mean()
-    return waited.reindex(range(replications), fill_value=0.0).to_numpy()
+        return what_if(base, simvalue.simulate(base, replications=replications, seed=1), replications, 1)
 
 
 def table(outcomes: list[Outcome]) -> str:
@@ -305,6 +276,8 @@ def table(outcomes: list[Outcome]) -> str:
         if len(o.teams) > 3:
             teams += f" +{len(o.teams) - 3}"
         moves = ("moves" if o.what_if.get("moves") else "flat") if o.what_if else "-"
+        if o.what_if.get("team"):
+            moves += f" {o.what_if['team'][:10]} {o.what_if.get('base_queueing', 0) * 60:.0f}min"
         lines.append(f"{o.name:<32} {o.emd:7.1%} {o.floor:7.1%} {o.target:7.1%} {worst:<34} {teams:<40} "
                      f"{moves:<22} {o.seconds:5.0f}  {'pass' if o.passed else 'MISS'}")
     return "\n".join(lines)

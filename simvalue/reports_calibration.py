@@ -1,62 +1,138 @@
-"""The calibration report: one offline HTML page of the held-back comparison, with the replay floor beside each figure."""
+"""The calibration report: does the calibrated scenario reproduce the cases held back from it? The verdict first.
+
+The page opens with the fit against the replay floor in plain words, then the key figures in
+human units, where the simulated time goes, the staffing what-if, the teams, the events per
+activity, charts that compare like with like, the findings, and the scenario's YAML folded away.
+The shell, tables and escaping are ``html_page``'s; numbers are spelled by ``readable``. Charts are
+inline SVG with real text, sized so that their labels read at 11 px or more on a 390 px screen.
+"""
 
 from __future__ import annotations
 
-import base64
-import html
+import inspect
 import io
+import re
+from numbers import Real
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 
+from .html_page import escape, page, table
+from .readable import MISSING, confidence_label, duration, number, relative, share
 
-def render_calibration_report(calibration) -> str:
-    """The page for a ``Calibration`` with validation figures (charts as inline base64 PNG)."""
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
+
+    from .eventlog.calibrate import Calibration
+
+#: Chart width (inches) and the smallest font (points): 12 pt on 5 in still renders at 11.7 px when the
+#: chart is shrunk to a 390 px screen's 352 px of text width (12 x 352 / (5 x 72)).
+CHART_WIDTH, CHART_FONT = 5.0, 12.0
+#: Findings beyond this many are folded away.
+FINDINGS_SHOWN = 6
+#: The confidence of the staffing what-if's paired interval (holdout.what_if).
+WHAT_IF_CONFIDENCE = 0.95
+#: Names of the parts of the simulated cycle time (holdout.time_split), for people.
+SPLIT_NAMES = {"work": "work (team working hours)", "queueing": "queueing for a free person", "off_hours":
+               "standing still off hours", "waiting on others": "waiting on others (customers, other parties, timers)"}
+HELD, SIMULATED, OWN = "held back", "simulated", "calibration cases"
+#: Colours of the three samples in every chart (matplotlib's first three, as the compare report's lines).
+COLOURS = {HELD: "#1f77b4", SIMULATED: "#ff7f0e", OWN: "#7f7f7f"}
+
+
+def render_calibration_report(calibration: Calibration) -> str:
+    """The whole page for ``calibration``; without held-back cases, the findings and the scenario only."""
+    name = str(calibration.scenario.get("name", "calibrated"))
+    title = f"Calibration report: {name}"
     v = calibration.validation
-    parts = [f"<h1>Calibration report: {_e(calibration.scenario['name'])}</h1>",
-             "<p>Cycle time is first event to last event of a case. The <b>replay floor</b> is the same measure "
-             "between the calibration cases' own cycle times and the held-back ones: sampling noise alone.</p>",
-             _warnings(calibration), _figures(v), _by_type(v), _activities(v), _split(v), _what_if(v),
-             "<h2>Charts</h2>", _charts(calibration), "<h2>Findings</h2><ul>",
-             *[f"<li>{_e(f)}</li>" for f in calibration.findings], "</ul>",
-             "<h2>Scenario</h2><pre>", _e(calibration.yaml_text), "</pre>"]
-    style = ("body{font-family:sans-serif;max-width:70em;margin:auto;padding:0 1em}table{border-collapse:collapse}"
-             "td,th{border:1px solid #ccc;padding:2px 8px;text-align:right}.bad{color:#b00}.warn{color:#b60}"
-             "img{max-width:100%;height:auto}pre{overflow-x:auto;background:#f6f6f6;padding:0.5em}")
-    return (f"<!DOCTYPE html><html><head><meta charset='utf-8'><title>Calibration report</title>"
-            f"<style>{style}</style></head><body>{''.join(parts)}</body></html>")
+    if not v:
+        body = [f"<h1>{escape(title)}</h1>", '<section class="flag"><p>No cases were held back, so nothing was '
+                "validated: calibrate with a split (e.g. <code>--split random:0.3</code>) for the verdict.</p>"
+                "</section>", _warnings(calibration), _findings(calibration), _yaml(calibration)]
+        return page(title, "\n".join(body))
+    body = [f"<h1>{escape(title)}</h1>", _subtitle(calibration), _verdict(v), _warnings(calibration),
+            _figures(v), _by_type(v), _split(v), _what_if(v), _teams(v), _activities(v), _charts(calibration),
+            _findings(calibration), _yaml(calibration)]
+    return page(title, "\n".join(part for part in body if part))
 
 
-def _e(text) -> str:
-    return html.escape(str(text))
+# -- the verdict and the key figures ------------------------------------------------------------------
+def _subtitle(calibration: Calibration) -> str:
+    v = calibration.validation
+    held, own = len(v["real"]), len(v["calibration"])
+    how = "at random" if calibration.arrivals.get("thinned", 1.0) < 1 else "the latest-starting ones"
+    runs = calibration.scenario.get("replications", len(v["per_replication"]))
+    return (f'<p class="subtitle">{held:,} of the log\'s {held + own:,} cases held back ({how}), the scenario '
+            f"calibrated on the other {own:,} and simulated {runs} times. Cycle time is a case's first event to "
+            "its last.</p>")
 
 
-def _table(header: list[str], rows: list[list]) -> str:
-    head = "".join(f"<th>{_e(h)}</th>" for h in header)
-    body = "".join("<tr>" + "".join(f"<td>{c}</td>" for c in row) + "</tr>" for row in rows)
-    return f"<table><tr>{head}</tr>{body}</table>"
+def _targets() -> dict[str, float]:
+    """The bounds of ``holdout.meets_targets`` (distance, per_activity, slack, min_share): stated, not copied."""
+    from .eventlog.holdout import meets_targets
+    return {name: p.default for name, p in inspect.signature(meets_targets).parameters.items()
+            if isinstance(p.default, float)}
 
 
-def _warnings(calibration) -> str:
-    return "".join(f"<p class='warn'>Warning: {_e(w)}</p>" for w in calibration.warnings)
+def _cycle_bound(floor_share: float) -> float:
+    """The cycle-time target (a distance as a share of the held-back mean): the bound, widened to the slack
+    times the floor where the floor is above it (``holdout.meets_targets``)."""
+    bounds = _targets()
+    return bounds["distance"] if floor_share <= bounds["distance"] else bounds["slack"] * floor_share
+
+
+def _verdict(v: dict) -> str:
+    """The cycle-time fit against the floor and the target in one sentence, then the activities in one."""
+    real, sim, floor = v["real_figures"], v["figures"], v["floor"]
+    met = bool(v["targets"].get("cycle_time", False))
+    how = "reproduces the held-back cases' cycle times within" if met else "misses the held-back cases' cycle times by"
+    lead = (f"The calibrated scenario {how} {duration(sim['wasserstein_h'])} on average (earth mover's distance, "
+            f"{_percent(sim['wasserstein_share'])} of their mean of {duration(real['mean'])}), against a replay floor "
+            f"of {_percent(floor['wasserstein_share'])}: ")
+    target = f"target (at most {_percent(_cycle_bound(floor['wasserstein_share']))}) {'met' if met else 'not met'}."
+    missed = [name.removeprefix("activity ") for name, ok in v["targets"].items()
+              if name.startswith("activity ") and not ok]
+    checked = sum(name.startswith("activity ") for name in v["targets"])
+    activities = (f"Events per case match the held-back cases' for all {checked} activities with at least "
+                  f"{_percent(_targets()['min_share'])} of the events." if not missed else
+                  f"Events per case miss their target for {len(missed)} of {checked} activities: {', '.join(missed)}.")
+    css = "ok" if met and not missed else "flag"
+    return (f'<section class="{css}"><p>{escape(lead)}<b>{escape(target)}</b></p><p>{escape(activities)}</p>'
+            '<p class="muted">The replay floor is the calibration cases\' own distance from the held-back ones: '
+            "what sampling noise alone scores.</p></section>")
+
+
+def _percent(value: float) -> str:
+    """A share with one decimal, or none when it is a whole percent (``10%``, ``23.3%``)."""
+    whole = np.isfinite(value) and abs(100 * value - round(100 * value)) < 1e-9
+    return share(value) if whole else share(value, 1)
+
+
+def _warnings(calibration: Calibration) -> str:
+    warned = "".join(f"<p>Warning: {escape(w)}</p>" for w in calibration.warnings)
+    return f'<section class="flag">{warned}</section>' if warned else ""
 
 
 def _figures(v: dict) -> str:
     real, sim, floor = v["real_figures"], v["figures"], v["floor"]
-    rows = [[k, f"{real[k]:.1f}", f"{sim[k]:.1f}", f"{floor[k]:.1f}"] for k in ("mean", "p50", "p85", "p95")]
-    rows.append(["KS", "", f"{sim['ks']:.3f}", f"{floor['ks']:.3f}"])
-    rows.append(["Wasserstein (h)", "", f"{sim['wasserstein_h']:.1f}", f"{floor['wasserstein_h']:.1f}"])
-    rows.append(["Wasserstein / held-back mean", "", f"{sim['wasserstein_share']:.1%}",
-                 f"{floor['wasserstein_share']:.1%}"])
-    spread = v["per_replication"]
-    rows.append(["Wasserstein share per replication", "", f"{min(spread):.1%} – {max(spread):.1%}", ""])
-    targets = "".join(f"<li class='{'' if ok else 'bad'}'>{_e(name)}: {'met' if ok else 'not met'}</li>"
-                      for name, ok in v["targets"].items())
-    return ("<h2>Cycle time of the held-back cases (hours)</h2>"
-            + _table(["measure", "held back", "simulated", "replay floor (calibration cases)"], rows)
-            + "<p>Targets: Wasserstein at most 10% of the held-back mean (1.3 x the floor where the floor is above "
-              "10%); events per case of each activity with at least 1% of events within 15% (1.3 x the floor "
-              f"where it is above 15%).</p><ul>{targets}</ul>")
+    samples = (real, sim, floor)
+    rows = [[label, *(duration(s[key]) for s in samples)] for key, label in
+            (("mean", "mean"), ("p50", "median"), ("p85", "85th percentile"), ("p95", "95th percentile"))]
+    rows += [["distance (earth mover's)", "", duration(sim["wasserstein_h"]), duration(floor["wasserstein_h"])],
+             ["distance / held-back mean", "", share(sim["wasserstein_share"], 1),
+              share(floor["wasserstein_share"], 1)],
+             ["KS distance", "", share(sim["ks"], 1), share(floor["ks"], 1)]]
+    spread = [x for x in v["per_replication"] if np.isfinite(x)]
+    if len(spread) > 1:
+        rows.append(["distance / mean, per replication", "",
+                     f"{share(min(spread), 1)} to {share(max(spread), 1)}", ""])
+    return ("<h2>Cycle time: held back, simulated and the replay floor</h2>"
+            + table(["", HELD, SIMULATED, "calibration cases (replay floor)"], rows, text_columns=(0,))
+            + '<p class="muted">Earth mover\'s distance: how far, on average, the cycle times would have to move '
+              "to match the held-back ones. KS distance: the largest gap between the two cumulative curves, as a "
+              "share of the cases. The replay floor is what a perfect model of the calibration cases would score "
+              "from sampling noise alone.</p>")
 
 
 def _by_type(v: dict) -> str:
@@ -64,98 +140,298 @@ def _by_type(v: dict) -> str:
     parts = v.get("by_type") or {}
     if not parts:
         return ""
-    rows = [[_e(p["type"]), str(p["cases"]), f"{p['real_figures']['mean']:.1f}", f"{p['figures']['mean']:.1f}",
-             f"{p['floor']['mean']:.1f}", f"{p['figures']['wasserstein_share']:.1%}",
-             f"{p['floor']['wasserstein_share']:.1%}"] for p in parts.values()]
-    return ("<h2>Cycle time per demand type (hours)</h2>"
-            + _table(["type", "held-back cases", "mean held back", "mean simulated", "mean calibration cases",
-                      "Wasserstein / mean", "replay floor"], rows))
+    rows = [[str(p["type"]), f"{p['cases']:,}", duration(p["real_figures"]["mean"]), duration(p["figures"]["mean"]),
+             duration(p["floor"]["mean"]), share(p["figures"]["wasserstein_share"], 1),
+             share(p["floor"]["wasserstein_share"], 1)] for p in parts.values()]
+    return ("<h2>Cycle time per demand type</h2>"
+            + table(["type", "held-back cases", "mean held back", "mean simulated", "mean calibration cases",
+                     "distance / mean", "replay floor"], rows))
 
 
-def _activities(v: dict) -> str:
-    def signed(x: float) -> str:
-        return "–" if not np.isfinite(x) else f"{x:+.1%}"   # no held-back event: no relative error
-    rows = [[_e(a), f"{r.share:.2%}", f"{r.held_back:.3f}", f"{r.simulated:.3f}", signed(r.error),
-             f"{r.calibration:.3f}", signed(r.floor)] for a, r in v["activities"].iterrows()]
-    return ("<h2>Events per case by activity</h2>"
-            + _table(["activity", "share of events", "held back", "simulated", "error", "calibration cases",
-                      "floor"], rows))
-
-
-def weekly_arrivals(held: pd.Series, simulated: pd.Series, origin: pd.Timestamp,
-                    replications: int, held_share: float = 1.0) -> tuple[pd.Series, pd.Series]:
-    """Arrivals per week since ``origin``: the held-back cases' and the simulated ones' (per replication,
-    times ``held_share``, the share of the cases a random split held back, so that both count the same
-    cases), over the weeks of the held-back cases (the simulation may run longer than the log)."""
-    def weeks(times: pd.Series) -> pd.Series:
-        index = ((times - origin).dt.total_seconds() // (7 * 86400)).astype(int)
-        return index[index >= 0].value_counts().sort_index()
-    real, sim = weeks(held), weeks(simulated)
-    last = real.index.max() if len(real) else (sim.index.max() if len(sim) else 0)
-    full = range(int(last) + 1)
-    return real.reindex(full, fill_value=0), sim.reindex(full, fill_value=0) * held_share / max(replications, 1)
-
-
+# -- where the time goes, staffing, teams, activities -------------------------------------------------
 def _split(v: dict) -> str:
-    split = v["split"]
-    total = sum(split.values()) or 1.0
-    rows = [[_e(k), f"{h:.1f}", f"{h / total:.0%}"] for k, h in split.items()]
-    return ("<h2>Where the simulated cycle time goes (mean hours per case)</h2>"
-            + _table(["part", "hours", "share"], rows)
-            + "<p>From the simulated items: work (team work, counted in working hours), off-hours (work standing "
-              "still outside its team's calendar), waiting on others (wait steps: customers, other parties, timers) "
-              "and queueing (the rest: waiting for a free person, including for the team's next working hour).</p>")
+    split = v.get("split") or {}
+    total = sum(h for h in split.values() if np.isfinite(h)) or 1.0
+    rows = [[SPLIT_NAMES.get(k, k), duration(h), share(h / total)] for k, h in split.items()]
+    if not rows:
+        return ""
+    return ("<h2>Where the simulated cycle time goes</h2>"
+            + table(["part", "mean per case", "share"], rows, text_columns=(0,))
+            + '<p class="muted">From the simulated cases: work counted in its team\'s working hours; standing '
+              "still outside the team's calendar; waiting on others (wait steps); queueing is the rest, waiting "
+              "for a free person.</p>")
 
 
 def _what_if(v: dict) -> str:
-    w = v["what_if"]
+    """The busiest team with one person fewer and one more (``holdout.what_if``): mean cycle time and, when
+    measured, the queueing per visit to the team with its paired interval."""
+    w = v.get("what_if") or {}
     if w.get("team") is None:
-        return f"<h2>One person more or fewer</h2><p>{_e(w['note'])}.</p>"
-    rows = [[f"{w['capacity'] + c} ({c:+d})", f"{m:.1f}" if isinstance(m, float) else _e(m)]
-            for c, m in w["changes"].items()]
-    return (f"<h2>One person more or fewer in the busiest team, {_e(w['team'])}</h2><p>Mean cycle time now "
-            f"{w['base']:.1f} h with {w['capacity']}.</p>" + _table(["people", "mean cycle time (h)"], rows))
+        return f"<h2>One person more or fewer</h2><p>{escape(_sentence(w.get('note') or 'not simulated'))}</p>"
+    capacity, base, queueing = w["capacity"], w["base"], w.get("queueing") or {}
+    label = confidence_label(WHAT_IF_CONFIDENCE)
+    header = ["people in the team", "mean cycle time", "change"]
+    header += ["queueing per visit", "queueing change", f"outside the paired {label}"] if queueing else []
+    rows = [[f"{capacity} (now)", duration(base), "", duration(w.get("base_queueing", float("nan"))), "", ""]]
+    for change, mean in sorted(w.get("changes", {}).items()):
+        cells = ([duration(mean), relative(mean / base - 1) if base else MISSING] if isinstance(mean, Real)
+                 else [f"not simulated: {mean}", ""])
+        step = {-1: "one fewer", 1: "one more"}.get(int(change), f"{int(change):+d}")
+        rows.append([f"{capacity + int(change)} ({step})", *cells, *_queueing_cells(queueing.get(change))])
+    busy = f" (busy {share(w['utilisation'])} of its working hours)" if "utilisation" in w else ""
+    same = "on the same random numbers as now"
+    words = (f"{_sentence(w['note'])} Both changes were simulated {same}." if w.get("note") else
+             f"The busiest team is {_team_name(w['team'])}{busy}; it was simulated again with one person fewer and "
+             f"one more, {same}. {_moves(w, label)}")
+    return ("<h2>One person more or fewer in the busiest team</h2>"
+            f"<p>{escape(words.strip())}</p>" + table(header, [row[:len(header)] for row in rows]))
 
 
-def _charts(calibration) -> str:
-    import matplotlib
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+def _queueing_cells(figures: Any) -> list[str]:
+    """Queueing per visit, its change (relative to now: queueing per visit is often seconds) with the interval's
+    half-width, and whether the change lies outside it, from (mean_h, diff_h, half_h)."""
+    if figures is None:
+        return ["", "", ""]
+    mean, diff, half = figures
+    now = mean - diff
+    change = (f"{relative(diff / now)} ± {share(half / now, 1)}" if now > 0 else
+              f"{'+' if diff > 0 else ''}{duration(diff)} ± {duration(half)}")
+    return [duration(mean), change, "yes" if abs(diff) > half else "no"]
+
+
+def _sentence(text: str) -> str:
+    """``text`` with a capital first letter and a full stop (notes come as lower-case clauses)."""
+    text = str(text).strip()
+    return text[:1].upper() + text[1:] + ("" if not text or text[-1] in ".!?" else ".")
+
+
+def _moves(w: dict, label: str) -> str:
+    """``holdout``'s judgment of whether staffing moves the queueing (nothing without ``moves``)."""
+    if "moves" not in w:
+        return ""
+    return (f"Both changes move the team's queueing the expected way, beyond the paired {label}." if w["moves"] else
+            f"The team's queueing does not move beyond the paired {label}: staffing it is not what sets the cycle "
+            "time.")
+
+
+def _team_name(name: str) -> str:
+    """Team names as plots.py spells them (underscores read as spaces, so a long name wraps)."""
+    return str(name).replace("_", " ")
+
+
+def _teams(v: dict) -> str:
+    teams = v.get("teams") or []
+    if not teams:
+        return ""
+    rows = [[_team_name(t.get("name", "")), number(t.get("people", float("nan"))),
+             number(t.get("active_per_week", float("nan"))), str(t.get("calendar") or MISSING),
+             share(t.get("utilisation", float("nan")))] for t in teams]
+    return ("<h2>Teams</h2>" + table(["team", "people", "active in a typical week", "working hours", "utilisation"],
+                                     rows, text_columns=(0, 3))
+            + '<p class="muted">Active in a typical week: distinct people with an event in the median week.</p>')
+
+
+def _activities(v: dict) -> str:
+    frame, targets, bounds = v["activities"], v["targets"], _targets()
+
+    def met(activity: str) -> str:
+        ok = targets.get(f"activity {activity}")
+        return "" if ok is None else "met" if ok else "not met"
+    rows = [[str(a), share(r.share, 1), number(r.held_back), number(r.simulated), relative(r.error),
+             number(r.calibration), relative(r.floor), met(a)] for a, r in frame.iterrows()]
+    return ("<h2>Events per case, activity by activity</h2>"
+            + table(["activity", "share of events", HELD, SIMULATED, "error", "calibration cases", "floor",
+                     "target"], rows, text_columns=(0,))
+            + '<p class="muted">Error: simulated against held back; floor: the calibration cases against held back. '
+              f"Target: within {_percent(bounds['per_activity'])} (or {number(bounds['slack'])} times the floor where "
+              f"that is larger), for activities with at least {_percent(bounds['min_share'])} of the events.</p>")
+
+
+# -- findings and the scenario ------------------------------------------------------------------------
+def _findings(calibration: Calibration) -> str:
+    items = "".join(f"<li>{escape(f)}</li>" for f in calibration.findings)
+    if not items:
+        return ""
+    if len(calibration.findings) <= FINDINGS_SHOWN:
+        return f"<h2>What the calibration found</h2><ul>{items}</ul>"
+    return (f"<h2>What the calibration found</h2><details><summary>{len(calibration.findings)} findings</summary>"
+            f"<ul>{items}</ul></details>")
+
+
+def _yaml(calibration: Calibration) -> str:
+    return ('<details><summary>The calibrated scenario (YAML)</summary><div class="wide"><pre>'
+            f"{escape(calibration.yaml_text)}</pre></div></details>")
+
+
+# -- charts -------------------------------------------------------------------------------------------
+def weekly_arrivals(held: pd.Series, simulated: pd.Series, replications: int,
+                    held_share: float = 1.0) -> pd.DataFrame:
+    """Arrivals per calendar week (Monday to Sunday) over the weeks that both the held-back cases and the
+    simulation cover from end to end: columns ``held back`` and ``simulated`` (the mean per replication
+    times ``held_share``, the share of the cases a random split held back, so that both count the same
+    share of the arrivals), indexed by each week's Monday."""
+    held, simulated = _naive(held), _naive(simulated)
+    if held.empty or simulated.empty:
+        return pd.DataFrame(columns=[HELD, SIMULATED], dtype=float)
+    first = max(held.min(), simulated.min()).normalize()
+    last = min(held.max(), simulated.max()).normalize() + pd.Timedelta(days=1)
+    monday = first + pd.Timedelta(days=(7 - first.weekday()) % 7)     # the first week that starts inside
+    weeks = pd.date_range(monday, last - pd.Timedelta(days=7), freq="7D")
+
+    def count(times: pd.Series) -> np.ndarray:
+        monday = (times.dt.normalize() - pd.to_timedelta(times.dt.day_of_week, unit="D")).value_counts()
+        return monday.reindex(weeks, fill_value=0).to_numpy(dtype=float)
+    return pd.DataFrame({HELD: count(held), SIMULATED: count(simulated) * held_share / max(replications, 1)},
+                        index=weeks)
+
+
+def _naive(times: pd.Series) -> pd.Series:
+    """Timestamps without a time zone (the log's wall clock, as the simulation's are), missing ones dropped."""
+    times = pd.Series(pd.to_datetime(times)).dropna()
+    return times.dt.tz_localize(None) if times.dt.tz is not None else times
+
+
+def _charts(calibration: Calibration) -> str:
+    """What each chart shows (in words first: the charts then flow two abreast on a wide screen), then the charts."""
     v = calibration.validation
-    fig, axes = plt.subplots(2, 2, figsize=(12, 8))
-    for data, name in ((v["real"], "held back"), (v["simulated"], "simulated"), (v["calibration"], "calibration")):
-        x = np.sort(data)
-        axes[0, 0].plot(x, np.arange(1, len(x) + 1) / len(x), label=name)
-    axes[0, 0].set(xscale="symlog", xlabel="cycle time (h)", ylabel="share of cases", title="Cycle time")
-    axes[0, 0].legend()
-    held = pd.Series(v["held_arrived"])
-    sim = pd.Series(v["arrived"])
-    share = 1.0 - calibration.arrivals["thinned"] if calibration.arrivals["thinned"] < 1 else 1.0
-    real_weeks, sim_weeks = weekly_arrivals(held, sim, calibration.arrivals["origin"], len(v["per_replication"]),
-                                            share)
-    axes[0, 1].plot(real_weeks.index, real_weeks.to_numpy(), "o-", label="held back")
-    axes[0, 1].plot(sim_weeks.index, sim_weeks.to_numpy(), "s--", label=(
-        f"simulated x {share:.0%} (the share held back), mean per replication" if share < 1 else
-        "simulated (mean per replication)"))
-    axes[0, 1].set(title="Weekly arrivals from the window's start", xlabel="week", ylabel="cases")
-    axes[0, 1].legend()
-    for times, name in ((held, "held back"), (sim, "simulated")):
-        how = np.bincount(times.dt.day_of_week * 24 + times.dt.hour, minlength=168)
-        axes[1, 0].plot(how / max(how.sum(), 1), label=name)
-    axes[1, 0].set(title="Arrivals by hour of the week (Monday 00:00 first)", xlabel="hour", ylabel="share")
-    axes[1, 0].legend()
-    table = v["activities"]
-    idx = np.arange(len(table))
-    axes[1, 1].bar(idx - 0.2, table["held_back"], 0.4, label="held back")
-    axes[1, 1].bar(idx + 0.2, table["simulated"], 0.4, label="simulated")
-    axes[1, 1].set_xticks(idx, table.index)
-    axes[1, 1].set(title="Events per case by activity")
-    axes[1, 1].legend()
-    fig.tight_layout()
-    buffer = io.BytesIO()
-    fig.savefig(buffer, format="png", dpi=80)
-    plt.close(fig)
-    return f"<img alt='charts' src='data:image/png;base64,{base64.b64encode(buffer.getvalue()).decode()}'>"
+    thinned = calibration.arrivals.get("thinned", 1.0)
+    held_share = 1.0 - thinned if thinned < 1 else 1.0
+    runs = int(calibration.scenario.get("replications", len(v["per_replication"])) or 1)
+    held, simulated = _naive(v["held_arrived"]), _naive(v["arrived"])
+    weekly = weekly_arrivals(held, simulated, runs, held_share)
+    scaled = (f", times {share(held_share)} (the share of the cases held back at random) so that both count the "
+              "same share of the arrivals" if held_share < 1 else "")
+    weekly_words = (f"Arrivals per calendar week (Monday to Sunday), over the {len(weekly)} weeks that both the "
+                    f"held-back cases and the simulation cover from end to end; simulated: the mean of {runs} "
+                    f"replications{scaled}." if len(weekly) else
+                    "Arrivals per calendar week: not compared, as no week is covered by both the held-back cases "
+                    "and the simulation.")
+    words = ["Cycle time: the share of the cases that took at most a given time; the axis ends at the 99th "
+             "percentile.", weekly_words,
+             "Arrivals by hour of the week: each sample's share of its arrivals, Monday 00:00 first, on the log's "
+             "clock."]
+    with _chart_style():
+        charts = [_svg(_cycle_chart(v), "Cycle time: held back, simulated and calibration cases")]
+        if len(weekly):
+            charts.append(_svg(_weekly_chart(weekly), "Arrivals per calendar week: held back and simulated"))
+        charts.append(_svg(_hour_chart(held, simulated), "Share of arrivals by hour of the week: held back and "
+                                                         "simulated"))
+    return ("<h2>Charts</h2><ul>" + "".join(f"<li>{escape(w)}</li>" for w in words) + "</ul><div>"
+            + "\n".join(charts) + "</div>")
+
+
+def _new_figure() -> Figure:
+    from matplotlib.figure import Figure
+    return Figure(figsize=(CHART_WIDTH, 3.5), layout="constrained")
+
+
+def _cycle_chart(v: dict) -> Figure:
+    """Empirical CDFs of the three samples; the axis ends at the 99th percentile, in hours, days or weeks."""
+    from matplotlib.ticker import MaxNLocator, PercentFormatter
+    fig = _new_figure()
+    ax = fig.subplots()
+    samples = {HELD: v["real"], SIMULATED: v["simulated"], OWN: v["calibration"]}
+    tail = max((float(np.quantile(x, 0.99)) for x in samples.values() if len(x)), default=1.0) or 1.0
+    scale, unit = (1.0, "hours") if tail < 72 else (24.0, "days") if tail < 24 * 140 else (168.0, "weeks")
+    for label, values in samples.items():
+        if len(values):
+            levels = np.linspace(0, 1, 401)     # 401 quantiles draw the curve; the page stays small
+            ax.plot(np.quantile(values, levels) / scale, levels, label=label, color=COLOURS[label],
+                    linestyle="--" if label == OWN else "-", linewidth=1.6)
+    ax.set_xlim(0, tail * 1.02 / scale)
+    ax.set_ylim(0, 1.01)
+    ax.yaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))
+    _plain_numbers(ax.xaxis)
+    ax.xaxis.set_major_locator(MaxNLocator(5))
+    ax.set(xlabel=f"cycle time ({unit})", ylabel="cases within", title="Cycle time")
+    ax.grid(alpha=0.3)
+    _legend(fig)
+    return fig
+
+
+def _weekly_chart(weekly: pd.DataFrame) -> Figure:
+    fig = _new_figure()
+    ax = fig.subplots()
+    for label, marker in ((HELD, "o"), (SIMULATED, "s")):
+        ax.plot(weekly.index, weekly[label], marker=marker if len(weekly) <= 30 else None, markersize=4,
+                label=label, color=COLOURS[label], linewidth=1.4)
+    _week_axis(ax, weekly.index)
+    ax.set_ylim(bottom=0)
+    _plain_numbers(ax.yaxis)
+    ax.set(ylabel="cases arrived", title="Arrivals per calendar week")
+    ax.grid(alpha=0.3)
+    _legend(fig)
+    return fig
+
+
+def _week_axis(ax, mondays: pd.DatetimeIndex) -> None:
+    """Ticks on Mondays spelled '8 Jan' over half a year or less, else months and years; the years in the label."""
+    from matplotlib.dates import MO, AutoDateLocator, ConciseDateFormatter, WeekdayLocator, num2date
+    from matplotlib.ticker import FuncFormatter
+    if len(mondays) <= 26:
+        ax.xaxis.set_major_locator(WeekdayLocator(byweekday=MO, interval=-(-len(mondays) // 5)))
+        ax.xaxis.set_major_formatter(FuncFormatter(lambda x, _: f"{num2date(x).day} {num2date(x):%b}"))
+    else:
+        locator = AutoDateLocator(maxticks=6)
+        ax.xaxis.set_major_locator(locator)
+        ax.xaxis.set_major_formatter(ConciseDateFormatter(locator, show_offset=False))
+    years = sorted({mondays[0].year, mondays[-1].year})
+    ax.set_xlabel(f"week starting ({'–'.join(str(y) for y in years)})")
+
+
+def _hour_chart(held: pd.Series, simulated: pd.Series) -> Figure:
+    """The share of arrivals in each hour of the week, Monday 00:00 first."""
+    from matplotlib.ticker import PercentFormatter
+    fig = _new_figure()
+    ax = fig.subplots()
+    for label, times in ((HELD, held), (SIMULATED, simulated)):
+        counts = np.bincount(times.dt.day_of_week * 24 + times.dt.hour, minlength=168)
+        ax.plot(np.arange(168) + 0.5, counts / max(counts.sum(), 1), label=label, color=COLOURS[label],
+                linewidth=1.3)
+    ax.set_xticks(np.arange(0, 168, 24) + 12, ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"])
+    ax.set_xticks(np.arange(0, 169, 24), minor=True)
+    ax.tick_params(axis="x", which="major", length=0)
+    ax.grid(axis="x", which="minor", alpha=0.4)
+    ax.set_xlim(0, 168)
+    ax.yaxis.set_major_formatter(PercentFormatter(1.0, decimals=1))
+    ax.set(ylabel="share of arrivals", title="Arrivals by hour of the week")
+    _legend(fig)
+    return fig
+
+
+def _legend(fig: Figure) -> None:
+    """The legend below the axes, in one row: it never hides a line."""
+    fig.legend(loc="outside lower center", ncol=3, frameon=False, handlelength=1.6, columnspacing=1.2)
+
+
+def _plain_numbers(axis) -> None:
+    """Tick labels with thousands separators, never an offset or scientific notation."""
+    from matplotlib.ticker import FuncFormatter
+    axis.set_major_formatter(FuncFormatter(lambda x, _: f"{x:,.0f}" if abs(x) >= 10 or x == int(x) else f"{x:g}"))
+
+
+def _chart_style():
+    """Every text of the charts at ``CHART_FONT`` points or more, and SVG text written as text."""
+    import matplotlib
+    sizes = {key: CHART_FONT for key in ("font.size", "axes.labelsize", "xtick.labelsize", "ytick.labelsize",
+                                         "legend.fontsize", "legend.title_fontsize")}
+    return matplotlib.rc_context({**sizes, "axes.titlesize": CHART_FONT + 1, "svg.fonttype": "none"})
+
+
+def _svg(fig: Figure, alt: str) -> str:
+    """``fig`` as inline SVG with its text as text (it scales without blurring and a browser test can measure
+    the labels), shown at its natural width or the screen's, whichever is smaller."""
+    import matplotlib
+    buffer = io.StringIO()
+    with matplotlib.rc_context({"svg.hashsalt": alt}):     # ids differ between the page's charts
+        fig.savefig(buffer, format="svg", metadata={"Date": None})
+    text = buffer.getvalue()
+    width = round(fig.get_figwidth() * 96)        # its natural size: 1 pt of the figure is 96/72 px
+    style = "max-width:100%;height:auto;display:inline-block;vertical-align:top;margin:0.5em 0"
+    svg = re.sub(r'<svg([^>]*?) width="[^"]*" height="[^"]*"',
+                 lambda m: f'<svg{m.group(1)} role="img" aria-label="{escape(alt)}" width="{width}" style="{style}"',
+                 text[text.index("<svg"):], count=1)
+    return re.sub(r"<metadata>.*?</metadata>", f"<title>{escape(alt)}</title>", svg, count=1, flags=re.S)
 
 
 __all__ = ["render_calibration_report", "weekly_arrivals"]

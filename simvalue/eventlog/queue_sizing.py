@@ -21,6 +21,8 @@ import numpy as np
 SLACK = 1.05
 #: Growth of an unsettled team per round, and the most rounds.
 GROWTH, ROUNDS = 1.25, 12
+#: A team stops growing when a round's queueing is above this share of the round's before: people do not help.
+RESPONSE = 0.9
 #: Cases simulated per round (enough for a stable mean queueing; far fewer than the validation's).
 CASES = 2000
 
@@ -47,6 +49,8 @@ def settle(data: dict[str, Any], targets: dict[str, float], rate_per_hour: float
         return out
     trial = copy.deepcopy(data)
     trial.update(replications=1, horizon=_trial_horizon(data, rate_per_hour))
+    last: dict[str, float] = {}
+    stuck: set[str] = set()
     for _ in range(ROUNDS):
         for team in targets:
             trial["teams"][team]["capacity"] = data["teams"][team]["capacity"]
@@ -58,7 +62,10 @@ def settle(data: dict[str, Any], targets: dict[str, float], rate_per_hour: float
             mine = events[events["team"].astype(object) == team]
             queued = float(np.mean(mine["started"] - mine["queued"])) if len(mine) else 0.0
             before = out[team][0]
-            if queued > SLACK * target + 0.1:
+            if queued > RESPONSE * last.get(team, math.inf):
+                stuck.add(team)  # more people barely shorten it: waiting for the next working hour, not for people
+            last[team] = queued
+            if queued > SLACK * target + 0.1 and team not in stuck:
                 data["teams"][team]["capacity"] = math.ceil(data["teams"][team]["capacity"] * GROWTH + 1e-9)
                 grown = True
             out[team] = (before, int(data["teams"][team]["capacity"]), queued)

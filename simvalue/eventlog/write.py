@@ -5,7 +5,9 @@
 name), ``time:timestamp`` (the scenario's ``start``, or ``calendars.DEFAULT_START``, plus the hours;
 naive local time rounded to the millisecond), ``org:resource``, ``lifecycle:transition`` (start,
 complete) and the case attributes ``case:type``, ``case:priority`` and ``case:replication``; in a run
-with linked records (``spawn``), ``case:parent`` names the case that raised it (absent for arrivals).
+with linked records (``spawn``), ``case:parent`` names the case that raised it (absent for demand arrivals).
+Each reported item's case opens with an ``arrival`` event (one ``complete`` at its arrival, no
+resource), so a case's cycle time in the log is its time to value, queueing for the first team included.
 A step gives a ``start`` when it begins and a ``complete`` when it ends; a CAB decision, taken at
 its meeting, gives one ``complete``; a step cut off by the drain limit gives only its ``start``.
 The XES writer is our own and streams (IEEE 1849-2016); pm4py, being AGPL, is only used in tests.
