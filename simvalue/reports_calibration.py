@@ -220,15 +220,17 @@ def _team_name(name: str) -> str:
 
 
 def _teams(v: dict) -> str:
+    """The calibrated teams (``holdout.team_table``): people, the log's named people, working hours, load."""
     teams = v.get("teams") or []
     if not teams:
         return ""
-    rows = [[_team_name(t.get("name", "")), number(t.get("people", float("nan"))),
-             number(t.get("active_per_week", float("nan"))), str(t.get("calendar") or MISSING),
-             share(t.get("utilisation", float("nan")))] for t in teams]
-    return ("<h2>Teams</h2>" + table(["team", "people", "active in a typical week", "working hours", "utilisation"],
-                                     rows, text_columns=(0, 3))
-            + '<p class="muted">Active in a typical week: distinct people with an event in the median week.</p>')
+    rows = [[_team_name(t["name"]), number(t["people"]), number(t["named"]) if t["named"] else MISSING,
+             f"{t['hours_per_week']:.0f} h", share(t["utilisation"])] for t in teams]
+    return ("<h2>Teams</h2>" + table(["team", "people", "named in the log", "working hours a week", "utilisation"],
+                                     rows, text_columns=(0,))
+            + '<p class="muted">People: the headcount of the model, from the people active in the team in a typical '
+              "week (with --resource or --team) or from the work the log shows. Utilisation: the share of the "
+              "people's working hours the simulated work takes.</p>\n")
 
 
 def _activities(v: dict) -> str:

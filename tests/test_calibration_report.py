@@ -4,6 +4,7 @@ weekly arrivals over the same calendar weeks, and a page that fits a 390 px phon
 from __future__ import annotations
 
 import dataclasses
+from pathlib import Path
 import re
 from html.parser import HTMLParser
 
@@ -21,6 +22,7 @@ from tests.browser import offline, overflowing
 from tests.test_calibrate import KNOWN
 
 #: A number in scientific notation (1e+03, 2.5E-7), as a reader would see it.
+ROOT = Path(__file__).resolve().parent.parent
 SCIENTIFIC = re.compile(r"\d(\.\d+)?[eE][+-]?\d")
 
 
@@ -111,8 +113,7 @@ def test_keys_the_calibration_may_add_are_shown(calibration):
     v = dict(calibration.validation)
     v["what_if"] = {"team": "service_desk", "capacity": 4, "utilisation": 0.9, "base": 30.0, "base_queueing": 5.5,
                     "changes": {-1: 45.0, 1: "too few rows"}, "queueing": {-1: (8.0, 2.5, 1.0)}, "moves": True}
-    v["teams"] = [{"name": "service_desk", "people": 4, "active_per_week": 3.4, "calendar": "Mon-Fri 08:00-17:00",
-                   "effort_h": 1.5, "utilisation": 0.82}]
+    v["teams"] = [{"name": "service_desk", "people": 4, "named": 6, "hours_per_week": 45.0, "utilisation": 0.82}]
     page = render_calibration_report(dataclasses.replace(calibration, validation=v))
     text = visible_text(page)
     assert "busiest team is service desk (busy 90% of its working hours)" in text and "+50%" in text
@@ -120,7 +121,7 @@ def test_keys_the_calibration_may_add_are_shown(calibration):
     assert "+45% ± 18.2%" in text and duration(8.0) in text     # queueing 5.5 h -> 8 h, half-width 1 h
     assert "the expected way, beyond the paired 95% interval" in text
     teams = text[text.index("Teams"):]
-    assert "Mon-Fri 08:00-17:00" in teams and "82%" in teams and "3.4" in teams
+    assert "service desk 4 6 45 h 82%" in " ".join(teams.split())
     v["what_if"] = dict(v["what_if"], note="the team is idle most of the time")
     page = render_calibration_report(dataclasses.replace(calibration, validation=v))
     assert "The team is idle most of the time." in visible_text(page)
@@ -166,3 +167,17 @@ def test_the_page_fits_a_phone_and_its_chart_labels_read(browser, page, tmp_path
     first = view.locator("section").first
     assert first.bounding_box()["y"] < 400 and "replay floor" in first.inner_text()
     view.close()
+
+
+def test_the_teams_table_has_headcounts_working_hours_and_load():
+    """holdout.team_table on the bundled service desk: hand-counted hours on duty per week."""
+    from simvalue.eventlog.holdout import team_table
+    scenario = simvalue.load_scenario(ROOT / "scenarios" / "service_desk.yaml")
+    results = simvalue.simulate(scenario, replications=1, seed=1)
+    teams = {t["name"]: t for t in team_table(scenario, results)}
+    assert list(teams) == list(scenario.teams)
+    assert teams["network"]["people"] == 2 and teams["network"]["hours_per_week"] == 45    # mon-fri 08-17
+    assert teams["applications"]["hours_per_week"] == 40                                   # lunch off
+    assert teams["service_desk"]["hours_per_week"] == 168 and teams["service_desk"]["people"] == 4  # shifts round the clock
+    load = results.teams.groupby("team", observed=True)["utilisation"].mean()
+    assert all(t["utilisation"] == load[name] and t["named"] == 0 for name, t in teams.items())

@@ -375,12 +375,27 @@ def test_the_work_budget_follows_changes_over_time(tmp_path, capsys):
 
 
 def test_the_work_budget_counts_work_paused_every_night(tmp_path, capsys):
-    # 1,000 people pausing 100-week efforts every evening while items drain: 10 changes a week x
-    # 1,001 events each for about 3 x 100 weeks x (168 / 40) = 1,260 weeks: 1.4e7 events.
+    # 979 of 1,000 people busy on duty with 100-week efforts (2.33 arrivals a week x 100 weeks x 168 / 40 hours
+    # on duty) pause every evening while items drain: 10 changes a week x 980 events each for about
+    # 3 x 100 weeks x (168 / 40) = 1,260 weeks: 1.2e7.
     data = scenario(teams={"desk": {"capacity": 1000, "calendar": {"mon-fri": "09:00-17:00"}}},
-                    streams__flow__steps__0__effort="100w", demand__0__arrivals={"rate": "1/w"}, drain="10000w")
-    refused(capsys, ["run", str(write(tmp_path, data)), "-r", "1"], "1.39e+07 events",
-            "shift changes (and paused work) of team desk")
+                    streams__flow__steps__0__effort="100w", demand__0__arrivals={"rate": "2.33/w"}, drain="10000w")
+    refused(capsys, ["run", str(write(tmp_path, data)), "-r", "1"], "shift changes (and paused work) of team desk")
+
+
+def test_a_large_team_with_little_work_pauses_little(tmp_path):
+    """The budget counts at a change of headcount the work in hand, about the people busy at the busiest hour,
+    not every person of the team: 0.11 arrivals a week of 100-week efforts keep 11 people busy, 46.2 of 1,000 on
+    duty 40 hours a week; 1.99 arrivals 835.8."""
+    from simvalue.scenario.workload import workload
+    quiet = scenario(teams={"desk": {"capacity": 1000, "calendar": {"mon-fri": "09:00-17:00"}}},
+                     streams__flow__steps__0__effort="100w", demand__0__arrivals={"rate": "0.11/w"}, drain="10000w")
+    busy = dict(quiet, demand=[dict(quiet["demand"][0], arrivals={"rate": "1.99/w"})])
+    (quiet_load, busy_load) = (workload(load_scenario(write(tmp_path, data, f"{name}.yaml")))
+                               for name, data in (("quiet", quiet), ("busy", busy)))
+    # Both drain as long (the drain estimate grows with the effort, not the rate); a change costs itself and
+    # ceil(busy on duty) + 1 resumptions: 1 + 48 against 1 + 837.
+    assert quiet_load.meetings / busy_load.meetings == pytest.approx((1 + 48) / (1 + 837), rel=0.02)
 
 
 def test_a_vanishing_arrival_rate_with_holidays_and_dispersion_ends(tmp_path, capsys):

@@ -135,11 +135,31 @@ def validate(calibration, calibration_log: pd.DataFrame, held: pd.DataFrame, see
             "by_type": by_type(calibration, calibration_log, held, items),
             "real_figures": distribution_figures(real, real), "activities": activities,
             "targets": meets_targets(figures, floor, activities), "per_replication": per_replication,
-            "split": time_split(items),
+            "split": time_split(items), "teams": team_table(scenario, results),
             "what_if": what_if(scenario, results, replications, seed) if with_what_if else {
                 "team": None, "note": "not simulated (what_if=False)"},
             "arrived": pd.Timestamp(scenario.start) + pd.to_timedelta(items["arrived"].to_numpy(), unit="h"),
             "held_arrived": held.groupby("case")["timestamp"].min()}
+
+
+def team_table(scenario, results) -> list[dict]:
+    """Each team of the calibrated scenario for the report: headcount, the people the log names in it, the
+    working hours per week of its calendar (168 without one) and its simulated utilisation."""
+    from ..calendars import WEEK, WeeklyPattern
+    utilisation = results.teams.groupby("team", observed=True)["utilisation"].mean() if not results.teams.empty \
+        else pd.Series(dtype=float)
+    out = []
+    for name, team in scenario.teams.items():
+        hours = WEEK
+        if team.calendar is not None or team.shifts:
+            pattern = (WeeklyPattern.from_calendar(team.calendar, 1) if team.calendar is not None
+                       else WeeklyPattern.from_shifts([shift.model_dump() for shift in team.shifts]))
+            ends = list(pattern.breaks[1:]) + [WEEK]
+            hours = sum(end - begin for begin, end, n in zip(pattern.breaks, ends, pattern.headcounts) if n)
+        people = team.capacity if team.capacity is not None else max(s.capacity for s in team.shifts or [])
+        out.append({"name": name, "people": people, "named": len(team.members or []),
+                    "hours_per_week": float(hours), "utilisation": float(utilisation.get(name, np.nan))})
+    return out
 
 
 def by_type(calibration, calibration_log: pd.DataFrame, held: pd.DataFrame, items: pd.DataFrame) -> dict:
@@ -244,5 +264,5 @@ def paired_halfwidth(diff: np.ndarray, level: float = 0.95) -> float:
 
 
 __all__ = ["Split", "SplitError", "activity_table", "by_type", "cycle_times", "distribution_figures", "events_per_case",
-           "meets_targets", "paired_halfwidth", "parse_split", "team_queueing", "simulated_events_per_case", "split_cases", "time_split", "validate",
+           "meets_targets", "paired_halfwidth", "parse_split", "team_queueing", "simulated_events_per_case", "split_cases", "team_table", "time_split", "validate",
            "wasserstein", "what_if"]

@@ -8,14 +8,15 @@ The simulation's work budget compares these with its event and memory limits; ``
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 from ..limits import BYTES_PER_ITEM_RECORD, BYTES_PER_STEP_RECORD, FOLD_ITEMS
 import numpy as np
 
 from ..by_priority import priority_of
-from .capacity import (attribute_share, demand_flows, demand_rate, hour_of_week, priority_mix, spawn_matrix,
-                       step_visits)
+from .capacity import (attribute_share, demand_flows, demand_rate, hour_of_week, offered_loads, priority_mix,
+                       spawn_matrix, step_visits)
 from .initial import open_items
 from .model import Scenario
 
@@ -163,10 +164,16 @@ def _period(scenario: Scenario, arriving: float, running: float) -> Workload:
                 meetings += count
                 contributions.append((count, f"meetings of the CAB at {stream_name}.{step.name}",
                                       f"streams.{stream_name}.steps[{step.name}].gate.meets"))
+    busiest = {load.name: load.peak_offered for load in offered_loads(scenario) if load.kind == "team"}
     for name, team in scenario.teams.items():
         if not team.always_on:  # one event per change of headcount, and a resumption per paused item
             pattern = team.pattern()
-            per_change = 1 + (pattern.peak_headcount if team.at_shift_end == "pause" else 0)
+            # Work in hand at a change is at most the people on duty, and about the people busy on duty at the
+            # busiest hour (its offered load over the share of the week on duty): a team of hundreds with little
+            # work pauses little.
+            on_duty = pattern.average_headcount / pattern.peak_headcount
+            paused = min(pattern.peak_headcount, math.ceil(busiest.get(name, 0.0) / on_duty) + 1)
+            per_change = 1 + (paused if team.at_shift_end == "pause" else 0)
             count = running / 168.0 * len(pattern.breaks) * per_change
             meetings += count
             contributions.append((count, f"shift changes (and paused work) of team {name}", f"teams.{name}"))
