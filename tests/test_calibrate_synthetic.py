@@ -103,6 +103,22 @@ def test_complete_rows_only_recover_the_team_sizes_and_meet_the_targets(two_team
     assert distance <= 0.10 or (floor > 0.10 and distance <= 1.3 * floor), (distance, floor)
 
 
+def test_starts_without_names_make_teams_of_activities_sized_by_concurrency(two_teams):
+    """Start and complete rows but no resource column: each activity with work is its team's, sized by how many
+    were busy at once (truth: triage 3, fixers 8, fixers seen on 'fix' only), and the fit meets the target."""
+    log = read_log(two_teams, **COLUMNS, type="case:type", priority="case:priority")
+    assert "start" in log.columns and "resource" not in log.columns
+    result = calibrate(log, parse_split("random:0.3"), seed=1, what_if=False)
+    kinds = {m.label: m.kind for m in result.steps}
+    assert kinds["triage"] == "staffed" and kinds["fix"] == "staffed"
+    teams = result.scenario["teams"]
+    capacity = {m.label: teams[m.team]["capacity"] for m in result.steps if m.kind == "staffed"}
+    assert 2 <= capacity["triage"] <= 3 and 6 <= capacity["fix"] <= 8
+    v = result.validation
+    distance, floor = v["figures"]["wasserstein_share"], v["floor"]["wasserstein_share"]
+    assert distance <= 0.10 or (floor > 0.10 and distance <= 1.3 * floor), (distance, floor)
+
+
 def test_calendar_priorities_and_what_if_from_a_synthetic_log(calibrated):
     log, result = calibrated
     # The P1 share of n cases is binomial: 4 standard errors.

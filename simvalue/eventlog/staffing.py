@@ -194,7 +194,9 @@ def effort_of(work: np.ndarray, pooled: np.ndarray) -> tuple[fit.Fit, np.ndarray
 def weekly_people(rows: pd.DataFrame) -> tuple[int, float]:
     """Distinct people of a team and the median of those active per week (weeks with any of its events);
     (0, 0) when the log names nobody, or names a team or shared account (its work overlaps: ``overlapping``)."""
-    named = rows.dropna(subset=["resource"]) if "resource" in rows.columns else rows.iloc[:0]
+    if "resource" not in rows.columns:
+        return 0, 0.0
+    named = rows.dropna(subset=["resource"])
     if "start" in named.columns:
         timed = named.dropna(subset=["start"])
         shared = [who for who, mine in timed.groupby("resource")
