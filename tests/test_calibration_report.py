@@ -17,7 +17,8 @@ from simvalue.eventlog.calibrate import calibrate
 from simvalue.eventlog.holdout import Split
 from simvalue.eventlog.write import event_log, write_csv
 from simvalue.readable import duration
-from simvalue.reports_calibration import render_calibration_report, weekly_arrivals
+from simvalue.calibration_charts import weekly_arrivals
+from simvalue.reports_calibration import render_calibration_report
 from tests.browser import offline, overflowing
 from tests.test_calibrate import KNOWN
 

@@ -35,7 +35,8 @@ LAYERS = [
     {"eventlog"},  # reads results and scenarios; the cli uses it
     {"text"},
     {"notebook"},  # progress bars drawn with tqdm.auto; imports nothing of simvalue
-    {"report", "reports_calibration", "reports_business", "html_page"},
+    {"html_page", "calibration_charts"},
+    {"report", "reports_calibration", "reports_business"},
     {"app"},  # the local web app: scenarios, variants, runs and the report's words behind a UI
     {"cli", "__main__"},
 ]

@@ -264,5 +264,5 @@ def paired_halfwidth(diff: np.ndarray, level: float = 0.95) -> float:
 
 
 __all__ = ["Split", "SplitError", "activity_table", "by_type", "cycle_times", "distribution_figures", "events_per_case",
-           "meets_targets", "paired_halfwidth", "parse_split", "team_queueing", "simulated_events_per_case", "split_cases", "team_table", "time_split", "validate",
-           "wasserstein", "what_if"]
+           "meets_targets", "paired_halfwidth", "parse_split", "team_queueing", "simulated_events_per_case",
+           "split_cases", "team_table", "time_split", "validate", "wasserstein", "what_if"]
