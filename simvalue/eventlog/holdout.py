@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from ..errors import SimvalueError
+from ..errors import SimvalueError, UnstableScenarioError
 
 _SPLIT = re.compile(r"^(random|time):(\d*\.?\d+)$")
 
@@ -204,6 +204,10 @@ def time_split(items: pd.DataFrame) -> dict[str, float]:
             "off_hours": float(off.mean()), "waiting on others": float(others.mean())}
 
 
+#: What the what-if says of one person fewer where the team would then be overloaded.
+OVERLOADED = "one person fewer cannot keep up with this work: queues would grow without bound"
+
+
 def what_if(scenario, results, replications: int, seed: int) -> dict:
     """The busiest team (highest utilisation) with one person fewer and one more, same seed (common random
     numbers): mean cycle time, and its mean queueing per visit with the paired 95% interval of the change.
@@ -230,6 +234,12 @@ def what_if(scenario, results, replications: int, seed: int) -> dict:
                 variant = load_variant(scenario, {"name": f"{busiest}_{capacity + change}",
                                                   "set": {f"teams.{busiest}.capacity": capacity + change}})
                 changed = simulate(variant, replications=replications, seed=seed)
+        except UnstableScenarioError as exc:
+            # One person fewer cannot keep up with the log's work: the queue grows without bound, the largest move.
+            overloaded = change < 0
+            out["changes"][change] = OVERLOADED if overloaded else str(exc)
+            moves &= overloaded
+            continue
         except SimvalueError as exc:
             out["changes"][change], moves = str(exc), False
             continue
