@@ -30,6 +30,9 @@ CLOSING_BEYOND, CLOSING_NEAR = 0.001, 0.005
 ON_DUTY_COVER = 0.75
 #: A fitted family's mean may differ from the sample mean by at most this many standard errors.
 MEAN_ERRORS = 3.0
+#: Nor more than this share of its mean above the sample's largest value (a lognormal of n = 170 and log-sd 2,
+#: cv 7, puts about 30% there; one of log-sd 3, cv 90, 68%).
+BEYOND_SEEN = 0.5
 _DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
 
@@ -98,13 +101,17 @@ def _fit_positive(x: np.ndarray) -> Fit:
     # A family must also carry the sample's mean (within MEAN_ERRORS standard errors): a lognormal that fits
     # the body of a heavy-tailed sample can put a mean several times the sample's in its tail, and the mean
     # is what loads a team and sums into the cycle time.
+    # Nor may it make that mean of values never seen: a lognormal of cv 90 can match the sample's mean with most
+    # of it beyond the largest observation, so that simulated sums come from rare, enormous draws.
     allowed = MEAN_ERRORS * float(x.std()) / np.sqrt(n)
-    faithful = [c for c in candidates if abs(c[4] - mean) <= allowed]
+    largest = float(x.max())
+    faithful = [c for c in candidates if abs(c[4] - mean) <= allowed and c[5](largest) <= BEYOND_SEEN]
     if not faithful:
         best = min(candidates, key=lambda c: c[1])
         return Fit(quantile_table(x), mean, f"empirical quantiles (best family {best[0]} has mean "
-                                            f"{duration(best[4])} against the sample's {duration(mean)})")
-    name, aic, spelling, cdf, own_mean = min(faithful, key=lambda c: c[1])
+                                            f"{duration(best[4])} against the sample's {duration(mean)}, "
+                                            f"{best[5](largest):.0%} of it beyond the largest observation)")
+    name, aic, spelling, cdf, own_mean, _ = min(faithful, key=lambda c: c[1])
     ks = float(np.max(np.abs(cdf(np.sort(x)) - np.arange(1, n + 1) / n)))
     limit = 1.63 / np.sqrt(n)
     if ks > limit:
@@ -112,19 +119,22 @@ def _fit_positive(x: np.ndarray) -> Fit:
     return Fit(spelling, own_mean, f"{name} by AIC among {len(candidates)} families (KS {ks:.3f})")
 
 
-def _candidates(x: np.ndarray) -> list[tuple[str, float, str, object, float]]:
-    """(name, AIC, spelling, cdf, mean) for each family that fits."""
-    from scipy import stats
+def _candidates(x: np.ndarray) -> list[tuple[str, float, str, object, float, object]]:
+    """(name, AIC, spelling, cdf, mean, beyond) for each family that fits; ``beyond(m)`` is the share of the
+    family's mean that lies above ``m``, E[X; X > m] / E[X], in closed form."""
+    from scipy import special, stats
     mean, out = float(x.mean()), []
     logs = np.log(x)
     out.append(("exponential", 2 * (1 - stats.expon.logpdf(x, scale=mean).sum()),
-                f"exponential(mean={duration(mean)})", lambda v: stats.expon.cdf(v, scale=mean), mean))
+                f"exponential(mean={duration(mean)})", lambda v: stats.expon.cdf(v, scale=mean), mean,
+                lambda m: (m / mean + 1) * math.exp(-m / mean)))
     mu, sigma = float(logs.mean()), float(logs.std()) or 1e-3
     lmean, lsd = np.exp(mu + sigma ** 2 / 2), np.exp(mu + sigma ** 2 / 2) * np.sqrt(np.expm1(sigma ** 2))
     if 0.001 <= lsd / lmean <= 100:
         out.append(("lognormal", 2 * (2 - stats.lognorm.logpdf(x, sigma, scale=np.exp(mu)).sum()),
                     f"lognormal(mean={duration(lmean)}, cv={lsd / lmean:.4g})",
-                    lambda v: stats.lognorm.cdf(v, sigma, scale=np.exp(mu)), float(lmean)))
+                    lambda v: stats.lognorm.cdf(v, sigma, scale=np.exp(mu)), float(lmean),
+                    lambda m: float(stats.norm.sf((math.log(m) - mu - sigma ** 2) / sigma))))
     for name, dist in (("gamma", stats.gamma), ("weibull", stats.weibull_min)):
         try:
             shape, _, scale = dist.fit(x, floc=0)
@@ -135,11 +145,13 @@ def _candidates(x: np.ndarray) -> list[tuple[str, float, str, object, float]]:
             continue
         if name == "gamma" and 0.001 <= 1 / np.sqrt(shape) <= 100:
             out.append((name, aic, f"gamma(mean={duration(shape * scale)}, cv={1 / np.sqrt(shape):.4g})",
-                        lambda v, a=shape, s=scale: stats.gamma.cdf(v, a, scale=s), float(shape * scale)))
+                        lambda v, a=shape, s=scale: stats.gamma.cdf(v, a, scale=s), float(shape * scale),
+                        lambda m, a=shape, s=scale: float(stats.gamma.sf(m, a + 1, scale=s))))
         elif name == "weibull" and 0.1 <= shape <= 1000:
             out.append((name, aic, f"weibull(scale={duration(scale)}, shape={shape:.4g})",
                         lambda v, k=shape, s=scale: stats.weibull_min.cdf(v, k, scale=s),
-                        float(scale * math.gamma(1 + 1 / shape))))
+                        float(scale * math.gamma(1 + 1 / shape)),
+                        lambda m, k=shape, s=scale: float(special.gammaincc(1 + 1 / k, (m / s) ** k))))
     mixture = _lognormal_mixture(logs)
     if mixture is not None:
         out.append(mixture)
@@ -173,7 +185,12 @@ def _lognormal_mixture(logs: np.ndarray, rounds: int = 60) -> tuple | None:
     def cdf(v, w=w, mu=mu, sd=sd):
         lv = np.log(np.maximum(v, 1e-300))
         return w * stats.norm.cdf(lv, mu[0], sd[0]) + (1 - w) * stats.norm.cdf(lv, mu[1], sd[1])
-    return ("mixture of two lognormals", 2 * 5 - 2 * loglik, spelling, cdf, float(w * means[0] + (1 - w) * means[1]))
+    total = float(w * means[0] + (1 - w) * means[1])
+
+    def beyond(m, w=w, mu=mu, sd=sd, means=means):
+        tails = stats.norm.sf((math.log(m) - mu - sd ** 2) / sd)
+        return float((w * means[0] * tails[0] + (1 - w) * means[1] * tails[1]) / total)
+    return ("mixture of two lognormals", 2 * 5 - 2 * loglik, spelling, cdf, total, beyond)
 
 
 def quantile_table(x: np.ndarray) -> str:
