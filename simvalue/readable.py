@@ -39,6 +39,8 @@ def share(value: float, digits: int = 0) -> str:
     unit = 10 ** -digits
     if 0 < percent < unit / 2:
         return f"<{unit:g}%"
+    if -unit / 2 < percent < 0:
+        percent = 0.0   # never "-0%"
     if 100 - unit / 2 <= percent < 100:
         return f">{100 - unit:g}%"
     return f"{percent:,.{digits}f}%"
@@ -58,6 +60,8 @@ def relative(change: float) -> str:
     if change > 2:
         return f"×{1 + change:.2g}" if 1 + change < 10 else f"×{1 + change:,.0f}"
     percent = 100 * change
+    if abs(percent) < 0.05:
+        return "0.0%"   # no sign on a change that rounds to nothing ("-0.0%" reads as a fall)
     return f"{percent:+.0f}%" if abs(percent) >= 10 else f"{percent:+.1f}%"
 
 

@@ -182,3 +182,8 @@ def test_the_teams_table_has_headcounts_working_hours_and_load():
     assert teams["service_desk"]["hours_per_week"] == 168 and teams["service_desk"]["people"] == 4  # shifts round the clock
     load = results.teams.groupby("team", observed=True)["utilisation"].mean()
     assert all(t["utilisation"] == load[name] and t["named"] == 0 for name, t in teams.items())
+
+
+def test_simulated_arrivals_count_every_item_not_only_those_done(calibration):
+    v = calibration.validation
+    assert len(v["arrived"]) >= len(v["simulated"]) > 0      # items still open at the end arrived too

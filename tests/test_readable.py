@@ -24,6 +24,9 @@ from simvalue import readable
     (lambda: readable.relative(-0.89), "-89%"),
     (lambda: readable.relative(0.045), "+4.5%"),
     (lambda: readable.relative(29.77), "×31"),
+    (lambda: readable.relative(-0.00001), "0.0%"),       # no "-0.0%": a change that rounds to nothing
+    (lambda: readable.relative(0.0006), "+0.1%"),
+    (lambda: readable.share(-0.00001), "0%"),
     (lambda: readable.duration(22.9), "22.9\u00a0h"),
     (lambda: readable.duration(8.6 * 24), "8.6\u00a0d"),
     (lambda: readable.duration(0.25), "15\u00a0min"),

@@ -138,7 +138,8 @@ def validate(calibration, calibration_log: pd.DataFrame, held: pd.DataFrame, see
             "split": time_split(items), "teams": team_table(scenario, results),
             "what_if": what_if(scenario, results, replications, seed) if with_what_if else {
                 "team": None, "note": "not simulated (what_if=False)"},
-            "arrived": pd.Timestamp(scenario.start) + pd.to_timedelta(items["arrived"].to_numpy(), unit="h"),
+            # Every item that arrived, finished or not: the arrivals of a late week are not only those done.
+            "arrived": pd.Timestamp(scenario.start) + pd.to_timedelta(results.items["arrived"].to_numpy(), unit="h"),
             "held_arrived": held.groupby("case")["timestamp"].min()}
 
 
