@@ -187,3 +187,14 @@ def test_the_teams_table_has_headcounts_working_hours_and_load():
 def test_simulated_arrivals_count_every_item_not_only_those_done(calibration):
     v = calibration.validation
     assert len(v["arrived"]) >= len(v["simulated"]) > 0      # items still open at the end arrived too
+
+
+def test_the_exports_arrival_event_is_compared_only_where_the_log_has_one(calibration, tmp_path):
+    from simvalue.eventlog.write import ARRIVAL
+    assert ARRIVAL in calibration.validation["activities"].index       # KNOWN's exported log has arrivals
+    log = event_log(simvalue.simulate(simvalue.load_scenario(KNOWN)))
+    path = tmp_path / "no_arrivals.csv"
+    write_csv(log[(log["lifecycle:transition"] == "complete") & (log["concept:name"] != ARRIVAL)], path)
+    frame = read_log(path, case="case:concept:name", activity="concept:name", timestamp="time:timestamp")
+    without = calibrate(frame, Split("random", 0.3), seed=1, what_if=False)
+    assert ARRIVAL not in without.validation["activities"].index

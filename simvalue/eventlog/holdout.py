@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import SimvalueError, UnstableScenarioError
+from .write import ARRIVAL
 
 _SPLIT = re.compile(r"^(random|time):(\d*\.?\d+)$")
 
@@ -127,8 +128,10 @@ def validate(calibration, calibration_log: pd.DataFrame, held: pd.DataFrame, see
     real, simulated, own = cycle_times(held), items["time_to_value"].to_numpy(), cycle_times(calibration_log)
     figures, floor = distribution_figures(real, simulated), distribution_figures(real, own)
     shares = held["activity"].value_counts(normalize=True)
-    activities = activity_table(events_per_case(held), simulated_events_per_case(results), events_per_case(
-        calibration_log), shares)
+    simulated_counts = simulated_events_per_case(results)
+    if ARRIVAL not in shares.index:   # the export's arrival event: compared only where the log has one
+        simulated_counts = simulated_counts.drop(ARRIVAL, errors="ignore")
+    activities = activity_table(events_per_case(held), simulated_counts, events_per_case(calibration_log), shares)
     per_replication = [share_of(wasserstein(real, group["time_to_value"].to_numpy()), float(np.mean(real)))
                        for _, group in items.groupby("replication")]
     return {"real": real, "simulated": simulated, "calibration": own, "figures": figures, "floor": floor,
@@ -193,7 +196,6 @@ def simulated_events_per_case(results) -> pd.Series:
                       dtype=object)
     label = label[label.notna() & (label != "")]
     counts = label.value_counts() / max(len(results.items), 1)
-    from .write import ARRIVAL
     counts[ARRIVAL] = counts.get(ARRIVAL, 0.0) + 1.0  # the export writes each item's arrival as an event
     return counts
 
