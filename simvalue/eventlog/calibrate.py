@@ -430,7 +430,8 @@ def _step_model(step, index: np.ndarray, e: Evidence) -> StepModel:
         if timed is not None:
             return timed
     if rho >= QUEUE_RHO and p < 1e-3:
-        quiet = own[e.load[index] <= np.quantile(e.load[index], 0.25)]
+        # The effort is counted in the team's working hours (its calendar): so are the quiet gaps it comes from.
+        quiet = working[e.load[index] <= np.quantile(e.load[index], 0.25)]
         return StepModel(step.name, step.label, "queue", _effort(work) if work is not None else
                          fit.fit_duration(quiet), **base)
     if work is None and e.team and e.cover <= ON_DUTY_COVER and share_on >= ON_DUTY_EVENTS:
