@@ -76,6 +76,7 @@ def _recover(directory: Path, names: Iterable[str]) -> None:
     """new-T alone: the swap never began, drop it; new-T and old-T: the swap was cut short, undo it;
     done-T: the set was committed, only clean-up is left."""
     entries = set(os.listdir(directory))
+    _refuse_planted(directory, entries)
     for entry in sorted(entries):
         if entry.startswith(DONE):
             _remove(directory / (OLD + entry[len(DONE):]))
@@ -89,6 +90,24 @@ def _recover(directory: Path, names: Iterable[str]) -> None:
         elif entry.startswith(NEW):
             _remove(directory / entry)
     _remove_stale_temporaries(directory, entries, set(names))
+
+
+def refuse_planted(directory: Path | str) -> None:
+    """Refuse a folder holding a link (or a file) under the names of our working folders: FileSetError."""
+    directory = Path(directory)
+    if directory.is_dir():
+        _refuse_planted(directory, set(os.listdir(directory)))
+
+
+def _refuse_planted(directory: Path, entries: set[str]) -> None:
+    """Refuse a working folder of ours that is a link or a file: recovery would move the output files
+    through it to wherever it points (we only ever make real folders under these names)."""
+    for entry in sorted(entries):
+        path = directory / entry
+        if entry.startswith((NEW, OLD, DONE)) and (path.is_symlink() or not path.is_dir()):
+            kind = f"a symbolic link to {os.readlink(path)}" if path.is_symlink() else "not a folder"
+            raise FileSetError(f"{path}: is {kind}, which simvalue never makes; outputs are not written through "
+                               "it: remove it and run again")
 
 
 def _remove_stale_temporaries(directory: Path, entries: set[str], names: set[str]) -> None:
@@ -255,4 +274,4 @@ def _remove(path: Path) -> None:
     shutil.rmtree(path, ignore_errors=True)
 
 
-__all__ = ["FileSetError", "recover", "write_set"]
+__all__ = ["FileSetError", "recover", "refuse_planted", "write_set"]

@@ -284,3 +284,27 @@ def test_an_unwritable_folder_is_refused_before_simulating(tmp_path, capsys, mon
         locked.chmod(0o700)
     assert capsys.readouterr().err == (f"simvalue: error: --out {locked / 'out'}: cannot write in {locked} "
                                        "(permission denied)\n")
+
+
+def test_a_planted_link_among_the_working_folders_is_never_followed(tmp_path, capsys, monkeypatch):
+    """A link named like a working folder (``.simvalue-new-*``) would let recovery move the outputs to
+    wherever it points: it is refused, the CLI refusing it before simulating."""
+    elsewhere, folder = tmp_path / "elsewhere", tmp_path / "out"
+    elsewhere.mkdir()
+    (elsewhere / fileset.MANIFEST).write_text(json.dumps(sorted(OLD)))
+    folder.mkdir()
+    for name, data in OLD.items():
+        (folder / name).write_bytes(data)
+    (folder / ".simvalue-new-planted").symlink_to(elsewhere)
+    (folder / ".simvalue-old-planted").mkdir()
+    with pytest.raises(FileSetError, match=r"\.simvalue-new-planted: is a symbolic link to .*elsewhere, which "
+                                           "simvalue never makes"):
+        write_set(folder, writers(NEW), OWNED)
+    assert os.listdir(elsewhere) == [fileset.MANIFEST]
+    assert {p.name: p.read_bytes() for p in folder.iterdir() if p.is_file()} == OLD
+    monkeypatch.setattr(simvalue.simulation, "simulate", no_simulation)
+    assert main(["run", str(REPO / "scenarios" / "service_desk.yaml"), "--out", str(folder)]) == 2
+    assert capsys.readouterr().err == (f"simvalue: error: --out {folder}/.simvalue-new-planted: is a symbolic link "
+                                       f"to {elsewhere}, which simvalue never makes; outputs are not written through "
+                                       "it: remove it and run again\n")
+    assert os.listdir(elsewhere) == [fileset.MANIFEST]

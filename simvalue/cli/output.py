@@ -9,7 +9,7 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 
 from ..errors import SimvalueError
-from ..fileset import write_set
+from ..fileset import FileSetError, refuse_planted, write_set
 
 
 def progress_bar(description: str) -> tuple[Callable[[int, int], None], Callable[[], None]]:
@@ -88,6 +88,10 @@ def check_target(path: Path | None, option: str, folder: bool) -> None:
         raise SimvalueError(f"{option} {path}: is a symbolic link to {os.readlink(path)}, which does not exist")
     if folder and path.exists() and not path.is_dir():
         raise SimvalueError(f"{option} {path}: exists and is not a folder")
+    try:
+        refuse_planted(path if folder else path.parent)
+    except FileSetError as exc:
+        raise SimvalueError(f"{option} {exc}") from None
     if not folder and path.is_dir():
         raise SimvalueError(f"{option} {path}: is a folder; give a file name")
     ancestor = path if folder else path.parent
