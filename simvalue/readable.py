@@ -101,6 +101,22 @@ def number(value: float) -> str:
     return _significant(value)
 
 
+def figure(value: float, digits: int = 3) -> str:
+    """``%.3g`` without its scientific notation: ``0.536``, ``38,700`` (not ``3.87e+04``), ``0.0000336``;
+    under 1e-9 ``0``, from 1e15 ``>1,000 trillion``. For figures of open size (capacities, loads, events)."""
+    if _missing(value):
+        return MISSING
+    if value == 0 or abs(value) < 1e-9:
+        return "0"
+    if abs(value) >= 1e15:  # a typo's figure: bounded, never 300 digits
+        return ">1,000 trillion" if value > 0 else "<-1,000 trillion"
+    exponent = math.floor(math.log10(abs(value)))
+    if exponent >= digits:
+        return f"{round(value, digits - 1 - exponent):,.0f}"
+    text = f"{value:,.{max(0, digits - 1 - exponent)}f}"
+    return text.rstrip("0").rstrip(".") if "." in text else text
+
+
 def p_value(value: float) -> str:
     """``< 0.001``, ``0.03``, ``0.41``."""
     if _missing(value):
@@ -113,4 +129,5 @@ def confidence_label(confidence: float) -> str:
     return f"{share(confidence)} interval"
 
 
-__all__ = ["MISSING", "confidence_label", "duration", "money", "number", "p_value", "points", "relative", "share"]
+__all__ = ["MISSING", "confidence_label", "duration", "figure", "money", "number", "p_value", "points", "relative",
+           "share"]

@@ -46,7 +46,8 @@ def summary_tables(summary: pd.DataFrame, teams: pd.DataFrame, sla_words: dict[s
         done = row.loc["completed"]
         rows.append([item_type, with_interval(*done, fmt=lambda v: f"{v:.0f}")]
                     + [with_interval(*row.loc[c]) for c in columns])
-    parts = [table(["type", "completed/rep", "mean", "p50", "p85", "p95"], rows)]
+    parts = ["time-to-value per item type, from arrival to done\n"
+             + table(["type", "completed/rep", "mean", "p50", "p85", "p95"], rows)]
     sla = summary[summary["metric"] == "sla_attainment"]
     if len(sla):
         parts.append(table(["type", "SLA", "attainment"], [
@@ -81,13 +82,14 @@ def priority_table(metrics: pd.DataFrame, confidence: float = 0.95) -> str:
             values = group.loc[group["metric"] == metric, "value"].to_numpy()
             cells.append(with_interval(*t_interval(values, confidence), fmt=spell) if len(values) else "")
         rows.append([str(item_type), str(priority), *cells])
-    return table(["type", "priority", "mean", "p85", "SLA attainment"], rows)
+    return "time-to-value per priority, from arrival to done\n" + table(
+        ["type", "priority", "mean", "p85", "SLA attainment"], rows)
 
 
 def team_table(teams: pd.DataFrame) -> str:
     """Mean utilisation and queue length per team across replications."""
     grouped = teams.groupby("team", observed=True)
-    rows = [[str(name), f"{frame['capacity'].mean():.3g}", f"{frame['utilisation'].mean():.0%}",
+    rows = [[str(name), readable.figure(frame['capacity'].mean()), f"{frame['utilisation'].mean():.0%}",
              f"{frame['mean_queue_length'].mean():.2f}"] for name, frame in grouped]
     return table(["team", "people on duty", "utilisation (of scheduled hours)", "mean queue"], rows)
 
@@ -276,7 +278,7 @@ def scenario_overview(scenario: Scenario) -> str:
     if raised:
         parts.append("items raised by other items (spawn), from the traffic equations across types\n"
                      + table(["type", "arriving", "raised", "entering"], raised))
-    loads = [[load.name, load.kind, f"{load.capacity:.3g}", f"{load.offered:.3g}", percent(load.utilisation),
+    loads = [[load.name, load.kind, readable.figure(load.capacity), readable.figure(load.offered), percent(load.utilisation),
               "OVERLOADED" if load.utilisation >= 1 else ("high" if load.utilisation >= HIGH_UTILISATION else "ok")]
              for load in offered_loads(scenario)]
     parts.append("offered load (Erlangs = rate x visits x mean effort; gates: items per meeting)\n"
@@ -286,13 +288,13 @@ def scenario_overview(scenario: Scenario) -> str:
         parts.append("load per shift (work arriving per hour x effort, over the people on duty; work arriving "
                      "off duty waits for the next shift)\n" + table(
                          ["team", "on duty", "people", "offered", "utilisation", "busiest hour"],
-                         [[s.team, s.window, str(s.headcount), f"{s.average:.3g}",
+                         [[s.team, s.window, str(s.headcount), readable.figure(s.average),
                            percent(s.utilisation) if s.headcount else "closed",
                            percent(s.peak / s.headcount) if s.headcount else "-"] for s in shifts]))
     work = workload(scenario)
     parts.append(f"work per replication: about {work.items:,.0f} items, {work.step_executions:,.0f} step executions"
                  + (f", {work.meetings:,.0f} meetings and shift changes" if work.meetings else "")
-                 + f" ({work.events:.3g} events, {work.record_bytes / 2**20:,.0f} MiB of records)")
+                 + f" ({readable.figure(work.events)} events, {work.record_bytes / 2**20:,.0f} MiB of records)")
     return "\n\n".join(parts)
 
 
@@ -303,7 +305,7 @@ def _raised_rows(scenario: Scenario) -> list[list[str]]:
     for demand in scenario.demand:
         own, total = demand_rate(demand), entering[demand.type]
         if total > own * (1 + 1e-9):
-            rows.append([demand.type] + [f"{24 * rate:.3g}/d" for rate in (own, total - own, total)])
+            rows.append([demand.type] + [f"{readable.figure(24 * rate)}/d" for rate in (own, total - own, total)])
     return rows
 
 
@@ -367,7 +369,7 @@ def chains_text(summary: pd.DataFrame) -> str:
                      with_interval(*row.loc["descendants_mean"], fmt=lambda v: f"{v:.2f}")]
                     + [with_interval(*row.loc[c]) for c in columns])
         unfinished += row.loc["in_flight"]["estimate"]
-    note = (f"\n{unfinished:.3g} chains per replication were still in flight at the drain limit (no time-to-value)"
+    note = (f"\n{readable.figure(unfinished)} chains per replication were still in flight at the drain limit (no time-to-value)"
             if unfinished > 0 else "")
     return ("chains of linked records: from the root item's arrival to the last value realised along the chain\n"
             + table(["root type", "chains/rep", "raised/chain", "mean", "p50", "p85", "p95"], rows) + note)

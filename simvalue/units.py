@@ -7,6 +7,7 @@ import re
 import sys
 
 from .limits import MAX_HOURS, MAX_QUANTITY_TEXT as MAX_TEXT, MAX_RATE_PER_HOUR
+from .readable import figure
 
 #: Hours per unit. Months and years are deliberately absent: their length is ambiguous.
 HOURS_PER_UNIT: dict[str, float] = {"s": 1 / 3600, "min": 1 / 60, "h": 1.0, "d": 24.0, "w": 168.0}
@@ -94,9 +95,9 @@ def humanize(hours: float) -> str:
         return "-"
     magnitude = abs(hours)
     if magnitude < 1:
-        return f"{hours * 60:.3g} min"
+        return f"{figure(hours * 60)} min"
     if magnitude < 48:
-        return f"{hours:.3g} h"
+        return f"{figure(hours)} h"
     if magnitude < 24 * 28:
-        return f"{hours / 24:.3g} d"
-    return f"{hours / 168:.3g} w"
+        return f"{figure(hours / 24)} d"
+    return f"{figure(hours / 168)} w"  # never 1.2e+03 w

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pandas as pd
@@ -119,3 +120,30 @@ def test_report_path_that_is_a_folder_is_refused_before_work(tmp_path, capsys, c
     assert main(["compare", str(scenario), "--set", "teams.desk.capacity=3", "--report", str(tmp_path)]) == 2
     assert f"--report {tmp_path}: is a folder" in capsys.readouterr().err
     assert not list(tmp_path.glob(".*"))
+
+
+def test_runs_first_table_says_its_figures_are_time_to_value(tmp_path, capsys, change_scenario):
+    assert main(["run", str(write(tmp_path, change_scenario)), "-r", "2", "--seed", "1"]) == 0
+    tables = capsys.readouterr().out.split("\n\n")
+    assert tables[1].startswith("time-to-value per item type, from arrival to done\ntype ")
+    assert any(t.startswith("time-to-value per priority, from arrival to done\ntype ") for t in tables)
+
+
+def test_check_spells_every_figure_without_scientific_notation(capsys):
+    """`check` said "3.87e+04 events"; the bundled service desk has about 28,800."""
+    assert main(["check", str(Path(__file__).resolve().parents[1] / "scenarios" / "service_desk.yaml")]) == 0
+    out = capsys.readouterr().out
+    assert re.search(r"\(\d\d,\d00 events, ", out), out[-300:]
+    assert not re.search(r"\d[eE][+-]?\d", out)
+
+
+@pytest.mark.parametrize("command", ["run", "check"])
+def test_a_variant_file_is_pointed_to_compare(tmp_path, capsys, change_scenario, command):
+    write(tmp_path, change_scenario)
+    (tmp_path / "variants").mkdir()
+    variant = tmp_path / "variants" / "more.yaml"
+    variant.write_text("name: more\nbase: ../scenario.yaml\nset: {teams.platform.capacity: 3}\n")
+    assert main([command, str(variant)]) == 2
+    assert capsys.readouterr().err == (
+        f"simvalue: error: {variant}: this is a variant (base:, set:, scale:), not a whole scenario: compare it "
+        f"with its base: simvalue compare {tmp_path}/scenario.yaml {variant}\n")

@@ -32,6 +32,11 @@ from simvalue import readable
     (lambda: readable.duration(0.25), "15\u00a0min"),
     (lambda: readable.duration(1e6), "5,952\u00a0w"),
     (lambda: readable.number(1234.5), "1,234"),
+    (lambda: readable.figure(38_712.0), "38,700"),       # `simvalue check` said 3.87e+04 events
+    (lambda: readable.figure(0.5357), "0.536"),
+    (lambda: readable.figure(2.0), "2"),
+    (lambda: readable.figure(0.0000336), "0.0000336"),
+    (lambda: readable.figure(-3e300), "<-1,000 trillion"),
     (lambda: readable.p_value(6.181e-177), "< 0.001"),
     (lambda: readable.p_value(0.034), "0.03"),
     (lambda: readable.confidence_label(0.9), "90% interval"),
@@ -41,7 +46,7 @@ def test_spellings(call, expected):
 
 
 @pytest.mark.parametrize("spell", [readable.money, readable.share, readable.points, readable.relative,
-                                   readable.duration, readable.number, readable.p_value])
+                                   readable.duration, readable.number, readable.figure, readable.p_value])
 @pytest.mark.parametrize("value", [1e-300, 1e-9, 3.3e-5, 0.5, 7.0, 1e5, 4.4e12, -2.5e9])
 def test_no_scientific_notation(spell, value):
     text = spell(value)

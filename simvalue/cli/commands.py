@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 from contextlib import contextmanager
 import json
+import os
 import warnings
 from collections.abc import Callable
 from pathlib import Path
@@ -13,7 +14,7 @@ from ..errors import ScenarioError, SimulationError, SimvalueError, UnstableScen
 from ..scenario import load_scenario
 from ..scenario.load import read_yaml, validate
 from ..scenario.model import Scenario
-from ..scenario.variants import load_variant, parse_assignments
+from ..scenario.variants import is_variant, load_variant, parse_assignments
 from ..text import (backlog_text, chains_text,
                     bottleneck_table, business_case_text, comparison_table, ranking_text, scenario_overview,
                     verdict_text,
@@ -69,6 +70,26 @@ def _edits(args: argparse.Namespace, file: Path) -> dict | None:
     return {"name": name, "set": sets, "scale": scales}
 
 
+def _whole_scenario(file: Path) -> Scenario:
+    """``load_scenario``, except that a variant file (``base:``/``set:``, which lacks the horizon, teams and
+    streams) is pointed to ``simvalue compare`` rather than to the fields it lacks."""
+    try:
+        return load_scenario(file)
+    except UnstableScenarioError:
+        raise
+    except ScenarioError:
+        try:
+            data = read_yaml(file)
+        except ScenarioError:
+            data = {}
+        if not is_variant(data):
+            raise
+    base = data.get("base")
+    shown = Path(os.path.normpath(file.parent / base)).as_posix() if isinstance(base, str) and base.strip() else "BASE"
+    raise ScenarioError(f"this is a variant (base:, set:, scale:), not a whole scenario: compare it with its base: "
+                        f"simvalue compare {shown} {file.as_posix()}", file=str(file)) from None
+
+
 def _number(value: object) -> object:
     """A factor YAML 1.1 reads as text (``1e3``, ``1.0e308``) but Python reads as a number."""
     if isinstance(value, str):
@@ -88,7 +109,7 @@ def run(args: argparse.Namespace) -> int:
     if args.events_format is not None and args.record != "full":
         raise SimvalueError(f"--events-format {args.events_format}: needs every event, but --record {args.record} "
                             "keeps none; drop --record or use --record full")
-    scenario = load_scenario(args.scenario)
+    scenario = _whole_scenario(args.scenario)
     edits = _edits(args, args.scenario)
     if edits is not None:
         scenario = _edited(scenario, edits | {"name": f"{scenario.name} ({edits['name']})"}, args.scenario)
@@ -211,7 +232,7 @@ def sweep_command(args: argparse.Namespace) -> int:
     from ..sweeps import sweep
     from ..sweeps.run import check_metrics
     check_target(args.out, "--out", folder=True)
-    scenario = load_scenario(args.scenario)
+    scenario = _whole_scenario(args.scenario)
     params = _sweep_params(args)
     if args.sensitivity and args.design != "sobol":
         raise SimulationError("--sensitivity needs --design sobol (Sobol indices come from Saltelli's design)")
@@ -288,7 +309,7 @@ def _comparison_files(comparison) -> dict[str, Callable[[str], object]]:
 
 def check(args: argparse.Namespace) -> int:
     try:
-        scenario = load_scenario(args.scenario)
+        scenario = _whole_scenario(args.scenario)
     except UnstableScenarioError as overload:
         _show_overload(args.scenario)
         raise overload from None

@@ -16,6 +16,7 @@ import numpy as np
 
 from ..by_priority import ItemClass, priority_of
 from ..steps import JOIN
+from ..readable import figure
 from ..theory import visit_ratios
 from .forks import branch_owners
 from .model import DONE, DROP, Demand, Scenario, Stream
@@ -320,7 +321,7 @@ def shift_loads(scenario: Scenario) -> list[ShiftLoad]:
             groups.setdefault(key, []).append(int(window.start // 24) % 7)
         for (start, length, headcount, average, peak), days in groups.items():
             loads.append(ShiftLoad(name, f"{_days_text(days)} {_clock(start)}-{_clock((start + length) % 24)}"
-                                   + (f" (+{length / 24:.3g} d)" if length > 24 else ""), headcount, average, peak))
+                                   + (f" (+{figure(length / 24)} d)" if length > 24 else ""), headcount, average, peak))
     return loads
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from ..errors import ScenarioError, UnstableScenarioError, unknown
 from ..limits import MAX_EVENTS_PER_REPLICATION, MAX_VISITS_PER_ITEM
+from ..readable import figure
 from ..steps import JOIN
 from .capacity import entering_rates, exits, offered_loads, priority_mix, shift_loads, step_visits
 from ..by_priority import OTHER, PRIORITY, ApproveByPriority, EffortByPriority, NextByPriority, priority_of, value_of
@@ -63,7 +64,7 @@ def _check_demand_volume(scenario: Scenario) -> list[str]:
     items raise (``spawn``) count with their type."""
     window = scenario.warmup + scenario.horizon
     rates = entering_rates(scenario)
-    return [f"demand[{d.type}].arrivals: about {rates[d.type] * window:.3g} items of this type are expected per "
+    return [f"demand[{d.type}].arrivals: about {figure(rates[d.type] * window)} items of this type are expected per "
             "replication; results will hold few or none" for d in scenario.demand if rates[d.type] * window < 1]
 
 
@@ -76,7 +77,7 @@ def _check_visits(scenario: Scenario) -> None:
         for step, visits in ((s, v) for label in labels for s, v in zip(stream.steps, step_visits(stream, label))):
             if not visits <= MAX_VISITS_PER_ITEM:
                 raise ScenarioError(
-                    f"an item would pass this step about {visits:.3g} times on average (routing and rejection "
+                    f"an item would pass this step about {figure(visits)} times on average (routing and rejection "
                     f"loops), more than {MAX_VISITS_PER_ITEM:,.0f}; give the loop a realistic exit probability",
                     path=f"streams.{name}.steps[{step.name}]")
 
@@ -87,8 +88,8 @@ def _check_size(scenario: Scenario) -> None:
     load = workload(scenario)
     if load.events > MAX_EVENTS_PER_REPLICATION:
         raise ScenarioError(
-            f"one replication would simulate about {load.events:.3g} events, more than "
-            f"{MAX_EVENTS_PER_REPLICATION:.3g}; most come from {load.largest}: shorten the horizon or change "
+            f"one replication would simulate about {figure(load.events)} events, more than "
+            f"{figure(MAX_EVENTS_PER_REPLICATION)}; most come from {load.largest}: shorten the horizon or change "
             "this field", path=load.largest_path)
 
 
@@ -268,8 +269,8 @@ def _check_load(scenario: Scenario) -> list[str]:
                             "running anyway because allow_overload is set")
         elif load.utilisation >= 1:
             raise UnstableScenarioError(
-                f"{what} {load.name!r} is overloaded: offered load {load.offered:.3g} is at or above its "
-                f"capacity {load.capacity:.3g} (utilisation {percent(load.utilisation)}); queues would grow "
+                f"{what} {load.name!r} is overloaded: offered load {figure(load.offered)} is at or above its "
+                f"capacity {figure(load.capacity)} (utilisation {percent(load.utilisation)}); queues would grow "
                 "without bound. Add capacity, automate, or reduce demand"
                 + (f" (most of the load: {load.source})" if load.source else "")
                 + (f"; {load.note}" if load.note else ""),

@@ -22,8 +22,6 @@ from .model import Money, Scenario, _Model, number
 from .yaml_safety import load as load_yaml
 
 
-
-
 class Economics(_Model):
     """What a variant costs and when its benefit starts (used by business cases)."""
 
@@ -42,6 +40,28 @@ class Variant(_Model):
     set: dict[str, Any] = Field(default_factory=dict, description="Dotted path -> new value.")
     scale: dict[str, number(gt=0, le=MAX_SCALE)] = Field(default_factory=dict, description="Dotted path -> multiplier.")
     economics: Economics | None = None
+
+
+def is_whole_scenario(data: Mapping[str, Any]) -> bool:
+    """Whether a file's mapping is a whole scenario (it has ``streams`` or ``demand``), not a variant of one:
+    the rule ``simvalue compare`` reads its files by."""
+    return bool({"streams", "demand"} & set(data))
+
+
+def is_variant(data: Mapping[str, Any]) -> bool:
+    """Whether a file's mapping is a variant overlay: no ``streams``/``demand``, but ``base``, ``set`` or ``scale``."""
+    return not is_whole_scenario(data) and bool({"base", "set", "scale"} & set(data))
+
+
+def is_whole_scenario(data: Mapping[str, Any]) -> bool:
+    """Whether a file's mapping is a whole scenario (it has ``streams`` or ``demand``), not a variant of one:
+    the rule ``simvalue compare`` reads its files by."""
+    return bool({"streams", "demand"} & set(data))
+
+
+def is_variant(data: Mapping[str, Any]) -> bool:
+    """Whether a file's mapping is a variant overlay: no ``streams``/``demand``, but ``base``, ``set`` or ``scale``."""
+    return not is_whole_scenario(data) and bool({"base", "set", "scale"} & set(data))
 
 
 def read_variant(source: str | Path | Mapping[str, Any]) -> tuple[Variant, str | None]:
