@@ -205,3 +205,16 @@ def test_a_family_whose_mean_lies_beyond_the_sample_is_not_chosen():
     lognormal = next(c for c in _candidates(sample) if c[0] == "lognormal")
     assert lognormal[5](sample.max()) > BEYOND_SEEN
     assert not fit_duration(sample).spelling.startswith("lognormal")
+
+
+def test_the_written_weights_of_an_atom_at_zero_sum_to_one():
+    """19 of 160 gaps at once: 0.11875 written to four places must leave its complement summing to 1 (0.1187 +
+    0.8812 was refused by the scenario format)."""
+    import re
+    from simvalue.distributions import parse_distribution
+    rng = np.random.default_rng(8)
+    sample = np.concatenate([np.zeros(19), rng.gamma(2.0, 3.0, 141)])
+    spelling = fit_duration(sample).spelling
+    weights = [float(w) for w in re.findall(r"(?:\(|, )(0\.\d{4}): ", spelling)[:2]]
+    assert weights[0] == pytest.approx(0.1187, abs=1e-4) and sum(weights) == pytest.approx(1.0, abs=1e-12)
+    parse_distribution(spelling)

@@ -79,12 +79,14 @@ def fit_duration(values: np.ndarray) -> Fit:
     inner = body.spelling.removeprefix('"').removesuffix('"')
     if inner.startswith("mixture("):  # components of a mixture may not be mixtures: flatten
         return _atom_with_quantiles(positive, p0, n)
+    p0 = round(p0, 4)   # the weights as written must sum to 1: round one and write its complement
     spelling = f"mixture({p0:.4f}: 0h, {1 - p0:.4f}: {inner})"
     return Fit(spelling, (1 - p0) * body.mean, f"n={n}; {p0:.0%} within a minute, the rest: {body.note}")
 
 
 def _atom_with_quantiles(positive: np.ndarray, p0: float, n: int) -> Fit:
     table = quantile_table(positive)
+    p0 = round(p0, 4)
     return Fit(f"mixture({p0:.4f}: 0h, {1 - p0:.4f}: {table})", (1 - p0) * float(positive.mean()),
                f"n={n}; {p0:.0%} within a minute, the rest as empirical quantiles")
 
@@ -179,6 +181,7 @@ def _lognormal_mixture(logs: np.ndarray, rounds: int = 60) -> tuple | None:
     cvs = np.sqrt(np.expm1(sd ** 2))
     if not np.all((cvs >= 0.001) & (cvs <= 100)):
         return None
+    w = round(w, 4)
     spelling = (f"mixture({w:.4f}: lognormal(mean={duration(means[0])}, cv={cvs[0]:.4g}), "
                 f"{1 - w:.4f}: lognormal(mean={duration(means[1])}, cv={cvs[1]:.4g}))")
 
