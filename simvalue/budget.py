@@ -13,6 +13,7 @@ from collections.abc import Sequence
 
 from .errors import SimulationError
 from .limits import DEFAULT_MAX_EVENTS, MEMORY_SHARE
+from .readable import figure
 from .scenario import Scenario
 from .scenario.workload import workload
 
@@ -29,17 +30,17 @@ def check_budget(scenarios: Sequence[Scenario], replications: int, max_events: f
     what = f"{len(scenarios)} scenarios x " if len(scenarios) > 1 else ""
     if events > limit:
         raise SimulationError(
-            f"this run would simulate about {events:.3g} events ({what}{replications} replications x about "
-            f"{biggest.events:.3g}), more than the budget of {limit:.3g}; most come from "
+            f"this run would simulate about {figure(events)} events ({what}{replications} replications x about "
+            f"{figure(biggest.events)}), more than the budget of {figure(limit)}; most come from "
             f"{biggest.largest} ({biggest.largest_path}). Use fewer replications or a shorter horizon, or "
             "raise the budget with --max-events (max_events= in Python)")
     needed = replications * sum(w.kept_bytes(record) for w in loads)
     available = available_memory()
     if available is not None and needed > MEMORY_SHARE * available:
         raise SimulationError(
-            f"this run would hold about {needed / 2**30:.3g} GiB of records ({what}{replications} replications "
+            f"this run would hold about {figure(needed / 2**30)} GiB of records ({what}{replications} replications "
             f"x about {biggest.kept_bytes(record) / 2**20:,.0f} MiB), more than this process can safely use "
-            f"({MEMORY_SHARE:.0%} of {available / 2**30:.3g} GiB available); use fewer replications or a "
+            f"({MEMORY_SHARE:.0%} of {figure(available / 2**30)} GiB available); use fewer replications or a "
             "shorter horizon, or keep less (record='summary', run --record summary)")
 
 

@@ -147,3 +147,10 @@ def test_a_variant_file_is_pointed_to_compare(tmp_path, capsys, change_scenario,
     assert capsys.readouterr().err == (
         f"simvalue: error: {variant}: this is a variant (base:, set:, scale:), not a whole scenario: compare it "
         f"with its base: simvalue compare {tmp_path}/scenario.yaml {variant}\n")
+
+
+def test_the_work_budget_spells_its_figures_for_people(tmp_path, capsys, change_scenario):
+    assert main(["run", str(write(tmp_path, change_scenario)), "--max-events", "1000"]) == 2
+    err = capsys.readouterr().err
+    assert "this run would simulate about" in err and "more than the budget of 1,000;" in err
+    assert not re.search(r"\d[eE][+-]?\d", err), err
