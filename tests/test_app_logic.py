@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 import sys
@@ -14,10 +15,10 @@ from pathlib import Path
 import pytest
 
 from simvalue.app.controls import control_for, controls_for, overlay_with, values_in
-from simvalue.app.folder import baselines, inside, load_baseline, variants_of
+from simvalue.app.folder import baselines, inside, load_baseline, read_saved, variants_of
 from simvalue.app.overlay import check_overlay, file_stem, overlay_text, read_overlay, save_overlay, starting_overlay
 from simvalue.app.overview import loads, streams
-from simvalue.app.runs import Job, Jobs
+from simvalue.app.runs import Job, Jobs, run_options
 from simvalue.cli import main
 from simvalue.comparison import compare
 from simvalue.errors import ScenarioError, SimvalueError
@@ -91,7 +92,7 @@ def test_controls_keep_edits_typed_in_the_yaml(baseline):
 
 def test_a_bad_value_gets_the_clis_message_beside_its_field(baseline, capsys):
     overlay = overlay_with({"name": "v"}, baseline, {"teams.platform.capacity": -1})
-    result = check_overlay(baseline, overlay)
+    result = check_overlay(baseline, overlay, SCENARIOS)
     assert not result.ok and result.path == "teams.platform.capacity"
     assert result.message == "teams.platform.capacity: input should be greater than or equal to 1, got -1"
     assert main(["compare", str(SCENARIOS / BASE), "--set", "teams.platform.capacity=-1"]) == 2
@@ -110,7 +111,7 @@ def test_a_bad_value_gets_the_clis_message_beside_its_field(baseline, capsys):
     ({"set": {"teams.platfrm.capacity": 2}}, None),  # no such field: shown beside the YAML
 ])
 def test_errors_lead_to_the_field_they_concern(baseline, edit, field):
-    result = check_overlay(baseline, {"name": "v", **edit})
+    result = check_overlay(baseline, {"name": "v", **edit}, SCENARIOS)
     assert not result.ok
     assert control_for(result.path, [c.key for c in controls_for(baseline)]) == field
 
@@ -122,7 +123,7 @@ def test_reads_the_yaml_as_the_cli_reads_a_file(baseline):
         read_overlay("name: [")
     with pytest.raises(ScenarioError, match="duplicate key 'name'"):
         read_overlay("name: a\nname: b\n")
-    assert not check_overlay(baseline, {"name": baseline.name}).ok  # a variant named like its baseline
+    assert not check_overlay(baseline, {"name": baseline.name}, SCENARIOS).ok  # a variant named like its baseline
 
 
 def test_saves_a_file_compare_accepts_and_never_replaces_silently(folder, baseline, capsys):
@@ -148,8 +149,77 @@ def test_saves_nothing_invalid_and_sanitises_names(folder):
         file_stem("../..")
 
 
+def test_a_variant_may_name_files_only_inside_the_folders_variants(folder, tmp_path):
+    """`set: {initial: {file: /etc/passwd}}` showed the file's first line; a snapshot beside the saved
+    variants is read as `compare` reads it from the saved file."""
+    shutil.copy(SCENARIOS / "service_desk.yaml", folder / "service_desk.yaml")
+    desk, _ = load_baseline(folder, "service_desk.yaml")
+    (tmp_path / "secret.csv").write_text("id,type,priority,step,opened_at\nsecret\n")
+    for outside in ("/etc/passwd", "../../secret.csv", str(tmp_path / "secret.csv"), "/dev/zero"):
+        for edit in ({"initial": {"file": outside}}, {"initial.file": outside}):
+            result = check_overlay(desk, {"name": "v", "set": edit}, folder)
+            assert not result.ok and result.message.startswith(
+                f"set.initial.file: the app reads files only inside "
+                f"{folder / 'variants'}, got {outside!r}")
+            assert "found:" not in result.message and "line 1" not in result.message  # nothing of the file
+    (folder / "variants").mkdir()
+    (folder / "variants" / "open.csv").write_text("id,type,priority,step,opened_at\n"
+                                                  "1,incident,P3,application_fix,2026-03-01 10:00\n")
+    overlay = {"name": "from a snapshot", "set": {"initial": {"file": "open.csv"}}}
+    assert check_overlay(desk, overlay, folder).scenario.initial.file == str(folder / "variants" / "open.csv")
+    saved = save_overlay(folder, "service_desk.yaml", overlay)
+    assert load_variant(None, saved).initial.file == str(folder / "variants" / "open.csv")
+
+
+def test_opens_saved_variants_only_from_the_folders_variants(folder, tmp_path):
+    """`open a saved variant` read `folder / name` unchecked: `../secret.yaml`, an absolute path, /dev/zero."""
+    (folder / "variants").mkdir()
+    (folder / "variants" / "mine.yaml").write_text("name: mine\nbase: ../change_enablement.yaml\n")
+    assert read_saved(folder, "variants/mine.yaml").startswith("name: mine")
+    (tmp_path / "secret.yaml").write_text("name: secret\n")
+    (folder / "variants" / "link.yaml").symlink_to(tmp_path / "secret.yaml")
+    for outside in ("../secret.yaml", str(tmp_path / "secret.yaml"), "/dev/zero", "variants/../../secret.yaml",
+                    "variants/link.yaml", BASE):
+        with pytest.raises(ScenarioError, match=r"no saved variant .* in .*variants"):
+            read_saved(folder, outside)
+    os.mkfifo(folder / "variants" / "pipe.yaml")
+    with pytest.raises(ScenarioError, match="not a file"):
+        read_saved(folder, "variants/pipe.yaml")
+    (folder / "variants" / "big.yaml").write_text("# " + "x" * 3_000_000)
+    with pytest.raises(ScenarioError, match="more than the limit"):
+        read_saved(folder, "variants/big.yaml")
+
+
+def test_variants_are_never_written_through_a_link(folder, baseline, tmp_path):
+    (tmp_path / "elsewhere").mkdir()
+    (folder / "variants").symlink_to(tmp_path / "elsewhere")
+    with pytest.raises(ScenarioError, match="variants: expected a folder of variant files inside"):
+        save_overlay(folder, BASE, {"name": "v", "set": {"teams.platform.capacity": 4}})
+    with pytest.raises(ScenarioError, match="variants: expected a folder of variant files inside"):
+        read_saved(folder, "variants/v.yaml")
+    assert list((tmp_path / "elsewhere").iterdir()) == []
+
+
+@pytest.mark.parametrize("replications, seed, expected", [
+    (None, "", (None, None)), (3.0, 7, (3, 7)), ("4", "0", (4, 0)),
+    ("abc", None, "replications: expected a whole number of at least 1, or nothing for the scenario's own, "
+                  "got 'abc'"),
+    (2.5, None, "replications: .* got '2.5'"), (0, None, "replications: .* got '0'"),
+    (True, None, "replications: .* got 'True'"), (2, -1, "seed: expected a whole number of at least 0"),
+    (2, float("nan"), "seed: .* got 'nan'"),
+])
+def test_run_options_are_whole_numbers_or_a_clear_message(replications, seed, expected):
+    """Replications `abc` showed an internal TypeError."""
+    if isinstance(expected, tuple):
+        assert run_options(replications, seed) == expected
+    else:
+        with pytest.raises(ScenarioError, match=expected):
+            run_options(replications, seed)
+
+
 def test_a_run_gives_the_verdict_in_the_reports_words(baseline):
-    variant = check_overlay(baseline, {"name": "more platform", "set": {"teams.platform.capacity": 4}}).scenario
+    variant = check_overlay(baseline, {"name": "more platform", "set": {"teams.platform.capacity": 4}},
+                            SCENARIOS).scenario
     jobs = Jobs()
     job_id = jobs.start(baseline, variant, 2, 3)
     job = jobs.get(job_id)

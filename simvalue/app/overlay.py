@@ -4,7 +4,8 @@ An overlay is the mapping of a variant file (``name``, ``base``, ``set``, ``scal
 ``economics``). It is read from the page's YAML with the CLI's bounded loader, checked by
 ``load_variant`` (the CLI's own validation, whose ScenarioError names the field path), and saved
 as ``DIR/variants/<name>.yaml``, a file ``simvalue compare BASE FILE`` accepts. Saving never
-replaces a file unless asked to.
+replaces a file unless asked to. A ``set`` naming a file (``initial: {file: …}``) is refused unless
+the file lies inside ``DIR/variants/``, where a saved variant's relative paths lead.
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ from ..scenario import Scenario, load_variant
 from ..scenario.load import _malformed, _UniqueKeyLoader, rejoin_calls  # read_yaml's reading, for text
 from ..scenario.yaml_safety import load as load_yaml
 from .capture import captured
-from .folder import VARIANTS, inside, load_baseline
+from .folder import VARIANTS, inside, load_baseline, variants_folder
 
 #: Longest file name (without .yaml) a variant is saved under.
 MAX_NAME = 60
@@ -105,18 +106,46 @@ def read_overlay(text: str) -> dict[str, Any]:
     return rejoin_calls(data)
 
 
-def check_overlay(baseline: Scenario, overlay: Mapping[str, Any]) -> Check:
-    """Apply the overlay to the baseline with ``load_variant``, as ``simvalue compare`` does; never raises
-    for bad input: the CLI's message and field path come back in the Check."""
+def check_overlay(baseline: Scenario, overlay: Mapping[str, Any], folder: Path) -> Check:
+    """Apply the overlay to the baseline with ``load_variant``, as ``simvalue compare`` does once it is
+    saved in ``folder/variants/``; never raises for bad input: the CLI's message and field path come back
+    in the Check."""
     if overlay.get("name") == baseline.name:
         return Check(None, ScenarioError(f"the variant needs a name of its own, not the baseline's "
                                          f"({baseline.name!r})", path="name"))
     try:
+        confined = confine_files(overlay, folder)
         with captured() as notes:
-            scenario = load_variant(baseline, dict(overlay))
+            scenario = load_variant(baseline, confined)
     except SimvalueError as exc:
         return Check(None, exc)
     return Check(scenario, notes=tuple(notes))
+
+
+def confine_files(overlay: Mapping[str, Any], folder: Path) -> dict[str, Any]:
+    """A copy of the overlay whose ``set`` files (any ``file:`` field) are absolute paths inside
+    ``folder/variants/``, resolved as the saved file would resolve them; ScenarioError naming the edit for
+    a file anywhere else (``/etc/passwd``, ``../secret.csv``), so the app never opens it."""
+    variants = variants_folder(folder).resolve()
+    sets = dict(overlay.get("set") or {}) if isinstance(overlay.get("set"), Mapping) else overlay.get("set")
+
+    def confined(value: Any, path: str, is_file: bool) -> Any:
+        if is_file and isinstance(value, str):
+            target = (variants / value.strip()).resolve()  # an absolute path replaces the folder
+            if not target.is_relative_to(variants):
+                raise ScenarioError(f"the app reads files only inside {folder / VARIANTS}, got {value!r}",
+                                    path=f"set.{path}")
+            return str(target)
+        if isinstance(value, Mapping):
+            return {k: confined(v, f"{path}.{k}", k == "file") for k, v in value.items()}
+        if isinstance(value, list):
+            return [confined(v, f"{path}[{i}]", False) for i, v in enumerate(value)]
+        return value
+
+    if isinstance(sets, dict):
+        sets = {path: confined(value, str(path), str(path).rsplit(".", 1)[-1] == "file")
+                for path, value in sets.items()}
+    return {**overlay, "set": sets} if "set" in overlay else dict(overlay)
 
 
 def file_stem(name: str) -> str:
@@ -136,10 +165,10 @@ def save_overlay(folder: Path, baseline: str, overlay: Mapping[str, Any], replac
     nothing for an overlay that does not check. Returns the file written.
     """
     scenario, _ = load_baseline(folder, baseline)
-    result = check_overlay(scenario, overlay)
+    result = check_overlay(scenario, overlay, folder)
     if result.error is not None:
         raise result.error
-    target = folder / VARIANTS / f"{file_stem(overlay['name'])}.yaml"
+    target = variants_folder(folder) / f"{file_stem(overlay['name'])}.yaml"
     relative = inside(folder, baseline).relative_to(folder.resolve()).as_posix()
     text = (f"# Made with `simvalue app`; run it with: simvalue compare {folder.as_posix()}/{relative} "
             f"{target.as_posix()}\n" + overlay_text({**overlay, "base": base_reference(relative)}))

@@ -11,13 +11,15 @@ from __future__ import annotations
 
 import io
 import itertools
+import math
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
+from typing import Any
 
 from .. import readable
 from ..comparison import Comparison, compare
-from ..errors import SimvalueError
+from ..errors import ScenarioError, SimvalueError
 from ..report import economics_cases
 from ..scenario import Scenario
 from ..scenario.variants import describe_edits, variant_of
@@ -61,6 +63,26 @@ class Outcome:
     seed: int
     changes: tuple[str, ...] = ()  # the variant's edits in words ("set teams.platform.capacity to 4")
     notes: tuple[str, ...] = ()
+
+
+def run_options(replications: Any, seed: Any) -> tuple[int | None, int | None]:
+    """The run options of the page's fields: None when empty (the scenario's own), else a whole number
+    (replications at least 1, a seed at least 0); ScenarioError naming the field for anything else
+    (``abc``, ``2.5``), which the library would meet as a TypeError."""
+    return _whole(replications, "replications", 1), _whole(seed, "seed", 0)
+
+
+def _whole(value: Any, field: str, least: int) -> int | None:
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None
+    try:
+        number = float(value) if not isinstance(value, bool) else math.nan
+    except (TypeError, ValueError):
+        number = math.nan
+    if not (math.isfinite(number) and number.is_integer() and number >= least):
+        raise ScenarioError(f"expected a whole number of at least {least}, or nothing for the scenario's own, "
+                            f"got {str(value)[:40]!r}", path=field)
+    return int(number)
 
 
 def run_variant(baseline: Scenario, variant: Scenario, replications: int | None = None, seed: int | None = None,

@@ -15,9 +15,9 @@ from dash import ALL, Dash, Input, Output, State, ctx, html, no_update
 from ..errors import SimvalueError
 from . import page
 from .controls import DEFAULT_NAME, control_for, overlay_with, values_in
-from .folder import load_baseline, variants_of
+from .folder import load_baseline, read_saved, variants_of
 from .overlay import check_overlay, overlay_text, read_overlay, save_overlay, starting_overlay
-from .runs import Jobs
+from .runs import Jobs, run_options
 
 CONTROLS = {"type": "ctl", "key": ALL}
 ERRORS = {"type": "ctl-error", "key": ALL}
@@ -55,7 +55,7 @@ def _baseline_callbacks(app: Dash, folder: Path) -> None:
         if not saved or not baseline:
             return no_update
         try:
-            overlay = read_overlay((folder / saved).read_text(encoding="utf-8"))
+            overlay = read_overlay(read_saved(folder, saved))
         except (SimvalueError, OSError) as exc:
             return f"# could not read {saved}: {exc}\n"
         return overlay_text({**overlay, "base": starting_overlay(baseline, "")["base"]})
@@ -89,7 +89,7 @@ def _variant_callbacks(app: Dash, folder: Path) -> None:
             return "", beside
         try:
             scenario, _ = load_baseline(folder, baseline)
-            result = check_overlay(scenario, read_overlay(text or ""))
+            result = check_overlay(scenario, read_overlay(text or ""), folder)
         except SimvalueError as exc:
             return html.Div(str(exc), className="error"), beside
         if result.ok:
@@ -133,12 +133,13 @@ def _run_callbacks(app: Dash, folder: Path, jobs: Jobs) -> None:
         try:
             scenario, _ = load_baseline(folder, baseline)
             overlay = overlay_with(read_overlay(text or ""), scenario, {i["key"]: v for i, v in zip(ids, values)})
+            replications, seed = run_options(replications, seed)
         except SimvalueError as exc:
             return None, True, False, page.progress(None, str(exc))
-        result = check_overlay(scenario, overlay)
+        result = check_overlay(scenario, overlay, folder)
         if not result.ok:
             return None, True, False, page.progress(None, f"Not run: {result.message}")
-        job_id = jobs.start(scenario, result.scenario, _whole(replications), _whole(seed))
+        job_id = jobs.start(scenario, result.scenario, replications, seed)
         return job_id, False, True, page.progress(jobs.get(job_id))
 
     @app.callback(Output("progress", "children", allow_duplicate=True),
@@ -155,10 +156,3 @@ def _run_callbacks(app: Dash, folder: Path, jobs: Jobs) -> None:
             return page.progress(job), no_update, True, False
         return [], page.results(job.outcome), True, False
 
-
-def _whole(value: Any) -> Any:
-    """A run option from a number field: None when empty; a float that is whole as an int (the library
-    refuses anything else with the CLI's message)."""
-    if isinstance(value, float) and value.is_integer():
-        return int(value)
-    return value
