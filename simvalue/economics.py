@@ -38,6 +38,14 @@ def has_costs(scenario: Scenario) -> bool:
 #: Hours in an average calendar month (365.25 x 24 / 12).
 MONTH_HOURS = 730.5
 
+#: A benefit resting more than this share on one component is flagged: its return *rests on* that
+#: assumption (cost of delay rates, or freed hours still paid for). The one threshold reports,
+#: the terminal, the app and ``ranking.csv`` use.
+DOMINANT_SHARE = 2 / 3
+
+#: The components of the monthly benefit (columns of ``BusinessCase.per_replication``).
+COMPONENTS = ("cost_of_delay_avoided", "sla_penalties_avoided", "hours_freed_value")
+
 #: Per-replication figures of a business case, in the order they are reported.
 FIGURES = ("cost_of_delay_avoided", "sla_penalties_avoided", "hours_freed", "hours_freed_value", "benefit",
            "running_cost", "net_benefit", "roi", "payback_month", "npv")
@@ -80,6 +88,37 @@ class BusinessCase:
         """How simulated totals become monthly figures, in words."""
         return (f"the reporting window of {self.simulated_months:.2f} months ({self.simulated_months * MONTH_HOURS:g} h) "
                 f"is scaled to months by dividing its totals by {self.simulated_months:.4g}")
+
+    @property
+    def shares(self) -> dict[str, float]:
+        """Share of the mean monthly benefit from each of ``COMPONENTS`` (NaN when the benefit is not
+        positive: no share of nothing)."""
+        per = self.per_replication
+        benefit = float(per["benefit"].mean())
+        return {name: float(per[name].mean()) / benefit if benefit > 0 else math.nan for name in COMPONENTS}
+
+    @property
+    def cost_of_delay_share(self) -> float:
+        """Share of the benefit that is cost of delay avoided: value the business asserts, not cash."""
+        return self.shares["cost_of_delay_avoided"]
+
+    @property
+    def rests_on_cost_of_delay(self) -> bool:
+        """Whether more than DOMINANT_SHARE of the benefit is cost of delay (the return rests on its rates)."""
+        return self.cost_of_delay_share > DOMINANT_SHARE
+
+    @property
+    def rests_on_freed_hours(self) -> bool:
+        """Whether more than DOMINANT_SHARE of the benefit is team hours freed (capacity still paid for)."""
+        return self.shares["hours_freed_value"] > DOMINANT_SHARE
+
+    def npv_without_cost_of_delay(self) -> pd.Series:
+        """Per replication, the NPV with the cost of delay avoided taken out of the benefit (cash and
+        freed hours only), from the same runs."""
+        per = self.per_replication
+        benefit = per["benefit"] - per["cost_of_delay_avoided"]
+        return pd.Series([cash_flow_figures(float(b), self.economics, self.months, self.discount_rate)["npv"]
+                          for b in benefit], index=per.index, name="npv_without_cost_of_delay")
 
     def figure(self, name: str) -> tuple[float, float, float]:
         """(estimate, ci_low, ci_high) of one figure."""

@@ -19,6 +19,7 @@ body{font-family:system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;max-width:
  padding:0 1.2em;color:#1d1d1d;line-height:1.45}
 h1{font-size:1.7em;margin-bottom:0.1em}h2{margin-top:1.8em;border-bottom:1px solid #ddd;padding-bottom:0.2em}
 .subtitle{color:#555;margin-top:0}
+.lead{font-size:1.05em;border-left:5px solid #264653;background:#f4f6f8;padding:0.4em 0.9em;margin:0.6em 0}
 table{border-collapse:collapse;margin:0.8em 0;font-size:0.95em}
 th,td{border:1px solid #d4d4d4;padding:5px 10px;text-align:right;vertical-align:top}td{white-space:nowrap}
 th{background:#f2f2f2}td:first-child,th:first-child{text-align:left}

@@ -10,7 +10,6 @@ Decisions* (3rd ed.), ch. 5: one input at a time at a low and a high value, the 
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 
@@ -20,13 +19,10 @@ from matplotlib.figure import Figure
 from matplotlib.patches import Patch
 from matplotlib.ticker import FuncFormatter, MaxNLocator
 
-from .economics import BusinessCase, cash_flow_figures
+from .economics import DOMINANT_SHARE, BusinessCase, cash_flow_figures
 from .ranking import chart_label
 from .readable import money, number, relative, share
 from .stats import t_interval
-
-#: A benefit resting more than this share on one component is flagged.
-DOMINANT_SHARE = 2 / 3
 
 #: How far each assumption moves in the tornado, down and up, as a fraction of its value.
 SPREAD = 0.5
@@ -146,10 +142,7 @@ CASES = {"as simulated": Setting(), "cost of delay halved": Setting(cost_of_dela
 
 def plausibility(case: BusinessCase, spread: float = SPREAD, confidence: float = 0.95) -> Plausibility:
     """Shares of the benefit, NPV without (and with half) the cost of delay, a tornado and flags."""
-    per = case.per_replication
-    benefit = float(per["benefit"].mean())
-    shares = {name: float(per[name].mean()) / benefit if benefit > 0 else math.nan
-              for name in ("cost_of_delay_avoided", "sla_penalties_avoided", "hours_freed_value")}
+    shares = case.shares
     rows = []
     for name, setting in CASES.items():
         flows = cash_flows(case, setting)
@@ -175,7 +168,7 @@ def flags(result: Plausibility) -> list[tuple[str, str]]:
     """Where a return rests mostly on one assumption: (a few words for a table, the sentence to read)."""
     found = []
     delay, hours = result.cost_of_delay_share, result.shares["hours_freed_value"]
-    if delay > DOMINANT_SHARE:
+    if delay > DOMINANT_SHARE:  # as BusinessCase.rests_on_cost_of_delay: the one threshold
         found.append(("rests on cost of delay",
                       f"{share(delay)} of the benefit is cost of delay avoided: what the business says faster "
                       "delivery is worth, not cash. The return rests on those rates; without them the NPV is "

@@ -19,13 +19,15 @@ from matplotlib.ticker import FuncFormatter, MaxNLocator
 from .comparison import ScenarioLike, compare
 from .economics import BusinessCase, case_from_runs
 from .errors import SimulationError
-from .readable import money
+from .readable import money, share
 from .results import Results
 from .stats import relative_change, t_interval
+from .verdict import how_sure, rests_on
 
 COLUMNS = ["rank", "candidate", "npv", "npv_low", "npv_high", "probability_best", "probability_npv_positive",
            "roi", "roi_low", "roi_high", "payback_month", "probability_payback", "ttv_change", "ttv_change_low", "ttv_change_high",
-           "cost_of_delay_avoided", "size", "wsjf", "wsjf_low", "wsjf_high"]
+           "cost_of_delay_avoided", "size", "wsjf", "wsjf_low", "wsjf_high", "cost_of_delay_share",
+           "npv_without_cost_of_delay"]
 
 
 @dataclass(frozen=True)
@@ -35,7 +37,9 @@ class Ranking:
     ``table`` columns: rank, candidate, npv (+ interval), probability_best,
     probability_npv_positive, roi (+ interval), payback_month (mean over replications that pay
     back) and probability_payback (the share that do), ttv_change (relative change of mean time-to-value over all items, + interval),
-    cost_of_delay_avoided (per month), size, wsjf (cost of delay avoided per month / size).
+    cost_of_delay_avoided (per month), size, wsjf (cost of delay avoided per month / size),
+    cost_of_delay_share (of the benefit; above ``economics.DOMINANT_SHARE`` the case rests on cost of
+    delay) and npv_without_cost_of_delay (mean NPV on cash and freed hours alone).
     """
 
     currency: str
@@ -43,6 +47,21 @@ class Ranking:
     discount_rate: float
     cases: tuple[BusinessCase, ...]
     table: pd.DataFrame = field(repr=False)
+
+    def in_rank_order(self) -> list[BusinessCase]:
+        """The cases in the order of ``table``: each row takes the first case not yet taken with its
+        name and NPV (two candidates may share a name)."""
+        def same(case: BusinessCase, name: str, npv: float) -> bool:
+            mine = case.figure("npv")[0]
+            return case.variant == name and (mine == npv or (np.isnan(mine) and np.isnan(npv)))
+
+        left = list(range(len(self.cases)))
+        ordered = []
+        for row in self.table.itertuples():
+            index = next(i for i in left if same(self.cases[i], row.candidate, row.npv))
+            left.remove(index)
+            ordered.append(self.cases[index])
+        return ordered
 
     def plot_npv(self) -> Figure:
         """NPV of each candidate with its 95% interval, best at the top.
@@ -118,7 +137,31 @@ def _row(case: BusinessCase, run: Results, baseline: Results, probability_best: 
             "probability_payback": case.probability_payback,
             "ttv_change": ttv, "ttv_change_low": ttv_low, "ttv_change_high": ttv_high,
             "cost_of_delay_avoided": float(delay.mean()), "size": size if size else np.nan,
-            "wsjf": wsjf[0], "wsjf_low": wsjf[1], "wsjf_high": wsjf[2]}
+            "wsjf": wsjf[0], "wsjf_low": wsjf[1], "wsjf_high": wsjf[2],
+            "cost_of_delay_share": case.cost_of_delay_share,
+            "npv_without_cost_of_delay": float(case.npv_without_cost_of_delay().mean())}
+
+
+def lead_sentence(ranking: Ranking, confidence: float = 0.95) -> str:
+    """The sentence a ranking opens with: do the top candidate first (or none, when even the best
+    loses money), its NPV and interval, the share of periods in which it is best, what it rests on."""
+    cases = ranking.in_rank_order()
+    top = cases[0]
+    npv = top.per_replication["npv"]
+    mean = float(npv.mean())
+    amount = f"NPV {money(mean, top.currency, 3)} over {top.months} months ({how_sure(npv, confidence)})"
+    if mean > 0:
+        text = f"Do “{top.variant}” first: {amount}"
+    else:
+        text = f"Do none of the {len(cases)} candidates yet: even the best, “{top.variant}”, has {amount}"
+    if len(npv) < 2:
+        text += "; with one replication, no chance of being the best can be told"
+    elif len(cases) > 1:
+        text += f", the best in {share(float(ranking.table['probability_best'].iloc[0]))} of the simulated periods"
+    else:
+        text += f", positive in {share(top.probability_npv_positive)} of the simulated periods"
+    clause = rests_on(top)
+    return text + (f"; {clause}." if clause else ".")
 
 
 def _mean_ttv(results: Results) -> np.ndarray:

@@ -18,10 +18,12 @@ import pandas as pd
 
 from .comparison import Comparison
 from .economics import case_from_runs, has_costs
+from .plausibility import plausibility
 from .scenario import Scenario
 from .scenario.variants import describe_edits
 from . import readable
-from .text import case_rows, headline_rows
+from .business_text import case_rows
+from .text import headline_rows
 from .units import humanize
 from .verdict import Verdict, verdicts
 from .version import __version__
@@ -39,6 +41,7 @@ img{max-width:100%;height:auto;display:block;margin:0.6em 0}
 .charts{display:grid;grid-template-columns:repeat(auto-fit,minmax(440px,1fr));gap:0.5em;align-items:start}
 details{margin:0.6em 0}summary{cursor:pointer;font-weight:600;padding:0.3em 0}
 .muted{color:#666;font-size:0.9em}.wrap{overflow-x:auto}
+.flag{border-left:5px solid #c0392b;background:#fdf0ee;padding:0.5em 1em}
 """
 
 
@@ -183,7 +186,8 @@ def economics_sections(comparison: Comparison, months: int = 12, discount_rate: 
 
 
 def business_case_html(cases: list, confidence: float = 0.95) -> str:
-    """Business cases as a table per variant: cash, value and capacity apart, with intervals."""
+    """Business cases as a table per variant: cash, value and capacity apart, with intervals, cost of
+    delay's share and the NPV without it, and a flag where the return rests mostly on one assumption."""
     parts = ["<h2>Business case</h2>"]
     for case in cases:
         economics = case.economics
@@ -193,6 +197,8 @@ def business_case_html(cases: list, confidence: float = 0.95) -> str:
                   f"amounts in {_e(case.currency)}. Investment {readable.money(economics.investment)}, running cost "
                   f"{readable.money(economics.running_cost)} a month, benefit from month {economics.lead_time:g}. "
                   f"Scaling: {_e(case.scaling)}.</p>", _table(pd.DataFrame(rows, columns=headers))]
+        parts += [f'<p class="flag"><b>Read with care.</b> {_e(flag)}</p>'
+                  for flag in plausibility(case, confidence=confidence).flags]
     parts.append('<p class="muted">Hours freed are capacity the teams keep (still paid for), not cash; '
                  "SLA penalties avoided and running costs are cash; cost of delay avoided is value.</p>")
     return "\n".join(parts)

@@ -1,7 +1,9 @@
 """Business-case and ranking reports for a finance reader: the money first, then where it comes from, then how far to trust it.
 
-A page names the improvement, opens with the money table (investment, running cost, benefit,
-net benefit, ROI, payback, NPV with intervals), breaks the benefit into cash, value and capacity,
+A page names the improvement and leads with one sentence (``verdict.case_sentence``; for a
+ranking ``ranking.lead_sentence``: what to do, by how much, how sure, what it rests on), then the
+money table (investment, running cost, benefit, net benefit, ROI, payback, NPV with intervals),
+breaks the benefit into cash, value and capacity,
 and ends with the plausibility section (``plausibility.py``): the share resting on cost of delay,
 NPV without it, a tornado over the economic assumptions and flags. Intervals are recomputed here
 from the per-replication figures at the ``confidence`` the page states.
@@ -12,12 +14,13 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 
-from .economics import MONTH_HOURS, BusinessCase
+from .economics import DOMINANT_SHARE, MONTH_HOURS, BusinessCase
 from .html_page import escape, figure, page, table
-from .plausibility import DOMINANT_SHARE, SPREAD, Plausibility, plausibility, plot_cost_of_delay
-from .ranking import Ranking
+from .plausibility import SPREAD, Plausibility, plausibility, plot_cost_of_delay
+from .ranking import Ranking, lead_sentence
 from .readable import confidence_label, money, number, relative, share
 from .stats import t_interval
+from .verdict import case_sentence
 
 #: Benefit components: column, label, kind of money, what it means for a finance reader.
 COMPONENTS = (
@@ -34,7 +37,8 @@ def business_case_page(case: BusinessCase, baseline: str, description: str = "",
     """One improvement's business case as a self-contained HTML page."""
     check = plausibility(case, spread, confidence)
     title = f"Business case: {case.variant}"
-    body = [f"<h1>{escape(title)}</h1>", _subtitle(case, baseline, description),
+    body = [f"<h1>{escape(title)}</h1>", f'<p class="lead">{escape(case_sentence(case, confidence))}</p>',
+            _subtitle(case, baseline, description),
             *_case_sections(case, check, confidence, heading="h2"), _method(case, confidence, spread, "h2")]
     return page(title, "\n".join(body))
 
@@ -45,11 +49,11 @@ def ranking_page(ranking: Ranking, baseline: str, descriptions: Sequence[str] = 
 
     ``descriptions`` follow ``ranking.cases`` (the order the candidates were given)."""
     about = dict(zip([id(case) for case in ranking.cases], descriptions))
-    cases = _in_rank_order(ranking)
+    cases = ranking.in_rank_order()
     checks = [plausibility(case, spread, confidence) for case in cases]
     title = f"Improvement backlog of {baseline}: ranked business cases"
     label = confidence_label(confidence)
-    body = [f"<h1>{escape(title)}</h1>",
+    body = [f"<h1>{escape(title)}</h1>", f'<p class="lead">{escape(lead_sentence(ranking, confidence))}</p>',
             f'<p class="subtitle">{len(cases)} candidates against the baseline “{escape(baseline)}”, over '
             f"{ranking.months} months at a yearly discount rate of {share(ranking.discount_rate, 1)}; amounts in "
             f"{escape(ranking.currency)}, each with its {escape(label)} across replications.</p>",
@@ -69,22 +73,6 @@ def ranking_page(ranking: Ranking, baseline: str, descriptions: Sequence[str] = 
                  *_case_sections(case, check, confidence, heading="h3"), "</details>"]
     body.append(_method(cases[0], confidence, spread, "h2"))
     return page(title, "\n".join(body))
-
-
-def _in_rank_order(ranking: Ranking) -> list[BusinessCase]:
-    """The cases in the order of ``ranking.table``: each row takes the first case not yet taken with
-    its name and NPV (two candidates may share a name)."""
-    def same(case: BusinessCase, name: str, npv: float) -> bool:
-        mine = case.figure("npv")[0]
-        return case.variant == name and (mine == npv or (math.isnan(mine) and math.isnan(npv)))
-
-    left = list(range(len(ranking.cases)))
-    ordered = []
-    for row in ranking.table.itertuples():
-        index = next(i for i in left if same(ranking.cases[i], row.candidate, row.npv))
-        left.remove(index)
-        ordered.append(ranking.cases[index])
-    return ordered
 
 
 def _subtitle(case: BusinessCase, baseline: str, description: str) -> str:

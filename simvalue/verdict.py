@@ -13,10 +13,12 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
+from typing import Protocol
 
 import pandas as pd
 
 from . import readable
+from .stats import t_interval
 
 #: Material changes: a share of the baseline time, points of SLA attainment, points of utilisation.
 MATERIAL_TIME, MATERIAL_SLA, MATERIAL_LOAD = 0.05, 0.01, 0.02
@@ -203,7 +205,7 @@ def _summary(variant: str, mattering: tuple[Change, ...], changes: list[Change],
         parts.append(f"{lead}SLA attainment of {c.subject} {'rises' if c.change > 0 else 'falls'} to "
                      f"{readable.share(c.value)} ({readable.points(c.change)})")
     sentence = "; ".join(parts) + "." if parts else f"{variant} changes team load only."
-    return " ".join([sentence, _cost(changes), _sureness(mattering, confidence, replications), _money(case)]).strip()
+    return " ".join([sentence, _cost(changes), _sureness(mattering, confidence, replications), (case_sentence(case) if case is not None else "")]).strip()
 
 
 def _cost(changes: list[Change]) -> str:
@@ -233,17 +235,70 @@ def _sureness(mattering: tuple[Change, ...], confidence: float, replications: in
             f"({replications} paired replications).")
 
 
-def _money(case) -> str:
-    """The business case's NPV, its interval (BusinessCase.figure: 95%) and the chance it is positive."""
-    if case is None:
+class CaseLike(Protocol):
+    """What the money sentences read of a business case (``economics.BusinessCase``)."""
+
+    variant: str
+    currency: str
+    months: int
+    per_replication: pd.DataFrame
+
+    @property
+    def probability_npv_positive(self) -> float: ...
+    @property
+    def cost_of_delay_share(self) -> float: ...
+    @property
+    def rests_on_cost_of_delay(self) -> bool: ...
+    @property
+    def rests_on_freed_hours(self) -> bool: ...
+    @property
+    def shares(self) -> dict[str, float]: ...
+    def npv_without_cost_of_delay(self) -> pd.Series: ...
+
+
+def rests_on(case: CaseLike) -> str:
+    """What a case's return rests on, as a clause ('' when its benefit is not positive): '96% of its
+    benefit is cost of delay — without it the NPV is negative (EUR -20,000)'. The threshold is
+    ``economics.DOMINANT_SHARE``, read through the case."""
+    delay = case.cost_of_delay_share
+    if math.isnan(delay):
         return ""
-    npv, low, high = case.figure("npv")
-    currency = case.currency
-    return (f"Over {case.months} months the business case's NPV is {readable.money(npv, currency, 3)} "
-            f"({readable.confidence_label(0.95)} "
-            f"{readable.money(low, significant=3)} to {readable.money(high, significant=3)}), with a "
-            f"{readable.share(case.probability_npv_positive)} chance of being positive.")
+    without = float(case.npv_without_cost_of_delay().mean())
+    spelled = readable.money(without, case.currency, 3)
+    outcome = f"negative ({spelled})" if without < 0 else spelled
+    if case.rests_on_cost_of_delay:
+        clause = f"{readable.share(delay)} of its benefit is cost of delay — without it the NPV is {outcome}"
+    else:
+        clause = f"cost of delay is {readable.share(delay)} of its benefit (without it the NPV is {outcome})"
+    if case.rests_on_freed_hours:
+        clause += (f"; {readable.share(case.shares['hours_freed_value'])} is team hours freed, capacity still "
+                   "paid for")
+    return clause
 
 
-__all__ = ["Change", "HIGH_LOAD", "MATERIAL_LOAD", "MATERIAL_SLA", "MATERIAL_TIME", "Verdict", "verdict_of",
-           "verdicts"]
+def how_sure(values: pd.Series, confidence: float = 0.95) -> str:
+    """'95% interval 1,230,000 to 3,450,000' of per-replication amounts, or, from one replication,
+    the words saying there is none."""
+    _, low, high = t_interval(values, confidence)
+    if math.isnan(low):
+        return "from a single replication, so no interval"
+    if low == high:
+        return "the same in every replication"
+    return (f"{readable.confidence_label(confidence)} {readable.money(low, significant=3)} to "
+            f"{readable.money(high, significant=3)}")
+
+
+def case_sentence(case: CaseLike, confidence: float = 0.95) -> str:
+    """'Over 12 months the business case's NPV is EUR 2,830,000 (95% interval ...), positive in 100% of
+    the simulated periods; 98% of its benefit is cost of delay — without it the NPV is ...'."""
+    npv = case.per_replication["npv"]
+    text = (f"Over {case.months} months the business case's NPV is "
+            f"{readable.money(float(npv.mean()), case.currency, 3)} ({how_sure(npv, confidence)})")
+    if len(npv) > 1:
+        text += f", positive in {readable.share(case.probability_npv_positive)} of the simulated periods"
+    clause = rests_on(case)
+    return text + (f"; {clause}." if clause else ".")
+
+
+__all__ = ["CaseLike", "Change", "HIGH_LOAD", "MATERIAL_LOAD", "MATERIAL_SLA", "MATERIAL_TIME", "Verdict",
+           "case_sentence", "how_sure", "rests_on", "verdict_of", "verdicts"]

@@ -129,7 +129,8 @@ def test_rank_command_prints_ranking_and_writes_chart(tmp_path, capsys):
     assert main(["rank", str(base), str(slower), str(faster), "-r", "2", "--chart", str(chart),
                  "--out", str(tmp_path / "out")]) == 0
     out = capsys.readouterr().out
-    lines = [line for line in out.splitlines() if line[:1].isdigit()]
+    below = out.split("\n-  ", 1)[1].splitlines()[1:]  # the table's rows, under its rule
+    lines = [line for line in below if line[:1].isdigit()]
     assert lines[0].split()[1:3] == ["faster", "fixes"] and lines[1].split()[1] == "slower"
     assert chart.read_bytes()[:4] == b"\x89PNG"
     assert {p.name for p in (tmp_path / "out").iterdir()} == {"ranking.csv", "npv.png"}

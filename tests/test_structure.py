@@ -33,7 +33,7 @@ LAYERS = [
     {"plausibility"},
     {"sweeps"},
     {"eventlog"},  # reads results and scenarios; the cli uses it
-    {"text"},
+    {"text", "business_text"},
     {"notebook"},  # progress bars drawn with tqdm.auto; imports nothing of simvalue
     {"html_page", "calibration_charts"},
     {"report", "reports_calibration", "reports_business"},

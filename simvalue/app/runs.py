@@ -20,10 +20,12 @@ from typing import Any
 from .. import readable
 from ..comparison import Comparison, compare
 from ..errors import ScenarioError, SimvalueError
+from ..plausibility import plausibility
 from ..report import economics_cases
 from ..scenario import Scenario
 from ..scenario.variants import describe_edits, variant_of
-from ..text import case_rows, headline_rows
+from ..business_text import case_rows
+from ..text import headline_rows
 from ..verdict import Verdict, verdicts
 from .capture import captured
 
@@ -130,10 +132,14 @@ def _headlines(comparison: Comparison) -> list[Table]:
 
 
 def _case_table(case, confidence: float) -> Table:
+    """The business case's figures, with the flags of what its return rests on (cost of delay, ...) in
+    the note under it."""
     headers, rows = case_rows(case, confidence)
+    flags = " ".join(plausibility(case, confidence=confidence).flags)
     return Table(f"Business case: {case.variant}", headers, rows,
                  f"Over {case.months} months at a yearly discount rate of {readable.share(case.discount_rate, 1)}; "
-                 "hours freed are capacity the teams keep (still paid for), not cash.")
+                 "hours freed are capacity the teams keep (still paid for), not cash."
+                 + (f" Read with care: {flags}" if flags else ""))
 
 
 @dataclass

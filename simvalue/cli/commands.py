@@ -15,9 +15,7 @@ from ..scenario import load_scenario
 from ..scenario.load import read_yaml, validate
 from ..scenario.model import Scenario
 from ..scenario.variants import is_variant, load_variant, parse_assignments
-from ..text import (backlog_text, chains_text,
-                    bottleneck_table, business_case_text, comparison_table, ranking_text, scenario_overview,
-                    verdict_text,
+from ..text import (backlog_text, chains_text, bottleneck_table, comparison_table, scenario_overview, verdict_text,
                     sla_words, summary_tables, table)
 from ..units import humanize
 from .output import check_target, progress_bar, progress_bars, sweep_progress, write_file, write_outputs
@@ -180,6 +178,7 @@ def compare_command(args: argparse.Namespace) -> int:
 
 
 def business_case_command(args: argparse.Namespace) -> int:
+    from ..business_text import business_case_text
     from ..economics import case_from_runs
     check_target(args.report, "--report", folder=False)
     base = load_scenario(args.base)
@@ -196,6 +195,7 @@ def business_case_command(args: argparse.Namespace) -> int:
 
 
 def rank_command(args: argparse.Namespace) -> int:
+    from ..business_text import ranking_text
     from ..ranking import rank
     check_target(args.out, "--out", folder=True)
     check_target(args.chart, "--chart", folder=False)
@@ -209,9 +209,8 @@ def rank_command(args: argparse.Namespace) -> int:
                            max_events=args.max_events)
     finally:
         close()
-    print(f"{base.name}: {len(args.candidates)} candidates over {args.months} months at "
-          f"{args.discount_rate:.1%} a year, ranked by NPV\n")
-    print(ranking_text(ranking))
+    print(ranking_text(ranking, f"{base.name}: {len(args.candidates)} candidates over {args.months} months at "
+                                f"{args.discount_rate:.1%} a year, ranked by NPV"))
     if args.out is not None:
         write_outputs(args.out, {"ranking.csv": lambda path: ranking.table.to_csv(path, index=False),
                                  "npv.png": lambda path: ranking.plot_npv().savefig(path, format="png")})

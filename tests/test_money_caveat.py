@@ -1,0 +1,108 @@
+"""Money with its caveat: wherever an NPV or ROI is shown, cost of delay's share and the NPV without it
+are shown too; a ranking leads with one sentence (what to do, by how much, how sure, what it rests on)."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from simvalue.business_text import business_case_text, case_rows
+from simvalue.cli import main
+from simvalue.comparison import compare
+from simvalue.economics import DOMINANT_SHARE
+from simvalue.plausibility import plausibility
+from simvalue.ranking import lead_sentence
+from simvalue.verdict import case_sentence, rests_on
+
+from .test_business_report import hand_ranking
+from .test_plausibility import BALANCED, DOMINATED, make_case
+
+ROOT = Path(__file__).resolve().parent.parent
+BASE = ROOT / "scenarios" / "change_enablement.yaml"
+BACKLOG = ROOT / "scenarios" / "backlog"
+
+
+def test_one_threshold_decides_what_rests_on_cost_of_delay():
+    dominated, balanced = make_case(**DOMINATED), make_case(**BALANCED)
+    assert dominated.cost_of_delay_share > DOMINANT_SHARE > balanced.cost_of_delay_share
+    assert dominated.rests_on_cost_of_delay and not balanced.rests_on_cost_of_delay
+    for case in (dominated, balanced):  # the pages' flag and the case agree, and so do their NPVs
+        check = plausibility(case)
+        assert ("rests on cost of delay" in check.labels) == case.rests_on_cost_of_delay
+        assert check.cost_of_delay_share == case.cost_of_delay_share
+        assert case.npv_without_cost_of_delay().mean() == pytest.approx(check.npv_at("without cost of delay"),
+                                                                          rel=1e-12)
+
+
+def test_a_case_resting_on_cost_of_delay_says_so_with_the_npv_without_it():
+    case = make_case(**DOMINATED)
+    without = case.npv_without_cost_of_delay().mean()
+    assert without < 0 < case.figure("npv")[0]
+    sentence = case_sentence(case)
+    assert sentence.startswith("Over 12 months the business case's NPV is EUR ")
+    assert "95% interval" in sentence and "positive in 100% of the simulated periods" in sentence
+    assert re.search(r"9\d% of its benefit is cost of delay — without it the NPV is negative \(EUR -", sentence)
+    assert rests_on(make_case(**BALANCED)).startswith("cost of delay is 8% of its benefit (without it the NPV is EUR ")
+
+
+def test_terminal_and_app_case_tables_show_the_share_and_the_npv_without_cost_of_delay():
+    case = make_case(**DOMINATED)
+    _, rows = case_rows(case)
+    figures = {row[0]: row[1] for row in rows}
+    assert figures["share of the benefit that is cost of delay"] == "91%"
+    assert figures["net present value without cost of delay"].startswith("-")
+    text = business_case_text(case)
+    assert text.index("of its benefit is cost of delay") < text.index("figure")  # the sentence before the table
+    assert "Read with care:" in text and "without them the NPV is EUR -" in text
+
+
+def test_the_app_verdict_and_case_table_carry_the_caveat():
+    from simvalue.app.runs import outcome_of
+    outcome = outcome_of(compare(BASE, BACKLOG / "cab_twice_weekly.yaml", replications=2, seed=1))
+    assert "of its benefit is cost of delay — without it the NPV is" in outcome.verdicts[0].summary
+    table = outcome.cases[0]
+    assert "share of the benefit that is cost of delay" in [row[0] for row in table.rows]
+    assert "net present value without cost of delay" in [row[0] for row in table.rows]
+    assert "Read with care:" in table.note and "cost of delay" in table.note
+
+
+def test_rank_leads_with_a_sentence_and_names_cost_of_delay_in_terminal_csv_and_page(tmp_path, capsys):
+    report, out = tmp_path / "rank.html", tmp_path / "out"
+    candidates = [str(BACKLOG / "cab_twice_weekly.yaml"), str(BACKLOG / "automate_standard_deploys.yaml")]
+    assert main(["rank", str(BASE), *candidates, "-r", "2", "--seed", "1", "--out", str(out),
+                 "--report", str(report)]) == 0
+    printed = capsys.readouterr().out
+    first = printed.split("\n\n")[0].replace("\n", " ")
+    assert first.startswith("Do “Add a second weekly CAB slot” first: NPV EUR ")
+    assert "95% interval" in first and "the best in 100% of the simulated periods" in first
+    assert "of its benefit is cost of delay — without it the NPV is" in first
+    assert printed.index("Do “") < printed.index("candidate")  # the sentence before the table
+    assert "CoD share" in printed and "NPV without CoD" in printed
+    care = printed[printed.index("Read with care:"):]
+    assert "Add a second weekly CAB slot: 9" in care and "cost of delay avoided" in care
+
+    csv = pd.read_csv(out / "ranking.csv")
+    assert list(csv.columns[-2:]) == ["cost_of_delay_share", "npv_without_cost_of_delay"]
+    assert {"npv", "roi", "probability_best", "wsjf"} <= set(csv.columns)  # the old columns keep their names
+    top = csv.iloc[0]
+    assert top["cost_of_delay_share"] > DOMINANT_SHARE and top["npv_without_cost_of_delay"] < top["npv"]
+
+    page = report.read_text(encoding="utf-8")
+    lead = page.index('<p class="lead">Do “Add a second weekly CAB slot” first')
+    assert lead < page.index("<table") and lead < page.index(">Ranking by net present value<")
+
+
+def test_a_ranking_whose_best_loses_money_says_do_none():
+    ranking = hand_ranking()
+    sentence = lead_sentence(ranking)
+    assert sentence.startswith("Do “Add a second weekly CAB slot” first") and "the best in 100%" in sentence
+    losing = make_case(delay=[100, 120], penalties=[0, 0], freed=[0, 0])
+    from dataclasses import replace
+    lone = replace(ranking, cases=(losing,), table=pd.DataFrame({
+        "rank": [1], "candidate": [losing.variant], "npv": [losing.figure("npv")[0]], "probability_best": [1.0]}))
+    words = lead_sentence(lone)
+    assert words.startswith("Do none of the 1 candidates yet: even the best, “faster fixes”, has NPV EUR -")
+    assert "positive in 0% of the simulated periods" in words and "the best in" not in words
