@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from simvalue.app.controls import control_for, controls_for, overlay_with, values_in
+from simvalue.app.controls import control_for, controls_for, edit, overlay_with, simulated_gates, values_in
 from simvalue.app.folder import baselines, inside, load_baseline, read_saved, variants_of
 from simvalue.app.overlay import check_overlay, file_stem, overlay_text, read_overlay, save_overlay, starting_overlay
 from simvalue.app.overview import loads, streams
@@ -81,6 +81,51 @@ def test_controls_make_set_and_scale_edits_only_where_they_leave_the_baseline(ba
     assert values_in(overlay, baseline) | values == values_in(overlay, baseline)  # the YAML sets the controls back
     unchanged = overlay_with(overlay, baseline, {c.key: c.baseline for c in controls_for(baseline)})
     assert "set" not in unchanged and "scale" not in unchanged
+
+
+def test_switching_a_gate_shows_the_timing_the_variant_simulates(baseline):
+    """Switching the CAB to auto left "check takes 1w" on screen while the variant had no delay at all."""
+    gate = "streams.normal_change.steps.cab.gate"
+    start = starting_overlay(BASE, "v")
+    shown = values_in(start, baseline)
+    assert shown[f"{gate}.timing"] == "1w"
+    overlay, reset = edit(start, baseline, {**shown, f"{gate}.kind": "auto"}, f"{gate}.kind")
+    assert reset == {f"{gate}.timing": ""} and "delay" not in overlay["set"][gate]
+    assert simulated_gates(check_overlay(baseline, overlay, SCENARIOS).scenario)[f"{gate}.timing"] == \
+        "simulated: an automated check, no delay"
+    typed = {**shown, f"{gate}.kind": "auto", f"{gate}.timing": "1w"}  # now typed for the check: it counts
+    overlay, reset = edit(overlay, baseline, typed, f"{gate}.timing")
+    assert overlay["set"][gate]["delay"] == "1w" and reset == {}
+    assert simulated_gates(check_overlay(baseline, overlay, SCENARIOS).scenario)[f"{gate}.timing"].startswith(
+        "simulated: an automated check taking ")
+    overlay, reset = edit(overlay, baseline, {**typed, f"{gate}.kind": "cab"}, f"{gate}.kind")
+    assert reset == {f"{gate}.timing": "1w"} and "set" not in overlay  # back to the baseline's CAB
+    assert simulated_gates(baseline)[f"{gate}.timing"] == "simulated: a CAB that meets every 7 d"
+
+
+def test_every_team_is_editable_in_people_as_the_load_table_counts_them():
+    """The desk (shifts, no capacity) had no field; network's field said 2 where the load table said 0.536."""
+    desk, _ = load_baseline(SCENARIOS, "service_desk.yaml")
+    teams = {c.key: c for c in controls_for(desk) if c.group == "teams"}
+    assert {key.split(".")[1] for key in teams} == set(desk.teams)
+    shift = "teams.service_desk.shifts.0.capacity"
+    assert teams[shift].label == "service_desk mon-fri 08:00-18:00" and teams[shift].baseline == 4
+    overlay = overlay_with({"name": "v"}, desk, {shift: 5})
+    assert overlay["set"] == {"teams.service_desk.shifts": [
+        {"days": "mon-fri", "hours": "08:00-18:00", "capacity": 5}, {"days": "mon-sun", "hours": "18:00-08:00",
+                                                                     "capacity": 1},
+        {"days": "sat-sun", "hours": "08:00-18:00", "capacity": 1}]}
+    assert [s.capacity for s in check_overlay(desk, overlay, SCENARIOS).scenario.teams["service_desk"].shifts] == \
+        [5, 1, 1]
+    assert values_in(overlay, desk)[shift] == 5
+    bad = check_overlay(desk, overlay_with({"name": "v"}, desk, {shift: 0}), SCENARIOS)
+    assert control_for(bad.path, list(teams)) == shift
+    by_name = {load.name: load for load in loads(desk)}
+    assert by_name["network"].on_duty == "2" == str(teams["teams.network.capacity"].baseline)
+    assert teams["teams.network.capacity"].hint == \
+        "people on duty in its hours (mon-fri 08:00-17:00): 0.536 on average over the week"
+    assert by_name["network"].capacity == pytest.approx(0.5357, abs=1e-4)
+    assert by_name["service_desk"].on_duty == "1\u20134" and "1.89 on average over the week" in teams[shift].hint
 
 
 def test_controls_keep_edits_typed_in_the_yaml(baseline):

@@ -2,7 +2,8 @@
 
 An input is named by the dotted path it edits (``teams.platform.capacity``); a few stand for
 several paths (``…gate.timing`` is a CAB's ``meets``, an automated check's ``delay`` or an
-approver's ``effort``; ``demand.scale`` scales every arrival rate). A value left at the baseline's
+approver's ``effort``; ``teams.T.shifts.0.capacity`` rewrites the team's ``shifts`` list, whose
+entries have no name to address; ``demand.scale`` scales every arrival rate). A value left at the baseline's
 makes no edit, so the overlay holds only what the planner changed, in the ``set``/``scale`` form of
 variant files. Edits the controls do not own (typed in the YAML) are kept. A validation error's
 field path leads back to the input it concerns, so the CLI's message shows beside that field.
@@ -16,8 +17,10 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from .. import readable
 from ..economics import has_costs
 from ..scenario import Scenario
+from ..scenario.model import Team
 
 #: The field that times each gate kind: how often a CAB meets, how long a check or a review takes.
 TIMING = {"cab": "meets", "auto": "delay", "approver": "effort"}
@@ -51,8 +54,8 @@ def controls_for(scenario: Scenario) -> list[Control]:
     gate's kind and timing, demand scale, and economics when the baseline has costs."""
     data = scenario.model_dump(mode="json")
     found = [Control("name", "variant", "variant name", "text", "", hint="names the saved file too")]
-    found += [Control(f"teams.{name}.capacity", "teams", name, "number", team.capacity, hint="people at a time")
-              for name, team in scenario.teams.items() if team.shifts is None]
+    for name, team in scenario.teams.items():
+        found += _team_controls(name, team)
     for stream_name, stream in data["streams"].items():
         for step in stream["steps"]:
             path = f"streams.{stream_name}.steps.{step['name']}"
@@ -71,6 +74,25 @@ def controls_for(scenario: Scenario) -> list[Control]:
     return found
 
 
+def _team_controls(name: str, team: Team) -> list[Control]:
+    """A team's headcount inputs, in people on duty (as the offered-load table counts them): its capacity,
+    or one input per shift."""
+    average = f"{readable.figure(team.pattern().average_headcount)} on average over the week"
+    if team.shifts is None:
+        hours = "round the clock" if team.calendar is None else f"in its hours ({_calendar_text(team.calendar)}): {average}"
+        return [Control(f"teams.{name}.capacity", "teams", name, "number", team.capacity,
+                        hint=f"people on duty {hours}")]
+    return [Control(f"teams.{name}.shifts.{index}.capacity", "teams", f"{name} {shift.days} {shift.hours}", "number",
+                    shift.capacity, hint=f"people on duty in this shift; the team: {average}")
+            for index, shift in enumerate(team.shifts)]
+
+
+def _calendar_text(calendar: Mapping[str, Any]) -> str:
+    """``{mon-fri: ["08:00-12:00", "13:00-17:00"]}`` as ``mon-fri 08:00-12:00, 13:00-17:00``."""
+    return "; ".join(f"{days} {', '.join(hours) if isinstance(hours, list) else hours}"
+                     for days, hours in calendar.items())
+
+
 def _gate_controls(path: str, where: str, gate: dict[str, Any]) -> list[Control]:
     kind = gate["kind"]
     options = tuple(dict.fromkeys((kind, "cab", "auto")))
@@ -82,6 +104,20 @@ def _gate_controls(path: str, where: str, gate: dict[str, Any]) -> list[Control]
             Control(f"{path}.gate.timing", "gates", where, "text", str(gate.get(TIMING[kind]) or ""), hint=timing)]
 
 
+def edit(overlay: Mapping[str, Any], scenario: Scenario, values: Mapping[str, Any],
+         changed: str | None) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The overlay after the planner changed the input ``changed``, and the inputs to set anew on the page.
+
+    Switching a gate's kind drops the timing on screen (a CAB's ``1w`` is no automated check's delay) and
+    shows the timing the variant then has: none for an automated check, DEFAULT_MEETS for a new CAB, the
+    baseline's when switched back."""
+    if not (changed or "").endswith(".gate.kind"):
+        return overlay_with(overlay, scenario, values), {}
+    timing = changed.removesuffix(".kind") + ".timing"
+    result = overlay_with(overlay, scenario, {k: v for k, v in values.items() if k != timing})
+    return result, {timing: values_in(result, scenario)[timing]}
+
+
 def overlay_with(overlay: Mapping[str, Any], scenario: Scenario, values: Mapping[str, Any]) -> dict[str, Any]:
     """A copy of ``overlay`` whose edits owned by the controls are those ``values`` make (by key)."""
     controls = {c.key: c for c in controls_for(scenario)}
@@ -91,9 +127,13 @@ def overlay_with(overlay: Mapping[str, Any], scenario: Scenario, values: Mapping
     for key in controls:
         _forget(key, sets, scales, economics, scenario)
     value = {key: _clean(values.get(key, control.baseline)) for key, control in controls.items()}
+    for key in [k for k in controls if k.endswith(".gate.timing") and k not in values]:
+        kind = key.removesuffix("timing") + "kind"
+        if _given(value[kind]) and value[kind] != controls[kind].baseline:
+            value[key] = ""  # the baseline's timing is another kind's: none given
     result["name"] = value["name"] if _given(value["name"]) else result.get("name", DEFAULT_NAME)
     for key, control in controls.items():
-        if control.group == "teams" and _changed(value[key], control.baseline):
+        if control.group == "teams" and ".shifts." not in key and _changed(value[key], control.baseline):
             sets[key] = value[key]
         elif key.endswith(".automation.share"):
             sets.update(_automation_edits(key.removesuffix(".automation.share"), controls, value))
@@ -101,6 +141,7 @@ def overlay_with(overlay: Mapping[str, Any], scenario: Scenario, values: Mapping
             sets.update(_gate_edits(key.removesuffix(".gate.kind"), controls, value, scenario))
         elif control.group == "economics" and _given(value[key]):
             economics[key.removeprefix("economics.")] = value[key]
+    sets.update(_shift_edits(scenario, controls, value))
     scales.update(_demand_edits(scenario, value["demand.scale"]))
     for section, edits in (("set", sets), ("scale", scales), ("economics", economics)):
         if edits:
@@ -120,6 +161,8 @@ def _forget(key: str, sets: dict, scales: dict, economics: dict, scenario: Scena
         owned = [gate, f"{gate}.kind", *(f"{gate}.{field}" for field in TIMING.values())]
     elif key == "demand.scale":
         owned = [f"demand.{d.type}.arrivals.{field}" for d in scenario.demand for field in ("rate", "every")]
+    elif ".shifts." in key:
+        owned = [key.split(".shifts.")[0] + ".shifts"]
     elif key.startswith("economics."):
         economics.pop(key.removeprefix("economics."), None)
         return
@@ -146,11 +189,25 @@ def _automation_edits(step: str, controls: dict[str, Control], value: dict[str, 
     return {f"{step}.automation": automation}
 
 
+def _shift_edits(scenario: Scenario, controls: dict[str, Control], value: dict[str, Any]) -> dict[str, Any]:
+    """The whole ``shifts`` list of each team whose shift headcounts changed (entries have no name to
+    address one by one)."""
+    edits = {}
+    for name, team in scenario.teams.items():
+        keys = [f"teams.{name}.shifts.{index}.capacity" for index in range(len(team.shifts or ()))]
+        if keys and any(_changed(value[key], controls[key].baseline) for key in keys):
+            edits[f"teams.{name}.shifts"] = [
+                {"days": shift.days, "hours": shift.hours,
+                 "capacity": value[key] if _changed(value[key], shift.capacity) else shift.capacity}
+                for key, shift in zip(keys, team.shifts)]
+    return edits
+
+
 def _gate_edits(step: str, controls: dict[str, Control], value: dict[str, Any], scenario: Scenario) -> dict[str, Any]:
     base_kind = controls[f"{step}.gate.kind"].baseline
     kind = value[f"{step}.gate.kind"] if _given(value[f"{step}.gate.kind"]) else base_kind
     timing = value[f"{step}.gate.timing"]
-    new_timing = _changed(timing, controls[f"{step}.gate.timing"].baseline)
+    new_timing = _changed(timing, controls[f"{step}.gate.timing"].baseline) if kind == base_kind else _given(timing)
     if kind == base_kind:
         return {f"{step}.gate.{TIMING[kind]}": timing} if new_timing else {}
     _, stream, _, name = step.split(".")
@@ -185,6 +242,11 @@ def values_in(overlay: Mapping[str, Any], scenario: Scenario) -> dict[str, Any]:
         key, found = control.key, control.baseline
         if key == "name":
             found = overlay.get("name", "")
+        elif ".shifts." in key:
+            team, index = key.split(".shifts.")[0], int(key.split(".")[-2])
+            shifts = sets.get(f"{team}.shifts")
+            entry = shifts[index] if isinstance(shifts, list) and index < len(shifts) else None
+            found = _mapping(entry).get("capacity", found)
         elif control.group == "teams":
             found = sets.get(key, found)
         elif control.group == "automation":
@@ -205,6 +267,22 @@ def values_in(overlay: Mapping[str, Any], scenario: Scenario) -> dict[str, Any]:
             found = _mapping(economics).get(key.removeprefix("economics."))
         values[key] = found
     return values
+
+
+def simulated_gates(variant: Scenario) -> dict[str, str]:
+    """What the variant simulates at each gate, in words, by the gate's timing input: ``simulated: an
+    automated check, no delay`` (the page shows it beside the field, from the checked variant)."""
+    found = {}
+    for stream_name, stream in variant.streams.items():
+        for step in (s for s in stream.steps if s.gate is not None):
+            _, takes = step.kind.describe(step)
+            delay = getattr(step.gate, "delay", None)
+            words = {"cab": f"a CAB that {takes}",
+                     "auto": "an automated check, no delay" if delay is None or delay.mean == 0
+                     else f"an automated check taking {takes}",
+                     "approver": f"an approver's review taking {takes}"}.get(step.gate.kind, takes)
+            found[f"streams.{stream_name}.steps.{step.name}.gate.timing"] = f"simulated: {words}"
+    return found
 
 
 def _demand_factor(scenario: Scenario, scales: Mapping[str, Any]) -> Any:

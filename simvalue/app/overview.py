@@ -37,7 +37,9 @@ class StreamFacts:
 
 @dataclass(frozen=True)
 class LoadFacts:
-    """Offered load on one team or capacity-limited gate; ``status`` is ok, high or overloaded."""
+    """Offered load on one team or capacity-limited gate; ``status`` is ok, high or overloaded. A team's
+    ``capacity`` and ``offered`` are people (on duty, on average over the week; busy, on average), with
+    ``on_duty`` the headcount its fields edit (``2``, or ``1-4`` over its shifts); a gate's are items a meeting."""
 
     name: str
     kind: str
@@ -45,6 +47,7 @@ class LoadFacts:
     offered: float
     utilisation: float
     status: str
+    on_duty: str = ""
 
 
 def streams(scenario: Scenario) -> list[StreamFacts]:
@@ -60,8 +63,17 @@ def streams(scenario: Scenario) -> list[StreamFacts]:
 def loads(scenario: Scenario) -> list[LoadFacts]:
     """Offered load per team and gate, with the status ``simvalue check`` gives it."""
     return [LoadFacts(load.name, load.kind, float(load.capacity), float(load.offered), float(load.utilisation),
-                      status(load.utilisation))
+                      status(load.utilisation), _on_duty(scenario, load.name) if load.kind == "team" else "")
             for load in offered_loads(scenario)]
+
+
+def _on_duty(scenario: Scenario, name: str) -> str:
+    """The people on duty when the team works, as its fields edit them: ``2``, or ``1-4`` over its shifts."""
+    team = scenario.teams[name]
+    if team.shifts is None:
+        return str(team.capacity)
+    low, high = min(s.capacity for s in team.shifts), max(s.capacity for s in team.shifts)
+    return str(low) if low == high else f"{low}–{high}"
 
 
 def status(utilisation: float) -> str:

@@ -21,7 +21,8 @@ from .runs import Job, Outcome, Table
 
 #: Group headings of the controls, in the order they are shown, with a line on what they do.
 GROUPS = {
-    "teams": ("Teams", "People working items at the same time."),
+    "teams": ("Teams", "People on duty, each working one item at a time (the offered-load table counts the same "
+                       "people)."),
     "gates": ("Gates", "A CAB meets on a cadence; an automated check takes minutes."),
     "demand": ("Demand", "Scales every arrival rate."),
     "automation": ("Automation", "Share of a step's executions run by a pipeline (no person), and how long one takes."),
@@ -117,24 +118,21 @@ def controls(scenario: Scenario) -> list:
                     *(_gate(kind, timing) for kind, timing in zip(members[::2], members[1::2]))]
         else:
             body = [_field(c) for c in members]
-        if group == "teams":
-            body += [html.P(f"{name} works in shifts: edit its shifts in the YAML.", className="hint")
-                     for name, team in scenario.teams.items() if team.shifts is not None]
         parts.append(html.Fieldset([html.Legend(heading), html.P(line, className="hint"), *body],
                                    className=f"group {group}"))
     return parts
 
 
-def _input(control: Control, value=None):
+def _input(control: Control, value=None, placeholder: str | None = None):
     value = control.baseline if value is None else value
     ident = {"type": "ctl", "key": control.key}
     if control.kind == "choice":
         return dcc.RadioItems(id=ident, options=list(control.options), value=value, inline=True, className="kinds")
     if control.kind == "number":
         return dcc.Input(id=ident, name=control.key, type="number", value=value, step="any", className="number",
-                         placeholder="" if control.baseline is None else f"{control.baseline:g}")
+                         placeholder="" if control.baseline is None else readable.figure(control.baseline))
     return dcc.Input(id=ident, name=control.key, type="text", value=value, debounce=True, className="text",
-                     placeholder=str(control.baseline) or "")
+                     placeholder=str(control.baseline) if placeholder is None else placeholder)
 
 
 def _error(control: Control) -> html.Div:
@@ -143,8 +141,9 @@ def _error(control: Control) -> html.Div:
 
 def _field(control: Control, value=None) -> html.Div:
     """A label, its input and a hint (the baseline's value first) on one row; the CLI's error under them."""
-    baseline = "" if control.baseline in (None, "") or control.key == "name" else f"baseline {control.baseline:g}" \
-        if isinstance(control.baseline, (int, float)) else f"baseline {control.baseline}"
+    baseline = "" if control.baseline in (None, "") or control.key == "name" else \
+        f"baseline {readable.figure(control.baseline)}" if isinstance(control.baseline, (int, float)) else \
+        f"baseline {control.baseline}"
     hint = " · ".join(part for part in (baseline, control.hint) if part)
     return html.Div(className="control", children=[
         html.Label([html.Span(breakable(control.label), className="label"), _input(control, value)]),
@@ -153,14 +152,16 @@ def _field(control: Control, value=None) -> html.Div:
 
 def _gate(kind: Control, timing: Control) -> html.Div:
     """A gate on one row: its step, its kind (switch a CAB to an automated check) and its timing, whose
-    words follow the kind picked (CSS ``:has``, no round trip)."""
+    words follow the kind picked (CSS ``:has``, no round trip); under them, what the checked variant
+    simulates there (no placeholder: the baseline's timing is another kind's once the kind is switched)."""
     return html.Div(className="control gate", children=[
         html.Span(breakable(kind.label), className="label"),
         html.Div(className="gate-inputs", children=[
             _input(kind),
             html.Label([*(html.Span(words, className=f"timing t-{name}") for name, words in TIMING_WORDS.items()),
-                        _input(timing)])]),
+                        _input(timing, placeholder="")])]),
         html.Span(f"baseline {kind.baseline}, {timing.hint} {timing.baseline}", className="hint"),
+        html.Span(id={"type": "ctl-now", "key": timing.key}, className="hint now"),
         _error(kind), _error(timing)])
 
 
@@ -192,9 +193,10 @@ def overview(scenario: Scenario, notes: Iterable[str] = ()) -> list:
         parts.append(html.P(scenario.description, className="muted"))
     parts += [_stream(s) for s in streams(scenario)]
     parts += [html.H3("Offered load (before simulating)"),
-              html.P("Rate × visits × mean manual effort, over capacity (gates: items per meeting over the agenda). "
-                     "Near 100% queues grow without bound.", className="hint"),
-              _load_table(loads(scenario))]
+              html.P("People busy on average (rate × visits × mean manual effort) over the people on duty on "
+                     "average over the week: a team of 2 on duty 45 hours a week is 0.54 people on average. Gates: "
+                     "items a meeting over the agenda. Near 100% queues grow without bound.", className="hint"),
+              *_load_table(loads(scenario))]
     parts += [html.P(note, className="warning") for note in notes]
     return parts
 
@@ -212,12 +214,24 @@ def _stream(stream: StreamFacts) -> html.Div:
                                                   html.Div(chips, className="flow")])
 
 
-def _load_table(rows: list[LoadFacts]) -> html.Table:
-    body = [html.Tr([html.Td(r.name), html.Td(r.kind), html.Td(f"{r.capacity:.3g}"), html.Td(f"{r.offered:.3g}"),
-                     html.Td(_bar(r.utilisation, r.status)), html.Td(STATUS[r.status], className=r.status)])
-            for r in rows]
-    return html.Table([html.Thead(html.Tr([html.Th(h) for h in ("name", "kind", "capacity", "offered", "utilisation",
-                                                                 "status")])), html.Tbody(body)], className="loads")
+def _load_table(rows: list[LoadFacts]) -> list:
+    """Teams in people (on duty as their fields say; on average over the week; busy on average), then
+    capacity-limited gates in items a meeting."""
+    def row(r: LoadFacts, cells: list[str]) -> html.Tr:
+        return html.Tr([html.Td(r.name), *(html.Td(c) for c in cells), html.Td(_bar(r.utilisation, r.status)),
+                        html.Td(STATUS[r.status], className=r.status)])
+
+    def drawn(headers: tuple[str, ...], body: list) -> html.Div:
+        return html.Div(className="wrap", children=html.Table(
+            [html.Thead(html.Tr([html.Th(h) for h in headers])), html.Tbody(body)], className="loads"))
+    teams = [row(r, [r.on_duty, readable.figure(r.capacity), readable.figure(r.offered)]) for r in rows
+             if r.kind == "team"]
+    gates = [row(r, [readable.figure(r.capacity), readable.figure(r.offered)]) for r in rows if r.kind != "team"]
+    tables = [drawn(("team", "people on duty", "on average over the week", "busy on average", "utilisation",
+                     "status"), teams)]
+    if gates:
+        tables.append(drawn(("gate", "agenda (items a meeting)", "items a meeting", "utilisation", "status"), gates))
+    return tables
 
 
 def _bar(share: float, status: str) -> html.Div:
@@ -258,7 +272,9 @@ def results(outcome: Outcome) -> list:
         for c in outcome.charts]))
     parts += [html.Details([html.Summary("Every headline figure"), *(_table(t) for t in outcome.headline)])]
     parts += [html.P(note, className="warning") for note in outcome.notes]
-    parts.append(html.P(f"{outcome.replications} paired replications, seed {outcome.seed}.", className="hint"))
+    runs = f"{outcome.replications} paired replications" if outcome.replications > 1 else \
+        "A single replication, so no intervals"
+    parts.append(html.P(f"{runs}, seed {outcome.seed}.", className="hint"))
     return parts
 
 

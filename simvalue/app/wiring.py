@@ -14,13 +14,14 @@ from dash import ALL, Dash, Input, Output, State, ctx, html, no_update
 
 from ..errors import SimvalueError
 from . import page
-from .controls import DEFAULT_NAME, control_for, overlay_with, values_in
+from .controls import DEFAULT_NAME, control_for, edit, overlay_with, simulated_gates, values_in
 from .folder import load_baseline, read_saved, variants_of
 from .overlay import check_overlay, overlay_text, read_overlay, save_overlay, starting_overlay
 from .runs import Jobs, run_options
 
 CONTROLS = {"type": "ctl", "key": ALL}
 ERRORS = {"type": "ctl-error", "key": ALL}
+SIMULATED = {"type": "ctl-now", "key": ALL}
 
 
 def wire(app: Dash, folder: Path, jobs: Jobs) -> None:
@@ -77,28 +78,32 @@ def _variant_callbacks(app: Dash, folder: Path) -> None:
         if ctx.triggered_id == "yaml":
             found = values_in(overlay, scenario)
             return no_update, [found.get(i["key"], no_update) for i in ids]
-        edited = overlay_with(overlay, scenario, {i["key"]: v for i, v in zip(ids, values)})
-        return overlay_text(edited), [no_update] * len(ids)
+        changed = ctx.triggered_id.get("key") if isinstance(ctx.triggered_id, dict) else None
+        edited, shown = edit(overlay, scenario, {i["key"]: v for i, v in zip(ids, values)}, changed)
+        return overlay_text(edited), [shown.get(i["key"], no_update) for i in ids]
 
-    @app.callback(Output("check", "children"), Output(ERRORS, "children"), Input("yaml", "value"),
-                  State(ERRORS, "id"), State("baseline", "value"))
-    def check(text: str, ids: list[dict], baseline: str | None):
-        """Check the variant as ``simvalue compare`` would; the CLI's message goes beside its field."""
-        beside = [""] * len(ids)
+    @app.callback(Output("check", "children"), Output(ERRORS, "children"), Output(SIMULATED, "children"),
+                  Input("yaml", "value"), State(ERRORS, "id"), State(SIMULATED, "id"), State("baseline", "value"))
+    def check(text: str, ids: list[dict], gates: list[dict], baseline: str | None):
+        """Check the variant as ``simvalue compare`` would; the CLI's message goes beside its field, and
+        what the valid variant simulates at each gate beside the gate."""
+        beside, simulated = [""] * len(ids), [""] * len(gates)
         if baseline is None:
-            return "", beside
+            return "", beside, simulated
         try:
             scenario, _ = load_baseline(folder, baseline)
             result = check_overlay(scenario, read_overlay(text or ""), folder)
         except SimvalueError as exc:
-            return html.Div(str(exc), className="error"), beside
+            return html.Div(str(exc), className="error"), beside, simulated
         if result.ok:
             notes = [html.Div(note, className="warning") for note in result.notes]
-            return [html.Div("✓ The variant is valid.", className="ok"), *notes], beside
+            words = simulated_gates(result.scenario)
+            return ([html.Div("✓ The variant is valid.", className="ok"), *notes], beside,
+                    [words.get(g["key"], "") for g in gates])
         field = control_for(result.path, [i["key"] for i in ids])
         if field is not None:
             beside[[i["key"] for i in ids].index(field)] = result.message
-        return html.Div(result.message, className="error", id="check-error"), beside
+        return html.Div(result.message, className="error", id="check-error"), beside, simulated
 
 
 def _save_callback(app: Dash, folder: Path) -> None:
