@@ -101,6 +101,11 @@ def test_change_a_capacity_run_and_read_the_verdict(browser, app_url, tmp_path):
         assert "teams.platform.capacity: 4" in saved.read_text()
         page.click("#save")
         page.wait_for_selector("text=exists already")
+
+        timing = 'input[name="streams.normal_change.steps.cab.gate.timing"]'
+        page.locator(f'.gate:has({timing}) input[value=auto]').check()  # the CAB's "1w" is no check's delay
+        page.wait_for_selector("text=simulated: an automated check, no delay")
+        assert page.locator(timing).input_value() == ""
         assert refused == []
     finally:
         page.close()
