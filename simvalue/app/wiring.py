@@ -28,6 +28,7 @@ def wire(app: Dash, folder: Path, jobs: Jobs) -> None:
     """Register every callback of the page on ``app``, for the scenarios of ``folder``."""
     _baseline_callbacks(app, folder)
     _variant_callbacks(app, folder)
+    _check_callback(app, folder)
     _save_callback(app, folder)
     _run_callbacks(app, folder, jobs)
 
@@ -82,6 +83,8 @@ def _variant_callbacks(app: Dash, folder: Path) -> None:
         edited, shown = edit(overlay, scenario, {i["key"]: v for i, v in zip(ids, values)}, changed)
         return overlay_text(edited), [shown.get(i["key"], no_update) for i in ids]
 
+
+def _check_callback(app: Dash, folder: Path) -> None:
     @app.callback(Output("check", "children"), Output(ERRORS, "children"), Output(SIMULATED, "children"),
                   Input("yaml", "value"), State(ERRORS, "id"), State(SIMULATED, "id"), State("baseline", "value"))
     def check(text: str, ids: list[dict], gates: list[dict], baseline: str | None):
