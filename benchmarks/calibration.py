@@ -235,19 +235,23 @@ def _activities(outcome: Outcome, case: Case, calibration: pd.DataFrame, held: p
 
 
 def _teams(data: dict, calibration: pd.DataFrame, columns: dict[str, str]) -> dict[str, tuple[int, float]]:
-    """Team -> (headcount written, distinct resources active in its median week), from the team's
-    ``resources`` list as written (calibrate names the people of each team)."""
+    """Team -> (headcount written, distinct resources active in its median week): the team's people as
+    written (``members``) counted on the rows of the activities its steps do (a person who also works for
+    another team counts there for that work)."""
     stamp = pd.to_datetime(calibration[columns["timestamp"]], format="mixed")
     week = stamp.dt.to_period("W-SUN")
     who = calibration[columns["resource"]].astype(str)
+    activity = calibration[columns["activity"]].astype(str)
     out = {}
     for team, spec in (data.get("teams") or {}).items():
         members = set(map(str, spec.get("members", []) or []))
         people = int(spec.get("capacity", 0))
+        labels = {str(step.get("label")) for stream in data["streams"].values() for step in stream["steps"]
+                  if step.get("team") == team}
         if not members:
             out[team] = (people, 0.0)
             continue
-        mine = who.isin(members)
+        mine = who.isin(members) & activity.isin(labels)
         weekly = pd.DataFrame({"week": week[mine], "who": who[mine]}).drop_duplicates().groupby("week").size()
         out[team] = (people, float(weekly.median()) if len(weekly) else 0.0)
     return out

@@ -76,32 +76,69 @@ def settle(data: dict[str, Any], targets: dict[str, float], rate_per_hour: float
 
 def settle_waits(data: dict[str, Any], models: list, rate_per_hour: float, seed: int) -> dict[tuple, tuple[float, float]]:
     """Take the team's simulated queueing out of the wait before each staffed step: the time before the work
-    in the log is the team's queueing plus waiting on others; the simulation says how much is queueing
-    (from the headcount and efforts), and the wait keeps the rest (its observations scaled by the share
-    left). ``data`` is changed in place. Returns (stream, step) -> (simulated queueing, share kept)."""
-    from ..scenario import ScenarioWarning, load_scenario
-    from ..simulation import simulate
-    from .fit import fit_duration
+    in the log is the team's queueing plus waiting on others. The wait keeps the share of its observations
+    (at most all of them) that brings the step's simulated mean elapsed time (wait, queueing, work, and the
+    nights any of them spans) to the log's mean gap: found by WAIT_ROUNDS short simulations, the share
+    moved by the secant through the last two (the elapsed time is not proportional to the share: a wait in
+    working hours that ends at 17:55 leaves its item to queue overnight, one that ends at 09:00 does not).
+    ``data`` is changed in place. Returns (stream, step) -> (simulated queueing per visit, share kept)."""
     chosen = [m for m in models if m.kind == "staffed" and m.before is not None and m.before.mean > 0]
     if not chosen:
         return {}
+    kept = {(m.stream, m.name): 1.0 for m in chosen}
+    tried: dict[tuple, list[tuple[float, float]]] = {key: [] for key in kept}
+    queued: dict[tuple, float] = {}
+    for _ in range(WAIT_ROUNDS):
+        _write_waits(data, chosen, kept)
+        elapsed, queueing = _elapsed_by_step(data, rate_per_hour, seed)
+        for model in chosen:
+            key = (model.stream, model.name)
+            total = elapsed.get((model.stream, f"{model.name}_before"), 0.0) + elapsed.get(key, 0.0)
+            tried[key].append((kept[key], total))
+            queued[key] = queueing.get(key, 0.0)
+            kept[key] = _next_share(tried[key], model.mean_gap)
+    _write_waits(data, chosen, kept)
+    return {key: (queued[key], share) for key, share in kept.items()}
+
+
+#: Short simulations to settle the waits before team work.
+WAIT_ROUNDS = 3
+
+
+def _next_share(tried: list[tuple[float, float]], target: float) -> float:
+    """The next share to try: the secant through the last two (share, elapsed) tried, or, after one, the share
+    that would reach ``target`` were the elapsed time proportional to it; within [0, 1]."""
+    share, total = tried[-1]
+    if len(tried) >= 2 and abs(total - tried[-2][1]) > 1e-9:
+        before, was = tried[-2]
+        guess = share + (target - total) * (share - before) / (total - was)
+    else:
+        guess = share * target / total if total > 0 else share
+    return min(1.0, max(0.0, guess))
+
+
+def _write_waits(data: dict[str, Any], chosen: list, kept: dict[tuple, float]) -> None:
+    from .fit import fit_duration
+    for model in chosen:
+        fitted = fit_duration(model.before_sample * kept[(model.stream, model.name)])
+        for step in data["streams"][model.stream]["steps"]:
+            if step["name"] == f"{model.name}_before":
+                step["wait"]["delay"] = fitted.spelling
+
+
+def _elapsed_by_step(data: dict[str, Any], rate_per_hour: float, seed: int) -> tuple[dict, dict]:
+    """One short simulation of ``data``: (stream, step) -> mean hours from queued to finished, and to started."""
+    from ..scenario import ScenarioWarning, load_scenario
+    from ..simulation import simulate
     trial = copy.deepcopy(data)
     trial.update(replications=1, horizon=_trial_horizon(data, rate_per_hour))
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ScenarioWarning)
         events = simulate(load_scenario(trial), seed=seed).events
-    queued = (events["started"] - events["queued"]).groupby(
-        [events["stream"].astype(str), events["step"].astype(str)], observed=True).mean()
-    out = {}
-    for model in chosen:
-        waited = float(queued.get((model.stream, model.name), 0.0))
-        kept = max(0.0, 1.0 - waited / model.before.mean)
-        fitted = fit_duration(model.before_sample * kept)
-        for step in data["streams"][model.stream]["steps"]:
-            if step["name"] == f"{model.name}_before":
-                step["wait"]["delay"] = fitted.spelling
-        out[(model.stream, model.name)] = (waited, kept)
-    return out
+    key = [events["stream"].astype(str).to_numpy(), events["step"].astype(str).to_numpy()]
+    elapsed = (events["finished"] - events["queued"]).groupby(key).mean()
+    queueing = (events["started"] - events["queued"]).groupby(key).mean()
+    return ({k: float(v) for k, v in elapsed.items()}, {k: float(v) for k, v in queueing.items()})
 
 
 __all__ = ["settle", "settle_waits"]

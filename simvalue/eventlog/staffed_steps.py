@@ -16,7 +16,7 @@ def step_models(found: Discovery, masks: dict, origin: pd.Timestamp, stream: str
     events = found.events
     origin_hours = origin.to_datetime64().astype("datetime64[s]").astype(np.int64) / 3600.0
     team_of = staffing.team_of_steps(events)
-    work, before = staffing.work_and_before(events, masks, team_of, origin_hours)
+    work, before, ready_on = staffing.work_and_before(events, masks, team_of, origin_hours)
     step_team = events["step"].map(team_of).to_numpy(dtype=object)
     rows = events.groupby("step").indices
     models = []
@@ -24,15 +24,19 @@ def step_models(found: Discovery, masks: dict, origin: pd.Timestamp, stream: str
         index = rows[name]
         team = team_of.get(name)
         gaps = events["gap"].to_numpy()[index]
-        model = _model(step, team, work[index], before[index], work[step_team == team] if team else work[:0], gaps)
+        model = _model(step, team, work[index], before[index], work[step_team == team] if team else work[:0], gaps,
+                       ready_on[index])
         model.stream, model.events, model.mean_gap = stream, step.events, float(gaps.mean())
         models.append(model)
     return models, _findings(models, stream)
 
 
 def _model(step, team: str | None, work: np.ndarray, before: np.ndarray, pooled: np.ndarray,
-           gaps: np.ndarray) -> StepModel:
-    """A step's model: the arrival marker, a timer, a wait nobody is named for, or a team's work."""
+           gaps: np.ndarray, ready_on: np.ndarray) -> StepModel:
+    """A step's model: the arrival marker, a timer, a wait nobody is named for, or a team's work. The wait
+    before the work comes from the cases that were ready while the team was on duty (where there are
+    MIN_EFFORTS of them): those ready off duty also waited for the morning's backlog, which the simulation
+    makes itself once the team's calendar holds them."""
     worked = work[~np.isnan(work)]
     if step.context == FIRST and (team is None or len(worked) == 0 or float(np.mean(worked)) < fit.ZERO):
         return StepModel(step.name, step.label, "start", fit.Fit("0h", 0.0, "the case's first event marks its arrival"))
@@ -48,7 +52,9 @@ def _model(step, team: str | None, work: np.ndarray, before: np.ndarray, pooled:
     wait[unknown] = np.maximum(before[unknown] - float(np.median(sample)), 0.0)  # the gap less a typical effort
     model = StepModel(step.name, step.label, "staffed", effort, team=team)
     if step.context != FIRST:
-        model.before, model.before_sample = fit.fit_duration(wait), wait
+        on_duty = wait[ready_on]
+        sample = on_duty if len(on_duty) >= staffing.MIN_EFFORTS else wait
+        model.before, model.before_sample = fit.fit_duration(sample), sample
     return model
 
 

@@ -57,10 +57,7 @@ def shared_ids(log: pd.DataFrame) -> tuple[set[str], set[str]]:
     for who, mine in rows.groupby("resource"):
         begin = mine["start"].to_numpy("datetime64[s]").astype(np.int64)
         end = mine["timestamp"].to_numpy("datetime64[s]").astype(np.int64)
-        ready = previous.loc[mine.index]
-        waited = (mine["start"] - ready).dt.total_seconds().to_numpy() / 3600.0
-        waited = waited[~np.isnan(waited)]
-        at_once = bool(len(waited)) and np.mean(waited < fit.ZERO) >= AT_ONCE
+        at_once = starts_at_once(mine, previous)
         if at_once and np.mean((end - begin) / 3600.0 < fit.ZERO) >= AT_ONCE:
             waits.add(str(who))  # takes no time and starts at once: a marker, nobody's work
             continue
@@ -71,6 +68,24 @@ def shared_ids(log: pd.DataFrame) -> tuple[set[str], set[str]]:
         else:
             teams.add(str(who))
     return waits, teams
+
+
+def starts_at_once(rows: pd.DataFrame, previous: pd.Series) -> bool:
+    """Whether AT_ONCE of ``rows``' starts (with a previous event in the case) fall the moment the case was
+    ready (``previous``: the case's previous completion, per row of the log): nobody was waited for."""
+    waited = (rows["start"] - previous.loc[rows.index]).dt.total_seconds().to_numpy() / 3600.0
+    waited = waited[~np.isnan(waited)]
+    return bool(len(waited)) and bool(np.mean(waited < fit.ZERO) >= AT_ONCE)
+
+
+def waiting_activities(log: pd.DataFrame) -> set[str]:
+    """With starts and no names, the activities whose work always starts the moment the case is ready: waits on
+    others (a customer, a vendor) recorded with a start, not a team's work, which someone sometimes waits for."""
+    if "start" not in log.columns:
+        return set()
+    previous = log["timestamp"].groupby(log["case"]).shift(1)
+    rows = log.dropna(subset=["start"])
+    return {str(activity) for activity, mine in rows.groupby("activity") if starts_at_once(mine, previous)}
 
 
 def team_name(text: str) -> str:
@@ -95,7 +110,7 @@ def groups(log: pd.DataFrame) -> pd.Series:
         main = people.groupby("resource")["activity"].agg(lambda a: a.value_counts().index[0])
         raw = log["resource"].map(main).where(~log["resource"].isin(shared), log["resource"])
     else:
-        raw = log["activity"]
+        raw = log["activity"].where(~log["activity"].astype(str).isin(waiting_activities(log)))
     if waits:
         raw = raw.where(~log["resource"].isin(waits))
     names = raw.map(lambda v: v if pd.isna(v) else team_name(v))
@@ -109,6 +124,9 @@ def unfold_by_team(events: pd.DataFrame) -> dict[str, str]:
     team with few of them go to the step's main team. Renames ``events``' steps in place; returns
     step -> the evidence in words. First events and timers are left alone."""
     out: dict[str, str] = {}
+    # The team each event's person belongs to, kept before the few events of other teams on a step are given
+    # to its main team: headcounts and members count a team's own people, not those who help it now and then.
+    events["people_team"] = events["team"]
     steps = events["step"].astype(str)
     eligible = ~events["first"].to_numpy() & ~steps.str.endswith("_timer").to_numpy() & events["team"].notna().to_numpy()
     for step, rows in events[eligible].groupby("step", sort=True):
@@ -133,17 +151,20 @@ def team_of_steps(events: pd.DataFrame) -> dict[str, str]:
 
 
 def work_and_before(events: pd.DataFrame, masks: dict, team_of: dict[str, str], origin: float
-                    ) -> tuple[np.ndarray, np.ndarray]:
+                    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Per event: its work and the time before it, both in its team's working hours (NaN work where the
-    log cannot tell: no start and no earlier completion of the same person that day)."""
+    log cannot tell: no start and no earlier completion of the same person that day), and whether the case
+    was ready for it (its previous event) while the team was on duty."""
     end, gap = events["hours"].to_numpy(float), events["gap"].to_numpy(float)
     previous = end - gap
     start = _starts(events, previous)
     work, before = np.full(len(events), np.nan), np.zeros(len(events))
+    ready_on = np.ones(len(events), dtype=bool)
     team = events["step"].map(team_of).to_numpy(dtype=object)
     for name in pd.unique(team[pd.notna(team)]):
         mine = team == name
         mask = masks.get(name, masks[None])
+        ready_on[mine] = mask[np.mod(np.floor(previous[mine] - origin).astype(np.int64), 168)]
         known = mine & ~np.isnan(start)
         work[known] = fit.working_hours_between(start[known], end[known], mask, origin)
         before[known] = fit.working_hours_between(previous[known], start[known], mask, origin)
@@ -151,7 +172,7 @@ def work_and_before(events: pd.DataFrame, masks: dict, team_of: dict[str, str], 
         before[unknown] = fit.working_hours_between(previous[unknown], end[unknown], mask, origin)
     first = events["first"].to_numpy()
     before[first] = 0.0
-    return work, before
+    return work, before, ready_on
 
 
 def _starts(events: pd.DataFrame, previous: np.ndarray) -> np.ndarray:
@@ -222,5 +243,5 @@ def concurrency_on_duty(rows: pd.DataFrame, quantile: float = 0.99) -> int:
     return max(1, int(np.ceil(np.quantile(busy, quantile))))
 
 
-__all__ = ["MIN_TEAM_SHARE", "OTHER", "shared_ids", "concurrency_on_duty", "effort_of", "groups", "staffed", "team_name",
+__all__ = ["MIN_TEAM_SHARE", "OTHER", "shared_ids", "starts_at_once", "waiting_activities", "concurrency_on_duty", "effort_of", "groups", "staffed", "team_name",
            "team_of_steps", "unfold_by_team", "weekly_people", "work_and_before"]

@@ -29,10 +29,11 @@ def size_teams(streams: list[StreamModel], masks: dict, events: pd.DataFrame, ar
         if chosen:
             teams[team] = _legacy_team(kind, chosen, masks[None])
     named = sorted({m.team for s in streams for m in s.steps if m.team is not None})
+    people = events["people_team"] if "people_team" in events.columns else events["team"]
     for team in named:
         chosen = [(m, s) for s in streams for m in s.steps if m.team == team]
         if all(m.kind == "staffed" for m, _ in chosen):
-            teams[team] = _staffed_team(chosen, masks.get(team, masks[None]), events[events["team"] == team])
+            teams[team] = _staffed_team(chosen, masks.get(team, masks[None]), events[people == team])
             continue
         teams[team] = _resource_team(team, chosen, masks.get(team, masks[None]), events[events["team"] == team], arrivals["origin"])
     for team, spec in teams.items():
