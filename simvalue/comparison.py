@@ -241,6 +241,9 @@ def finding(row, confidence: float = 0.95, prefixed: bool = True) -> str:
         return f"{prefix}{what} is unchanged at {spell(row.baseline)}."
     direction = "rises" if row.change > 0 else "falls"
     level = f"{confidence:.0%} CI"
+    if np.isnan(row.change_low):  # one replication: no interval, so no claim of significance either
+        size = f"{row.relative:+.0%}" if kind == "time" else f"{100 * row.change:+.1f} points"
+        return f"{prefix}{what} {direction} from {spell(row.baseline)} to {spell(row.value)} ({size}; one replication)."
     if kind == "time":
         interval = f"{row.relative:+.0%}, {level} {row.relative_low:+.0%} to {row.relative_high:+.0%}"
     else:

@@ -52,8 +52,7 @@ def render_html(comparison: Comparison, extra_sections: list[str] | None = None,
     names = [run.scenario.name for run in comparison.variants]
     title = names[0] if len(names) == 1 else f"{len(names)} variants"
     parts = [f"<h1>{_e(title)}: what it changes</h1>",
-             f'<p class="sub">Against the baseline <b>{_e(base.scenario.name)}</b>; {base.replications} paired '
-             f"replications (common random numbers), {readable.share(comparison.confidence)} intervals.</p>"]
+             f'<p class="sub">Against the baseline <b>{_e(base.scenario.name)}</b>; {_runs(comparison)}.</p>']
     for verdict in verdicts(comparison, money):
         parts.append(_verdict(verdict))
     parts += extra_sections or []
@@ -73,6 +72,22 @@ def render_html(comparison: Comparison, extra_sections: list[str] | None = None,
             f"<style>{_STYLE}</style></head><body>{body}</body></html>")
 
 
+def _runs(comparison: Comparison) -> str:
+    """'10 paired replications (common random numbers), 95% intervals', or the words for a single one."""
+    count = comparison.baseline.replications
+    if count < 2:
+        return "a single replication (common random numbers), so no intervals"
+    return f"{count} paired replications (common random numbers), {readable.share(comparison.confidence)} intervals"
+
+
+def change_note(comparison: Comparison) -> str:
+    """How to read a change column: paired, with its interval, or from a single replication without one."""
+    if comparison.baseline.replications < 2:
+        return "Change is the variant minus the baseline in a single replication: there is no interval."
+    return (f"Change is the variant minus the baseline, paired across replications, with its "
+            f"{readable.confidence_label(comparison.confidence)}.")
+
+
 def _verdict(verdict: Verdict) -> str:
     items = "".join(f"<li>{_e(change.sentence)}</li>" for change in verdict.changes)
     more = (f'<p class="muted">and {verdict.more} more {"change" if verdict.more == 1 else "changes"} that matter, '
@@ -89,8 +104,7 @@ def _folded(summary: str, content: str) -> str:
 
 def _headline_tables(comparison: Comparison) -> str:
     """One table per variant (the variant's name is its heading, not a column), in people's numbers."""
-    parts = [f'<p class="muted">Change is the variant minus the baseline, paired across replications, with its '
-             f"{readable.confidence_label(comparison.confidence)}.</p>"]
+    parts = [f'<p class="muted">{_e(change_note(comparison))}</p>']
     for run in comparison.variants:
         name = run.scenario.name
         headers, rows = headline_rows(comparison.table[comparison.table["variant"] == name], comparison.confidence)
@@ -160,7 +174,8 @@ def _table(frame: pd.DataFrame) -> str:
 
 def _settings(comparison: Comparison) -> str:
     base = comparison.baseline
-    rows = {"replications": base.replications, "seed": base.seed, "confidence": f"{comparison.confidence:.0%}",
+    level = f"{comparison.confidence:.0%}" if base.replications > 1 else "none (a single replication)"
+    rows = {"replications": base.replications, "seed": base.seed, "confidence": level,
             "common random numbers": "yes" if all(v.seed == base.seed for v in comparison.variants) else "no",
             "simvalue version": __version__}
     return "<table>" + "".join(f"<tr><th>{_e(k)}</th><td>{_e(str(v))}</td></tr>" for k, v in rows.items()) + "</table>"

@@ -123,7 +123,8 @@ def comparison_rows(table: pd.DataFrame, confidence: float = 0.95) -> tuple[list
 
 def headline_rows(table: pd.DataFrame, confidence: float = 0.95) -> tuple[list[str], list[list[str]]]:
     """Headers and rows (subject, figure, baseline, variant, change, interval) of one variant's
-    headline metrics, spelled for people."""
+    headline metrics, spelled for people; without the interval column when no row has one (a single
+    replication)."""
     shown = table[table["metric"].isin(COMPARE_METRICS)].copy()
     shown["order"] = shown["metric"].map(list(COMPARE_METRICS).index)
     rows = []
@@ -140,8 +141,13 @@ def headline_rows(table: pd.DataFrame, confidence: float = 0.95) -> tuple[list[s
         else:
             change = _signed(readable.number, r.change)
             interval = f"{_signed(readable.number, r.change_low)} to {_signed(readable.number, r.change_high)}"
+        if math.isnan(r.change_low):
+            interval = ""  # one replication (or one side without the figure): there is no interval
         rows.append([r.subject, COMPARE_METRICS[r.metric], spell(r.baseline), spell(r.value), change, interval])
-    return ["subject", "figure", "baseline", "variant", "change", readable.confidence_label(confidence)], rows
+    headers = ["subject", "figure", "baseline", "variant", "change", readable.confidence_label(confidence)]
+    if not any(row[-1] for row in rows):  # a single replication: no interval column at all
+        return headers[:-1], [row[:-1] for row in rows]
+    return headers, rows
 
 
 def _spelling(metric: str):

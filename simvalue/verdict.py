@@ -50,10 +50,12 @@ class Change:
     significant: bool
     material: bool
     sentence: str
+    known: bool = True   # False from a single replication: no interval, so significance is unknown
 
     @property
     def matters(self) -> bool:
-        return self.significant and self.material
+        """Material and significant; from one replication (no interval), material alone."""
+        return self.material and (self.significant or not self.known)
 
     @property
     def size(self) -> float:
@@ -79,6 +81,8 @@ class Verdict:
     def unchanged_line(self) -> str:
         if not self.unchanged:
             return ""
+        if self.replications < 2:
+            return "Less than a material change in this one replication: " + "; ".join(self.unchanged) + "."
         return ("Unchanged (less than a material change, or not distinguishable from no change at "
                 f"{readable.share(self.confidence)}): " + "; ".join(self.unchanged) + ".")
 
@@ -127,7 +131,8 @@ def _finite(row) -> bool:
 
 def _change(kind: str, subject: str, row, confidence: float) -> Change:
     exact = row.change == 0 and row.change_low == row.change_high
-    significant = not exact and not (row.change_low <= 0 <= row.change_high)
+    known = exact or (math.isfinite(row.change_low) and math.isfinite(row.change_high))
+    significant = known and not exact and not (row.change_low <= 0 <= row.change_high)
     if kind == "time":
         relative, low, high = row.relative, row.relative_low, row.relative_high
         material = abs(relative) >= MATERIAL_TIME
@@ -136,7 +141,7 @@ def _change(kind: str, subject: str, row, confidence: float) -> Change:
         relative, low, high = row.change / scale, row.change_low / scale, row.change_high / scale
         material = abs(row.change) >= (MATERIAL_SLA if kind == "sla" else MATERIAL_LOAD)
     change = Change(kind, subject, row.metric, row.baseline, row.value, row.change, row.change_low,
-                    row.change_high, relative, low, high, significant, material, "")
+                    row.change_high, relative, low, high, significant, material, "", known)
     return Change(**{**change.__dict__, "sentence": _sentence(change, confidence)})
 
 
@@ -156,6 +161,11 @@ def _sentence(change: Change, confidence: float) -> str:
     if change.change == 0 and change.low == change.high:
         return f"{what} stays at {_spell(change, change.baseline)}."
     verb = "rises" if change.change > 0 else "falls"
+    if not change.known:  # one replication: the size alone, no interval words
+        if change.change == 0:
+            return f"{what} stays at {_spell(change, change.baseline)}."
+        size = readable.relative(change.relative) if change.kind == "time" else readable.points(change.change)
+        return f"{what} {verb} from {_spell(change, change.baseline)} to {_spell(change, change.value)} ({size})."
     if change.kind == "time":
         size = (f"{readable.relative(change.relative)}; {level} {readable.relative(change.relative_low)} to "
                 f"{readable.relative(change.relative_high)}")
@@ -179,6 +189,10 @@ def _unchanged_words(change: Change) -> str:
 def _summary(variant: str, mattering: tuple[Change, ...], changes: list[Change], confidence: float,
              replications: int, case) -> str:
     """The paragraph: the main effect for whom and by how much, the SLA, what it costs, how sure."""
+    if not mattering and replications < 2:
+        return (f"{variant} changes nothing material in its single replication: no time-to-value moves by "
+                f"{readable.share(MATERIAL_TIME)} or more, no SLA attainment by a point, no team's load by "
+                f"{100 * MATERIAL_LOAD:.0f} points. {_sureness(mattering, confidence, replications)}")
     if not mattering:
         return (f"{variant} changes nothing that matters: no time-to-value moves by {readable.share(MATERIAL_TIME)} "
                 f"or more, no SLA attainment by a point, no team's load by {100 * MATERIAL_LOAD:.0f} points, "
@@ -231,6 +245,9 @@ def _cost(changes: list[Change]) -> str:
 
 
 def _sureness(mattering: tuple[Change, ...], confidence: float, replications: int) -> str:
+    if replications < 2:
+        return ("From a single replication there is no interval: these are the differences of one simulated "
+                "period, and noise may make or hide any of them; run more replications to know how sure they are.")
     return (f"Each change named lies outside its {readable.share(confidence)} interval of no change "
             f"({replications} paired replications).")
 

@@ -21,7 +21,7 @@ from .. import readable
 from ..comparison import Comparison, compare
 from ..errors import ScenarioError, SimvalueError
 from ..plausibility import plausibility
-from ..report import economics_cases
+from ..report import change_note, economics_cases
 from ..scenario import Scenario
 from ..scenario.variants import describe_edits, variant_of
 from ..business_text import case_rows
@@ -126,8 +126,7 @@ def _headlines(comparison: Comparison) -> list[Table]:
     for run in comparison.variants:
         name = run.scenario.name
         headers, rows = headline_rows(comparison.table[comparison.table["variant"] == name], comparison.confidence)
-        tables.append(Table(name, headers, rows, f"Change is the variant minus the baseline, paired across "
-                            f"replications, with its {readable.confidence_label(comparison.confidence)}."))
+        tables.append(Table(name, headers, rows, change_note(comparison)))
     return tables
 
 

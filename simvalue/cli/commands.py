@@ -159,8 +159,10 @@ def compare_command(args: argparse.Namespace) -> int:
     if not variants:
         raise SimvalueError("compare needs a VARIANT file or --set/--scale edits")
     comparison = _compared(base, variants, args)
-    print(f"{base.name}: baseline vs {len(comparison.variants)} variant(s), {comparison.baseline.replications} "
-          f"replications, seed {comparison.baseline.seed}, common random numbers\n")
+    count = comparison.baseline.replications
+    print(f"{base.name}: baseline vs {len(comparison.variants)} variant(s), "
+          + (f"{count} replications" if count > 1 else "a single replication (so no intervals)")
+          + f", seed {comparison.baseline.seed}, common random numbers\n")
     cases = economics_cases(comparison)
     for verdict in verdicts(comparison, cases):
         print(verdict_text(verdict) + "\n")
