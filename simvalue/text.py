@@ -297,3 +297,44 @@ def chains_text(summary: pd.DataFrame) -> str:
             if unfinished > 0 else "")
     return ("chains of linked records: from the root item's arrival to the last value realised along the chain\n"
             + table(["root type", "chains/rep", "raised/chain", "mean", "p50", "p85", "p95"], rows) + note)
+
+
+#: Metric rows a sweep's summary shows at most (the rest are in its files).
+SWEEP_ROWS = 12
+_SHARE_METRICS = ("sla_attainment", "flow_efficiency", "utilisation", "automation_coverage", "rework_rate")
+
+
+def _sweep_value(column: str, value: float) -> str:
+    metric = column.rsplit(".", 1)[-1]
+    if metric.startswith("time_to_value"):
+        return readable.duration(value)
+    return readable.share(value) if metric.startswith(_SHARE_METRICS) else readable.number(value)
+
+
+def _point_words(values: dict[str, object]) -> str:
+    """'capacity=4, approve=0.8': each parameter by the last part of its path (whole when two share it)."""
+    last = [path.rsplit(".", 1)[-1] for path in values]
+    names = [short if last.count(short) == 1 else path for short, path in zip(last, values)]
+    spelled = [readable.number(v) if isinstance(v, float) else str(v) for v in values.values()]
+    return ", ".join(f"{name}={value}" for name, value in zip(names, spelled))
+
+
+def sweep_text(extremes: pd.DataFrame, points: dict[int, dict[str, object]], rows: int = SWEEP_ROWS) -> str:
+    """The best and worst point of each metric (``sweeps.summary.extremes``: the metrics that move most
+    first, at most ``rows`` of them; ``points``: point -> parameter values), as a text table."""
+    moving = extremes[extremes["spread"].fillna(0) > 0]
+    shown = moving.head(rows)
+    body = [[r.metric, r.better or "neither", _sweep_value(r.metric, r.best),
+             f"#{r.best_point} {_point_words(points[r.best_point])}", _sweep_value(r.metric, r.worst),
+             f"#{r.worst_point} {_point_words(points[r.worst_point])}"] for r in shown.itertuples()]
+    text = table(["metric (point means over replications)", "better", "best", "at point", "worst", "at point"],
+                 body) if body else "No metric differs between the points."
+    notes = []
+    if len(moving) > len(shown):
+        notes.append(f"... and {len(moving) - len(shown)} more metrics that differ between points, in the files")
+    if len(extremes) > len(moving):
+        same = len(extremes) - len(moving)
+        notes.append(f"{same} metric{' is' if same == 1 else 's are'} the same at every point")
+    if (shown["better"] == "").any():
+        notes.append("better 'neither' (utilisation): best is the lowest, worst the highest")
+    return "\n".join([text, *notes])

@@ -256,7 +256,21 @@ def sweep_command(args: argparse.Namespace) -> int:
     print(f"columns: point, {', '.join(params)}, replication, and {len(metric_columns)} metrics")
     if args.sensitivity:
         _print_sensitivity(frame, args.sensitivity, args.out)
+    _print_extremes(frame, list(params), args.out)
     return EXIT_OK
+
+
+def _print_extremes(frame, params: list[str], out: Path) -> None:
+    """The best and worst point of each metric, then where the files are."""
+    from ..sweeps.summary import extremes, point_values
+    from ..text import sweep_text
+    print("\nBest and worst point of each metric (the metrics that move most first):")
+    print(sweep_text(extremes(frame, params), point_values(frame, params)))
+    infeasible = frame.loc[frame["infeasible"].fillna("").astype(str) != "", "point"].nunique()
+    if infeasible:
+        print(f"{infeasible} points could not run (column infeasible says why) and are left out")
+    print(f"\nfiles: {out}/ holds one Parquet file per point and _sweep.json (the design);\n"
+          f"read them with pandas.read_parquet('{out}') or simvalue.sweeps.read_sweep('{out}')")
 
 
 def _sweep_params(args: argparse.Namespace) -> dict[str, str]:
