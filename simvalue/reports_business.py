@@ -187,7 +187,8 @@ def _ranked_table(ranking: Ranking, cases: list[BusinessCase], checks: list[Plau
     rows = []
     for row, case, check in zip(ranking.table.itertuples(), cases, checks):
         npv, interval = _interval(case.per_replication["npv"], confidence, money)
-        rows.append([str(row.rank), case.variant, npv, interval, share(row.probability_best),
+        best = share(row.probability_best) if len(case.per_replication) > 1 else "–"  # one replication: none
+        rows.append([str(row.rank), case.variant, npv, interval, best,
                      share(float(case.per_replication["roi"].mean())),
                      _payback(case.per_replication["payback_month"], case.months), relative(row.ttv_change),
                      share(check.cost_of_delay_share), money(check.npv_at("without cost of delay")),

@@ -106,3 +106,20 @@ def test_a_ranking_whose_best_loses_money_says_do_none():
     words = lead_sentence(lone)
     assert words.startswith("Do none of the 1 candidates yet: even the best, “faster fixes”, has NPV EUR -")
     assert "positive in 0% of the simulated periods" in words and "the best in" not in words
+
+
+def test_rank_from_one_replication_claims_no_interval_nor_chance_of_being_best(tmp_path, capsys):
+    report = tmp_path / "rank.html"
+    candidates = [str(BACKLOG / "cab_twice_weekly.yaml"), str(BACKLOG / "automate_standard_deploys.yaml")]
+    assert main(["rank", str(BASE), *candidates, "-r", "1", "--seed", "1", "--report", str(report)]) == 0
+    out = capsys.readouterr().out
+    printed = " ".join(out.split())
+    assert "(from a single replication, so no interval); with one replication, no chance of being the best" \
+           in printed
+    assert "95% CI" not in printed and "[–" not in printed
+    header, rule, first = out.split("\n\n")[2].splitlines()[:3]  # sentence, context, then the table
+    for column in ("P(best)", "P(NPV>0)"):  # right-aligned under their headers: no 0% or 100% from one run
+        start = header.index(column)
+        assert first[start:start + len(column)].strip() == "–"
+    page = report.read_text(encoding="utf-8")
+    assert "from a single replication, so no interval" in page and ">100%<" not in page.split("<details>")[0]
