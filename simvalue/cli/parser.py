@@ -78,7 +78,9 @@ def _add_business_case(commands) -> None:
         "business-case", help="cost of delay saved, hours freed, ROI, payback and NPV of one variant",
         description="Build the business case of a variant against a baseline: benefit per month (cost of "
                     "delay avoided + team hours freed at cost + SLA penalties avoided), net benefit, ROI, "
-                    "payback month and NPV over the period, each with a 95% interval across replications.")
+                    "payback month and NPV over the period, each with a 95% interval across replications, "
+                    "and the share of the benefit that is cost of delay with the NPV without it. Opens with "
+                    "one sentence: the NPV, how sure, and what it rests on.")
     case.add_argument("base", type=Path, help="baseline scenario YAML file (with costs)")
     case.add_argument("variant", type=Path, help="variant file (with economics)")
     _add_money_options(case)
@@ -93,12 +95,15 @@ def _add_rank(commands) -> None:
     ranking = commands.add_parser(
         "rank", help="rank candidate improvements by NPV",
         description="Build the business case of every candidate against one baseline and rank them by NPV, "
-                    "with ROI, payback, time-to-value change, WSJF and the probability each is best.")
+                    "with ROI, payback, time-to-value change, WSJF, the probability each is best, the share "
+                    "of each benefit that is cost of delay and the NPV without it. Opens with one sentence: "
+                    "what to do first, by how much, how sure, and what it rests on.")
     ranking.add_argument("base", type=Path, help="baseline scenario YAML file (with costs)")
     ranking.add_argument("candidates", type=Path, nargs="+", metavar="VARIANT", help="candidate variant files")
     _add_money_options(ranking)
     _add_run_options(ranking)
-    ranking.add_argument("--out", type=Path, metavar="DIR", help="write ranking.csv and npv.png here")
+    ranking.add_argument("--out", type=Path, metavar="DIR", help="write ranking.csv (the table, with "
+                         "cost_of_delay_share and npv_without_cost_of_delay) and npv.png here")
     ranking.add_argument("--chart", type=Path, metavar="FILE.png", help="write the NPV chart to this file")
     ranking.add_argument("--report", type=Path, metavar="FILE",
                          help="write a self-contained HTML page: the ranked table with plausibility columns and "
@@ -111,7 +116,8 @@ def _add_sweep(commands) -> None:
         "sweep", help="sweep parameters over a design (grid, lhs, sobol), in parallel or on Dask",
         description="Simulate a scenario at every point of a design over dotted-path parameters and write "
                     "one row per point and replication to a Parquet dataset. Rerunning with the same --out "
-                    "resumes where a stopped sweep left off.")
+                    "resumes where a stopped sweep left off. Ends with the best and worst point of each "
+                    "metric and where the files are.")
     sweeping.add_argument("scenario", type=Path, help="scenario YAML file")
     sweeping.add_argument("--param", action="append", required=True, metavar="PATH=SPEC",
                           help="a swept parameter: PATH=2:6 (range; low:high:step), PATH=0.7,0.8,0.9 (values), "
