@@ -96,10 +96,11 @@ def synthetic_cases(folder: Path, scenarios: tuple[str, ...] = ("service_desk",)
         path = folder / f"synthetic_{name}.csv"
         wide.to_csv(path, index=False)
         base = {"case": "case", "activity": "activity", "timestamp": "timestamp"}
-        # An exported log names teams, not people: its resource column is a group column (--team); with starts,
-        # calibrate also tells from their overlapping work that these resources are teams.
+        # An exported log names teams, not people: as --resource (what a new user would pass), with starts
+        # calibrate tells from their overlapping work that these resources are teams; as --team, a group column.
         out += [Case(f"synthetic_{name}", path, base, True),
                 Case(f"synthetic_{name}+start", path, base | {"start": "start"}, True),
+                Case(f"synthetic_{name}+resource", path, base | {"resource": "resource"}, True),
                 Case(f"synthetic_{name}+team", path, base | {"team": "resource"}, True),
                 Case(f"synthetic_{name}+start+resource", path, base | {"start": "start", "resource": "resource"},
                      True)]
