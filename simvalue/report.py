@@ -23,6 +23,7 @@ from .scenario import Scenario
 from .scenario.variants import describe_edits
 from . import readable
 from .business_text import case_rows
+from .steady import steady_state, steady_text
 from .text import headline_rows
 from .units import humanize
 from .verdict import Verdict, verdicts
@@ -55,6 +56,7 @@ def render_html(comparison: Comparison, extra_sections: list[str] | None = None,
              f'<p class="sub">Against the baseline <b>{_e(base.scenario.name)}</b>; {_runs(comparison)}.</p>']
     for verdict in verdicts(comparison, money):
         parts.append(_verdict(verdict))
+    parts += [f'<p class="flag">{_e(note)}</p>' for note in steady_notes(comparison)]
     parts += extra_sections or []
     parts += ["<h2>At a glance</h2>", '<div class="charts">', *(_figure(fig) for fig in _figures(comparison)),
               "</div>"]
@@ -70,6 +72,12 @@ def render_html(comparison: Comparison, extra_sections: list[str] | None = None,
     return (f"<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>{_e(title)}: what it changes"
             f"</title><meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
             f"<style>{_STYLE}</style></head><body>{body}</body></html>")
+
+
+def steady_notes(comparison: Comparison) -> list[str]:
+    """For each run that did not settle (an overloaded team): its growing backlog in words (steady.py)."""
+    runs = (comparison.baseline, *comparison.variants)
+    return [f"{run.scenario.name}: {text}" for run in runs if (text := steady_text(steady_state(run)))]
 
 
 def _runs(comparison: Comparison) -> str:

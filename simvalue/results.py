@@ -22,7 +22,8 @@
     (person-hours on duty in the window), utilisation (busy_hours / scheduled_hours), busy_hours,
     mean_queue_length (time-averaged items waiting).
 ``flow`` — per replication and item type, over the same window: wip (time-averaged items in
-    flight, warm-up arrivals included) and throughput (items realising value per day).
+    flight, warm-up arrivals included), throughput (items realising value per day), backlog_mid and
+    backlog_end (items in flight half-way through the window and at its end: steady.py).
 All times are in hours.
 """
 
@@ -225,12 +226,15 @@ def flow_rows(plan: Plan, replication: int, cols: dict[str, np.ndarray]) -> list
     demand, types = cols["demand"].astype(np.int64), len(plan.demands)
     wip = np.bincount(demand, weights=in_window, minlength=types) / plan.horizon
     throughput = np.bincount(demand, weights=delivered, minlength=types) / (plan.horizon / 24.0)
-    return [{"replication": replication, "type": d.type, "wip": float(wip[i]), "throughput": float(throughput[i])}
+    middle = (start + end) / 2  # the backlog half-way and at the end: does it still grow? (steady.py)
+    backlog = [np.bincount(demand, weights=(cols["arrived"] <= t) & (left > t), minlength=types) for t in (middle, end)]
+    return [{"replication": replication, "type": d.type, "wip": float(wip[i]), "throughput": float(throughput[i]),
+             "backlog_mid": float(backlog[0][i]), "backlog_end": float(backlog[1][i])}
             for i, d in enumerate(plan.demands)]
 
 
 def flow_table(plan: Plan, rows: list[dict]) -> pd.DataFrame:
-    frame = pd.DataFrame(rows, columns=["replication", "type", "wip", "throughput"])
+    frame = pd.DataFrame(rows, columns=["replication", "type", "wip", "throughput", "backlog_mid", "backlog_end"])
     frame["type"] = pd.Categorical(frame["type"], categories=[d.type for d in plan.demands])
     return frame
 

@@ -23,7 +23,7 @@ from .tally import Tally, add_to_sketches, item_quantiles, sketch_quantiles, tal
 
 #: Team columns that add up over chunks; the rest is fixed by the schedule or a ratio recomputed.
 TEAM_SUMS = ["busy_hours", "mean_queue_length"]
-FLOW_SUMS = ["wip", "throughput"]
+FLOW_SUMS = ["wip", "throughput", "backlog_mid", "backlog_end"]
 
 
 class StreamedReplication:

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 
 from .scenario.capacity import demand_rate, entering_rates, offered_loads, shift_loads, stream_visits
 from .scenario.checks import HIGH_UTILISATION, percent
+from .scenario.overload import overload_drain
 from .scenario.workload import workload
 from .scenario.model import Scenario
 from . import readable
@@ -218,8 +219,18 @@ def scenario_overview(scenario: Scenario) -> str:
     work = workload(scenario)
     parts.append(f"work per replication: about {work.items:,.0f} items, {work.step_executions:,.0f} step executions"
                  + (f", {work.meetings:,.0f} meetings and shift changes" if work.meetings else "")
-                 + f" ({readable.figure(work.events)} events, {work.record_bytes / 2**20:,.0f} MiB of records)")
+                 + f" ({readable.figure(work.events)} events, {work.record_bytes / 2**20:,.0f} MiB of records)"
+                 + _drain_note(scenario))
     return "\n\n".join(parts)
+
+
+def _drain_note(scenario: Scenario) -> str:
+    """When an overloaded team cannot work off its backlog within the drain limit: the run stops there."""
+    needed = overload_drain(scenario, scenario.warmup + scenario.horizon)
+    if needed <= scenario.drain_limit:
+        return ""
+    return (f"; the overloaded backlog needs about {readable.duration(needed)} after arrivals stop, more than the "
+            f"drain limit ({readable.duration(scenario.drain_limit)}): the run stops there, capped, with items in flight")
 
 
 def _raised_rows(scenario: Scenario) -> list[list[str]]:

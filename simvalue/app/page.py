@@ -195,7 +195,8 @@ def overview(scenario: Scenario, notes: Iterable[str] = ()) -> list:
     parts += [html.H3("Offered load (before simulating)"),
               html.P("People busy on average (rate × visits × mean manual effort) over the people on duty on "
                      "average over the week: a team of 2 on duty 45 hours a week is 0.54 people on average. Gates: "
-                     "items a meeting over the agenda. Near 100% queues grow without bound.", className="hint"),
+                     "items a meeting over the agenda. Near 100% queues grow long; at 100% or more they grow week "
+                     "by week (the run says how fast).", className="hint"),
               *_load_table(loads(scenario))]
     parts += [html.P(note, className="warning") for note in notes]
     return parts

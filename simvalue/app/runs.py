@@ -21,7 +21,7 @@ from .. import readable
 from ..comparison import Comparison, compare
 from ..errors import ScenarioError, SimvalueError
 from ..plausibility import plausibility
-from ..report import change_note, economics_cases
+from ..report import change_note, economics_cases, steady_notes
 from ..scenario import Scenario
 from ..scenario.variants import describe_edits, variant_of
 from ..business_text import case_rows
@@ -94,7 +94,7 @@ def run_variant(baseline: Scenario, variant: Scenario, replications: int | None 
     with captured(wait=True) as notes:
         comparison = compare(baseline, variant, replications=replications, seed=seed, progress=progress)
         result = outcome_of(comparison)
-    return replace(result, notes=tuple(notes))
+    return replace(result, notes=tuple(notes) + tuple(steady_notes(comparison)))
 
 
 def outcome_of(comparison: Comparison) -> Outcome:

@@ -6,13 +6,12 @@ import argparse
 from contextlib import contextmanager
 import json
 import os
-import warnings
 from collections.abc import Callable
 from pathlib import Path
 
-from ..errors import ScenarioError, SimulationError, SimvalueError, UnstableScenarioError
+from ..errors import ScenarioError, SimulationError, SimvalueError
 from ..scenario import load_scenario
-from ..scenario.load import read_yaml, validate
+from ..scenario.load import read_yaml
 from ..scenario.model import Scenario
 from ..scenario.variants import is_variant, load_variant, parse_assignments
 from ..text import (backlog_text, chains_text, bottleneck_table, comparison_table, scenario_overview, verdict_text,
@@ -73,8 +72,6 @@ def _whole_scenario(file: Path) -> Scenario:
     streams) is pointed to ``simvalue compare`` rather than to the fields it lacks."""
     try:
         return load_scenario(file)
-    except UnstableScenarioError:
-        raise
     except ScenarioError:
         try:
             data = read_yaml(file)
@@ -100,6 +97,7 @@ def _number(value: object) -> object:
 
 def run(args: argparse.Namespace) -> int:
     from ..simulation import simulate
+    from ..steady import steady_state, steady_text
     check_target(args.out, "--out", folder=True)
     if args.events_format is not None and args.out is None:
         raise SimvalueError(f"--events-format {args.events_format}: needs --out DIR, the folder to write "
@@ -123,6 +121,8 @@ def run(args: argparse.Namespace) -> int:
           f"horizon {humanize(scenario.horizon)} after {humanize(scenario.warmup)} warm-up "
           "(± is the 95% confidence half-width across replications)\n")
     print(summary_tables(summary, results.teams, sla_words(scenario), results.metrics()))
+    text = steady_text(steady_state(results))
+    _print_steady([text] if text is not None else [])
     if results.items["initial"].any() and results.record == "full":
         print("\n" + backlog_text(results.backlog_clearing(), results.summary(initial=True),
                                   results.summary(initial=False)))
@@ -146,8 +146,15 @@ def run(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _print_steady(notes: list[str]) -> None:
+    """Say, for each run that did not settle, that its backlog grows and how fast (steady.py)."""
+    import textwrap
+    for note in notes:
+        print("\n" + textwrap.fill(note, 100, break_on_hyphens=False))
+
+
 def compare_command(args: argparse.Namespace) -> int:
-    from ..report import economics_cases, economics_sections, render_html
+    from ..report import economics_cases, economics_sections, render_html, steady_notes
     from ..verdict import verdicts
     check_target(args.out, "--out", folder=True)
     check_target(args.report, "--report", folder=False)
@@ -167,6 +174,7 @@ def compare_command(args: argparse.Namespace) -> int:
     for verdict in verdicts(comparison, cases):
         print(verdict_text(verdict) + "\n")
     print(comparison_table(comparison.table, comparison.confidence))
+    _print_steady(steady_notes(comparison))
     print("\nBottlenecks (step with the largest share of waiting, per stream):")
     print(bottleneck_table(comparison.bottlenecks()))
     if args.out is not None:
@@ -323,26 +331,10 @@ def _comparison_files(comparison) -> dict[str, Callable[[str], object]]:
 
 
 def check(args: argparse.Namespace) -> int:
-    try:
-        scenario = _whole_scenario(args.scenario)
-    except UnstableScenarioError as overload:
-        _show_overload(args.scenario)
-        raise overload from None
+    scenario = _whole_scenario(args.scenario)
     print(f"{args.scenario}: valid scenario {scenario.name!r}\n")
     print(scenario_overview(scenario))
     return EXIT_OK
-
-
-def _show_overload(file: Path) -> None:
-    """Where an overload comes from: the same file, checked without the limit (when that passes)."""
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        try:
-            overloaded = validate(read_yaml(file) | {"allow_overload": True}, file=str(file))
-        except ScenarioError:
-            return  # another problem too (a run too big): the overload error alone is reported
-    print(f"{file}: scenario {overloaded.name!r} is overloaded\n")
-    print(scenario_overview(overloaded) + "\n")
 
 
 def schema(args: argparse.Namespace) -> int:

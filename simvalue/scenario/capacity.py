@@ -23,6 +23,10 @@ from .model import DONE, DROP, Demand, Scenario, Stream
 from .spawn import INHERIT, spawns
 
 
+#: Hours in a week: growth per week is growth per hour times this.
+HOURS_PER_WEEK = 168.0
+
+
 @dataclass(frozen=True)
 class Load:
     """Offered load on one team or gate: ``offered`` in the units of ``capacity``."""
@@ -35,10 +39,19 @@ class Load:
     peak_offered: float
     source: str = ""  # where most of the load comes from, e.g. "streams.s.steps[fix] for demand[t]"
     note: str = ""  # how the figure is approximated, when it is (branches a join may cancel)
+    arrivals: float = 0.0  # pieces of work (team steps, or items at a gate) arriving per hour
 
     @property
     def utilisation(self) -> float:
-        return self.offered / self.capacity
+        return self.offered / self.capacity if self.capacity else float("inf")
+
+    @property
+    def growth_per_week(self) -> float:
+        """How fast the queue grows when overloaded, in pieces of work a week (0 when it keeps up): the
+        excess load (offered - capacity) over the mean work per piece (offered / arrivals), per 168 h."""
+        if self.offered <= self.capacity or not self.offered:
+            return 0.0
+        return HOURS_PER_WEEK * self.arrivals * (1.0 - self.capacity / self.offered)
 
     @property
     def peak_utilisation(self) -> float:
@@ -232,6 +245,7 @@ def team_shares(scenario: Scenario, teams: list[str]) -> list[tuple[str, float]]
 def offered_loads(scenario: Scenario) -> list[Load]:
     """Offered load for every team and every capacity-limited CAB, in scenario order."""
     team_load = {name: [0.0, 0.0] for name in scenario.teams}
+    team_arrivals = {name: 0.0 for name in scenario.teams}
     sources: dict[str, dict[str, float]] = {name: {} for name in scenario.teams}
     cut, approximate = cancelled_branches(scenario), set()
     gate_load: dict[tuple[str, str], list[float]] = {}
@@ -244,6 +258,7 @@ def offered_loads(scenario: Scenario) -> list[Load]:
                 load = share * rate * visits * kind.team_hours(step)
                 team_load[team][0] += load
                 team_load[team][1] += share * peak * visits * kind.team_hours(step)
+                team_arrivals[team] += share * rate * visits if kind.team_hours(step) > 0 else 0.0
                 key = f"streams.{demand.stream}.steps[{step.name}] for demand[{demand.type}]"
                 if (demand.stream, step.name) in cut:
                     approximate.add(team)
@@ -251,17 +266,18 @@ def offered_loads(scenario: Scenario) -> list[Load]:
             batch = kind.batch(step)
             if batch is not None:
                 interval, capacity = batch
-                entry = gate_load.setdefault((demand.stream, step.name), [0.0, 0.0, interval, capacity])
+                entry = gate_load.setdefault((demand.stream, step.name), [0.0, 0.0, capacity, 0.0])
                 entry[0] += rate * visits * interval
                 entry[1] += peak * visits * interval
+                entry[3] += rate * visits
     loads = [Load(name, "team", f"teams.{name}.{'capacity' if team.shifts is None else 'shifts'}",
                   team.pattern().average_headcount, *team_load[name],
                   max(sources[name], key=sources[name].get) if sources[name] else "",
-                  CUT_NOTE if name in approximate else "")
+                  CUT_NOTE if name in approximate else "", team_arrivals[name])
              for name, team in scenario.teams.items()]
-    for (stream_name, step_name), (load, peak_load, _, capacity) in gate_load.items():
+    for (stream_name, step_name), (load, peak_load, capacity, arrivals) in gate_load.items():
         path = f"streams.{stream_name}.steps[{step_name}].gate.capacity"
-        loads.append(Load(f"{stream_name}.{step_name}", "gate", path, capacity, load, peak_load))
+        loads.append(Load(f"{stream_name}.{step_name}", "gate", path, capacity, load, peak_load, arrivals=arrivals))
     return loads
 
 

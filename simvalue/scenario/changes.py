@@ -1,8 +1,8 @@
 """Changes over time: the scenario in force from each ``changes[i].at`` on, built and checked up front.
 
 Each change edits the scenario in force before it (dotted ``set``/``scale`` paths, as variants do);
-each result is validated and checked like a scenario file, so an overload that starts in month 3
-is refused before the run. A change may alter values (rates, efforts, capacities, calendars,
+each result is validated and checked like a scenario file, so an error in month 3 is refused before
+the run and an overload that starts then is warned about (``changes[i].teams...``) and simulated. A change may alter values (rates, efforts, capacities, calendars,
 routing probabilities) but not what exists: teams, demand types, streams and their steps keep their
 names, order and kinds, so the engine can swap parameters in place.
 """
@@ -14,6 +14,7 @@ import warnings
 from ..errors import ScenarioError
 from .edits import apply_edits
 from .model import Scenario
+from .overload import OVERLOADED
 
 
 def epochs_of(scenario: Scenario) -> list[tuple[float, Scenario]]:
@@ -38,19 +39,23 @@ def epochs(scenario: Scenario) -> list[tuple[float, Scenario]]:
                                 "effect", path=f"{where}.at")
         try:
             data = apply_edits(data, change.set, change.scale)
-            epoch = _validated(data)
+            epoch, messages = _validated(data)
         except ScenarioError as exc:
             raise ScenarioError(exc.detail, path=f"{where}.{exc.path}" if exc.path else where) from None
+        for message in messages:  # validate() turns these into its own warnings, with the file
+            warnings.warn(f"{where}.{message}", UserWarning, stacklevel=2)
         _same_structure(scenario, epoch, where)
         result.append((change.at, epoch))
     return result
 
 
-def _validated(data: dict) -> Scenario:
+def _validated(data: dict) -> tuple[Scenario, list[str]]:
+    """The epoch's scenario and its overload warnings (the others the base scenario's warnings said already)."""
     from .load import validate  # noqa: PLC0415 (load imports this module to check changes)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # the base scenario's warnings were shown already
-        return validate(data, file=None)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        epoch = validate(data, file=None)
+    return epoch, [str(w.message) for w in caught if OVERLOADED in str(w.message)]
 
 
 def _same_structure(base: Scenario, epoch: Scenario, where: str) -> None:

@@ -6,7 +6,7 @@ things that are legal but suspicious.
 
 from __future__ import annotations
 
-from ..errors import ScenarioError, UnstableScenarioError, unknown
+from ..errors import ScenarioError, unknown
 from ..limits import MAX_EVENTS_PER_REPLICATION, MAX_VISITS_PER_ITEM
 from ..readable import figure
 from ..steps import JOIN
@@ -15,6 +15,7 @@ from ..by_priority import OTHER, PRIORITY, ApproveByPriority, EffortByPriority, 
 from .model import DONE, DROP, SLA_WORDS, Scenario, SlaClock, Stream
 from .forks import check_forks
 from .spawn_checks import check_spawns
+from .overload import overload_warning, percent, restart_loads, restart_warning
 from .workload import workload
 
 #: Utilisation above which a team is reported as nearly saturated.
@@ -261,32 +262,20 @@ def _check_exits(name: str, stream: Stream) -> None:
 
 
 def _check_load(scenario: Scenario) -> list[str]:
+    """Warnings on offered load: an overloaded team or gate is simulated (its growing backlog is
+    reported), a nearly saturated one settles slowly, peaks overload for a while; restarted work adds load."""
     warnings = []
     for load in offered_loads(scenario):
         what = "team" if load.kind == "team" else "gate"
-        if load.utilisation >= 1 and scenario.allow_overload:
-            warnings.append(f"{load.path}: {what} {load.name!r} is overloaded ({percent(load.utilisation)}); "
-                            "running anyway because allow_overload is set")
-        elif load.utilisation >= 1:
-            raise UnstableScenarioError(
-                f"{what} {load.name!r} is overloaded: offered load {figure(load.offered)} is at or above its "
-                f"capacity {figure(load.capacity)} (utilisation {percent(load.utilisation)}); queues would grow "
-                "without bound. Add capacity, automate, or reduce demand"
-                + (f" (most of the load: {load.source})" if load.source else "")
-                + (f"; {load.note}" if load.note else ""),
-                path=load.path)
+        if load.utilisation >= 1:
+            warnings.append(overload_warning(load, scenario.allow_overload))
         elif load.utilisation >= HIGH_UTILISATION:
             warnings.append(f"{load.path}: {what} {load.name!r} runs at {percent(load.utilisation)} utilisation; "
                             "queues will be long and slow to settle" + (f" ({load.note})" if load.note else ""))
         elif load.peak_utilisation > 1 and not _has_working_time(scenario, load):  # else: load per shift
             warnings.append(f"{load.path}: {what} {load.name!r} is overloaded at peak times "
                             f"({percent(load.peak_utilisation)}); queues build up at peaks and drain later")
-    return warnings
-
-
-def percent(share: float) -> str:
-    """A share as a percentage with at most three significant digits (``1.2e+17%``, never 300 digits)."""
-    return f"{share:.0%}" if share < 10 else f"{share * 100:.3g}%"
+    return warnings + [text for load in restart_loads(scenario) if (text := restart_warning(load))]
 
 
 def _has_working_time(scenario: Scenario, load) -> bool:

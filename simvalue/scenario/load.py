@@ -137,7 +137,10 @@ def validate(data: Mapping[str, Any], file: str | None) -> Scenario:
     try:
         scenario._initial = read_initial(scenario)
         messages = check(scenario)
-        scenario._epochs = epochs(scenario)
+        with warnings.catch_warnings(record=True) as caught:  # an overload that a change brings
+            warnings.simplefilter("always")
+            scenario._epochs = epochs(scenario)
+        messages += [str(w.message) for w in caught]
     except ScenarioError as exc:
         raise exc.located(file) from None
     for message in messages:

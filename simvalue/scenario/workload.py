@@ -19,6 +19,7 @@ from .capacity import (attribute_share, demand_flows, demand_rate, hour_of_week,
                        spawn_matrix, step_visits)
 from .initial import open_items
 from .model import Scenario
+from .overload import overload_drain
 
 
 @dataclass(frozen=True)
@@ -113,7 +114,9 @@ def _spawned_by(scenario: Scenario, entries) -> Workload:
 
 def _drain_estimate(scenario: Scenario, arrival_window: float) -> float:
     """How long the run goes on after arrivals stop: until items finish, at most the drain limit.
-    An item takes at least its steps' mean durations (stretched by the shortest working week)."""
+    An item takes at least its steps' mean durations (stretched by the shortest working week); an
+    overloaded team first works off the backlog it built (``overload.overload_drain``, infinite for a
+    team without people): the drain limit caps it, so the estimate stays finite (``check`` says so)."""
     longest = 0.0
     for demand, label, _ in ((d, label, share) for d in scenario.demand for label, share in priority_mix(d)):
         stream = scenario.streams[demand.stream].for_priority(label)
@@ -121,7 +124,8 @@ def _drain_estimate(scenario: Scenario, arrival_window: float) -> float:
         longest = max(longest, path)
     weeks = [t.pattern().working_hours_per_week for t in scenario.teams.values()]
     stretch = 168.0 / min(weeks) if weeks else 1.0
-    return min(scenario.drain_limit, max(arrival_window, 3.0 * longest * stretch))
+    needed = max(arrival_window, 3.0 * longest * stretch, overload_drain(scenario, arrival_window))
+    return min(scenario.drain_limit, needed)
 
 
 def _mean_hours(step) -> float:
