@@ -1,25 +1,43 @@
 # Two commands on a fresh machine: `make demo` and `make test`. Both build their own .venv.
+# demo installs the runtime only; test adds the dev tools (pytest, playwright, pm4py...);
+# notebooks adds JupyterLab and opens notebooks/.
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
-STAMP  := $(VENV)/.installed-dev
+RUNTIME   := $(VENV)/.installed-runtime
+DEV       := $(VENV)/.installed-dev
+NOTEBOOKS := $(VENV)/.installed-notebooks
 
-.PHONY: demo test venv clean bench chromium
+.PHONY: demo test notebooks venv clean bench chromium
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 
-$(STAMP): pyproject.toml | $(BIN)/python
+$(RUNTIME): pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e .
+	touch $@
+
+$(DEV): pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e ".[dev]"
-	touch $(STAMP)
+	touch $@
 
-venv: $(STAMP)
+$(NOTEBOOKS): pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e ".[notebooks]"
+	touch $@
 
-demo: $(STAMP)
+venv: $(DEV)
+
+demo: $(RUNTIME)
 	$(BIN)/simvalue run scenarios/change_enablement.yaml -r 5 --seed 1 --out out/demo
 	$(BIN)/simvalue compare scenarios/change_enablement.yaml scenarios/variants/automate_approvals.yaml \
 		-r 10 --seed 1 --out out/demo/compare --report out/demo/report.html
+	@echo
+	@echo "The report: out/demo/report.html. Open it in any browser, e.g."
+	@echo "  xdg-open out/demo/report.html    (Linux; macOS: open out/demo/report.html)"
+
+notebooks: $(NOTEBOOKS)
+	$(BIN)/jupyter lab notebooks/
 
 # Browser tests use Debian's Chromium: installed here when it is missing and we are root (as in CI).
 chromium:
@@ -29,10 +47,10 @@ chromium:
 	      apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
 	    else echo "note: no Chromium and not root: the browser tests will fail; install it with apt-get install -y chromium"; fi; }
 
-test: $(STAMP) chromium
+test: $(DEV) chromium
 	$(BIN)/python -m pytest -n 2
 
-bench: $(STAMP)
+bench: $(DEV)
 	$(BIN)/python benchmarks/engine_throughput.py
 
 clean:

@@ -49,16 +49,14 @@ def change_scenario() -> dict[str, Any]:
     })
 
 
-#: The real public ITSM log the project reads in place (never copied into the repo): ../shared/data.
-BPI_LOG = Path(__file__).resolve().parents[2] / "shared" / "data" / "bpi_2013_incidents.csv"
+#: The real public ITSM log shipped with the project (data/README.md: source, licence, checksum).
+BPI_LOG = Path(__file__).resolve().parents[1] / "data" / "bpi_2013_incidents.csv.gz"
 
 
 @pytest.fixture
 def bpi_log() -> Path:
-    """The BPI Challenge 2013 incident log beside the project (../shared/data on the project's
-    machines and in CI); a checkout without it says where the file belongs."""
-    if not BPI_LOG.exists():
-        pytest.skip(f"needs the shared BPI 2013 log at {BPI_LOG} (the project's machines hold it there)")
+    """The BPI Challenge 2013 incident log in the repository (data/), whole and gzipped."""
+    assert BPI_LOG.is_file(), f"the BPI 2013 log belongs in the repository at {BPI_LOG}"
     return BPI_LOG
 
 
