@@ -151,7 +151,6 @@ def test_a_bad_value_gets_the_clis_message_beside_its_field(baseline, capsys):
     ({"set": {"streams.normal_change.steps.build.automation": {"share": 0.5}}},
      "streams.normal_change.steps.build.automation.effort"),
     ({"scale": {"demand.incident.arrivals.rate": -2}}, "demand.scale"),
-    ({"set": {"teams.platform.capacity": 1}}, "teams.platform.capacity"),  # overloaded: queues without bound
     ({"economics": {"investment": -3}}, "economics.investment"),
     ({"set": {"teams.platfrm.capacity": 2}}, None),  # no such field: shown beside the YAML
 ])

@@ -19,7 +19,7 @@ LAYERS = [
     {"steps"},  # one module per step kind: schema, load rule, words, run-time
     {"scenario"},
     {"engine"},
-    {"stats", "sketch", "tally", "metrics", "backlog", "chains"},
+    {"stats", "sketch", "tally", "metrics", "backlog", "chains", "steady"},
     {"sla"},
     {"results"},
     {"streamed"},  # results of runs that keep no event rows, folded as they run

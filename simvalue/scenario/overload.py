@@ -27,8 +27,8 @@ RESTART_DRAWS = 4096
 
 
 def percent(share: float) -> str:
-    """A share as a percentage with at most three significant digits (``1.2e+17%``, never 300 digits)."""
-    return f"{share:.0%}" if share < 10 else f"{share * 100:.3g}%"
+    """A share as a percentage: whole percents, or three significant digits when huge (``2,080%``)."""
+    return f"{share:.0%}" if share < 10 else f"{figure(share * 100)}%"
 
 
 def growth_words(load: Load) -> str:
