@@ -126,3 +126,29 @@ def test_calibrate_recovers_a_closing_rule_from_a_simulated_log(tmp_path):
     # found is the longest cycle time but two, rounded up to the hour: within an hour of 240 h.
     assert stream["close_after"] in {"239h", "240h", "10d"}
     assert any("closing rule" in finding for finding in result.findings)
+
+
+def test_an_item_that_finishes_exactly_at_the_limit_finishes_normally():
+    # Arrivals at 1 h and 2 h; a 3 h wait, then 5 h of work by one person; closed 8 h after arrival.
+    # Item 0 waits 1 -> 4 and works 4 -> 9: it ends at its limit exactly, so it is completed, not closed.
+    # Item 1 waits 2 -> 5, queues for the person until 9, works 9 -> 10 and is closed at its limit.
+    steps = [{"name": "ask", "activity": "engage", "wait": {"delay": "3h", "reason": "customer"}},
+             {"name": "fix", "activity": "deliver_and_support", "team": "desk", "effort": "5h"}]
+    data = _one_team(steps[1], "8h", "1h", "2.5h")
+    data["streams"]["s"]["steps"] = steps
+    results = _run(data)
+    events = results.events.sort_values(["item_id", "queued"])
+    assert [tuple(row) for row in events[["item_id", "step", "queued", "finished"]].astype(str).to_numpy()] == [
+        ("0", "ask", "1.0", "4.0"), ("0", "fix", "4.0", "9.0"), ("1", "ask", "2.0", "5.0"), ("1", "fix", "5.0", "10.0")]
+    assert events["outcome"].astype(str).tolist() == ["completed", "completed", "completed", "closed"]
+    items = results.items.sort_values("item_id")
+    assert items["time_to_value"].tolist() == [8.0, 8.0] and items["work_time"].tolist() == [5.0, 1.0]
+
+
+def test_an_item_that_starts_late_and_finishes_at_the_limit_finishes_normally():
+    # Arrivals at 1 h and 2 h, 4 h of work each, one person, closed 7 h after arrival: item 1 queues
+    # until 5 and ends at 9, its limit exactly.
+    step = {"name": "fix", "activity": "deliver_and_support", "team": "desk", "effort": "4h"}
+    events = _run(_one_team(step, "7h", "1h", "2.5h")).events.sort_values("item_id")
+    assert events[["queued", "started", "finished"]].to_numpy().tolist() == [[1, 1, 5], [2, 5, 9]]
+    assert events["outcome"].astype(str).tolist() == ["completed", "completed"]

@@ -34,6 +34,9 @@ from .teams import ClosingPool, PreemptivePool, ScheduledTeam, TeamPool
 
 #: Compact the record buffers every 4,096 arrivals (a bit mask: 4096 - 1).
 COMPACT_EVERY = 0xFFF
+#: The closing rule's priority: after every event due at the same moment (simpy's NORMAL is 1), so an item
+#: whose step ends exactly at its limit finishes normally (docs/scenario-format.md#close_after).
+CLOSING = NORMAL + 1
 NAN = float("nan")
 
 
@@ -111,7 +114,7 @@ class Replication:
         self.enter(item, 0)
         after = self.close_after[demand]
         if after is not None and self.active.get(item.id) is item:
-            self.schedule(Wake(self.on_close, item), NORMAL, after)
+            self.schedule(Wake(self.on_close, item), CLOSING, after)
 
     def run(self) -> Recorder:
         """Run to the end of the drain (or until every item is done) and return the records."""
@@ -212,7 +215,7 @@ class Replication:
             item.queued = item.arrived  # no step kind reads it on entry; it is read when the step ends
             after = self.close_after[item.demand]
             if after is not None and self.active.get(item.id) is item:
-                self.schedule(Wake(self.on_close, item), NORMAL, max(after + item.arrived, 0.0))
+                self.schedule(Wake(self.on_close, item), CLOSING, max(after + item.arrived, 0.0))
 
     # -- arrivals -------------------------------------------------------------------------------
     def _attributes(self, demand: int, purpose: str) -> tuple[int, ...]:
@@ -297,7 +300,7 @@ class Replication:
         after = self.close_after[event.item[0]]
         item = self._arrive(event)
         if after is not None and self.active.get(item.id) is item:
-            self.schedule(Wake(self.on_close, item), NORMAL, after)
+            self.schedule(Wake(self.on_close, item), CLOSING, after)
 
     # -- moving through steps -------------------------------------------------------------------
     def enter(self, item: Item, position: int) -> None:
