@@ -30,7 +30,8 @@ class ScenarioError(SimvalueError):
 
 
 class UnstableScenarioError(ScenarioError):
-    """Offered load reaches a team's or gate's capacity: queues would grow without bound."""
+    """Offered load reaches a team's or gate's capacity. No longer raised by loading (issue 21: an overloaded
+    team is simulated, with a ScenarioWarning, and its growing backlog reported); kept for code that catches it."""
 
 
 class SimulationError(SimvalueError):

@@ -385,8 +385,8 @@ class Scenario(FrozenModel):
         None, description="Longest time items in flight may take to finish after arrivals stop "
                           "(default: one horizon).")
     allow_overload: bool = Field(
-        False, description="Run even when offered load reaches capacity: for short transient studies "
-                           "(a surge, a backlog burn-down); the drain limit still ends each run.")
+        False, description="No longer needed: an overloaded team is always simulated, with a warning (kept so "
+                           "older files load); the drain limit still ends each run.")
     replications: count(ge=1, le=100_000) = 10
     seed: count(ge=0, lt=2**63) = 1
     currency: str | None = Field(None, description="Label of the money amounts (e.g. EUR); never assumed.")
