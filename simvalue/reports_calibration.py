@@ -173,6 +173,9 @@ def _what_if(v: dict) -> str:
     words = (f"{_sentence(w['note'])} Both changes were simulated {same}." if w.get("note") else
              f"The busiest team is {_team_name(w['team'])}{busy}; it was simulated again with one person fewer and "
              f"one more, {same}. {_moves(w, label)}")
+    if w.get("overloaded") is not None:
+        from .eventlog.holdout import OVERLOADED
+        words += f" {_sentence(OVERLOADED)}"
     return ("<h2>One person more or fewer in the busiest team</h2>"
             f"<p>{escape(words.strip())}</p>" + table(header, [row[:len(header)] for row in rows]))
 

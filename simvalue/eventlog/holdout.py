@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from ..errors import SimvalueError, UnstableScenarioError
+from ..errors import SimvalueError
 from .write import ARRIVAL
 
 _SPLIT = re.compile(r"^(random|time):(\d*\.?\d+)$")
@@ -208,7 +208,8 @@ def time_split(items: pd.DataFrame) -> dict[str, float]:
 
 
 #: What the what-if says of one person fewer where the team would then be overloaded.
-OVERLOADED = "one person fewer cannot keep up with this work: queues would grow without bound"
+OVERLOADED = ("with one person fewer the team cannot keep up with this work (offered load at or above its "
+              "people): its queue grows over the whole horizon")
 
 
 def what_if(scenario, results, replications: int, seed: int) -> dict:
@@ -216,6 +217,7 @@ def what_if(scenario, results, replications: int, seed: int) -> dict:
     numbers): mean cycle time, and its mean queueing per visit with the paired 95% interval of the change.
     ``moves`` says whether both changes move the queueing the right way, outside their intervals."""
     from ..scenario import ScenarioWarning, load_variant
+    from ..scenario.capacity import offered_loads
     from ..simulation import simulate
     if results.teams.empty:
         return {"team": None, "moves": False, "note": "no team: every gap is a wait on others or a timer, so "
@@ -237,16 +239,12 @@ def what_if(scenario, results, replications: int, seed: int) -> dict:
                 variant = load_variant(scenario, {"name": f"{busiest}_{capacity + change}",
                                                   "set": {f"teams.{busiest}.capacity": capacity + change}})
                 changed = simulate(variant, replications=replications, seed=seed)
-        except UnstableScenarioError as exc:
-            # One person fewer cannot keep up with the log's work: the queue grows without bound, the largest move.
-            overloaded = change < 0
-            out["changes"][change] = OVERLOADED if overloaded else str(exc)
-            moves &= overloaded
-            continue
         except SimvalueError as exc:
             out["changes"][change], moves = str(exc), False
             continue
         out["changes"][change] = float(changed.items["time_to_value"].mean())
+        if any(load.name == busiest and load.utilisation >= 1 for load in offered_loads(variant)):
+            out["overloaded"] = change   # it cannot keep up: its queue grows over the horizon
         diff = team_queueing(changed, busiest, replications) - base_queue
         half = paired_halfwidth(diff)
         out["queueing"][change] = (float(diff.mean() + base_queue.mean()), float(diff.mean()), half)
