@@ -143,10 +143,10 @@ def test_progress_counts_points_and_an_infeasible_point_makes_no_task():
 
     calls = []
     with pytest.warns(UserWarning, match="1 sweep point\\(s\\) were not simulated"):
-        frame = sweep(small_scenario(), {"streams.s.steps.fix.effort": ["1h", "4h", "30min"], "teams.desk.capacity": [1]},
+        frame = sweep(small_scenario(), {"teams.desk.capacity": [1, 0, 2]},
                       replications=3, executor=Counting(), metrics=["utilisation"],
                       progress=lambda done, total, resumed: calls.append((done, total, resumed)))
-    assert Counting.tasks == 2 * 3  # two feasible points x three replications; the overloaded one none
+    assert Counting.tasks == 2 * 3  # two feasible points x three replications; the one of 0 people none
     assert calls == [(1, 3, 0), (2, 3, 0), (3, 3, 0)]
     assert list(frame["point"]) == [0, 0, 0, 1, 1, 1, 2, 2, 2] and list(frame["replication"]) == [0, 1, 2] * 3
 
@@ -254,14 +254,19 @@ def test_sensitivity_without_a_sobol_design_fails_before_the_sweep(tmp_path, cap
     assert not (tmp_path / "o").exists()
 
 
-def test_overloaded_points_are_kept_as_infeasible():
-    # Capacity 1 at 20 tickets a day of 1 h each is 83%; at 2 h effort it is 167%: overloaded.
-    with pytest.warns(UserWarning, match="1 sweep point\\(s\\) were not simulated"):
-        frame = sweep(small_scenario(), {"streams.s.steps.fix.effort": ["1h", "4h"], "teams.desk.capacity": [1]},
-                      replications=1, executor="serial", metrics=["utilisation"])
+def test_overloaded_points_are_simulated_and_values_out_of_range_are_not():
+    # Capacity 1 at 20 tickets a day of 1 h each is 83%; at 2 h effort it is 167%: overloaded, simulated (its
+    # team busy all the time it is on duty); a headcount of 0 is out of range: not simulated, and says why.
+    frame = sweep(small_scenario(), {"streams.s.steps.fix.effort": ["1h", "2h"], "teams.desk.capacity": [1]},
+                  replications=1, executor="serial", metrics=["utilisation"])
     feasible, overloaded = frame.iloc[0], frame.iloc[1]
-    assert feasible["infeasible"] == "" and feasible["team_desk.utilisation"] > 0
-    assert "overloaded" in overloaded["infeasible"] and np.isnan(overloaded["team_desk.utilisation"])
+    assert feasible["infeasible"] == "" and 0 < feasible["team_desk.utilisation"] < 1
+    assert overloaded["infeasible"] == "" and overloaded["team_desk.utilisation"] == pytest.approx(1.0)
+    with pytest.warns(UserWarning, match="1 sweep point\\(s\\) were not simulated"):
+        frame = sweep(small_scenario(), {"teams.desk.capacity": [1, 0]}, replications=1, executor="serial",
+                      metrics=["utilisation"])
+    assert "greater than or equal to 1" in frame.iloc[1]["infeasible"]
+    assert np.isnan(frame.iloc[1]["team_desk.utilisation"])
 
 
 def test_the_stored_dataset_stands_on_its_own(tmp_path):

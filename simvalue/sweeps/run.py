@@ -21,7 +21,7 @@ import numpy as np
 import pandas as pd
 
 from ..budget import check_budget
-from ..errors import SimulationError, UnstableScenarioError
+from ..errors import SimulationError
 from ..metrics import METRIC_NAMES
 from ..scenario import Scenario
 from ..scenario.variants import load_variant
@@ -178,8 +178,8 @@ def check_metrics(scenario: Scenario, metrics: tuple[str, ...]) -> tuple[str, ..
 def _warn_infeasible(result: pd.DataFrame) -> None:
     if "infeasible" in result.columns and (result["infeasible"] != "").any():
         points = result.loc[result["infeasible"] != "", "point"].nunique()
-        warnings.warn(f"{points} sweep point(s) were not simulated (a team or gate overloaded, or a value out of "
-                      "range); their metrics are missing and the 'infeasible' column says why", UserWarning,
+        warnings.warn(f"{points} sweep point(s) were not simulated (a value out of range, or a run over the work "
+                      "budget); their metrics are missing and the 'infeasible' column says why", UserWarning,
                       stacklevel=3)
 
 
@@ -209,15 +209,12 @@ def _plain(value: Any) -> Any:
 
 
 def _check_point(base: Scenario, parameters: list[Parameter], points: pd.DataFrame) -> None:
-    """Fail fast, before any worker starts, if the first point's edits are invalid (an overloaded
-    point is not invalid: it is reported as infeasible)."""
+    """Fail fast, before any worker starts, if the first point's edits are invalid (an overloaded point is
+    not invalid: it is simulated, and its backlog grows)."""
     if len(points):
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            try:
-                load_variant(base, {"name": "sweep point 0", "set": _edits(parameters, points.iloc[0].to_dict())})
-            except UnstableScenarioError:
-                pass
+            load_variant(base, {"name": "sweep point 0", "set": _edits(parameters, points.iloc[0].to_dict())})
 
 
 def read_sweep(path: str | Path) -> pd.DataFrame:

@@ -26,8 +26,8 @@ from ..scenario.variants import load_variant
 
 def point_scenario(base_data: dict[str, Any], point: int, edits: dict[str, Any], replications: int,
                    max_events: float | None) -> Scenario | str:
-    """The point's scenario, or why it cannot run: an overloaded team or gate, a sampled value out of
-    range (a probability above 1) or a run over the work budget (``replications`` of it)."""
+    """The point's scenario, or why it cannot run: a sampled value out of range (a probability above 1) or a
+    run over the work budget (``replications`` of it). An overloaded team is simulated (its backlog grows)."""
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         try:
