@@ -1,17 +1,16 @@
 """The calibration report's charts: cycle time, arrivals per calendar week and by hour of the week, held back
 against simulated, as inline SVG with real text, sized so that their labels read at 11 px or more on a
-390 px screen.
+390 px screen (chart_style.py: the width, fonts and SVG every page's charts share).
 """
 
 from __future__ import annotations
 
-import io
-import re
 from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 
+from .chart_style import CHART_FONT, CHART_WIDTH, chart_style, svg
 from .html_page import escape
 from .readable import share
 
@@ -20,9 +19,6 @@ if TYPE_CHECKING:
 
     from .eventlog.calibrate import Calibration
 
-#: Chart width (inches) and the smallest font (points): 12 pt on 5 in still renders at 11.7 px when the
-#: chart is shrunk to a 390 px screen's 352 px of text width (12 x 352 / (5 x 72)).
-CHART_WIDTH, CHART_FONT = 5.0, 12.0
 HELD, SIMULATED, OWN = "held back", "simulated", "calibration cases"
 #: Colours of the three samples in every chart (matplotlib's first three, as the compare report's lines).
 COLOURS = {HELD: "#1f77b4", SIMULATED: "#ff7f0e", OWN: "#7f7f7f"}
@@ -74,12 +70,12 @@ def charts_section(calibration: Calibration) -> str:
              "percentile.", weekly_words,
              "Arrivals by hour of the week: each sample's share of its arrivals, Monday 00:00 first, on the log's "
              "clock."]
-    with _chart_style():
-        charts = [_svg(_cycle_chart(v), "Cycle time: held back, simulated and calibration cases")]
+    with chart_style():
+        charts = [svg(_cycle_chart(v), "Cycle time: held back, simulated and calibration cases")]
         if len(weekly):
-            charts.append(_svg(_weekly_chart(weekly), "Arrivals per calendar week: held back and simulated"))
-        charts.append(_svg(_hour_chart(held, simulated), "Share of arrivals by hour of the week: held back and "
-                                                         "simulated"))
+            charts.append(svg(_weekly_chart(weekly), "Arrivals per calendar week: held back and simulated"))
+        charts.append(svg(_hour_chart(held, simulated), "Share of arrivals by hour of the week: held back and "
+                                                        "simulated"))
     return ("<h2>Charts</h2><ul>" + "".join(f"<li>{escape(w)}</li>" for w in words) + "</ul><div>"
             + "\n".join(charts) + "</div>")
 
@@ -172,30 +168,6 @@ def _plain_numbers(axis) -> None:
     """Tick labels with thousands separators, never an offset or scientific notation."""
     from matplotlib.ticker import FuncFormatter
     axis.set_major_formatter(FuncFormatter(lambda x, _: f"{x:,.0f}" if abs(x) >= 10 or x == int(x) else f"{x:g}"))
-
-
-def _chart_style():
-    """Every text of the charts at ``CHART_FONT`` points or more, and SVG text written as text."""
-    import matplotlib
-    sizes = {key: CHART_FONT for key in ("font.size", "axes.labelsize", "xtick.labelsize", "ytick.labelsize",
-                                         "legend.fontsize", "legend.title_fontsize")}
-    return matplotlib.rc_context({**sizes, "axes.titlesize": CHART_FONT + 1, "svg.fonttype": "none"})
-
-
-def _svg(fig: Figure, alt: str) -> str:
-    """``fig`` as inline SVG with its text as text (it scales without blurring and a browser test can measure
-    the labels), shown at its natural width or the screen's, whichever is smaller."""
-    import matplotlib
-    buffer = io.StringIO()
-    with matplotlib.rc_context({"svg.hashsalt": alt}):     # ids differ between the page's charts
-        fig.savefig(buffer, format="svg", metadata={"Date": None})
-    text = buffer.getvalue()
-    width = round(fig.get_figwidth() * 96)        # its natural size: 1 pt of the figure is 96/72 px
-    style = "max-width:100%;height:auto;display:inline-block;vertical-align:top;margin:0.5em 0"
-    svg = re.sub(r'<svg([^>]*?) width="[^"]*" height="[^"]*"',
-                 lambda m: f'<svg{m.group(1)} role="img" aria-label="{escape(alt)}" width="{width}" style="{style}"',
-                 text[text.index("<svg"):], count=1)
-    return re.sub(r"<metadata>.*?</metadata>", f"<title>{escape(alt)}</title>", svg, count=1, flags=re.S)
 
 
 __all__ = ["CHART_FONT", "CHART_WIDTH", "COLOURS", "HELD", "OWN", "SIMULATED", "charts_section", "weekly_arrivals"]

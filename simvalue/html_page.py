@@ -14,6 +14,8 @@ from collections.abc import Sequence
 
 from matplotlib.figure import Figure
 
+from .chart_style import CHART_PIXELS
+
 STYLE = """
 body{font-family:system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;max-width:1150px;margin:2em auto;
  padding:0 1.2em;color:#1d1d1d;line-height:1.45}
@@ -31,6 +33,11 @@ td.text,th.text{text-align:left;white-space:normal;min-width:8em}.wide{overflow-
 details{margin:0.8em 0;border:1px solid #ddd;border-radius:4px;padding:0.3em 1em}
 summary{cursor:pointer;font-weight:600;padding:0.3em 0}
 """
+
+
+#: Charts two abreast on a wide screen, one a row on a narrow one, never wider than the screen.
+CHARTS_CSS = (f".charts{{display:grid;grid-template-columns:repeat(auto-fit,minmax(min(100%,{CHART_PIXELS}px),1fr));"
+              "gap:0.5em;align-items:start}.charts>svg{margin:0 auto}")
 
 
 def escape(text: object) -> str:

@@ -3,21 +3,21 @@
 First a verdict per variant (verdict.py: what changes for whom, by how much, how sure, what it
 costs), then the charts, then the details folded away (every figure, bottlenecks, the scenarios,
 distribution tests, run settings). Numbers are spelled for people (readable.py). Every
-user-supplied name passes through ``html.escape``; figures are PNGs inlined as base64, so the single
-file works offline and can be mailed.
+user-supplied name passes through ``html.escape``; charts are inline SVG with their text as text
+(chart_style.py), so the single file works offline, can be mailed and reads on a phone.
 """
 
 from __future__ import annotations
 
-import base64
 import html
-import io
 from pathlib import Path
 
 import pandas as pd
 
+from .chart_style import svg
 from .comparison import Comparison
 from .economics import case_from_runs, has_costs
+from .html_page import CHARTS_CSS
 from .plausibility import plausibility
 from .scenario import Scenario
 from .scenario.variants import describe_edits
@@ -39,11 +39,10 @@ table{border-collapse:collapse;margin:0.8em 0;font-size:0.9em;max-width:100%}
 th,td{border:1px solid #ccc;padding:4px 8px;text-align:right;vertical-align:top}
 th{background:#f3f3f3}td:first-child,th:first-child{text-align:left}
 img{max-width:100%;height:auto;display:block;margin:0.6em 0}
-.charts{display:grid;grid-template-columns:repeat(auto-fit,minmax(440px,1fr));gap:0.5em;align-items:start}
 details{margin:0.6em 0}summary{cursor:pointer;font-weight:600;padding:0.3em 0}
 .muted{color:#666;font-size:0.9em}.wrap{overflow-x:auto}
 .flag{border-left:5px solid #c0392b;background:#fdf0ee;padding:0.5em 1em}
-"""
+""" + CHARTS_CSS
 
 
 def render_html(comparison: Comparison, extra_sections: list[str] | None = None, money: dict | None = None) -> str:
@@ -169,11 +168,9 @@ def _figures(comparison: Comparison) -> list:
 
 
 def _figure(fig) -> str:
-    buffer = io.BytesIO()
-    fig.savefig(buffer, format="png", dpi=90)
-    encoded = base64.b64encode(buffer.getvalue()).decode("ascii")
+    """A chart as inline SVG, named by its title."""
     title = fig.texts[0].get_text() if fig.texts else (fig.axes[0].get_title() if fig.axes else "figure")
-    return f'<img alt="{_e(title or "figure")}" src="data:image/png;base64,{encoded}">'
+    return svg(fig, title or "figure")
 
 
 def _table(frame: pd.DataFrame) -> str:

@@ -66,3 +66,22 @@ OVERFLOW_SCRIPT = """() => {
 def overflowing(page) -> list[str]:
     """Elements sticking out of their container (elements inside a scrolling box are allowed)."""
     return page.evaluate(OVERFLOW_SCRIPT)
+
+
+LABELS_SCRIPT = """() => Array.from(document.querySelectorAll('svg text')).flatMap(t => {
+  const m = t.getScreenCTM();
+  if (!m || !t.getClientRects().length || !t.textContent.trim()) return [];
+  const box = t.getBoundingClientRect(), chart = t.ownerSVGElement.getBoundingClientRect();
+  const cut = box.left < chart.left - 1 || box.right > chart.right + 1 || box.top < chart.top - 1 ||
+      box.bottom > chart.bottom + 1;
+  return [[t.textContent.trim(), parseFloat(getComputedStyle(t).fontSize) * Math.hypot(m.a, m.b), cut]];
+})"""
+
+
+def small_labels(page, smallest: float = 11.0) -> list[str]:
+    """Chart texts (inline SVG) rendered under ``smallest`` CSS px, the chart's scaling and the text's own
+    transform included, or cut off at the chart's edge: none is the goal. Fails when no chart has text."""
+    labels = page.evaluate(LABELS_SCRIPT)
+    assert labels, "no chart text on the page: charts must be inline SVG with text as text"
+    return [f"{text!r} {'cut off' if cut else f'at {size:.1f} px'}" for text, size, cut in labels
+            if size < smallest - 0.05 or cut]

@@ -21,7 +21,7 @@ def test_report_is_self_contained_and_escapes_names(change_scenario):
     comparison = compare(hostile, {"name": "A & <b>B</b>", "set": {"teams.desk.capacity": 3}}, replications=2)
     page = render_html(comparison)
     assert "<script>" not in page and "&lt;script&gt;" in page and "A &amp; &lt;b&gt;B&lt;/b&gt;" in page
-    assert page.count('src="data:image/png;base64,') >= 4
+    assert page.count('<svg ') >= 4 and "<img" not in page   # charts: inline SVG, their text as text
     assert "http://" not in page and "https://" not in page
     for section in ("At a glance", "Details"):
         assert f"<h2>{section}</h2>" in page
@@ -41,7 +41,10 @@ def test_report_leads_with_the_verdict_in_numbers_for_people(tmp_path):
     # the main effect leads: normal changes are cut by about 89%
     lead = page[verdict:page.index("</p>", verdict)]
     assert "cuts the mean time-to-value of normal_change by" in lead
-    words = re.sub(r'src="data:image/png;base64,[^"]*"', "", page)   # the text, without the figures' bytes
+    charts = re.findall(r"<svg.*?</svg>", page, flags=re.S)
+    labels = [label for chart in charts for label in re.findall(r"<text[^>]*>([^<]*)</text>", chart)]
+    assert len(charts) >= 4 and "SLA 14 d" in labels
+    words = re.sub(r"<svg.*?</svg>", "", page, flags=re.S) + "\n".join(labels)  # text and labels, no drawing
     assert not re.search(r"\de[+-]\d", words)                        # no scientific notation
     assert "rises from 73% to 73%" not in words and "(-0%" not in words
 

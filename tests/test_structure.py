@@ -26,7 +26,7 @@ LAYERS = [
     {"budget"},
     {"simulation"},
     {"verdict"},  # the words of a comparison's answer: readable numbers only
-    {"plots"},
+    {"chart_style", "plots"},  # chart_style: the width, fonts and inline SVG of every chart
     {"comparison"},
     {"economics"},
     {"ranking"},
