@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pytest
 
+from simvalue.chart_style import CHART_FONT
 from tests.browser import SCREENSHOTS, offline, overflowing
 
 SCENARIOS = Path(__file__).resolve().parent.parent / "scenarios"
@@ -81,6 +82,9 @@ def test_change_a_capacity_run_and_read_the_verdict(browser, app_url, tmp_path):
         assert "what if" in verdict and "Team platform is freed" in verdict
         assert "Against the baseline: set teams.platform.capacity to 4" in verdict
         assert page.locator(".charts img").count() >= 2
+        # The app's charts are PNGs at 100 dpi (app/runs.py): their smallest text (CHART_FONT) as shown, in px.
+        shown = page.eval_on_selector_all(".charts img", "els => els.map(e => e.width / e.naturalWidth)")
+        assert min(shown) * CHART_FONT * 100 / 72 >= 11, shown
         SCREENSHOTS.mkdir(parents=True, exist_ok=True)
         page.screenshot(path=str(SCREENSHOTS / "app.png"), full_page=True)
         assert overflowing(page) == []
