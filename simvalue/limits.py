@@ -79,6 +79,9 @@ MAX_EVENTS_PER_REPLICATION = 100_000_000
 MAX_CHANGES = 100
 #: Most holidays in one list (a century of public holidays is about 1,500).
 MAX_HOLIDAYS = 10_000
+#: Most holiday entries all distinct team calendars may hold together (teams and changes over time that
+#: keep a calendar share one): each costs about 0.4 kB of tables, so this is about 400 MB.
+MAX_SCHEDULE_HOLIDAYS = 1_000_000
 #: Most people named in one team's ``members`` (what calibrate writes: the log's resources of that team).
 MAX_MEMBERS = 10_000
 #: Most shifts of one team (a rota with one entry per day and hour of the week is 168).

@@ -418,3 +418,33 @@ def test_union_tags_never_reach_the_field_path(tmp_path, capsys):
     line = refused(capsys, ["check", str(write(tmp_path, scenario(demand__0__cost_of_delay="0/d")))],
                    "demand[ticket].cost_of_delay: must be a positive money rate")
     assert "function-plain" not in line
+
+
+# -- issue 21: a held-out corpus of hostile inputs ---------------------------------------------------------------
+def holidays(count: int) -> list[str]:
+    """``count`` consecutive dates from 2000-01-01, as a scenario writes them."""
+    from datetime import date, timedelta
+    return [str(date(2000, 1, 1) + timedelta(days=i)) for i in range(count)]
+
+
+def test_distinct_calendars_holding_too_many_holidays_are_refused_up_front(tmp_path, capsys):
+    # 101 teams of different headcounts x 10,000 holidays: 1,010,000 entries of about 0.4 kB of tables each.
+    data = scenario(holidays=holidays(10_000), teams={f"t{i}": {"capacity": i + 1} for i in range(101)},
+                    streams__flow__steps__0__team="t0", streams__flow__steps__1__team="t0")
+    refused(capsys, ["check", str(write(tmp_path, data))], ": holidays: the teams' calendars would hold 1,010,000",
+            "101 distinct calendars")
+
+
+def test_teams_and_changes_that_keep_a_calendar_share_one_schedule(tmp_path):
+    """100 changes x 200 teams x 10,000 holidays filled 4 GB: one schedule per team and change, each with
+    tables per holiday. Equal calendars now share one schedule, built once."""
+    from simvalue.engine.plan import compile_plan
+    data = scenario(holidays=holidays(50), teams={f"t{i}": {"capacity": 2} for i in range(20)},
+                    streams__flow__steps__0__team="t0", streams__flow__steps__1__team="t0")
+    data["changes"] = [{"at": f"{i + 1}h", "scale": {"demand.ticket.arrivals.rate": 1.0}} for i in range(5)]
+    data["changes"].append({"at": "10h", "set": {"teams.t3.capacity": 3}})
+    plan = compile_plan(load_scenario(write(tmp_path, data)))
+    everyone = {id(s) for s in plan.schedules} | {id(s) for _, epoch in plan.epochs for s in epoch.schedules}
+    assert len(everyone) == 2  # capacity 2 everywhere, and t3's capacity 3 from 10 h on
+    assert plan.epochs[-1][1].schedules[3].pattern.headcounts == (3,)
+    assert plan.epochs[-1][1].schedules[2] is plan.schedules[2]

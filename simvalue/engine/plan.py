@@ -17,6 +17,7 @@ from ..distributions import Distribution
 from ..scenario.capacity import hour_of_week, successors
 from ..scenario.changes import epochs_of
 from ..scenario.forks import branch_owners
+from ..scenario.schedules import Schedules
 from ..steps import JOIN
 from .initial import InitialPlan, compile_initial
 from .spawn import SpawnPlan, compile_spawns
@@ -106,8 +107,10 @@ class Plan:
         return self.warmup + self.horizon
 
 
-def compile_plan(scenario: Scenario, seed: int | None = None) -> Plan:
-    """Build the engine plan of a checked scenario (``seed`` overrides the scenario's)."""
+def compile_plan(scenario: Scenario, seed: int | None = None, schedules: Schedules | None = None) -> Plan:
+    """Build the engine plan of a checked scenario (``seed`` overrides the scenario's); the plans of its
+    changes over time share ``schedules``, so a calendar they keep is built once."""
+    schedules = Schedules() if schedules is None else schedules
     teams = tuple(scenario.teams)
     team_ids = {name: i for i, name in enumerate(teams)}
     steps: list[StepPlan] = []
@@ -125,14 +128,14 @@ def compile_plan(scenario: Scenario, seed: int | None = None) -> Plan:
                     for d in scenario.demand)
     later = epochs_of(scenario)
     changing = {name for _, epoch in later for name, team in epoch.teams.items() if team != scenario.teams[name]}
-    schedules = tuple(None if t.always_on and not (scenario.holidays or t.holidays) and name not in changing
-                      else scenario.schedule(name) for name, t in scenario.teams.items())
+    clocks = tuple(None if t.always_on and not (scenario.holidays or t.holidays) and name not in changing
+                   else schedules.get(scenario, name) for name, t in scenario.teams.items())
     capacities = tuple(t.capacity if s is None else s.headcount_at(0.0)
-                       for t, s in zip(scenario.teams.values(), schedules))
+                       for t, s in zip(scenario.teams.values(), clocks))
     pauses = tuple(t.at_shift_end == "pause" for t in scenario.teams.values())
     preempt = tuple(t.preempt for t in scenario.teams.values())
-    epochs = tuple((at, compile_plan(epoch, seed)) for at, epoch in later)
-    return Plan(teams, capacities, schedules, pauses, preempt, tuple(steps), demands,
+    epochs = tuple((at, compile_plan(epoch, seed, schedules)) for at, epoch in later)
+    return Plan(teams, capacities, clocks, pauses, preempt, tuple(steps), demands,
                 tuple(labels) or ("",), scenario.warmup, scenario.horizon, scenario.drain_limit,
                 scenario.seed if seed is None else int(seed), epochs, compile_initial(scenario, labels),
                 tuple(attributes))

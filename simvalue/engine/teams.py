@@ -127,7 +127,7 @@ class ScheduledTeam(TeamPool):
     """
 
     __slots__ = ("pause", "serving", "paused", "changes", "on_change", "recorder", "pending", "overtime", "preempt",
-                 "interrupted", "efforts", "returns")
+                 "interrupted", "efforts", "returns", "following")
 
     def __init__(self, schedule, env, pause: bool, recorder, preempt: str | None = None) -> None:
         super().__init__(schedule.headcount_at(0.0), env)
@@ -139,6 +139,7 @@ class ScheduledTeam(TeamPool):
         self.serving: dict[int, list] = {}
         self.paused: list[tuple] = []  # (item, remaining effort, callbacks, paused at), a stack
         self.overtime = 0  # people finishing their item after their shift ended (finish rule)
+        self.following = schedule  # the schedule in force (a change over time may swap it)
         self.changes = schedule.iter_changes(0.0)
         self.on_change = (self._change,)
         self.pending: Wake | None = None
@@ -156,7 +157,11 @@ class ScheduledTeam(TeamPool):
             self.schedule(self.pending, URGENT, max(at - self.env._now, 0.0))
 
     def retarget(self, schedule, pause: bool) -> None:
-        """Follow another schedule from now on (a change over time): new headcount at once."""
+        """Follow another schedule from now on (a change over time): new headcount at once. The same
+        schedule (a change that keeps this team's calendar) changes nothing."""
+        if schedule is self.following and pause == self.pause:
+            return
+        self.following = schedule
         if self.pending is not None:
             cancel(self.pending)
         now = self.env._now

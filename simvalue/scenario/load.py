@@ -16,6 +16,7 @@ from .changes import epochs
 from .checks import check
 from .initial import read_initial, resolve_file
 from .model import Scenario
+from .schedules import check_schedule_size
 from .yaml_safety import LimitedLoader, read_text
 from .yaml_safety import load as load_yaml
 
@@ -141,6 +142,7 @@ def validate(data: Mapping[str, Any], file: str | None) -> Scenario:
             warnings.simplefilter("always")
             scenario._epochs = epochs(scenario)
         messages += [str(w.message) for w in caught]
+        check_schedule_size(scenario, scenario._epochs)
     except ScenarioError as exc:
         raise exc.located(file) from None
     for message in messages:

@@ -63,6 +63,7 @@ class Team(FrozenModel):
     at_shift_end: Literal["pause", "finish"] = Field(
         "pause", description="Work in hand when people go off duty: pause (resume first when someone is "
                              "back) or finish (stay until done).")
+    _pattern: Any = PrivateAttr(default=None)  # the weekly pattern, built on first use
     cost_per_hour: Money | None = Field(None, description="Cost of one person-hour, in `currency`.")
     members: list[Annotated[str, Field(max_length=200)]] | None = Field(
         None, max_length=MAX_MEMBERS, description="The people of the team by name, for the reader (the headcount "
@@ -97,12 +98,16 @@ class Team(FrozenModel):
         return self
 
     def pattern(self) -> WeeklyPattern:
-        """The team's weekly headcount: shifts, capacity in a calendar, or capacity around the clock."""
-        if self.shifts is not None:
-            return WeeklyPattern.from_shifts([s.model_dump() for s in self.shifts])
-        if self.calendar is not None:
-            return WeeklyPattern.from_calendar(self.calendar, self.capacity)
-        return WeeklyPattern.always(self.capacity)
+        """The team's weekly headcount: shifts, capacity in a calendar, or capacity around the clock (built
+        once: the checks ask for it per team, change over time and step)."""
+        if self._pattern is None:
+            if self.shifts is not None:
+                self._pattern = WeeklyPattern.from_shifts([s.model_dump() for s in self.shifts])
+            elif self.calendar is not None:
+                self._pattern = WeeklyPattern.from_calendar(self.calendar, self.capacity)
+            else:
+                self._pattern = WeeklyPattern.always(self.capacity)
+        return self._pattern
 
     @property
     def always_on(self) -> bool:
