@@ -448,3 +448,14 @@ def test_teams_and_changes_that_keep_a_calendar_share_one_schedule(tmp_path):
     assert len(everyone) == 2  # capacity 2 everywhere, and t3's capacity 3 from 10 h on
     assert plan.epochs[-1][1].schedules[3].pattern.headcounts == (3,)
     assert plan.epochs[-1][1].schedules[2] is plan.schedules[2]
+
+
+def test_attribute_combinations_beyond_the_class_limit_are_refused(tmp_path, capsys):
+    # The documented maximum, 4 attributes x 20 values, is 160,000 classes for the traffic equations: 4 GB.
+    attributes = {f"a{i}": {f"v{j}": 0.05 for j in range(20)} for i in range(4)}
+    data = scenario(demand__0__attributes=attributes)
+    refused(capsys, ["check", str(write(tmp_path, data))], "demand[ticket].attributes: the priorities and attribute "
+            "values make 160,000 combinations", "at most 2,000")
+    two = scenario(demand__0__attributes={name: attributes[name] for name in ("a0", "a1")},
+                   demand__0__priority={"P1": 0.5, "P2": 0.5})
+    assert main(["check", str(write(tmp_path, two, "two.yaml"))]) == 0  # 2 x 20 x 20 = 800 classes

@@ -6,17 +6,18 @@ in canonical spelling on ``model_dump(mode="json")``, so a scenario round-trips 
 
 from __future__ import annotations
 
+import math
 from datetime import date, datetime
 from typing import Annotated, Any, Literal, Union
 
-from pydantic import BeforeValidator, Discriminator, Field, PrivateAttr, Tag, field_validator, model_validator
+from pydantic import BeforeValidator, Discriminator, Field, PrivateAttr, Tag, ValidationInfo, field_validator, model_validator
 
 from ..calendars import DEFAULT_START, Schedule, WeeklyPattern, parse_days, parse_holidays, parse_hours, parse_start
 
 from ..activities import Activity
 from ..fields import (DONE, DROP, Capacity, Dist, Duration, FrozenModel, Money, MoneyRate, Name,
                       PositiveDuration, Probability, Rate, count, number, sums_to_one)
-from ..limits import (MAX_ATTRIBUTE_VALUES, MAX_ATTRIBUTES, MAX_CHANGES, MAX_HOLIDAYS, MAX_PROFILE_MULTIPLIER,
+from ..limits import (MAX_ATTRIBUTE_VALUES, MAX_ATTRIBUTES, MAX_ITEM_CLASSES, MAX_CHANGES, MAX_HOLIDAYS, MAX_PROFILE_MULTIPLIER,
                       MAX_MEMBERS, MAX_SHARED_TEAMS, MAX_SHIFTS)
 from ..steps import GATE_SCHEMAS, Automation, ForkSettings, WaitSettings, kind_of
 from ..steps.work import Escalation
@@ -197,7 +198,8 @@ class Demand(FrozenModel):
 
     @field_validator("attributes")
     @classmethod
-    def _attribute_sums(cls, value: dict[str, dict[str, float]] | None) -> dict[str, dict[str, float]] | None:
+    def _attribute_sums(cls, value: dict[str, dict[str, float]] | None,
+                        info: ValidationInfo) -> dict[str, dict[str, float]] | None:
         for name, values in (value or {}).items():
             if name in RESERVED_ATTRIBUTES:
                 raise ValueError(f"{name!r} cannot name an attribute: a table or a column of results uses it")
@@ -206,6 +208,13 @@ class Demand(FrozenModel):
             if "other" in values:
                 raise ValueError(f"'other' cannot be a value of attribute {name!r} (tables use it already)")
             sums_to_one(values, f"attribute {name!r} probabilities")
+        classes = math.prod(len(values) for values in (value or {}).values())
+        priority = info.data.get("priority")
+        classes *= len(priority) if isinstance(priority, dict) else 1
+        if classes > MAX_ITEM_CLASSES:
+            raise ValueError(f"the priorities and attribute values make {classes:,} combinations, each a class of the "
+                             f"traffic equations; at most {MAX_ITEM_CLASSES:,} (drop an attribute no table uses, or "
+                             "merge rare values)")
         return value
 
 
