@@ -42,6 +42,14 @@ MAX_SPAWN_ENTRIES = 100
 #: the parsing regular expressions would backtrack for minutes over a megabyte of digits.
 MAX_QUANTITY_TEXT = 64
 
+# -- event logs ----------------------------------------------------------------------------------
+#: Most rows (events) of an event log read by calibrate: a year of a large service desk is about a
+#: million; each row costs a few hundred bytes as text, so this is about 2 GB at most.
+MAX_LOG_ROWS = 5_000_000
+#: Most bytes of an event log read (after decompression; Parquet: its uncompressed size): a 7 MB gzip
+#: inflating to 720 MB is a bomb, not an export.
+MAX_LOG_BYTES = 512 * 1024 * 1024
+
 # -- YAML ----------------------------------------------------------------------------------------
 #: Largest scenario or variant file read (bytes). Real scenarios are a few kilobytes.
 MAX_YAML_BYTES = 2 * 1024 * 1024

@@ -459,3 +459,64 @@ def test_attribute_combinations_beyond_the_class_limit_are_refused(tmp_path, cap
     two = scenario(demand__0__attributes={name: attributes[name] for name in ("a0", "a1")},
                    demand__0__priority={"P1": 0.5, "P2": 0.5})
     assert main(["check", str(write(tmp_path, two, "two.yaml"))]) == 0  # 2 x 20 x 20 = 800 classes
+
+
+def calibrate_argv(log: Path, tmp_path: Path) -> list[str]:
+    return ["calibrate", str(log), "--case", "case", "--activity", "activity", "--timestamp", "time",
+            "--out", str(tmp_path / "calibrated.yaml")]
+
+
+def test_a_parquet_declaring_too_many_rows_is_refused_from_its_footer(tmp_path, capsys, monkeypatch):
+    # A 0.6 MB Parquet declaring 3e7 rows aborted in C++ (std::bad_alloc); the footer is read first now.
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+    import simvalue.eventlog.read as read
+    monkeypatch.setattr(read, "MAX_LOG_ROWS", 50)
+    log = tmp_path / "log.parquet"
+    pq.write_table(pa.table({"case": ["c"] * 51, "activity": ["a"] * 51, "time": ["2024-01-01 10:00"] * 51}), log)
+    refused(capsys, calibrate_argv(log, tmp_path), f"{log}: the log has more than 50 rows (its footer says)")
+    assert not (tmp_path / "calibrated.yaml").exists()
+
+
+@pytest.mark.parametrize("name", ["log.csv.gz", "log.xes.gz"])
+def test_a_decompression_bomb_stops_at_the_byte_limit(tmp_path, capsys, monkeypatch, name):
+    # A 7 MB gzip inflating to 720 MB ended in a pyarrow traceback; 2e7 log attributes in a 1.3 MB .xes.gz filled 4 GB.
+    import gzip
+    import simvalue.eventlog.read as read
+    monkeypatch.setattr(read, "MAX_LOG_BYTES", 100_000)
+    if name.endswith(".csv.gz"):
+        text = "case,activity,time\n" + "c1,a,2024-01-01 10:00:00\n" * 20_000
+    else:
+        text = '<log xes.version="1.0">' + '<string key="k" value="v"/>' * 20_000 + "</log>"
+    log = tmp_path / name
+    log.write_bytes(gzip.compress(text.encode()))
+    refused(capsys, calibrate_argv(log, tmp_path), f"{log}: the log is more than 100,000 bytes once decompressed")
+
+
+def test_a_csv_log_with_too_many_rows_stops_early(tmp_path, capsys, monkeypatch):
+    import simvalue.eventlog.read as read
+    monkeypatch.setattr(read, "MAX_LOG_ROWS", 100)
+    log = tmp_path / "log.csv"
+    log.write_text("case,activity,time\n" + "c1,a,2024-01-01 10:00:00\n" * 101)
+    refused(capsys, calibrate_argv(log, tmp_path), f"{log}: the log has more than 100 rows")
+
+
+def test_xes_log_attributes_are_dropped_as_they_are_read(monkeypatch):
+    """Log-level attributes are ignored; the tree must not keep them (after the last trace they stayed under <log>)."""
+    import io
+    import simvalue.eventlog.read as read
+    text = ('<log><trace><string key="concept:name" value="c1"/><event><string key="concept:name" value="a"/>'
+            '<date key="time:timestamp" value="2024-01-01T10:00:00"/></event></trace>'
+            + '<string key="k" value="v"/>' * 1000 + '</log>')
+    roots, original = [], read.ET.iterparse
+
+    def spying(stream, events):
+        for action, element in original(stream, events=events):
+            if element.tag == "log" and action == "start":
+                roots.append(element)
+            yield action, element
+    monkeypatch.setattr(read.ET, "iterparse", spying)
+    events, trace_index, traces = {key: [] for key in read.XES_EVENT_KEYS}, [], []
+    read._parse_xes(io.BytesIO(text.encode()), Path("x.xes"), events, trace_index, traces)
+    assert traces == [{"concept:name": "c1"}] and events["concept:name"] == ["a"]
+    assert len(roots[0]) == 0  # nothing left under <log>

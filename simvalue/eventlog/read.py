@@ -13,6 +13,7 @@ own streaming parser (the standard library's ``iterparse``), never pm4py, which 
 from __future__ import annotations
 
 import gzip
+import io
 import re
 import warnings
 import xml.etree.ElementTree as ET
@@ -22,6 +23,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import SimvalueError, unknown
+from ..limits import MAX_LOG_BYTES, MAX_LOG_ROWS
 
 #: Supported file name endings and the reader of each.
 SUFFIXES = {".csv": "csv", ".csv.gz": "csv", ".parquet": "parquet", ".xes": "xes", ".xes.gz": "xes"}
@@ -94,7 +96,7 @@ def _read_raw(path: Path, columns: dict[str, str]) -> tuple[pd.DataFrame, str]:
         _check_columns(path, available, columns)
         wanted = list(dict.fromkeys([*columns.values(), *([LIFECYCLE] if LIFECYCLE in available else [])]))
         if kind == "csv":
-            return pd.read_csv(path, usecols=wanted, dtype=str, keep_default_na=False, na_values=[""]), "row"
+            return _read_csv(path, wanted), "row"
         return pd.read_parquet(path, columns=wanted), "row"
     except OSError as exc:
         raise EventLogError(f"{path}: cannot read the log: {exc.strerror or exc}") from None
@@ -110,8 +112,63 @@ def _csv_header(path: Path) -> list[str]:
 
 
 def _parquet_header(path: Path) -> list[str]:
+    """The column names, once the footer's row count and size are within the limits (a small file may
+    declare 3e7 rows, and pyarrow then aborts the process allocating them)."""
     import pyarrow.parquet as pq
-    return list(pq.read_schema(path).names)
+    metadata = pq.ParquetFile(path).metadata
+    size = sum(metadata.row_group(i).total_byte_size for i in range(metadata.num_row_groups))
+    _check_rows(path, metadata.num_rows, "rows (its footer says)")
+    if size > MAX_LOG_BYTES:
+        raise EventLogError(f"{path}: the log would take {size:,} bytes once read (its footer says), more than the "
+                            f"limit of {MAX_LOG_BYTES:,}; export a shorter period or fewer columns")
+    return list(metadata.schema.names)
+
+
+def _check_rows(path: Path, rows: int, what: str) -> None:
+    if rows > MAX_LOG_ROWS:
+        raise EventLogError(f"{path}: the log has more than {MAX_LOG_ROWS:,} {what}; calibrate from a shorter period "
+                            "(a year of a large desk is about a million events)")
+
+
+def _read_csv(path: Path, wanted: list[str]) -> pd.DataFrame:
+    """The wanted columns as text, read in chunks and counted: more rows than the limit stop the read early."""
+    chunks, rows = [], 0
+    with _open_bounded(path) as stream:
+        for chunk in pd.read_csv(stream, usecols=wanted, dtype=str, keep_default_na=False, na_values=[""],
+                                 chunksize=1_000_000):
+            rows += len(chunk)
+            _check_rows(path, rows, "rows")
+            chunks.append(chunk)
+    return pd.concat(chunks, ignore_index=True) if len(chunks) != 1 else chunks[0]
+
+
+class _Bounded(io.RawIOBase):
+    """A binary stream that stops with an error after ``MAX_LOG_BYTES`` (a 7 MB gzip may inflate to 720 MB)."""
+
+    def __init__(self, raw, path: Path) -> None:
+        self.raw, self.path, self.count = raw, path, 0
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer) -> int:
+        data = self.raw.read(len(buffer))
+        self.count += len(data)
+        if self.count > MAX_LOG_BYTES:
+            raise EventLogError(f"{self.path}: the log is more than {MAX_LOG_BYTES:,} bytes once decompressed; "
+                                "calibrate from a shorter period")
+        buffer[:len(data)] = data
+        return len(data)
+
+    def close(self) -> None:
+        self.raw.close()
+        super().close()
+
+
+def _open_bounded(path: Path) -> io.BufferedReader:
+    """The file's bytes (gunzipped when it ends in .gz), at most ``MAX_LOG_BYTES`` of them."""
+    raw = gzip.open(path, "rb") if path.name.lower().endswith(".gz") else open(path, "rb")
+    return io.BufferedReader(_Bounded(raw, path))
 
 
 def _check_columns(path: Path, available: list[str], columns: dict[str, str]) -> None:
@@ -132,11 +189,10 @@ def _read_xes(path: Path) -> pd.DataFrame:
     Keeps the event attributes of ``XES_EVENT_KEYS`` and every trace attribute (as text), ignores the
     rest (nested attributes, globals, log attributes). Columns are named as pm4py names them.
     """
-    opener = gzip.open if path.name.lower().endswith(".gz") else open
     events: dict[str, list] = {key: [] for key in XES_EVENT_KEYS}
     trace_index: list[int] = []
     traces: list[dict[str, str]] = []
-    with opener(path, "rb") as stream:
+    with _open_bounded(path) as stream:
         _parse_xes(stream, path, events, trace_index, traces)
     frame = pd.DataFrame({key: values for key, values in events.items() if any(v is not None for v in values)})
     frame = frame.reindex(range(len(trace_index)))
@@ -173,12 +229,16 @@ def _parse_xes(stream, path: Path, events: dict[str, list], trace_index: list[in
                 for key, values in events.items():
                     values.append(event.get(key))
                 trace_index.append(len(traces))
+                if len(trace_index) > MAX_LOG_ROWS:
+                    _check_rows(path, len(trace_index), "events")
             event = None
             element.clear()
         elif tag == "trace" and trace is not None:
             traces.append(trace)
             trace = None
             root.clear()  # PERF: memory stays flat: what is read is dropped from the tree
+        elif parent == "log":
+            root.clear()  # a log attribute, extension or global: ignored, and dropped (2e7 of them filled 4 GB)
 
 
 # -- one role's column ----------------------------------------------------------------------------
