@@ -29,10 +29,13 @@ MAX_PROFILE_MULTIPLIER = 1e6
 #: Most values in an empirical distribution written in the scenario.
 MAX_EMPIRICAL_VALUES = 100_000
 #: Most open items at the start (``initial:``): a desk's open tickets number in the thousands; a
-#: million is the wrong export (closed tickets too) or a typo in a count.
-MAX_INITIAL_ITEMS = 1_000_000
-#: Largest snapshot file of open tickets read (bytes): a million rows of about 60 characters.
-MAX_SNAPSHOT_BYTES = 64 * 1024 * 1024
+#: hundred thousand is the wrong export (closed tickets too) or a typo in a count. (A million took over
+#: 60 s and 1.8 GB a replication: each is placed, queued and recorded unfinished.)
+MAX_INITIAL_ITEMS = 100_000
+#: Largest snapshot file of open tickets read (bytes): a hundred thousand rows of about 80 characters.
+MAX_SNAPSHOT_BYTES = 8 * 1024 * 1024
+#: Oldest open ticket (years before the scenario's start): older is a typo in the year (0001-...).
+MAX_TICKET_AGE_YEARS = 100
 #: Most items one spawn entry may create at once (``spawn: {type: incident, count: 3}``), and most
 #: entries under one step's ``spawn``: a linked record raises a handful, never thousands.
 MAX_SPAWN_COUNT = 1_000

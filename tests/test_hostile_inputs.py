@@ -520,3 +520,32 @@ def test_xes_log_attributes_are_dropped_as_they_are_read(monkeypatch):
     read._parse_xes(io.BytesIO(text.encode()), Path("x.xes"), events, trace_index, traces)
     assert traces == [{"concept:name": "c1"}] and events["concept:name"] == ["a"]
     assert len(roots[0]) == 0  # nothing left under <log>
+
+
+def snapshot_scenario(tmp_path: Path, text: str) -> Path:
+    (tmp_path / "open.csv").write_text(text, encoding="utf-8")
+    return write(tmp_path, scenario(start="2026-03-02 08:00", initial={"file": "open.csv"}))
+
+
+@pytest.mark.parametrize("text, fragment", [
+    ("id,type,priority,step,opened_at\nT1,ticket,,fix,0001-01-01\n",
+     "open.csv: line 2 (ticket T1), opened_at: 0001-01-01 is more than 100 years before the scenario's start"),
+    ("id,type,id,priority,step,opened_at\nT1,ticket,T2,,fix,2026-03-01\n", "open.csv: line 1: column id appears 2 times"),
+    ("id,type,priority,step,opened_at\nT1,ticket,,fix," + "x" * 200_000 + "\n",
+     "open.csv: line 2: not a readable CSV file: field larger than field limit"),
+])
+def test_hostile_snapshots_are_refused_naming_file_and_line(tmp_path, capsys, text, fragment):
+    refused(capsys, ["check", str(snapshot_scenario(tmp_path, text))], fragment)
+
+
+def test_a_snapshot_with_a_byte_order_mark_is_read(tmp_path, capsys):
+    # Excel's "CSV UTF-8" starts with a BOM; it was refused as "missing column id".
+    path = snapshot_scenario(tmp_path, "\ufeffid,type,priority,step,opened_at\nT1,ticket,,fix,2026-03-01 08:00\n")
+    assert load_scenario(path)._initial[0].ticket == "T1"
+
+
+def test_open_items_beyond_the_limit_are_refused(tmp_path, capsys):
+    # A million open items took over 60 s and 1.8 GB per replication; the limit is now 100,000.
+    data = scenario(initial=[{"type": "ticket", "step": "fix", "count": 60_000, "age": "1d"},
+                             {"type": "ticket", "step": "triage", "count": 40_001, "age": "1d"}])
+    refused(capsys, ["check", str(write(tmp_path, data))], "initial: 100,001 open items in all, more than 100,000")

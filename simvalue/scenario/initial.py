@@ -21,7 +21,7 @@ from ..distributions import Distribution, fixed
 from ..errors import ScenarioError, unknown
 from ..fields import Dist, FrozenModel, Name
 from ..fields import count as whole  # the field below is named count
-from ..limits import MAX_INITIAL_ITEMS, MAX_SNAPSHOT_BYTES
+from ..limits import MAX_INITIAL_ITEMS, MAX_SNAPSHOT_BYTES, MAX_TICKET_AGE_YEARS
 from .yaml_safety import read_text
 
 if TYPE_CHECKING:
@@ -147,22 +147,35 @@ def _read_snapshot(scenario: Scenario, path: Path) -> tuple[OpenItems, ...]:
     if path.stat().st_size > MAX_SNAPSHOT_BYTES:
         raise ScenarioError(f"snapshot is {path.stat().st_size:,} bytes, more than the limit of "
                             f"{MAX_SNAPSHOT_BYTES:,}", file=file)
-    rows = csv.reader(read_text(path, MAX_SNAPSHOT_BYTES).splitlines())
-    header = [name.strip().lower() for name in next(rows, [])]
+    text = read_text(path, MAX_SNAPSHOT_BYTES).removeprefix("\ufeff")  # Excel's "CSV UTF-8" opens with a BOM
+    rows = csv.reader(text.splitlines())
+    try:
+        column = _columns(next(rows, []), file)
+        items = []
+        for line, row in enumerate(rows, start=2):
+            if not any(cell.strip() for cell in row):
+                continue  # a blank line
+            if len(items) >= MAX_INITIAL_ITEMS:
+                raise ScenarioError(f"more than {MAX_INITIAL_ITEMS:,} open tickets", file=file, path=f"line {line}")
+            items.append(_snapshot_item(scenario, row, column, file, line))
+    except csv.Error as exc:  # a field over the csv module's size limit, a NUL byte
+        raise ScenarioError(f"not a readable CSV file: {exc}", file=file, path=f"line {rows.line_num}") from None
+    return tuple(items)
+
+
+def _columns(row: list[str], file: str) -> dict[str, int]:
+    """Where each needed column is in the header line; a missing or repeated one is refused."""
+    header = [name.strip().lower() for name in row]
     missing = [c for c in SNAPSHOT_COLUMNS if c not in header]
     if missing:
         raise ScenarioError(f"missing column{'s' if len(missing) > 1 else ''} {', '.join(missing)}; a snapshot "
                             f"needs {', '.join(SNAPSHOT_COLUMNS)} (found: {', '.join(header) or 'nothing'})",
                             file=file, path="line 1")
-    column = {name: header.index(name) for name in SNAPSHOT_COLUMNS}
-    items = []
-    for line, row in enumerate(rows, start=2):
-        if not any(cell.strip() for cell in row):
-            continue  # a blank line
-        if len(items) >= MAX_INITIAL_ITEMS:
-            raise ScenarioError(f"more than {MAX_INITIAL_ITEMS:,} open tickets", file=file, path=f"line {line}")
-        items.append(_snapshot_item(scenario, row, column, file, line))
-    return tuple(items)
+    repeated = [c for c in SNAPSHOT_COLUMNS if header.count(c) > 1]
+    if repeated:
+        raise ScenarioError(f"column {repeated[0]} appears {header.count(repeated[0])} times; keep one (which one "
+                            "holds the values is not known)", file=file, path="line 1")
+    return {name: header.index(name) for name in SNAPSHOT_COLUMNS}
 
 
 def _snapshot_item(scenario: Scenario, row: list[str], column: dict[str, int], file: str, line: int) -> OpenItems:
@@ -191,6 +204,9 @@ def _age(start: datetime, text: str, file: str, path: str) -> float:
     if opened is None or opened.tzinfo is not None:
         raise ScenarioError(f"expected a local date and time such as '2026-02-27 14:30' (no time zone, like the "
                             f"scenario's start), got {text!r}", file=file, path=path)
+    if opened.year < start.year - MAX_TICKET_AGE_YEARS:
+        raise ScenarioError(f"{opened.isoformat()[:10]} is more than {MAX_TICKET_AGE_YEARS} years before the scenario's start; "
+                            "a typo in the year?", file=file, path=path)
     if opened > start:
         raise ScenarioError(f"{opened:%Y-%m-%d %H:%M} is after the scenario's start {start:%Y-%m-%d %H:%M}; a "
                             "ticket open at the start was opened before it", file=file, path=path)
