@@ -549,3 +549,12 @@ def test_open_items_beyond_the_limit_are_refused(tmp_path, capsys):
     data = scenario(initial=[{"type": "ticket", "step": "fix", "count": 60_000, "age": "1d"},
                              {"type": "ticket", "step": "triage", "count": 40_001, "age": "1d"}])
     refused(capsys, ["check", str(write(tmp_path, data))], "initial: 100,001 open items in all, more than 100,000")
+
+
+@pytest.mark.parametrize("edit, path", [({"set": {"horizon": "40d"}}, "changes[0].set.horizon"),
+                                        ({"set": {"changes": []}}, "changes[0].set.changes"),
+                                        ({"scale": {"drain": 2}}, "changes[0].scale.drain")])
+def test_a_change_over_time_of_a_run_setting_is_refused(tmp_path, capsys, edit, path):
+    # It was accepted and had no effect.
+    data = scenario(changes=[{"at": "5d", **edit}])
+    refused(capsys, ["check", str(write(tmp_path, data))], f"{path}: ", "is fixed for the whole run")

@@ -16,6 +16,9 @@ from .edits import apply_edits
 from .model import Scenario
 from .overload import OVERLOADED
 
+#: Top-level fields a change over time may not edit: they shape the whole run, not a period of it.
+RUN_SETTINGS = frozenset({"horizon", "warmup", "drain", "changes", "replications", "seed", "initial", "start", "name"})
+
 
 def epochs_of(scenario: Scenario) -> list[tuple[float, Scenario]]:
     """The epochs the loader built and checked (built now for a scenario made another way)."""
@@ -34,6 +37,7 @@ def epochs(scenario: Scenario) -> list[tuple[float, Scenario]]:
     result = []
     for index, change in ordered:
         where = f"changes[{index}]"
+        _refuse_run_settings(change, where)
         if change.at >= end:
             raise ScenarioError(f"at {change.at:g} h is after the end of the run ({end:g} h): it would never take "
                                 "effect", path=f"{where}.at")
@@ -47,6 +51,15 @@ def epochs(scenario: Scenario) -> list[tuple[float, Scenario]]:
         _same_structure(scenario, epoch, where)
         result.append((change.at, epoch))
     return result
+
+
+def _refuse_run_settings(change, where: str) -> None:
+    """Refuse a change of what is fixed for the whole run (it was accepted and had no effect)."""
+    for kind, edits in (("set", change.set), ("scale", change.scale)):
+        for path in edits:
+            if path.split(".")[0] in RUN_SETTINGS:
+                raise ScenarioError(f"{path.split('.')[0]!r} is fixed for the whole run and cannot change at a time; "
+                                    "set it in the scenario (or compare variants)", path=f"{where}.{kind}.{path}")
 
 
 def _validated(data: dict) -> tuple[Scenario, list[str]]:
