@@ -27,7 +27,7 @@ def single():
 
 
 def claims(text: str) -> list[str]:
-    text = re.sub(r'src="data:image/png;base64,[^"]*"', "", text)
+    text = re.sub(r'"data:image/png;base64,[^"]*"', '""', text)   # images (also rasterized parts of an SVG)
     return [word for word in CLAIMS if word in text]
 
 
