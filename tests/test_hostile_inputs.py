@@ -558,3 +558,12 @@ def test_a_change_over_time_of_a_run_setting_is_refused(tmp_path, capsys, edit, 
     # It was accepted and had no effect.
     data = scenario(changes=[{"at": "5d", **edit}])
     refused(capsys, ["check", str(write(tmp_path, data))], f"{path}: ", "is fixed for the whole run")
+
+
+@pytest.mark.parametrize("address", ["garbage://x", "tcp://", "no port"])
+def test_a_scheduler_address_dask_cannot_speak_is_refused_at_once(tmp_path, capsys, address):
+    # garbage://x waited 40 s, then ended in a TimeoutError traceback.
+    path = write(tmp_path, BASE)
+    refused(capsys, ["sweep", str(path), "--param", "teams.desk.capacity=2,3", "-r", "1", "--scheduler", address,
+                     "--out", str(tmp_path / "s.parquet")], f"--scheduler {address!r}: expected 'local' or an address")
+    assert not (tmp_path / "s.parquet").exists()

@@ -130,8 +130,21 @@ def connect(address: str) -> Client:
     from distributed import Client
     try:
         return Client(address, timeout="20s", set_as_default=False)
-    except (OSError, ValueError, TypeError) as exc:
+    except (OSError, ValueError, TypeError, TimeoutError) as exc:
         raise SimulationError(f"cannot reach the Dask scheduler at {address!r}: {exc}") from None
+
+
+#: Address schemes Dask's comms speak; a bare host:port means tcp.
+SCHEMES = ("tcp", "tls", "ws", "wss", "inproc", "ucx")
+
+
+def check_address(address: str) -> None:
+    """Refuse at once a scheduler address Dask cannot speak (garbage://x waited 40 s for a TimeoutError)."""
+    scheme, sep, rest = address.partition("://")
+    if address == "local" or (sep and scheme in SCHEMES and rest) or (not sep and ":" in address and " " not in address):
+        return
+    raise SimulationError(f"--scheduler {address!r}: expected 'local' or an address such as tcp://host:8786 "
+                          f"(schemes: {', '.join(SCHEMES)})")
 
 
 def current_client() -> Client | None:
@@ -205,6 +218,8 @@ def make_executor(executor: str | Executor = "process", workers: int | None = No
         raise SimulationError(f"workers must be a whole number of at least 1, got {workers!r}")
     if client is not None and scheduler is not None:
         raise SimulationError(f"give a Dask client or a scheduler address, not both (scheduler={scheduler!r})")
+    if scheduler is not None:
+        check_address(scheduler)
     if client is not None or scheduler is not None or executor == "dask":
         return DaskExecutor(scheduler, workers, client)
     if executor == "serial":

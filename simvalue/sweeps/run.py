@@ -77,11 +77,12 @@ def sweep(scenario: Scenario | str | Path | Mapping[str, Any], params: Mapping[s
     spec = {"scenario": base_data, "params": {p.path: repr(p) for p in parameters}, "design": design,
             "samples": samples, "replications": count, "seed": root_seed, "metrics": list(chosen),
             "common_random_numbers": common_random_numbers, "points": len(points)}
+    runner = make_executor(executor, workers, scheduler, client)  # a bad address is refused before the store exists
     store = SweepStore(out, spec) if out is not None else None
     done = store.open() if store is not None else set()
     tasks = _Tasks(base_data, parameters, [row for row in points.to_dict("records") if int(row["point"]) not in done],
                    count, root_seed, common_random_numbers, chosen, max_events)
-    result = _run_tasks(tasks, make_executor(executor, workers, scheduler, client), store, len(points), len(done),
+    result = _run_tasks(tasks, runner, store, len(points), len(done),
                         progress)
     result.attrs.update(resumed=len(done), design=design, samples=samples, points=len(points),
                         parameters=[p.path for p in parameters])
