@@ -567,3 +567,44 @@ def test_a_scheduler_address_dask_cannot_speak_is_refused_at_once(tmp_path, caps
     refused(capsys, ["sweep", str(path), "--param", "teams.desk.capacity=2,3", "-r", "1", "--scheduler", address,
                      "--out", str(tmp_path / "s.parquet")], f"--scheduler {address!r}: expected 'local' or an address")
     assert not (tmp_path / "s.parquet").exists()
+
+
+def forked(then: str = "build", b0_next: dict | None = None, seed: int = 1) -> dict:
+    """One item at 1 h forks into b0 (2 h, team t0) and b1 (5 h, team t1), joins all, then ``then``."""
+    activity = "design_and_transition"
+    steps = [{"name": "approvals", "activity": activity, "fork": {"branches": ["b0", "b1"], "then": then}},
+             {"name": "b0", "activity": activity, "team": "t0", "effort": "2h", "next": b0_next or {"join": 1.0}},
+             {"name": "b1", "activity": activity, "team": "t1", "effort": "5h", "next": {"join": 1.0}},
+             {"name": "build", "activity": "obtain_build", "team": "dev", "effort": "1h"}]
+    return {"name": "fork", "replications": 1, "seed": seed, "horizon": "1.5h", "drain": "2d",
+            "teams": {"t0": {"capacity": 1}, "t1": {"capacity": 1}, "dev": {"capacity": 1}},
+            "demand": [{"type": "t", "stream": "s", "arrivals": {"every": "1h"}}], "streams": {"s": {"steps": steps}}}
+
+
+@pytest.mark.parametrize("then, fragment", [
+    # The item went on to b0 after the join, a step built for branches: 'Item' object has no attribute 'item'.
+    ("b0", "streams.s.steps[approvals].fork.then: step 'b0' is on branch 1 of fork 'approvals'"),
+    # A fork going on to itself: theory.visit_ratios raised 'routing has a closed loop' (a ValueError).
+    ("approvals", "streams.s.steps[approvals].fork.then: this step cannot reach 'done'"),
+])
+def test_a_fork_going_on_to_a_branch_or_to_itself_is_refused(tmp_path, capsys, then, fragment):
+    refused(capsys, ["check", str(write(tmp_path, forked(then)))], fragment)
+
+
+def test_a_fork_looping_back_for_ever_is_refused(tmp_path, capsys):
+    # intake -> fork -> intake, never done: the branches reach the join, which no longer counts as a way out.
+    data = forked("intake")
+    data["streams"]["s"]["steps"].insert(0, {"name": "intake", "activity": "engage", "team": "dev", "effort": "1h"})
+    refused(capsys, ["check", str(write(tmp_path, data))], "streams.s.steps[intake]: this step cannot reach 'done'")
+
+
+@pytest.mark.filterwarnings("ignore:.*is overloaded")  # one item at 1 h: the offered load counts every hour
+def test_a_branch_looping_on_itself_before_the_join_runs_exactly():
+    # b0 repeats with probability 0.5 (seed 10: three times, 1 -> 3 -> 5 -> 7); b1 arrives at 6; the join at 7.
+    results = simulate(forked(b0_next={"b0": 0.5, "join": 0.5}, seed=10))
+    events = results.events.sort_values(["step", "started"])
+    rows = [[str(r.step), r.queued, r.started, r.finished, r.work] for r in events.itertuples()]
+    assert rows == [["approvals", 6, 6, 7, 0], ["b0", 1, 1, 3, 2], ["b0", 3, 3, 5, 2], ["b0", 5, 5, 7, 2],
+                    ["b1", 1, 1, 6, 5], ["build", 7, 7, 8, 1]]
+    item = results.items.iloc[0]
+    assert (item["time_to_value"], item["work_time"], item["wait_time"]) == (7.0, 12.0, 0.0)

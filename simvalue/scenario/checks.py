@@ -245,7 +245,8 @@ def _check_exits(name: str, stream: Stream) -> None:
     """Every step must be able to reach 'done' (or be dropped), or items could loop for ever."""
     edges: dict[str, set[str]] = {}
     for position, step in enumerate(stream.steps):
-        edges[step.name] = {t for t, p in exits(stream, position).items() if p > 0}
+        branches = step.kind.branches(step)  # a fork goes on by its join's 'then' only, not by its branches
+        edges[step.name] = {t for t, p in exits(stream, position).items() if p > 0 and t not in branches}
     leaving = {DONE, DROP, JOIN}
     changed = True
     while changed:
@@ -256,9 +257,11 @@ def _check_exits(name: str, stream: Stream) -> None:
                 changed = True
     for step in stream.steps:
         if step.name not in leaving:
+            fork = step.kind.branches(step)
             raise ScenarioError("this step cannot reach 'done': every route from it loops for ever; "
-                                "give a 'next' entry that leads to 'done'",
-                                path=f"streams.{name}.steps[{step.name}]")
+                                + ("after the join, 'then' must lead to 'done'" if fork else
+                                   "give a 'next' entry that leads to 'done'"),
+                                path=f"streams.{name}.steps[{step.name}]" + (".fork.then" if fork else ""))
 
 
 def _check_load(scenario: Scenario) -> list[str]:

@@ -127,6 +127,7 @@ def _check_step(stream: Stream, position: int, step: Step, path: str, owners: di
                 raise ScenarioError(f"step {target!r} is on a branch of fork {owners[target][0]!r}; only that "
                                     "branch may route to it", path=path)
         if step.fork is not None:
+            _check_then(step, path, owners)
             _check_reaches_join(stream, step, path)
         return
     if step.spawn is not None:
@@ -139,6 +140,14 @@ def _check_step(stream: Stream, position: int, step: Step, path: str, owners: di
         if target not in (JOIN, DROP) and owners.get(target) != own:
             raise ScenarioError(f"step {target!r} is not on the same branch of fork {own[0]!r}; a branch stays on "
                                 "its own steps until 'join'", path=path)
+
+
+def _check_then(fork: Step, path: str, owners: dict[str, tuple[str, int]]) -> None:
+    """After the join the item itself goes on: never onto a branch's step, which only a branch may run."""
+    owner = owners.get(fork.fork.then)
+    if owner is not None:
+        raise ScenarioError(f"step {fork.fork.then!r} is on branch {owner[1] + 1} of fork {owner[0]!r}; after the "
+                            "join the item goes on to a step of no branch (or 'done')", path=f"{path}.fork.then")
 
 
 def _check_reaches_join(stream: Stream, fork: Step, path: str) -> None:
