@@ -1,4 +1,4 @@
-"""The shell of an offline HTML report: one stylesheet, escaped text, tables and figures as inline PNG.
+"""The shell of an offline HTML report: one stylesheet, escaped text, tables and charts as inline SVG.
 
 Nothing is fetched when the page opens (no external CSS, scripts or fonts), so the single file can
 be mailed; every cell and heading passes through ``html.escape``, so a scenario name cannot inject
@@ -7,14 +7,12 @@ markup.
 
 from __future__ import annotations
 
-import base64
 import html
-import io
 from collections.abc import Sequence
 
 from matplotlib.figure import Figure
 
-from .chart_style import CHART_PIXELS
+from .chart_style import CHART_PIXELS, svg
 
 STYLE = """
 body{font-family:system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;max-width:1150px;margin:2em auto;
@@ -29,9 +27,16 @@ td.text,th.text{text-align:left;white-space:normal;min-width:8em}.wide{overflow-
 .money td:nth-child(2){font-weight:600;white-space:nowrap}
 .flag{border-left:5px solid #c0392b;background:#fdf0ee;padding:0.6em 1em;margin:1em 0}
 .flag p{margin:0.3em 0}.ok{border-left:5px solid #2a9d8f;background:#eef8f6;padding:0.6em 1em;margin:1em 0}
-.muted{color:#555;font-size:0.9em}img{max-width:100%;height:auto;margin:0.5em 0}
+.muted{color:#555;font-size:0.9em}
 details{margin:0.8em 0;border:1px solid #ddd;border-radius:4px;padding:0.3em 1em}
 summary{cursor:pointer;font-weight:600;padding:0.3em 0}
+@media (max-width:640px){body{padding:0 0.8em}details{padding:0.3em 0.4em}.wide table,.wide tbody,.wide tr,.wide td{display:block}.wide thead{display:none}
+ .wide tr{border:1px solid #d4d4d4;margin:0 0 0.7em;padding:0.3em 0}
+ .wide td{border:none;white-space:normal;display:flex;justify-content:space-between;gap:1em;padding:2px 10px;
+ text-align:right}.wide td::before{content:attr(data-label);color:#555;text-align:left;font-weight:400}
+ .wide td:empty,.wide td:first-child::before{display:none}
+ .wide td:first-child{font-weight:600;text-align:left;display:block}
+ .wide td.text{display:block;text-align:left}.wide td.text::before{display:block}}
 """
 
 
@@ -47,11 +52,12 @@ def escape(text: object) -> str:
 
 def table(headers: Sequence[str], rows: Sequence[Sequence[object]], css: str = "",
           text_columns: Sequence[int] = (), row_classes: Sequence[str] = ()) -> str:
-    """A table of plain-text cells (each escaped); ``text_columns`` are left-aligned. It scrolls
-    sideways inside its own box on a narrow screen rather than overflowing the page."""
+    """A table of plain-text cells (each escaped); ``text_columns`` are left-aligned. On a narrow screen
+    (640 px or less) each row becomes a card, every figure beside its column's name, so nothing is cut."""
     def cell(tag: str, index: int, value: object) -> str:
         align = ' class="text"' if index in text_columns else ""
-        return f"<{tag}{align}>{escape(value)}</{tag}>"
+        label = f' data-label="{escape(headers[index])}"' if tag == "td" and index < len(headers) else ""
+        return f"<{tag}{align}{label}>{escape(value)}</{tag}>"
 
     head = "".join(cell("th", i, h) for i, h in enumerate(headers))
     body = []
@@ -65,16 +71,17 @@ def table(headers: Sequence[str], rows: Sequence[Sequence[object]], css: str = "
 
 
 def figure(fig: Figure, alt: str) -> str:
-    """A matplotlib figure as an inline PNG (twice the screen resolution, shown at its natural size)."""
-    buffer = io.BytesIO()
-    fig.savefig(buffer, format="png", dpi=150)
-    width = int(fig.get_figwidth() * 96)
-    encoded = base64.b64encode(buffer.getvalue()).decode("ascii")
-    return f'<img alt="{escape(alt)}" width="{width}" src="data:image/png;base64,{encoded}">'
+    """A matplotlib figure as inline SVG with its text as text (chart_style.svg), never wider than the page."""
+    return svg(fig, alt)
+
+
+def charts(*figures: str) -> str:
+    """Charts (from ``figure``) two abreast on a wide screen, one a row on a narrow one."""
+    return f'<div class="charts">{"".join(figures)}</div>'
 
 
 def page(title: str, body: str) -> str:
     """The whole document: ``body`` is HTML already built from escaped parts."""
     return (f'<!DOCTYPE html><html lang="en"><head><meta charset="utf-8">'
             f'<meta name="viewport" content="width=device-width, initial-scale=1">'
-            f"<title>{escape(title)}</title><style>{STYLE}</style></head><body>\n{body}\n</body></html>")
+            f"<title>{escape(title)}</title><style>{STYLE}{CHARTS_CSS}</style></head><body>\n{body}\n</body></html>")

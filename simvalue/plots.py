@@ -1,4 +1,5 @@
-"""matplotlib figures: time-to-value ECDFs, value-stream map, team utilisation, cumulative flow.
+"""matplotlib figures: time-to-value ECDFs, value-stream map, team utilisation, cumulative flow, and the
+business pages' money charts (NPV by candidate, NPV without cost of delay, tornado).
 
 Figures are built with ``matplotlib.figure.Figure`` (no pyplot state, no backend needed); show
 them in a notebook or save them with ``fig.savefig``. Each is ``CHART_WIDTH`` inches wide with text of
@@ -7,10 +8,13 @@ them in a notebook or save them with ``fig.savefig``. Each is ``CHART_WIDTH`` in
 
 from __future__ import annotations
 
+import textwrap
+from collections.abc import Sequence
+
 import numpy as np
 from matplotlib.figure import Figure
 from matplotlib.patches import Patch
-from matplotlib.ticker import PercentFormatter
+from matplotlib.ticker import FuncFormatter, MaxNLocator, PercentFormatter
 
 from .chart_style import CHART_WIDTH, styled
 from .results import Results
@@ -177,3 +181,108 @@ def plot_cfd(runs: dict[str, Results], replication: int = 0) -> Figure:
                frameon=False)
     axes[-1].set_xlabel("days since start (reported arrivals only)")
     return fig
+
+
+# Money charts of the business-case and ranking pages. They take plain figures (no BusinessCase), so this
+# module stays below economics; each row's name sits above its mark, over the full width of the chart.
+NPV_COLOUR, LOSS_COLOUR, DOWN_COLOUR, UP_COLOUR = "#2a9d8f", "#e63946", "#e9c46a", "#264653"
+#: Characters per line of a row's name above its mark, and lines at most (cut with an ellipsis beyond).
+ROW_LABEL_WIDTH, ROW_LABEL_LINES = 44, 2
+
+
+@styled
+def plot_npv_ranking(names: Sequence[str], npv: Sequence[float], low: Sequence[float], high: Sequence[float],
+                     months: int, currency: str, interval: str = "95% interval") -> Figure:
+    """NPV of each candidate (in the order given, first on top) with its interval as a bar."""
+    npv, low, high = (np.asarray(v, dtype=float) for v in (npv, low, high))
+    fig, ax = _rows_figure(names)
+    errors = np.nan_to_num(np.vstack([npv - low, high - npv]))
+    ax.errorbar(npv, np.arange(len(npv)), xerr=errors, fmt="none", ecolor="grey", capsize=4)
+    ax.scatter(npv, np.arange(len(npv)), color=[NPV_COLOUR if v > 0 else LOSS_COLOUR for v in npv], zorder=3)
+    ax.axvline(0, color="black", linewidth=0.8)
+    _money_axis(ax, np.concatenate([npv, low, high, [0.0]]), f"NPV over {months} months", currency)
+    fig.suptitle(f"Candidates by net present value\n(bars: {interval})")
+    return fig
+
+
+@styled
+def plot_npv_settings(names: Sequence[str], settings: dict[str, Sequence[float]], months: int,
+                      currency: str) -> Figure:
+    """Per candidate, its NPV under each setting (three at most: as simulated, cost of delay halved, without
+    it), joined by a line: a candidate whose points cross zero rests on the setting that moves it."""
+    fig, ax = _rows_figure(names)
+    values = np.array([np.asarray(v, dtype=float) for v in settings.values()]).T.reshape(len(names), -1)
+    y = np.arange(len(names))
+    ax.hlines(y, values.min(axis=1), values.max(axis=1), color="grey", linewidth=1.2)
+    for column, (setting, fill) in enumerate(zip(settings, ("full", "left", "none"))):
+        ax.plot(values[:, column], y, linestyle="none", marker="o", markersize=9, color=NPV_COLOUR,
+                fillstyle=fill, markerfacecoloralt="white", label=f"NPV, {setting}")
+    ax.axvline(0, color=LOSS_COLOUR, linewidth=1, linestyle="--")
+    _money_axis(ax, np.append(values.ravel(), 0.0), f"NPV over {months} months", currency)
+    fig.suptitle("How much of each NPV rests on\ncost of delay (dashed line: zero)")
+    fig.legend(loc="outside lower center", ncol=1, frameon=False)
+    return fig
+
+
+@styled
+def plot_npv_tornado(names: Sequence[str], npv_down: Sequence[float], npv_up: Sequence[float], npv: float,
+                     months: int, currency: str) -> Figure:
+    """Bars from the NPV as simulated to the NPV with each assumption moved down and up (rows in the order
+    given: widest swing first)."""
+    down, up = np.asarray(npv_down, dtype=float), np.asarray(npv_up, dtype=float)
+    fig, ax = _rows_figure(names)
+    y = np.arange(len(names))
+    ax.barh(y, down - npv, left=npv, color=DOWN_COLOUR, height=0.45)
+    ax.barh(y, up - npv, left=npv, color=UP_COLOUR, height=0.45)
+    ax.axvline(npv, color="black", linewidth=1)
+    ends = np.concatenate([down, up, [npv]])
+    handles = [Patch(color=DOWN_COLOUR, label="assumption moved down"),
+               Patch(color=UP_COLOUR, label="assumption moved up"),
+               Patch(color="black", label="NPV as simulated")]
+    if ends.min() < 0 < ends.max():
+        ax.axvline(0, color=LOSS_COLOUR, linewidth=1, linestyle="--")
+        handles.append(Patch(color=LOSS_COLOUR, label="zero"))
+    _money_axis(ax, ends, f"NPV over {months} months", currency)
+    fig.suptitle("NPV with one assumption moved down\nand up, the others as given")
+    fig.legend(handles=handles, loc="outside lower center", ncol=2, frameon=False, handlelength=1.2)
+    return fig
+
+
+def _rows_figure(names: Sequence[str]) -> tuple[Figure, object]:
+    """A chart of one row per name, first on top, each name (wrapped) above its row's mark."""
+    labels = [_row_label(name) for name in names]
+    lines = sum(label.count("\n") + 1 for label in labels)
+    fig = Figure(figsize=(CHART_WIDTH, 2.0 + 0.42 * len(labels) + 0.22 * lines), layout="constrained")
+    ax = fig.subplots()
+    ax.set_ylim(len(labels) - 0.5, -0.9)  # first on top, room above it for its name
+    ax.set_yticks([])
+    ax.grid(axis="x", alpha=0.3)
+    for row, label in enumerate(labels):
+        ax.annotate(label, (0, row), xycoords=("axes fraction", "data"), xytext=(4, 8), textcoords="offset points",
+                    va="bottom", ha="left", bbox={"facecolor": "white", "edgecolor": "none", "alpha": 0.8, "pad": 0.5})
+    return fig, ax
+
+
+def _row_label(name: str) -> str:
+    lines = textwrap.wrap(name, ROW_LABEL_WIDTH, break_long_words=True) or [""]
+    if len(lines) > ROW_LABEL_LINES:
+        lines = lines[:ROW_LABEL_LINES]
+        lines[-1] = lines[-1][:ROW_LABEL_WIDTH - 1] + "…"
+    return "\n".join(lines)
+
+
+def _money_axis(ax, values: np.ndarray, what: str, currency: str) -> None:
+    """A money axis in units, thousands or millions (named in the axis label), at most five ticks, so its
+    labels never crowd a 5 inch chart and never turn to scientific notation."""
+    largest = float(np.nanmax(np.abs(values))) if np.isfinite(values).any() else 0.0
+    scale, unit = next(((s, u) for s, u in ((1e6, " million"), (1e3, " thousand")) if largest >= 10 * s),
+                       (1.0, ""))
+    ax.xaxis.set_major_locator(MaxNLocator(nbins=4))
+    ax.xaxis.set_major_formatter(FuncFormatter(lambda value, _: _plain(value / scale)))
+    ax.set_xlabel(f"{what} ({currency}{unit})" if currency or unit else what)
+
+
+def _plain(value: float) -> str:
+    """A tick's number with thousands separators, no trailing zeros and a true minus sign."""
+    text = f"{abs(value):,.2f}".rstrip("0").rstrip(".")
+    return "0" if text == "0" else ("\u2212" if value < 0 else "") + text

@@ -97,8 +97,8 @@ def change_note(comparison: Comparison) -> str:
 
 def _verdict(verdict: Verdict) -> str:
     items = "".join(f"<li>{_e(change.sentence)}</li>" for change in verdict.changes)
-    more = (f'<p class="muted">and {verdict.more} more {"change" if verdict.more == 1 else "changes"} that matter, '
-            "in the details below.</p>" if verdict.more else "")
+    matter = "change that matters" if verdict.more == 1 else "changes that matter"
+    more = (f'<p class="muted">and {verdict.more} more {matter}, in the details below.</p>' if verdict.more else "")
     listed = f"<h3>What changes, largest first</h3><ol>{items}</ol>{more}" if verdict.changes else ""
     unchanged = f'<p class="muted">{_e(verdict.unchanged_line)}</p>' if verdict.unchanged else ""
     return (f'<section class="verdict"><h2>{_e(verdict.variant)}</h2><p class="lead">{_e(verdict.summary)}</p>'

@@ -15,8 +15,9 @@ import math
 from collections.abc import Sequence
 
 from .economics import DOMINANT_SHARE, MONTH_HOURS, BusinessCase
-from .html_page import escape, figure, page, table
-from .plausibility import SPREAD, Plausibility, plausibility, plot_cost_of_delay
+from .html_page import charts, escape, figure, page, table
+from .plausibility import SPREAD, Plausibility, plausibility
+from .plots import plot_npv_ranking, plot_npv_settings, plot_npv_tornado
 from .ranking import Ranking, lead_sentence
 from .readable import confidence_label, money, number, relative, share
 from .stats import t_interval
@@ -59,9 +60,7 @@ def ranking_page(ranking: Ranking, baseline: str, descriptions: Sequence[str] = 
             f"{escape(ranking.currency)}, each with its {escape(label)} across replications.</p>",
             "<h2>Ranking by net present value</h2>", _ranked_table(ranking, cases, checks, confidence),
             _ranking_flags(cases, checks),
-            figure(ranking.plot_npv(), "NPV of each candidate with its interval"),
-            figure(plot_cost_of_delay(checks), "NPV of each candidate with cost of delay as simulated, halved and "
-                   "without it"),
+            _ranking_charts(ranking, cases, checks, confidence),
             "<h2>Each candidate's business case</h2>",
             '<p class="muted">Open a candidate to read its money table, benefit breakdown and plausibility '
             "section.</p>"]
@@ -112,7 +111,7 @@ def _money_table(case: BusinessCase, confidence: float) -> str:
             [f"Net present value (NPV) at {share(case.discount_rate, 1)} a year",
              *_interval(per["npv"], confidence, money),
              f"positive in {share(case.probability_npv_positive)} of the simulated periods"]]
-    return table(["", f"estimate ({case.currency})", confidence_label(confidence), "what it is"], rows, css="money",
+    return table(["", "estimate", confidence_label(confidence), "what it is"], rows, css="money",
                  text_columns=(3,), row_classes=[""] * 6 + ["total"])
 
 
@@ -169,13 +168,31 @@ def _plausibility_parts(case: BusinessCase, check: Plausibility, confidence: flo
     npv = f"NPV ({case.currency})"
     return [f"<p>{escape(lead)}: rates the business sets, which no invoice confirms. The rows below take it "
             "away step by step; the last keeps only cash.</p>",
-            table(["benefit counted", npv, confidence_label(confidence), "ROI", "P(NPV > 0)"], rows,
+            table(["benefit counted", npv, confidence_label(confidence), "ROI", "share of runs with NPV > 0"], rows,
                   text_columns=(0,)),
             "<p>Each economic assumption moved down and up on its own, the others as given, NPV recomputed from "
             "the same simulation runs:</p>",
-            figure(check.plot_tornado(), f"Tornado chart of the NPV of {case.variant}"),
+            charts(figure(plot_npv_tornado([f"{row.assumption} ({row.down} / {row.up})"
+                                            for row in check.tornado.itertuples()],
+                                           check.tornado["npv_down"], check.tornado["npv_up"], check.npv,
+                                           case.months, case.currency),
+                          f"Tornado chart of the NPV of {case.variant}")),
             table(["assumption", "moved down", npv, "moved up", npv, f"swing ({case.currency})"], tornado,
-                  text_columns=(0, 1, 3))]
+                  text_columns=(0,))]
+
+
+def _ranking_charts(ranking: Ranking, cases: list[BusinessCase], checks: list[Plausibility],
+                    confidence: float) -> str:
+    """NPV of each candidate with its interval at the page's confidence, and its NPV as the cost of delay
+    is halved and taken away; both in rank order."""
+    names = [case.variant for case in cases]
+    npv = [t_interval(case.per_replication["npv"], confidence) for case in cases]
+    settings = {setting: [check.npv_at(setting) for check in checks]
+                for setting in ("as simulated", "cost of delay halved", "without cost of delay")}
+    return charts(figure(plot_npv_ranking(names, *zip(*npv), ranking.months, ranking.currency,
+                                          confidence_label(confidence)), "NPV of each candidate with its interval"),
+                  figure(plot_npv_settings(names, settings, ranking.months, ranking.currency),
+                         "NPV of each candidate with cost of delay as simulated, halved and without it"))
 
 
 def _range(low: float, high: float, spell) -> str:
