@@ -608,3 +608,16 @@ def test_a_branch_looping_on_itself_before_the_join_runs_exactly():
                     ["b1", 1, 1, 6, 5], ["build", 7, 7, 8, 1]]
     item = results.items.iloc[0]
     assert (item["time_to_value"], item["work_time"], item["wait_time"]) == (7.0, 12.0, 0.0)
+
+
+@pytest.mark.parametrize("activity", [["fix"], ["engage"]])
+def test_an_activity_given_a_list_is_refused_naming_the_values(tmp_path, capsys, activity):
+    refused(capsys, ["check", str(write(tmp_path, scenario(streams__flow__steps__1__activity=activity)))],
+            "streams.flow.steps[fix].activity: input should be 'plan', 'improve', 'engage'", "got list")
+
+
+def test_escalation_to_the_team_already_doing_the_work_is_refused(tmp_path, capsys):
+    # It was accepted: waiting work moved into its own team's queue, changing nothing but the records.
+    data = scenario(streams__flow__steps__1__escalate={"after": "1h", "team": "desk"})
+    refused(capsys, ["check", str(write(tmp_path, data))], "streams.flow.steps[fix].escalate.team: escalates to "
+            "'desk', the team already doing this step's work")

@@ -232,13 +232,23 @@ def _check_tables(scenario: Scenario, name: str, stream: Stream) -> None:
                               if table.for_class(label) is None})
             if missing:
                 raise ScenarioError(f"no entry for {', '.join(missing)}: list them or give 'other'", path=path)
-        if step.escalate is not None and step.escalate.team is not None:
-            if step.escalate.team not in scenario.teams:
-                raise ScenarioError(unknown("team", step.escalate.team, list(scenario.teams)),
-                                    path=f"streams.{name}.steps[{step.name}].escalate.team")
-        elif step.escalate is not None and step.escalate.priority not in known:
-            raise ScenarioError(unknown("priority", step.escalate.priority, known),
-                                path=f"streams.{name}.steps[{step.name}].escalate.priority")
+        if step.escalate is not None:
+            _check_escalation(scenario, step, f"streams.{name}.steps[{step.name}].escalate", known)
+
+
+def _check_escalation(scenario: Scenario, step, path: str, known: list[str]) -> None:
+    """An escalation names a known priority, or a known team other than the one doing the work
+    (moving waiting work into its own team's queue would change nothing but the records)."""
+    escalation = step.escalate
+    if escalation.team is None:
+        if escalation.priority not in known:
+            raise ScenarioError(unknown("priority", escalation.priority, known), path=f"{path}.priority")
+        return
+    if escalation.team not in scenario.teams:
+        raise ScenarioError(unknown("team", escalation.team, list(scenario.teams)), path=f"{path}.team")
+    if escalation.team == step.team:
+        raise ScenarioError(f"escalates to {step.team!r}, the team already doing this step's work; name another "
+                            "team, or raise the priority instead (escalate: {after, priority})", path=f"{path}.team")
 
 
 def _check_exits(name: str, stream: Stream) -> None:
