@@ -34,6 +34,12 @@ MAX_EMPIRICAL_VALUES = 100_000
 MAX_INITIAL_ITEMS = 100_000
 #: Largest snapshot file of open tickets read (bytes): a hundred thousand rows of about 80 characters.
 MAX_SNAPSHOT_BYTES = 8 * 1024 * 1024
+#: Longest name of an activity as a step's log label (and of a team member): an event log's activity
+#: longer than this is refused when the log is read, not written into a scenario that check refuses.
+MAX_LABEL = 200
+#: Years an event log's timestamps may lie in: outside them a date is a typo or a sentinel (9999-12-31),
+#: and a case spanning millennia would be simulated as one.
+LOG_YEARS = (1900, 2200)
 #: Oldest open ticket (years before the scenario's start): older is a typo in the year (0001-...).
 MAX_TICKET_AGE_YEARS = 100
 #: Most items one spawn entry may create at once (``spawn: {type: incident, count: 3}``), and most

@@ -98,7 +98,7 @@ def test_times_are_in_human_units(calibration, page):
         for sample in ("real_figures", "figures", "floor"):
             assert duration(v[sample][key]) in figures
     assert f"{v['real_figures']['mean']:.1f}<" not in figures      # no bare hours
-    cells = re.findall(r"<td>([^<]*)</td>", figures)
+    cells = re.findall(r"<td[^>]*>([^<]*)</td>", figures)
     spelled = [c for c in cells if re.fullmatch(r"-?[\d.,]+\u00a0(min|h|d|w)", c)]
     assert len(spelled) == 12 + 2, cells     # four figures of three samples, and two distances
 

@@ -69,6 +69,7 @@ def calibrate(log: pd.DataFrame, split: Split = Split("none", 0.0), seed: int = 
     held-back cases (and, with ``what_if``, simulate one person more and fewer in the busiest team)."""
     clock = time.perf_counter()
     rng = np.random.default_rng(seed)
+    log, pooled = pool_types(log)
     calibration_log, held = split_cases(log, split, rng)
     people = staffing.staffed(calibration_log)
     if people:
@@ -77,6 +78,9 @@ def calibrate(log: pd.DataFrame, split: Split = Split("none", 0.0), seed: int = 
         # completions only, and a group column but no people: each group is a resource group of its own
         calibration_log = calibration_log.assign(resource=calibration_log["group"])
     findings, cautions = _log_findings(log, split)
+    if pooled:
+        findings.append(f"types: {pooled:,} types with under {MIN_TYPE_CASES} cases, or beyond the {MAX_TYPES} "
+                        f"most frequent, pooled as {OTHER_TYPES!r} (one stream each needs cases to fit)")
     thinned = calibration_log["case"].nunique() / log["case"].nunique() if split.kind == "random" else 1.0
     arrivals = _arrivals(calibration_log, held, findings, thinned=thinned)
     parts = by_type(calibration_log)
@@ -122,6 +126,22 @@ def _cycle_of(found: Discovery) -> np.ndarray:
     """Cycle times (hours) of a stream's cases: first to last kept event."""
     hours = found.events.groupby("case", sort=False)["hours"]
     return (hours.max() - hours.min()).to_numpy()
+
+
+#: A demand type gets its own stream with at least MIN_TYPE_CASES cases, and at most MAX_TYPES streams are made
+#: (the most frequent types); the rest are pooled as OTHER_TYPES. 5,000 types took minutes and fit nothing.
+MIN_TYPE_CASES, MAX_TYPES, OTHER_TYPES = 30, 20, "other types"
+
+
+def pool_types(log: pd.DataFrame) -> tuple[pd.DataFrame, int]:
+    """``log`` with its rare types (see MIN_TYPE_CASES) as OTHER_TYPES, and how many types were pooled."""
+    if "type" not in log.columns or log["type"].isna().all():
+        return log, 0
+    counts = _case_types(log).value_counts()
+    rare = counts.index[(counts < MIN_TYPE_CASES) | (np.arange(len(counts)) >= MAX_TYPES)]
+    if len(rare) <= 1:
+        return log, 0
+    return log.assign(type=log["type"].where(~log["type"].astype(str).isin(set(rare)), OTHER_TYPES)), len(rare)
 
 
 def by_type(log: pd.DataFrame) -> dict[str, tuple[str | None, pd.DataFrame]]:

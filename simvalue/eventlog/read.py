@@ -23,7 +23,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import SimvalueError, unknown
-from ..limits import MAX_LOG_BYTES, MAX_LOG_ROWS
+from ..limits import LOG_YEARS, MAX_LABEL, MAX_LOG_BYTES, MAX_LOG_ROWS
 
 #: Supported file name endings and the reader of each.
 SUFFIXES = {".csv": "csv", ".csv.gz": "csv", ".parquet": "parquet", ".xes": "xes", ".xes.gz": "xes"}
@@ -251,6 +251,14 @@ def _column(values: pd.Series, role: str, column: str, path: Path, where: str) -
         missing = text.isna().to_numpy()
         raise EventLogError(f"{path}: {role} column {column!r}: {int(missing.sum())} of {len(text)} {where}s "
                             f"have no {role}, e.g. {where} {int(np.argmax(missing)) + 1}")
+    if role == "activity":
+        long = (text.str.len() > MAX_LABEL).to_numpy()
+        if long.any():
+            first = int(np.argmax(long))
+            raise EventLogError(f"{path}: {role} column {column!r}: {int(long.sum())} of {len(text)} {where}s name "
+                                f"an activity longer than {MAX_LABEL} characters, e.g. {where} {first + 1} "
+                                f"({len(text.iloc[first]):,} characters: {text.iloc[first][:40]!r}...); expected "
+                                "short activity names (is this the right column?)")
     return text
 
 
@@ -265,7 +273,8 @@ def _text(values: pd.Series) -> pd.Series:
 def _times(values: pd.Series, role: str, column: str, path: Path, where: str) -> pd.Series:
     """Dates and times as naive local wall-clock times; a value that is not one is refused with an example."""
     if pd.api.types.is_datetime64_any_dtype(values):
-        return values.dt.tz_localize(None) if values.dt.tz is not None else values
+        return _in_years(values.dt.tz_localize(None) if values.dt.tz is not None else values, role, column, path,
+                         where)
     if pd.api.types.is_numeric_dtype(values) and not pd.api.types.is_bool_dtype(values):
         raise EventLogError(f"{path}: {role} column {column!r}: holds numbers ({values.iloc[0]!r}, ...), expected "
                             "dates and times such as '2012-05-03 14:20:00'")
@@ -277,7 +286,20 @@ def _times(values: pd.Series, role: str, column: str, path: Path, where: str) ->
         hint = " (write day-first dates as ISO 8601, 2012-05-03)" if "/" in str(text.iloc[first]) else ""
         raise EventLogError(f"{path}: {role} column {column!r}: {int(bad.sum())} of {len(text)} {where}s are not "
                             f"dates and times, e.g. {where} {first + 1}: {text.iloc[first]!r}{hint}")
-    return parsed
+    return _in_years(parsed, role, column, path, where)
+
+
+def _in_years(times: pd.Series, role: str, column: str, path: Path, where: str) -> pd.Series:
+    """``times``, refused when one lies outside LOG_YEARS (a sentinel such as 9999-12-31, or a typo)."""
+    years = times.dt.year.to_numpy(dtype=float)
+    outside = ~np.isnan(years) & ((years < LOG_YEARS[0]) | (years > LOG_YEARS[1]))
+    if outside.any():
+        first = int(np.argmax(outside))
+        raise EventLogError(f"{path}: {role} column {column!r}: {int(outside.sum())} of {len(times)} {where}s lie "
+                            f"outside the years {LOG_YEARS[0]}-{LOG_YEARS[1]}, e.g. {where} {first + 1}: "
+                            f"{times.iloc[first]}; expected the dates of the work (a placeholder such as 9999-12-31 "
+                            "is not one)")
+    return times
 
 
 def _parse(text: pd.Series) -> pd.Series:

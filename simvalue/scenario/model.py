@@ -17,7 +17,7 @@ from ..calendars import DEFAULT_START, Schedule, WeeklyPattern, parse_days, pars
 from ..activities import Activity
 from ..fields import (DONE, DROP, Capacity, Dist, Duration, FrozenModel, Money, MoneyRate, Name,
                       PositiveDuration, Probability, Rate, count, number, sums_to_one)
-from ..limits import (MAX_ATTRIBUTE_VALUES, MAX_ATTRIBUTES, MAX_ITEM_CLASSES, MAX_CHANGES, MAX_HOLIDAYS, MAX_PROFILE_MULTIPLIER,
+from ..limits import (MAX_LABEL, MAX_ATTRIBUTE_VALUES, MAX_ATTRIBUTES, MAX_ITEM_CLASSES, MAX_CHANGES, MAX_HOLIDAYS, MAX_PROFILE_MULTIPLIER,
                       MAX_MEMBERS, MAX_SHARED_TEAMS, MAX_SHIFTS)
 from ..steps import GATE_SCHEMAS, Automation, ForkSettings, WaitSettings, kind_of
 from ..steps.work import Escalation
@@ -66,7 +66,7 @@ class Team(FrozenModel):
                              "back) or finish (stay until done).")
     _pattern: Any = PrivateAttr(default=None)  # the weekly pattern, built on first use
     cost_per_hour: Money | None = Field(None, description="Cost of one person-hour, in `currency`.")
-    members: list[Annotated[str, Field(max_length=200)]] | None = Field(
+    members: list[Annotated[str, Field(max_length=MAX_LABEL)]] | None = Field(
         None, max_length=MAX_MEMBERS, description="The people of the team by name, for the reader (the headcount "
                                                   "is capacity); calibrate writes the log's resources.")
     preempt: Literal["resume", "restart"] | None = Field(
@@ -231,7 +231,7 @@ class Step(FrozenModel):
 
     name: Name
     activity: Activity
-    label: str | None = Field(None, max_length=200, description="The activity's name in an event log (a "
+    label: str | None = Field(None, max_length=MAX_LABEL, description="The activity's name in an event log (a "
                               "calibrated step keeps the log's activity here; exported logs name events by it).")
     team: Annotated[Union[Annotated[Name, Tag("<plain>")],
                           Annotated[list[Name], Field(min_length=2, max_length=MAX_SHARED_TEAMS), Tag("<teams>")]],
