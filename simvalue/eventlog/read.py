@@ -252,14 +252,21 @@ def _column(values: pd.Series, role: str, column: str, path: Path, where: str) -
         raise EventLogError(f"{path}: {role} column {column!r}: {int(missing.sum())} of {len(text)} {where}s "
                             f"have no {role}, e.g. {where} {int(np.argmax(missing)) + 1}")
     if role == "activity":
-        long = (text.str.len() > MAX_LABEL).to_numpy()
-        if long.any():
-            first = int(np.argmax(long))
-            raise EventLogError(f"{path}: {role} column {column!r}: {int(long.sum())} of {len(text)} {where}s name "
-                                f"an activity longer than {MAX_LABEL} characters, e.g. {where} {first + 1} "
-                                f"({len(text.iloc[first]):,} characters: {text.iloc[first][:40]!r}...); expected "
-                                "short activity names (is this the right column?)")
+        _refuse_rows((text.str.len() > MAX_LABEL).to_numpy(), f"{path}: {role} column {column!r}", where,
+                     f"name an activity longer than {MAX_LABEL} characters",
+                     lambda v: f"{len(v):,} characters: {v[:40]!r}...", text,
+                     "expected short activity names (is this the right column?)")
     return text
+
+
+def _refuse_rows(bad: np.ndarray, what: str, where: str, problem: str, shown, values: pd.Series,
+                 expected: str) -> None:
+    """Refuse a column some of whose rows (``bad``) have ``problem``, with how many and the first, as
+    ``shown(value)``."""
+    if bad.any():
+        first = int(np.argmax(bad))
+        raise EventLogError(f"{what}: {int(bad.sum())} of {len(values)} {where}s {problem}, e.g. {where} "
+                            f"{first + 1} ({shown(values.iloc[first])}); {expected}")
 
 
 def _text(values: pd.Series) -> pd.Series:
@@ -292,13 +299,9 @@ def _times(values: pd.Series, role: str, column: str, path: Path, where: str) ->
 def _in_years(times: pd.Series, role: str, column: str, path: Path, where: str) -> pd.Series:
     """``times``, refused when one lies outside LOG_YEARS (a sentinel such as 9999-12-31, or a typo)."""
     years = times.dt.year.to_numpy(dtype=float)
-    outside = ~np.isnan(years) & ((years < LOG_YEARS[0]) | (years > LOG_YEARS[1]))
-    if outside.any():
-        first = int(np.argmax(outside))
-        raise EventLogError(f"{path}: {role} column {column!r}: {int(outside.sum())} of {len(times)} {where}s lie "
-                            f"outside the years {LOG_YEARS[0]}-{LOG_YEARS[1]}, e.g. {where} {first + 1}: "
-                            f"{times.iloc[first]}; expected the dates of the work (a placeholder such as 9999-12-31 "
-                            "is not one)")
+    _refuse_rows(~np.isnan(years) & ((years < LOG_YEARS[0]) | (years > LOG_YEARS[1])),
+                 f"{path}: {role} column {column!r}", where, f"lie outside the years {LOG_YEARS[0]}-{LOG_YEARS[1]}",
+                 str, times, "expected the dates of the work (a placeholder such as 9999-12-31 is not one)")
     return times
 
 
