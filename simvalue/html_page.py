@@ -23,14 +23,21 @@ h1{font-size:1.7em;margin-bottom:0.1em}h2{margin-top:1.8em;border-bottom:1px sol
 table{border-collapse:collapse;margin:0.8em 0;font-size:0.95em}
 th,td{border:1px solid #d4d4d4;padding:5px 10px;text-align:right;vertical-align:top}td{white-space:nowrap}
 th{background:#f2f2f2}td:first-child,th:first-child{text-align:left}
-td.text,th.text{text-align:left;white-space:normal;min-width:8em}.wide{overflow-x:auto;max-width:100%}tr.total td{font-weight:600;background:#fafafa}
+td.text,th.text{text-align:left;white-space:normal;min-width:8em}tr.total td{font-weight:600;background:#fafafa}
 .money td:nth-child(2){font-weight:600;white-space:nowrap}
 .flag{border-left:5px solid #c0392b;background:#fdf0ee;padding:0.6em 1em;margin:1em 0}
 .flag p{margin:0.3em 0}.ok{border-left:5px solid #2a9d8f;background:#eef8f6;padding:0.6em 1em;margin:1em 0}
-.muted{color:#555;font-size:0.9em}
+.muted{color:#555;font-size:0.9em}pre{white-space:pre-wrap;overflow-wrap:anywhere}
 details{margin:0.8em 0;border:1px solid #ddd;border-radius:4px;padding:0.3em 1em}
 summary{cursor:pointer;font-weight:600;padding:0.3em 0}
-@media (max-width:640px){body{padding:0 0.8em}details{padding:0.3em 0.4em}.wide table,.wide tbody,.wide tr,.wide td{display:block}.wide thead{display:none}
+"""
+
+
+#: On a narrow screen (640 px or less) each row of a ``table`` becomes a card, every figure beside its column's
+#: name (a table cut at the screen's edge showed labels without figures), and the page's margins narrow.
+CARDS_CSS = """.wide{overflow-x:auto;max-width:100%}
+@media (max-width:640px){body{padding:0 0.8em}details{padding:0.3em 0.4em}
+ .wide table,.wide tbody,.wide tr,.wide td{display:block}.wide thead{display:none}
  .wide tr{border:1px solid #d4d4d4;margin:0 0 0.7em;padding:0.3em 0}
  .wide td{border:none;white-space:normal;display:flex;justify-content:space-between;gap:1em;padding:2px 10px;
  text-align:right}.wide td::before{content:attr(data-label);color:#555;text-align:left;font-weight:400}
@@ -84,4 +91,4 @@ def page(title: str, body: str) -> str:
     """The whole document: ``body`` is HTML already built from escaped parts."""
     return (f'<!DOCTYPE html><html lang="en"><head><meta charset="utf-8">'
             f'<meta name="viewport" content="width=device-width, initial-scale=1">'
-            f"<title>{escape(title)}</title><style>{STYLE}{CHARTS_CSS}</style></head><body>\n{body}\n</body></html>")
+            f"<title>{escape(title)}</title><style>{STYLE}{CARDS_CSS}{CHARTS_CSS}</style></head><body>\n{body}\n</body></html>")
