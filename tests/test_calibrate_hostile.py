@@ -4,6 +4,7 @@ thousands of types (issue 21)."""
 from __future__ import annotations
 
 import csv
+import re
 from pathlib import Path
 
 import pytest
@@ -78,3 +79,20 @@ def test_frequent_types_keep_their_streams_up_to_the_most():
     pooled, count = pool_types(log)
     kept = set(pooled["type"]) - {OTHER_TYPES}
     assert count == 4 and kept == {f"t{k}" for k in range(MAX_TYPES)}
+
+
+@pytest.mark.parametrize("shape", ["one event per case", "every event of a case at once"])
+def test_cases_of_no_length_calibrate_and_validate(tmp_path, shape):
+    """Cases that take no time (a single event, or all events at one moment) calibrate, validate and run."""
+    rows = plain(cases=200)
+    if shape == "one event per case":
+        rows = [row for row in rows if row[1] == "open"]
+    else:
+        for row in rows:
+            row[2] = row[2][:11] + "10:00:00"
+    path = write_log(tmp_path / "log.csv", rows)
+    assert main(["calibrate", str(path), "--case", "case", "--activity", "activity", "--timestamp", "timestamp",
+                 "--split", "random:0.3", "--out", str(tmp_path / "log.yaml")]) == 0
+    assert main(["run", str(tmp_path / "log.yaml"), "-r", "1", "--out", str(tmp_path / "run")]) == 0
+    page = re.sub(r'"data:image/png;base64,[^"]*"', '""', (tmp_path / "log.report.html").read_text())
+    assert not re.search(r"\bnan\b", page, re.I)       # no figure divided by a zero mean
