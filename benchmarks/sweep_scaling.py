@@ -43,7 +43,7 @@ from typing import Any
 import pandas as pd
 
 import simvalue
-from simvalue.sweeps.executors import close_local_cluster, local_client
+from simvalue.sweeps.executors import ProcessExecutor, close_local_cluster, local_client
 
 ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_SCENARIO = ROOT / "scenarios" / "change_enablement.yaml"
@@ -120,14 +120,14 @@ def run(args: argparse.Namespace, scenario: simvalue.Scenario, params: dict[str,
         return lambda: simvalue.sweep(scenario, params, replications=args.replications, seed=args.seed, **how)
 
     warm = timed(lambda: simvalue.sweep(scenario, {CAPACITY: [3]}, replications=1, seed=args.seed,
-                                        executor="process", workers=1), 1)[0]
+                                        executor=ProcessExecutor(1)), 1)[0]  # a pool, however small
     print(f"  forkserver warm-up (untimed): {warm:.2f} s", file=sys.stderr, flush=True)
     timing = TimingExecutor()
     seconds, reference = timed(sweep(executor=timing), 1)
     tasks = len(timing.seconds)
     rows = [Row("serial", 1, tasks, seconds, True)]
     for workers in worker_counts(os.cpu_count() or 1):
-        seconds, frame = timed(sweep(executor="process", workers=workers), args.repeats)
+        seconds, frame = timed(sweep(executor=ProcessExecutor(workers)), args.repeats)
         rows.append(Row("process", workers, tasks, seconds, same(frame, reference)))
         _report(rows[-1])
         if not args.no_dask:

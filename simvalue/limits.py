@@ -89,6 +89,21 @@ BYTES_PER_ITEM_RECORD = 300
 FOLD_ITEMS = 32_768
 #: Most points in a sweep design.
 MAX_SWEEP_POINTS = 100_000
+#: Default budget of a whole sweep, in events (points x replications x (events of a replication +
+#: SWEEP_TASK_EVENTS)): about half an hour on one core. A 100,000-point grid of a small desk is 3e9
+#: (about 100 minutes on two cores) and needs asking for: ``max_total_events`` / ``--max-total-events``.
+DEFAULT_MAX_SWEEP_EVENTS = 500_000_000
+#: The fixed cost of one sweep task (a point's run built, one replication's results and metrics), counted
+#: as events: about 60 ms a task against the engine's 250,000 events a second (tests measured 63 ms a
+#: task for 480-event replications, 195 ms for 48,000-event ones on the 2-core development machine).
+SWEEP_TASK_EVENTS = 15_000
+#: Simulated events a second on one core, results built (benchmarks/engine_throughput.py): turns a work
+#: estimate into seconds.
+EVENTS_PER_SECOND = 250_000
+#: A sweep estimated to take less than this (seconds on one core) runs in this process even when a
+#: process pool is asked for: starting the pool's workers costs about 2 s (one point x 8 short
+#: replications on 2 workers took 0.76 of the serial time).
+SMALL_SWEEP_SECONDS = 2.0
 #: Most events one replication may need (estimated at check): beyond it the run would take many
 #: minutes per replication; the cause is a typo (180w for 180d, a CAB meeting every second).
 MAX_EVENTS_PER_REPLICATION = 100_000_000

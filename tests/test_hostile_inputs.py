@@ -14,6 +14,7 @@ import sys
 import textwrap
 from pathlib import Path
 
+import pandas as pd
 import pytest
 import yaml
 
@@ -621,3 +622,34 @@ def test_escalation_to_the_team_already_doing_the_work_is_refused(tmp_path, caps
     data = scenario(streams__flow__steps__1__escalate={"after": "1h", "team": "desk"})
     refused(capsys, ["check", str(write(tmp_path, data))], "streams.flow.steps[fix].escalate.team: escalates to "
             "'desk', the team already doing this step's work")
+
+
+def test_a_sweep_over_its_total_budget_is_refused_up_front(tmp_path, capsys):
+    # A 100,000-point grid of this desk ran about 100 minutes unasked: 2e5 tasks of 480 events and 15,000 for
+    # building each is 3.1e9 events against the default budget of 5e8.
+    path = write(tmp_path, BASE)
+    refused(capsys, ["sweep", str(path), "--param", "teams.desk.capacity=1:100000", "--out", str(tmp_path / "s.parquet")],
+            f"{path}: this sweep would simulate about 3,100,000,000 events in all (100,000 points x 2 replications x "
+            "about 480 events", "more than the sweep budget of 500,000,000", "--max-total-events")
+    assert not (tmp_path / "s.parquet").exists()
+    small = ["sweep", str(path), "--param", "teams.desk.capacity=2,3", "-r", "1", "--serial",
+             "--out", str(tmp_path / "t.parquet")]
+    refused(capsys, small + ["--max-total-events", "3e4"], "about 31,000 events in all", "budget of 30,000")
+    assert main(small + ["--max-total-events", "4e4"]) == 0
+
+
+def test_a_sweep_smaller_than_a_pools_start_up_runs_in_process(tmp_path, capsys, monkeypatch):
+    # One point x 8 short replications on 2 workers took 0.76 of the serial time: the pool costs about 2 s.
+    from simvalue.sweeps.executors import ProcessExecutor
+    serial = simvalue.sweep(BASE, {"teams.desk.capacity": [2, 3]}, replications=2, executor="serial")
+
+    def no_pool(self, fn, tasks):
+        raise AssertionError("a process pool was started for a sweep of well under 2 s")
+    monkeypatch.setattr(ProcessExecutor, "map_unordered", no_pool)
+    pooled = simvalue.sweep(BASE, {"teams.desk.capacity": [2, 3]}, replications=2, executor="process", workers=2)
+    pd.testing.assert_frame_equal(serial, pooled)
+    assert pooled.attrs["in_process"].startswith("ran in this process, not a process pool: about 0.")
+    assert serial.attrs["in_process"] == ""
+    assert main(["sweep", str(write(tmp_path, BASE)), "--param", "teams.desk.capacity=2,3", "--workers", "2",
+                 "--out", str(tmp_path / "s.parquet")]) == 0
+    assert "simvalue: ran in this process, not a process pool" in capsys.readouterr().err

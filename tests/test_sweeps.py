@@ -72,11 +72,12 @@ def test_sweep_is_tidy_and_sets_parameters():
 def test_identical_results_serially_in_a_process_pool_on_dask_and_point_by_point():
     # A task is one (point, replication); the merged frame equals simulating each point's replications
     # together, as simulate(scenario, replications=n, seed=s) does.
-    from simvalue.sweeps.executors import local_client
+    from simvalue.sweeps.executors import ProcessExecutor, local_client
     metrics = ("time_to_value_mean", "utilisation")
     kwargs = dict(replications=2, metrics=list(metrics))
     serial = sweep(small_scenario(), PARAMS, executor="serial", **kwargs)
-    pool = sweep(small_scenario(), PARAMS, executor="process", workers=2, **kwargs)
+    # A pool passed as an object is used even for a sweep this small ("process" would run it in-process).
+    pool = sweep(small_scenario(), PARAMS, executor=ProcessExecutor(2), **kwargs)
     dask = sweep(small_scenario(), PARAMS, executor="dask", workers=2, **kwargs)
     pd.testing.assert_frame_equal(serial, pool)
     pd.testing.assert_frame_equal(serial, dask)

@@ -6,6 +6,7 @@ import argparse
 from contextlib import contextmanager
 import json
 import os
+import sys
 from collections.abc import Callable
 from pathlib import Path
 
@@ -253,9 +254,12 @@ def sweep_command(args: argparse.Namespace) -> int:
             frame = sweep(scenario, params, design=args.design, samples=args.samples,
                           replications=args.replications, seed=args.seed, metrics=args.metric or None,
                           executor="serial" if args.serial else "process", workers=args.workers,
-                          scheduler=args.scheduler, out=args.out, progress=update, max_events=args.max_events)
+                          scheduler=args.scheduler, out=args.out, progress=update, max_events=args.max_events,
+                          max_total_events=args.max_total_events)
     finally:
         close()
+    if frame.attrs["in_process"]:
+        print(f"simvalue: {frame.attrs['in_process']}", file=sys.stderr)
     resumed = frame.attrs["resumed"]
     print(f"{scenario.name}: {frame.attrs['points']} points x {frame['replication'].nunique()} replications "
           f"({args.design} design) in {args.out}" + (f"; {resumed} points were resumed from disk" if resumed else ""))

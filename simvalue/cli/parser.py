@@ -126,11 +126,17 @@ def _add_sweep(commands) -> None:
     sweeping.add_argument("--samples", type=_positive_int, metavar="N",
                           help="points of an lhs design; base samples of a sobol design (N x (params + 2) points)")
     _add_run_options(sweeping)
+    sweeping.add_argument("--max-total-events", type=_positive_number, metavar="N",
+                          help="budget of the whole sweep: refuse one estimated to simulate more events than this "
+                               "(points x replications x events of a replication, plus 15,000 a replication for "
+                               "building it; default 5e8, about half an hour on one core)")
     sweeping.add_argument("--metric", action="append", default=[], metavar="NAME",
                           help="metric name (e.g. utilisation) or column (normal_change.time_to_value_p50); "
                                "repeatable; default: the headline metrics")
     where = sweeping.add_mutually_exclusive_group()
-    where.add_argument("--workers", type=_positive_int, metavar="N", help="local process pool size (default: cores)")
+    where.add_argument("--workers", type=_positive_int, metavar="N",
+                       help="local process pool size (default: cores); a sweep estimated under 2 s runs in this "
+                            "process instead, and says so")
     where.add_argument("--scheduler", metavar="ADDRESS", help="Dask scheduler (tcp://host:port, or 'local')")
     where.add_argument("--serial", action="store_true", help="run in this process, one point at a time")
     sweeping.add_argument("--out", type=Path, required=True, metavar="sweep.parquet",

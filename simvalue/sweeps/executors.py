@@ -44,11 +44,13 @@ class ProcessExecutor:
     """A local process pool, one worker per core by default (forkserver with the task's module preloaded).
 
     Workers end within a second if this process dies, even by ``kill -9``; the forkserver and the
-    resource tracker follow them (see ``orphans``).
+    resource tracker follow them (see ``orphans``). ``in_process_when_small``: a sweep estimated to
+    take less than the pool's start-up may run in its own process instead (``executor="process"``).
     """
 
-    def __init__(self, workers: int | None = None) -> None:
+    def __init__(self, workers: int | None = None, in_process_when_small: bool = False) -> None:
         self.workers = workers or os.cpu_count() or 1
+        self.in_process_when_small = in_process_when_small
 
     def map_unordered(self, fn: Callable[..., Any], tasks: Iterable[tuple]) -> Iterator[Any]:
         pending = _nonempty(tasks)
@@ -225,5 +227,5 @@ def make_executor(executor: str | Executor = "process", workers: int | None = No
     if executor == "serial":
         return SerialExecutor()
     if executor == "process":
-        return ProcessExecutor(workers)
+        return ProcessExecutor(workers, in_process_when_small=True)
     raise SimulationError(f"unknown executor {executor!r}; expected serial, process or dask")

@@ -23,13 +23,15 @@ import pandas as pd
 from ..budget import check_budget
 from ..errors import SimulationError
 from ..metrics import METRIC_NAMES
+from ..readable import figure
 from ..scenario import Scenario
 from ..scenario.variants import load_variant
 from ..simulation import as_scenario
 from .design import Parameter, design_points, parse_parameter
-from .executors import Executor, make_executor
+from .executors import Executor, ProcessExecutor, SerialExecutor, make_executor
 from .store import MANIFEST, SweepStore
 from .tasks import evaluate_replication, infeasible_rows, point_scenario
+from .work import SweepWork, check_total, estimate, small
 
 if TYPE_CHECKING:
     from distributed import Client
@@ -50,7 +52,7 @@ def sweep(scenario: Scenario | str | Path | Mapping[str, Any], params: Mapping[s
           executor: str | Executor = "process", workers: int | None = None, scheduler: str | None = None,
           out: str | Path | None = None, common_random_numbers: bool = True,
           progress: SweepProgress | None = None, max_events: float | None = None,
-          client: Client | None = None) -> pd.DataFrame:
+          client: Client | None = None, max_total_events: float | None = None) -> pd.DataFrame:
     """Run the sweep and return one row per point and replication, sorted by point and replication.
 
     ``params`` maps dotted paths to a list of values, a range ``"low:high[:step]"`` or ``(low, high)``,
@@ -63,7 +65,10 @@ def sweep(scenario: Scenario | str | Path | Mapping[str, Any], params: Mapping[s
     started once and kept for the session (``scheduler="local"`` asks for that one); see
     ``executors.py``. A ``client`` or ``scheduler`` sends the work to Dask whatever ``executor`` says.
     ``max_events`` is the work budget of each point (see :func:`simvalue.simulate`); the base is
-    checked against it up front, and a point over it becomes an ``infeasible`` row.
+    checked against it up front, and a point over it becomes an ``infeasible`` row. ``max_total_events``
+    is the budget of the whole sweep (default 5e8, about half an hour on one core; see ``work.py``),
+    checked before anything starts. A process-pool sweep estimated under 2 s runs in this process
+    instead (the pool's start-up would cost more); ``df.attrs["in_process"]`` then says so.
     """
     base = as_scenario(scenario)
     parameters = [parse_parameter(path, spec) for path, spec in params.items()]
@@ -74,21 +79,32 @@ def sweep(scenario: Scenario | str | Path | Mapping[str, Any], params: Mapping[s
     base_data = base.model_dump(mode="json")
     _check_point(base, parameters, points)
     check_budget([base], count, max_events)
+    work = estimate(base, points, lambda row: _edits(parameters, row), count)
+    check_total(work, max_total_events)
     spec = {"scenario": base_data, "params": {p.path: repr(p) for p in parameters}, "design": design,
             "samples": samples, "replications": count, "seed": root_seed, "metrics": list(chosen),
             "common_random_numbers": common_random_numbers, "points": len(points)}
     runner = make_executor(executor, workers, scheduler, client)  # a bad address is refused before the store exists
     store = SweepStore(out, spec) if out is not None else None
     done = store.open() if store is not None else set()
+    runner, in_process = _small_in_process(runner, work.remaining(len(points) - len(done)))
     tasks = _Tasks(base_data, parameters, [row for row in points.to_dict("records") if int(row["point"]) not in done],
                    count, root_seed, common_random_numbers, chosen, max_events)
-    result = _run_tasks(tasks, runner, store, len(points), len(done),
-                        progress)
+    result = _run_tasks(tasks, runner, store, len(points), len(done), progress)
     result.attrs.update(resumed=len(done), design=design, samples=samples, points=len(points),
-                        parameters=[p.path for p in parameters])
+                        parameters=[p.path for p in parameters], in_process=in_process)
     _warn_in_flight(result)
     _warn_infeasible(result)
     return result
+
+
+def _small_in_process(runner: Executor, work: SweepWork) -> tuple[Executor, str]:
+    """A process pool for less work than its start-up becomes this process, with the reason; results
+    are the same (each task carries its seed). A pool passed as an object is kept."""
+    if isinstance(runner, ProcessExecutor) and runner.in_process_when_small and small(work):
+        return SerialExecutor(), (f"ran in this process, not a process pool: about {figure(work.seconds)} s of "
+                                  "simulation, less than starting the pool's workers (about 2 s)")
+    return runner, ""
 
 
 @dataclass
