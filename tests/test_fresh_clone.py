@@ -37,7 +37,9 @@ def _dry_run(target: str) -> str:
     make = shutil.which("make")
     if make is None:
         pytest.fail("make is not installed: the README's two commands need it")
-    return subprocess.run([make, "-n", "-B", target], cwd=ROOT, capture_output=True, text=True, check=True).stdout
+    # --no-print-directory: under `make test` this make is nested and would print "make[1]: Entering ...".
+    return subprocess.run([make, "--no-print-directory", "-n", "-B", target], cwd=ROOT, capture_output=True,
+                          text=True, check=True).stdout
 
 
 def test_make_demo_installs_the_runtime_and_make_test_the_dev_tools():
