@@ -85,3 +85,33 @@ def small_labels(page, smallest: float = 11.0) -> list[str]:
     assert labels, "no chart text on the page: charts must be inline SVG with text as text"
     return [f"{text!r} {'cut off' if cut else f'at {size:.1f} px'}" for text, size, cut in labels
             if size < smallest - 0.05 or cut]
+
+
+HIDDEN_SCRIPT = """() => Array.from(document.querySelectorAll('body *')).filter(el => {
+  const style = getComputedStyle(el);
+  return ['auto', 'scroll', 'hidden'].includes(style.overflowX) && el.scrollWidth > el.clientWidth + 1;
+}).map(el => el.tagName + ' ' + (el.className || '') + ' hides ' + (el.scrollWidth - el.clientWidth) +
+    ' px sideways: ' + el.innerText.trim().slice(0, 40))"""
+
+SMALL_TEXT_SCRIPT = """(smallest) => Array.from(document.querySelectorAll('body *')).filter(el => !el.closest('svg') &&
+  el.getClientRects().length && Array.from(el.childNodes).some(n => n.nodeType === 3 && n.textContent.trim()) &&
+  parseFloat(getComputedStyle(el).fontSize) < smallest - 0.05).map(el =>
+  el.tagName + ' ' + el.textContent.trim().slice(0, 40) + ' at ' + getComputedStyle(el).fontSize)"""
+
+
+def hidden_sideways(page) -> list[str]:
+    """Boxes whose content is wider than they show (a table cut off, or only reachable by scrolling
+    sideways, as a narrow screen's money table once was): none is the goal."""
+    return page.evaluate(HIDDEN_SCRIPT)
+
+
+def small_text(page, smallest: float = 11.0) -> list[str]:
+    """Page text (outside charts) rendered under ``smallest`` CSS px."""
+    return page.evaluate(SMALL_TEXT_SCRIPT, smallest)
+
+
+def readable_at(page, width: int) -> list[str]:
+    """Everything tests/browser.py checks on a page at one width: no sideways overflow of the page or of a
+    box, no chart label or page text under 11 px, no chart label cut off; each problem named."""
+    return [f"{width} px: {problem}" for problem in
+            overflowing(page) + hidden_sideways(page) + small_labels(page) + small_text(page)]
