@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import SimvalueError
+from ..readable import duration
 from .write import ARRIVAL
 
 _SPLIT = re.compile(r"^(random|time):(\d*\.?\d+)$")
@@ -253,7 +254,7 @@ def what_if(scenario, results, replications: int, seed: int) -> dict:
     if not moves:
         out["note"] = (f"one person more or fewer in {busiest} (busy {utilisation.max():.0%} of its working hours "
                        f"with this log's work) does not move its queueing outside the paired 95% interval "
-                       f"(queueing {base_queue.mean() * 60:.1f} min per visit): the time between events is waiting "
+                       f"(queueing {duration(float(base_queue.mean()))} per visit): the time between events is waiting "
                        "on others and off-hours, which staffing does not move")
     return out
 
