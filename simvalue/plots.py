@@ -250,7 +250,7 @@ def plot_npv_tornado(names: Sequence[str], npv_down: Sequence[float], npv_up: Se
 
 def _rows_figure(names: Sequence[str]) -> tuple[Figure, object]:
     """A chart of one row per name, first on top, each name (wrapped) above its row's mark."""
-    labels = [_row_label(name) for name in names]
+    labels = [wrapped_label(name, ROW_LABEL_WIDTH, ROW_LABEL_LINES) for name in names]
     lines = sum(label.count("\n") + 1 for label in labels)
     fig = Figure(figsize=(CHART_WIDTH, 2.0 + 0.42 * len(labels) + 0.22 * lines), layout="constrained")
     ax = fig.subplots()
@@ -263,11 +263,12 @@ def _rows_figure(names: Sequence[str]) -> tuple[Figure, object]:
     return fig, ax
 
 
-def _row_label(name: str) -> str:
-    lines = textwrap.wrap(name, ROW_LABEL_WIDTH, break_long_words=True) or [""]
-    if len(lines) > ROW_LABEL_LINES:
-        lines = lines[:ROW_LABEL_LINES]
-        lines[-1] = lines[-1][:ROW_LABEL_WIDTH - 1] + "…"
+def wrapped_label(name: str, width: int, most: int) -> str:
+    """A name wrapped for a chart: at most ``most`` lines of ``width`` characters, cut with an ellipsis beyond."""
+    lines = textwrap.wrap(name, width, break_long_words=True) or [""]
+    if len(lines) > most:
+        lines = lines[:most]
+        lines[-1] = lines[-1][:width - 1] + "…"
     return "\n".join(lines)
 
 

@@ -7,7 +7,6 @@ replications in which its NPV is the highest.
 
 from __future__ import annotations
 
-import textwrap
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -95,11 +94,8 @@ LABEL_WIDTH, LABEL_LINES = 32, 2
 
 def chart_label(name: str) -> str:
     """A name wrapped for a chart's axis: at most LABEL_LINES lines, cut with an ellipsis beyond."""
-    lines = textwrap.wrap(name, LABEL_WIDTH, break_long_words=True) or [""]
-    if len(lines) > LABEL_LINES:
-        lines = lines[:LABEL_LINES]
-        lines[-1] = lines[-1][:LABEL_WIDTH - 1] + "…"
-    return "\n".join(lines)
+    from .plots import wrapped_label   # on first use: plots stands beside matplotlib
+    return wrapped_label(name, LABEL_WIDTH, LABEL_LINES)
 
 
 def rank(base: ScenarioLike, *candidates: ScenarioLike, months: int = 12, discount_rate: float = 0.08,
