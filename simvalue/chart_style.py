@@ -1,4 +1,4 @@
-"""The one home of chart styling: figure width, the smallest font, and inline SVG with text as text.
+"""The one home of chart styling: figure width, the smallest font, and SVG with text as text (inline or a file).
 
 Every chart a page shows (the compare report's, the calibration report's, the app's) is drawn
 ``CHART_WIDTH`` inches wide with no text under ``CHART_FONT`` points, so that its labels read at 11 px
@@ -13,7 +13,7 @@ import re
 from collections.abc import Callable
 from contextlib import AbstractContextManager
 from functools import wraps
-from typing import TYPE_CHECKING, ParamSpec, TypeVar
+from typing import IO, TYPE_CHECKING, ParamSpec, TypeVar
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
@@ -50,10 +50,8 @@ def styled(draw: Callable[P, R]) -> Callable[P, R]:
 def svg(fig: Figure, alt: str) -> str:
     """``fig`` as inline SVG with its text as text (it scales without blurring and a browser test can measure
     the labels), shown at its natural width or its container's, whichever is smaller."""
-    import matplotlib
     buffer = io.StringIO()
-    with matplotlib.rc_context({"svg.hashsalt": alt, "svg.fonttype": "none"}):  # ids differ between charts
-        fig.savefig(buffer, format="svg", dpi=192, metadata={"Date": None})  # dpi: rasterized parts only
+    save_chart(fig, buffer, alt)  # alt salts the ids: they differ between the charts of a page
     text = buffer.getvalue()
     width = round(fig.get_figwidth() * 96)        # its natural size: 1 pt of the figure is 96/72 px
     style = "max-width:100%;height:auto;display:inline-block;vertical-align:top;margin:0.5em 0"
@@ -64,7 +62,22 @@ def svg(fig: Figure, alt: str) -> str:
     # Inside HTML the parser sets SVG's namespaces itself: no address of any kind is left on the page.
     opening = drawing.index(">")
     drawing = re.sub(r'\s+xmlns(?::xlink)?="[^"]*"', "", drawing[:opening]) + drawing[opening:]
-    return re.sub(r"<metadata>.*?</metadata>", f"<title>{label}</title>", drawing, count=1, flags=re.S)
+    return re.sub(r"(?:<title>.*?</title>\s*)?<metadata>.*?</metadata>", f"<title>{label}</title>", drawing,
+                  count=1, flags=re.S)
 
 
-__all__ = ["CHART_FONT", "CHART_PIXELS", "CHART_WIDTH", "chart_style", "styled", "svg"]
+#: File formats a chart can be written in, by the file name's suffix: SVG (text as text), PNG for slides.
+CHART_FORMATS = ("svg", "png")
+
+
+def save_chart(fig: Figure, path: str | IO, title: str, file_format: str = "svg") -> None:
+    """``fig`` as a file of its own: SVG with its text as text and no date (the same figure gives the same
+    bytes), or PNG at 192 dpi (in an SVG, the resolution of rasterized parts only). ``title`` is the file's
+    title and salts the SVG's ids."""
+    import matplotlib
+    metadata = {"Title": title, "Date": None} if file_format == "svg" else {"Title": title}
+    with matplotlib.rc_context({"svg.hashsalt": title, "svg.fonttype": "none"}):
+        fig.savefig(path, format=file_format, dpi=192, metadata=metadata)
+
+
+__all__ = ["CHART_FONT", "CHART_FORMATS", "CHART_PIXELS", "CHART_WIDTH", "chart_style", "save_chart", "styled", "svg"]

@@ -12,25 +12,22 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING
 
-import numpy as np
 import pandas as pd
-from matplotlib.figure import Figure
-from matplotlib.patches import Patch
-from matplotlib.ticker import FuncFormatter, MaxNLocator
 
 from .economics import DOMINANT_SHARE, BusinessCase, cash_flow_figures
-from .ranking import chart_label
 from .readable import money, number, relative, share
 from .stats import t_interval
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
 
 #: How far each assumption moves in the tornado, down and up, as a fraction of its value.
 SPREAD = 0.5
 
 #: Smallest moves of the two assumptions that may be zero: lead time in months, discount rate.
 MIN_LEAD_TIME_MOVE, MIN_RATE_MOVE = 1.0, 0.02
-
-DOWN_COLOUR, UP_COLOUR = "#e9c46a", "#264653"
 
 
 @dataclass(frozen=True)
@@ -130,14 +127,20 @@ class Plausibility:
         return float(self.cases.set_index("case").loc[what, "npv"])
 
     def plot_tornado(self) -> Figure:
-        """NPV with each assumption moved down and up from the NPV as simulated, widest swing on top."""
-        return plot_tornado(self)
+        """NPV with each assumption moved down and up from the NPV as simulated, widest swing on top: the
+        chart of the business pages (drawn by ``plots.plot_npv_tornado``)."""
+        from .plots import plot_npv_tornado  # on first use: plots stands beside matplotlib
+        names = [f"{row.assumption} ({row.down} / {row.up})" for row in self.tornado.itertuples()]
+        return plot_npv_tornado(names, self.tornado["npv_down"], self.tornado["npv_up"], self.npv, self.months,
+                                self.currency)
 
 
 #: Rows of ``Plausibility.cases``: the setting and whether it is a cost-of-delay test.
 CASES = {"as simulated": Setting(), "cost of delay halved": Setting(cost_of_delay=0.5),
          "without cost of delay": Setting(cost_of_delay=0.0),
          "cash only (SLA penalties avoided)": Setting(cost_of_delay=0.0, hourly_rate=0.0)}
+#: The rows of ``cases`` a chart of cost of delay shows, one mark each.
+COST_OF_DELAY_CASES = ("as simulated", "cost of delay halved", "without cost of delay")
 
 
 def plausibility(case: BusinessCase, spread: float = SPREAD, confidence: float = 0.95) -> Plausibility:
@@ -192,60 +195,11 @@ def flags(result: Plausibility) -> list[tuple[str, str]]:
     return found
 
 
-def plot_tornado(result: Plausibility) -> Figure:
-    """Horizontal bars from the NPV as simulated to the NPV at each assumption's low and high value."""
-    table = result.tornado
-    labels = [f"{row.assumption}\n({row.down} / {row.up})" for row in table.itertuples()]
-    fig = Figure(figsize=(8.5, 1.6 + 0.62 * len(table)), layout="constrained")
-    ax = fig.subplots()
-    y = np.arange(len(table))
-    ax.barh(y, table["npv_down"] - result.npv, left=result.npv, color=DOWN_COLOUR, height=0.6)
-    ax.barh(y, table["npv_up"] - result.npv, left=result.npv, color=UP_COLOUR, height=0.6)
-    ax.axvline(result.npv, color="black", linewidth=1)
-    ends = np.concatenate([table["npv_down"], table["npv_up"], [result.npv]])
-    if ends.min() < 0 < ends.max():
-        ax.axvline(0, color="#e63946", linewidth=1, linestyle="--")
-    ax.set_yticks(y, labels)
-    ax.invert_yaxis()
-    ax.set_xlabel(f"NPV over {result.months} months ({result.currency})")
-    ax.set_title("NPV with one assumption moved down and up, the others as given", loc="left",
-                 fontsize="medium")
-    ax.grid(axis="x", alpha=0.3)
-    ax.xaxis.set_major_locator(MaxNLocator(nbins=6))
-    ax.xaxis.set_major_formatter(FuncFormatter(lambda value, _: money(value)))
-    handles = [Patch(color=DOWN_COLOUR, label="assumption moved down"),
-               Patch(color=UP_COLOUR, label="assumption moved up"),
-               Patch(color="black", label=f"NPV as simulated ({money(result.npv, result.currency)})")]
-    if ends.min() < 0 < ends.max():
-        handles.append(Patch(color="#e63946", label="zero"))
-    fig.legend(handles=handles, loc="outside lower center", ncols=len(handles), frameon=False, fontsize="small")
-    return fig
-
-
 def plot_cost_of_delay(results: Sequence[Plausibility]) -> Figure:
-    """Per candidate, NPV as simulated, with cost of delay halved and without it: how much of each
-    return rests on cost of delay, at a glance (a candidate whose points cross zero rests on it)."""
-    labels = [chart_label(result.variant) for result in results]
-    lines = sum(label.count("\n") + 1 for label in labels)
-    fig = Figure(figsize=(8.5, 1.9 + 0.32 * lines + 0.2 * len(labels)), layout="constrained")
-    ax = fig.subplots()
-    markers = (("as simulated", "o", "#2a9d8f", "full"), ("cost of delay halved", "o", "#2a9d8f", "left"),
-               ("without cost of delay", "o", "#2a9d8f", "none"))
-    y = np.arange(len(results))
-    values = np.array([[result.npv_at(case) for case, *_ in markers] for result in results])
-    ax.hlines(y, values.min(axis=1), values.max(axis=1), color="grey", linewidth=1.2)
-    for column, (case, marker, colour, fill) in enumerate(markers):
-        ax.plot(values[:, column], y, linestyle="none", marker=marker, markersize=8, color=colour,
-                fillstyle=fill, markerfacecoloralt="white", label=f"NPV, {case}")
-    ax.axvline(0, color="#e63946", linewidth=1, linestyle="--")
-    ax.set_yticks(y, labels)
-    ax.set_ylim(len(labels) - 0.5, -0.5)
-    currency = results[0].currency if results else ""
-    months = results[0].months if results else 0
-    ax.set_xlabel(f"NPV over {months} months ({currency})")
-    ax.set_title("How much of each NPV rests on cost of delay (dashed line: zero)", loc="left", fontsize="medium")
-    ax.grid(axis="x", alpha=0.3)
-    ax.xaxis.set_major_locator(MaxNLocator(nbins=6))
-    ax.xaxis.set_major_formatter(FuncFormatter(lambda value, _: money(value)))
-    fig.legend(loc="outside lower center", ncols=3, frameon=False, fontsize="small")
-    return fig
+    """Per candidate (in the order given), NPV as simulated, with cost of delay halved and without it: a
+    candidate whose points cross zero rests on cost of delay. The chart of the rank page and of
+    ``simvalue rank --out`` (drawn by ``plots.plot_npv_settings``)."""
+    from .plots import plot_npv_settings  # on first use: plots stands beside matplotlib
+    settings = {setting: [result.npv_at(setting) for result in results] for setting in COST_OF_DELAY_CASES}
+    return plot_npv_settings([result.variant for result in results], settings, results[0].months,
+                             results[0].currency)

@@ -17,6 +17,7 @@ from matplotlib.patches import Patch
 from matplotlib.ticker import FuncFormatter, MaxNLocator, PercentFormatter
 
 from .chart_style import CHART_WIDTH, styled
+from .readable import MINUS
 from .results import Results
 from .units import humanize
 from .verdict import HIGH_LOAD
@@ -286,4 +287,4 @@ def _money_axis(ax, values: np.ndarray, what: str, currency: str) -> None:
 def _plain(value: float) -> str:
     """A tick's number with thousands separators, no trailing zeros and a true minus sign."""
     text = f"{abs(value):,.2f}".rstrip("0").rstrip(".")
-    return "0" if text == "0" else ("\u2212" if value < 0 else "") + text
+    return "0" if text == "0" else (MINUS if value < 0 else "") + text

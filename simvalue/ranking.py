@@ -9,19 +9,21 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
-from matplotlib.figure import Figure
-from matplotlib.ticker import FuncFormatter, MaxNLocator
 
 from .comparison import ScenarioLike, compare
 from .economics import BusinessCase, case_from_runs
 from .errors import SimulationError
-from .readable import money, share
+from .readable import confidence_label, money, share
 from .results import Results
 from .stats import relative_change, t_interval
 from .verdict import how_sure, rests_on
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
 
 COLUMNS = ["rank", "candidate", "npv", "npv_low", "npv_high", "probability_best", "probability_npv_positive",
            "roi", "roi_low", "roi_high", "payback_month", "probability_payback", "ttv_change", "ttv_change_low", "ttv_change_high",
@@ -62,40 +64,14 @@ class Ranking:
             ordered.append(self.cases[index])
         return ordered
 
-    def plot_npv(self) -> Figure:
-        """NPV of each candidate with its 95% interval, best at the top.
-
-        Long names wrap onto at most two lines (cut with an ellipsis beyond; the table has them
-        whole) and the figure grows with the lines, so labels never run into each other."""
-        labels = [chart_label(name) for name in self.table["candidate"]]
-        lines = sum(label.count("\n") + 1 for label in labels)
-        fig = Figure(figsize=(8.5, 1.5 + 0.32 * lines + 0.2 * len(labels)), layout="constrained")
-        ax = fig.subplots()
-        y = np.arange(len(self.table))
-        npv = self.table["npv"].to_numpy()
-        errors = np.vstack([npv - self.table["npv_low"].to_numpy(), self.table["npv_high"].to_numpy() - npv])
-        colours = ["#2a9d8f" if v > 0 else "#e63946" for v in npv]
-        ax.errorbar(npv, y, xerr=np.nan_to_num(errors), fmt="none", ecolor="grey", capsize=4)
-        ax.scatter(npv, y, color=colours, zorder=3)
-        ax.axvline(0, color="black", linewidth=0.8)
-        ax.set_yticks(y, labels)
-        ax.set_ylim(len(labels) - 0.5, -0.5)  # best at the top, half a row of margin
-        ax.set_xlabel(f"NPV over {self.months} months ({self.currency}); bars: 95% interval")
-        ax.set_title("Improvement backlog by net present value", loc="left", fontsize="medium")
-        ax.grid(axis="x", alpha=0.3)
-        ax.xaxis.set_major_locator(MaxNLocator(nbins=6))
-        ax.xaxis.set_major_formatter(FuncFormatter(lambda value, _: money(value)))
-        return fig
-
-
-#: Characters per line of a candidate's name on a chart, and lines at most.
-LABEL_WIDTH, LABEL_LINES = 32, 2
-
-
-def chart_label(name: str) -> str:
-    """A name wrapped for a chart's axis: at most LABEL_LINES lines, cut with an ellipsis beyond."""
-    from .plots import wrapped_label   # on first use: plots stands beside matplotlib
-    return wrapped_label(name, LABEL_WIDTH, LABEL_LINES)
+    def plot_npv(self, confidence: float = 0.95) -> Figure:
+        """NPV of each candidate with its interval at ``confidence``, best at the top: the chart of the
+        rank page and of ``simvalue rank --out`` (drawn by ``plots.plot_npv_ranking``)."""
+        from .plots import plot_npv_ranking  # on first use: plots stands beside matplotlib
+        cases = self.in_rank_order()
+        npv = [t_interval(case.per_replication["npv"], confidence) for case in cases]
+        return plot_npv_ranking([case.variant for case in cases], *zip(*npv), self.months, self.currency,
+                                confidence_label(confidence))
 
 
 def rank(base: ScenarioLike, *candidates: ScenarioLike, months: int = 12, discount_rate: float = 0.08,
@@ -145,7 +121,7 @@ def lead_sentence(ranking: Ranking, confidence: float = 0.95) -> str:
     top = cases[0]
     npv = top.per_replication["npv"]
     mean = float(npv.mean())
-    amount = f"NPV {money(mean, top.currency, 3)} over {top.months} months ({how_sure(npv, confidence)})"
+    amount = f"NPV {money(mean, top.currency)} over {top.months} months ({how_sure(npv, confidence)})"
     if mean > 0:
         text = f"Do “{top.variant}” first: {amount}"
     else:

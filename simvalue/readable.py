@@ -1,8 +1,9 @@
 """Numbers for people: the one home of how reports, the terminal and the app spell figures.
 
-Money with thousands separators, shares as percentages, changes of a share in points, durations in
-the unit that suits their size, p-values as '< 0.001': never scientific notation outside an
-appendix. Every function takes a float (NaN allowed: spelled '–') and returns a short string.
+Money with thousands separators and a true minus sign, shares as percentages, changes of a share in
+points, durations in the unit that suits their size, p-values as '< 0.001': never scientific notation
+outside an appendix. Every function takes a float (NaN allowed: spelled '–') and returns a short string.
+These are for people; files for machines (CSV, Parquet) keep plain numbers.
 """
 
 from __future__ import annotations
@@ -11,21 +12,24 @@ import math
 
 #: How a missing figure is shown.
 MISSING = "–"
+#: The minus sign of a negative amount (U+2212: as wide as a plus, never read as a hyphen or a dash).
+MINUS = "\N{MINUS SIGN}"
 
 
 def _missing(value: float) -> bool:
     return value is None or not math.isfinite(value)
 
 
-def money(value: float, currency: str = "", significant: int | None = None) -> str:
-    """``EUR 54,740`` / ``-1,200``: whole units with thousands separators (cents for amounts under 10);
-    with ``significant``, rounded to that many significant digits (``EUR 370,000``) where a figure's
-    interval makes more digits false precision."""
+def money(value: float, currency: str = "") -> str:
+    """``EUR 54,740`` / ``−1,200``: whole units with thousands separators (cents for amounts under 10)
+    and a true minus sign. Every sentence, table and flag spells an amount with this, so the same figure
+    reads the same everywhere."""
     if _missing(value):
         return MISSING
-    if significant and value:
-        value = round(value, significant - 1 - int(math.floor(math.log10(abs(value)))))
-    text = f"{value:,.2f}" if abs(value) < 10 and value != int(value) else f"{value:,.0f}"
+    magnitude = abs(value)
+    text = f"{magnitude:,.2f}" if magnitude < 10 and value != int(value) else f"{magnitude:,.0f}"
+    if value < 0 and text.strip("0.,"):  # an amount that rounds to nothing has no sign
+        text = MINUS + text
     return f"{currency} {text}".strip() if currency else text
 
 
@@ -129,5 +133,5 @@ def confidence_label(confidence: float) -> str:
     return f"{share(confidence)} interval"
 
 
-__all__ = ["MISSING", "confidence_label", "duration", "figure", "money", "number", "p_value", "points", "relative",
-           "share"]
+__all__ = ["MINUS", "MISSING", "confidence_label", "duration", "figure", "money", "number", "p_value", "points",
+           "relative", "share"]

@@ -16,8 +16,7 @@ from collections.abc import Sequence
 
 from .economics import DOMINANT_SHARE, MONTH_HOURS, BusinessCase
 from .html_page import charts, escape, figure, page, table
-from .plausibility import SPREAD, Plausibility, plausibility
-from .plots import plot_npv_ranking, plot_npv_settings, plot_npv_tornado
+from .plausibility import SPREAD, Plausibility, plausibility, plot_cost_of_delay
 from .ranking import Ranking, lead_sentence
 from .readable import confidence_label, money, number, relative, share
 from .stats import t_interval
@@ -60,7 +59,7 @@ def ranking_page(ranking: Ranking, baseline: str, descriptions: Sequence[str] = 
             f"{escape(ranking.currency)}, each with its {escape(label)} across replications.</p>",
             "<h2>Ranking by net present value</h2>", _ranked_table(ranking, cases, checks, confidence),
             _ranking_flags(cases, checks),
-            _ranking_charts(ranking, cases, checks, confidence),
+            _ranking_charts(ranking, checks, confidence),
             "<h2>Each candidate's business case</h2>",
             '<p class="muted">Open a candidate to read its money table, benefit breakdown and plausibility '
             "section.</p>"]
@@ -172,26 +171,16 @@ def _plausibility_parts(case: BusinessCase, check: Plausibility, confidence: flo
                   text_columns=(0,)),
             "<p>Each economic assumption moved down and up on its own, the others as given, NPV recomputed from "
             "the same simulation runs:</p>",
-            charts(figure(plot_npv_tornado([f"{row.assumption} ({row.down} / {row.up})"
-                                            for row in check.tornado.itertuples()],
-                                           check.tornado["npv_down"], check.tornado["npv_up"], check.npv,
-                                           case.months, case.currency),
-                          f"Tornado chart of the NPV of {case.variant}")),
+            charts(figure(check.plot_tornado(), f"Tornado chart of the NPV of {case.variant}")),
             table(["assumption", "moved down", npv, "moved up", npv, f"swing ({case.currency})"], tornado,
                   text_columns=(0,))]
 
 
-def _ranking_charts(ranking: Ranking, cases: list[BusinessCase], checks: list[Plausibility],
-                    confidence: float) -> str:
+def _ranking_charts(ranking: Ranking, checks: list[Plausibility], confidence: float) -> str:
     """NPV of each candidate with its interval at the page's confidence, and its NPV as the cost of delay
-    is halved and taken away; both in rank order."""
-    names = [case.variant for case in cases]
-    npv = [t_interval(case.per_replication["npv"], confidence) for case in cases]
-    settings = {setting: [check.npv_at(setting) for check in checks]
-                for setting in ("as simulated", "cost of delay halved", "without cost of delay")}
-    return charts(figure(plot_npv_ranking(names, *zip(*npv), ranking.months, ranking.currency,
-                                          confidence_label(confidence)), "NPV of each candidate with its interval"),
-                  figure(plot_npv_settings(names, settings, ranking.months, ranking.currency),
+    is halved and taken away; both in rank order (``checks`` follow ``ranking.in_rank_order()``)."""
+    return charts(figure(ranking.plot_npv(confidence), "NPV of each candidate with its interval"),
+                  figure(plot_cost_of_delay(checks),
                          "NPV of each candidate with cost of delay as simulated, halved and without it"))
 
 

@@ -275,13 +275,13 @@ class CaseLike(Protocol):
 
 def rests_on(case: CaseLike) -> str:
     """What a case's return rests on, as a clause ('' when its benefit is not positive): '96% of its
-    benefit is cost of delay — without it the NPV is negative (EUR -20,000)'. The threshold is
+    benefit is cost of delay — without it the NPV is negative (EUR −20,412)'. The threshold is
     ``economics.DOMINANT_SHARE``, read through the case."""
     delay = case.cost_of_delay_share
     if math.isnan(delay):
         return ""
     without = float(case.npv_without_cost_of_delay().mean())
-    spelled = readable.money(without, case.currency, 3)
+    spelled = readable.money(without, case.currency)
     outcome = f"negative ({spelled})" if without < 0 else spelled
     if case.rests_on_cost_of_delay:
         clause = f"{readable.share(delay)} of its benefit is cost of delay — without it the NPV is {outcome}"
@@ -294,23 +294,23 @@ def rests_on(case: CaseLike) -> str:
 
 
 def how_sure(values: pd.Series, confidence: float = 0.95) -> str:
-    """'95% interval 1,230,000 to 3,450,000' of per-replication amounts, or, from one replication,
-    the words saying there is none."""
+    """'95% interval 1,234,567 to 3,456,789' of per-replication amounts, spelled as the tables spell
+    them, or, from one replication, the words saying there is none."""
     _, low, high = t_interval(values, confidence)
     if math.isnan(low):
         return "from a single replication, so no interval"
     if low == high:
         return "the same in every replication"
-    return (f"{readable.confidence_label(confidence)} {readable.money(low, significant=3)} to "
-            f"{readable.money(high, significant=3)}")
+    return f"{readable.confidence_label(confidence)} {readable.money(low)} to {readable.money(high)}"
 
 
 def case_sentence(case: CaseLike, confidence: float = 0.95) -> str:
-    """'Over 12 months the business case's NPV is EUR 2,830,000 (95% interval ...), positive in 100% of
-    the simulated periods; 98% of its benefit is cost of delay — without it the NPV is ...'."""
+    """'Over 12 months the business case's NPV is EUR 2,834,512 (95% interval ...), positive in 100% of
+    the simulated periods; 98% of its benefit is cost of delay — without it the NPV is ...'. Amounts are
+    spelled by ``readable.money``, as in the money table, so the sentence and the table agree."""
     npv = case.per_replication["npv"]
     text = (f"Over {case.months} months the business case's NPV is "
-            f"{readable.money(float(npv.mean()), case.currency, 3)} ({how_sure(npv, confidence)})")
+            f"{readable.money(float(npv.mean()), case.currency)} ({how_sure(npv, confidence)})")
     if len(npv) > 1:
         text += f", positive in {readable.share(case.probability_npv_positive)} of the simulated periods"
     clause = rests_on(case)

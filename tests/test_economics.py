@@ -80,8 +80,9 @@ def test_ranking_orders_by_npv_and_probabilities_sum_to_one():
     row = ranking.table.set_index("candidate").loc["cheap faster fixes"]
     assert row["wsjf"] == pytest.approx(row["cost_of_delay_avoided"] / 2)
     assert row["ttv_change"] == pytest.approx(-0.5)
-    fig = ranking.plot_npv()
-    assert fig.axes[0].get_title(loc="left") == "Improvement backlog by net present value"
+    fig = ranking.plot_npv()  # the rank page's chart: a name above each mark, best on top
+    assert fig.get_suptitle().startswith("Candidates by net present value")
+    assert [text.get_text() for text in fig.axes[0].texts] == list(ranking.table["candidate"])
 
 
 def test_per_priority_costs_must_name_known_priorities():
@@ -119,21 +120,44 @@ def test_business_case_command_keeps_cash_value_and_capacity_apart(tmp_path, cap
     assert "<h1>Business case: faster fixes</h1>" in page
 
 
-def test_rank_command_prints_ranking_and_writes_chart(tmp_path, capsys):
+def test_rank_command_prints_ranking_and_writes_svg_charts(tmp_path, capsys):
+    from xml.etree import ElementTree
+
     from simvalue.cli import main
     base = write(tmp_path, "base.yaml", base_scenario())
     slower = write(tmp_path, "slower.yaml", {"name": "slower", "set": {"streams.s.steps.fix.effort": "3h"},
                                              "economics": {"investment": 10}})
     faster = write(tmp_path, "faster.yaml", FASTER)
-    chart = tmp_path / "charts" / "npv.png"
+    out, chart = tmp_path / "out", tmp_path / "charts" / "npv.svg"
+    out.mkdir()
+    (out / "npv.png").write_bytes(b"an older version's chart")
     assert main(["rank", str(base), str(slower), str(faster), "-r", "2", "--chart", str(chart),
-                 "--out", str(tmp_path / "out")]) == 0
-    out = capsys.readouterr().out
-    below = out.split("\n-  ", 1)[1].splitlines()[1:]  # the table's rows, under its rule
+                 "--out", str(out)]) == 0
+    printed = capsys.readouterr().out
+    below = printed.split("\n-  ", 1)[1].splitlines()[1:]  # the table's rows, under its rule
     lines = [line for line in below if line[:1].isdigit()]
     assert lines[0].split()[1:3] == ["faster", "fixes"] and lines[1].split()[1] == "slower"
-    assert chart.read_bytes()[:4] == b"\x89PNG"
-    assert {p.name for p in (tmp_path / "out").iterdir()} == {"ranking.csv", "npv.png"}
+    assert "wrote ranking.csv, npv.svg, npv_cost_of_delay.svg to" in printed
+    assert {p.name for p in out.iterdir()} == {"ranking.csv", "npv.svg", "npv_cost_of_delay.svg"}  # no npv.png
+    for svg in (chart, out / "npv.svg", out / "npv_cost_of_delay.svg"):
+        root = ElementTree.parse(svg).getroot()  # well-formed XML, an SVG whose text is text
+        assert root.tag == "{http://www.w3.org/2000/svg}svg"
+        words = " ".join("".join(node.itertext()) for node in root.iter("{http://www.w3.org/2000/svg}text"))
+        assert "faster fixes" in words and "slower" in words and "EUR" in words, words
+    assert chart.read_bytes() == (out / "npv.svg").read_bytes()  # one chart, one drawing
+
+
+def test_rank_command_writes_a_png_chart_and_refuses_other_formats(tmp_path, capsys):
+    from simvalue.cli import main
+    base = write(tmp_path, "base.yaml", base_scenario())
+    faster = write(tmp_path, "faster.yaml", FASTER)
+    png = tmp_path / "npv.png"
+    assert main(["rank", str(base), str(faster), "-r", "2", "--chart", str(png)]) == 0
+    assert png.read_bytes()[:4] == b"\x89PNG"
+    capsys.readouterr()
+    assert main(["rank", str(base), str(faster), "-r", "2", "--chart", str(tmp_path / "npv.pdf")]) == 2
+    error = capsys.readouterr().err  # refused in one line, before anything is simulated
+    assert error.startswith("simvalue: error: --chart ") and error.endswith("npv.pdf: must end in .svg or .png, got .pdf\n")
 
 
 def test_bundled_backlog_ranks(tmp_path):

@@ -44,7 +44,7 @@ def test_a_case_resting_on_cost_of_delay_says_so_with_the_npv_without_it():
     sentence = case_sentence(case)
     assert sentence.startswith("Over 12 months the business case's NPV is EUR ")
     assert "95% interval" in sentence and "positive in 100% of the simulated periods" in sentence
-    assert re.search(r"9\d% of its benefit is cost of delay — without it the NPV is negative \(EUR -", sentence)
+    assert re.search(r"9\d% of its benefit is cost of delay — without it the NPV is negative \(EUR \u2212", sentence)
     assert rests_on(make_case(**BALANCED)).startswith("cost of delay is 8% of its benefit (without it the NPV is EUR ")
 
 
@@ -53,10 +53,10 @@ def test_terminal_and_app_case_tables_show_the_share_and_the_npv_without_cost_of
     _, rows = case_rows(case)
     figures = {row[0]: row[1] for row in rows}
     assert figures["share of the benefit that is cost of delay"] == "91%"
-    assert figures["net present value without cost of delay"].startswith("-")
+    assert figures["net present value without cost of delay"].startswith("\u2212")  # a minus sign
     text = business_case_text(case)
     assert text.index("of its benefit is cost of delay") < text.index("figure")  # the sentence before the table
-    assert "Read with care:" in text and "without them the NPV is EUR -" in text
+    assert "Read with care:" in text and "without them the NPV is EUR \u2212" in text
 
 
 def test_the_app_verdict_and_case_table_carry_the_caveat():
@@ -104,7 +104,7 @@ def test_a_ranking_whose_best_loses_money_says_do_none():
     lone = replace(ranking, cases=(losing,), table=pd.DataFrame({
         "rank": [1], "candidate": [losing.variant], "npv": [losing.figure("npv")[0]], "probability_best": [1.0]}))
     words = lead_sentence(lone)
-    assert words.startswith("Do none of the 1 candidates yet: even the best, “faster fixes”, has NPV EUR -")
+    assert words.startswith("Do none of the 1 candidates yet: even the best, “faster fixes”, has NPV EUR \u2212")
     assert "positive in 0% of the simulated periods" in words and "the best in" not in words
 
 
@@ -123,3 +123,27 @@ def test_rank_from_one_replication_claims_no_interval_nor_chance_of_being_best(t
         assert first[start:start + len(column)].strip() == "–"
     page = report.read_text(encoding="utf-8")
     assert "from a single replication, so no interval" in page and ">100%<" not in page.split("<details>")[0]
+
+
+def test_a_lead_sentence_spells_each_amount_as_its_table_does():
+    # The sentence once rounded to three significant digits (EUR 274,000) beside a table's 274,088.
+    from simvalue.reports_business import business_case_page, ranking_page
+    case = make_case(**DOMINATED)
+    sentence = case_sentence(case)
+    said = re.search(r"NPV is EUR (\S+) \(95% interval (\S+) to (\S+)\).*the NPV is negative \(EUR (\S+)\)\.$",
+                     sentence).groups()
+    _, rows = case_rows(case)  # the terminal's and the app's table
+    figures = {row[0]: row[1:] for row in rows}
+    assert said == (figures["net present value"][0], *figures["net present value"][1].split(" to "),
+                    figures["net present value without cost of delay"][0])
+    page = business_case_page(case, "change enablement")
+    assert re.search(r">Net present value \(NPV\) at 8.0% a year</td><td[^>]*>([^<]+)</td><td[^>]*>([^<]+)</td>",
+                     page).groups() == (said[0], f"{said[1]} to {said[2]}")
+    assert f"without them the NPV is EUR {said[3]}." in plausibility(case).flags[0]  # the flag under the table
+
+    ranking = hand_ranking()
+    lead = re.search(r"NPV EUR (\S+) over 12 months \(95% interval (\S+) to (\S+)\).*negative \(EUR (\S+)\)\.$",
+                     lead_sentence(ranking)).groups()
+    row = re.search(r"<tbody><tr>(.*?)</tr>", ranking_page(ranking, "change enablement")).group(1)
+    cells = dict(re.findall(r'data-label="([^"]+)">([^<]*)</td>', row))
+    assert lead == (cells["NPV (EUR)"], *cells["95% interval"].split(" to "), cells["NPV without cost of delay (EUR)"])

@@ -108,7 +108,7 @@ def test_flag_when_cost_of_delay_dominates():
     assert "rests on cost of delay" in result.labels
     assert any("91% of the benefit is cost of delay avoided" in sentence and "not cash" in sentence
                for sentence in result.flags)
-    assert "EUR -" in result.flags[0]  # without cost of delay the NPV is negative, and the sentence says so
+    assert "EUR \u2212" in result.flags[0]  # without cost of delay the NPV is negative, and the sentence says so
 
 
 def test_no_flag_when_the_benefit_is_spread():
@@ -131,11 +131,14 @@ def test_flag_when_freed_hours_dominate():
     assert any("capacity still paid for" in sentence for sentence in result.flags)
 
 
-def test_charts_have_labelled_axes_with_thousands_separators():
+def test_charts_have_money_axes_in_plain_numbers_and_name_every_row():
     results = [plausibility(make_case(**DOMINATED)), plausibility(make_case(**BALANCED))]
-    for fig in (results[0].plot_tornado(), plot_cost_of_delay(results)):
+    for fig, rows in ((results[0].plot_tornado(), results[0].tornado["assumption"]),
+                      (plot_cost_of_delay(results), [result.variant for result in results])):
         ax = fig.axes[0]
         fig.canvas.draw()
-        assert "EUR" in ax.get_xlabel()
+        assert ax.get_xlabel() == "NPV over 12 months (EUR thousand)"  # the unit in the label, not on every tick
         ticks = [label.get_text() for label in ax.get_xticklabels()]
-        assert any("," in tick for tick in ticks) and not any("e+" in tick for tick in ticks)
+        assert not any("e+" in tick or "-" in tick for tick in ticks), ticks  # a negative tick has a minus sign
+        names = " ".join(text.get_text().replace("\n", " ") for text in ax.texts)
+        assert all(row in names for row in rows)

@@ -11,7 +11,10 @@ from simvalue import readable
 
 @pytest.mark.parametrize("call, expected", [
     (lambda: readable.money(54740.3, "EUR"), "EUR 54,740"),
-    (lambda: readable.money(-1200), "-1,200"),
+    (lambda: readable.money(-1200), "\u22121,200"),              # a true minus sign, not a hyphen
+    (lambda: readable.money(-20_400.4, "EUR"), "EUR \u221220,400"),
+    (lambda: readable.money(-0.3), "\u22120.30"),
+    (lambda: readable.money(-0.001), "0.00"),                      # rounds to nothing: no sign
     (lambda: readable.money(4.466), "4.47"),
     (lambda: readable.money(406_600_000), "406,600,000"),
     (lambda: readable.share(0.806), "81%"),
@@ -58,6 +61,7 @@ def test_missing_figures_are_a_dash(spell):
     assert spell(math.nan) == readable.MISSING
 
 
-def test_money_to_significant_digits():
-    assert readable.money(370_082, "EUR", 3) == "EUR 370,000"
-    assert readable.money(-1234.5, significant=2) == "-1,200"
+@pytest.mark.parametrize("value", [-1e12, -54_740.3, -7.0, -0.5])
+def test_negative_money_has_a_minus_sign_never_a_hyphen(value):
+    text = readable.money(value, "EUR")
+    assert text.startswith(f"EUR {readable.MINUS}") and "-" not in text

@@ -10,6 +10,7 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
+from ..chart_style import CHART_FORMATS, save_chart
 from ..errors import ScenarioError, SimulationError, SimvalueError
 from ..scenario import load_scenario
 from ..scenario.load import read_yaml
@@ -211,6 +212,7 @@ def rank_command(args: argparse.Namespace) -> int:
     check_target(args.out, "--out", folder=True)
     check_target(args.chart, "--chart", folder=False)
     check_target(args.report, "--report", folder=False)
+    chart_format = _chart_format(args.chart)
     base = load_scenario(args.base)
     update, close = progress_bars()
     try:
@@ -223,11 +225,11 @@ def rank_command(args: argparse.Namespace) -> int:
     print(ranking_text(ranking, f"{base.name}: {len(args.candidates)} candidates over {args.months} months at "
                                 f"{args.discount_rate:.1%} a year, ranked by NPV"))
     if args.out is not None:
-        write_outputs(args.out, {"ranking.csv": lambda path: ranking.table.to_csv(path, index=False),
-                                 "npv.png": lambda path: ranking.plot_npv().savefig(path, format="png")})
-        print(f"\nwrote ranking.csv and npv.png to {args.out}")
+        write_outputs(args.out, _ranking_files(ranking), owned=("npv.png",))  # an older version's chart goes too
+        print(f"\nwrote {', '.join(RANKING_FILES)} to {args.out}")
     if args.chart is not None:
-        write_file(args.chart, lambda path: ranking.plot_npv().savefig(path, format="png"))
+        write_file(args.chart, lambda path: save_chart(ranking.plot_npv(), path, RANKING_FILES["npv.svg"],
+                                                       chart_format))
         print(f"wrote chart {args.chart}")
     if args.report is not None:
         from ..reports_business import ranking_page  # only commands that write a report load it
@@ -236,6 +238,33 @@ def rank_command(args: argparse.Namespace) -> int:
         write_file(args.report, lambda path: Path(path).write_text(page, encoding="utf-8"))
         print(f"wrote report {args.report}")
     return EXIT_OK
+
+
+#: What ``rank --out`` writes: each file and what it holds (an SVG chart's title).
+RANKING_FILES = {"ranking.csv": "the ranked table",
+                 "npv.svg": "NPV of each candidate with its 95% interval",
+                 "npv_cost_of_delay.svg": "NPV of each candidate with cost of delay as simulated, halved and without it"}
+
+
+def _ranking_files(ranking) -> dict[str, Callable[[str], object]]:
+    """The writers of ``rank --out``: the table as CSV (plain numbers), the rank page's two charts as SVG."""
+    from ..plausibility import plausibility, plot_cost_of_delay
+    checks = [plausibility(case) for case in ranking.in_rank_order()]
+    return {"ranking.csv": lambda path: ranking.table.to_csv(path, index=False),
+            "npv.svg": lambda path: save_chart(ranking.plot_npv(), path, RANKING_FILES["npv.svg"]),
+            "npv_cost_of_delay.svg": lambda path: save_chart(plot_cost_of_delay(checks), path,
+                                                             RANKING_FILES["npv_cost_of_delay.svg"])}
+
+
+def _chart_format(chart: Path | None) -> str:
+    """The format of a ``--chart`` file from its name's suffix, refused before any work when unknown."""
+    if chart is None:
+        return "svg"
+    suffix = chart.suffix.lower().lstrip(".")
+    if suffix not in CHART_FORMATS:
+        raise SimvalueError(f"--chart {chart}: must end in {' or '.join('.' + f for f in CHART_FORMATS)}, "
+                            f"got {chart.suffix or 'no suffix'}")
+    return suffix
 
 
 def sweep_command(args: argparse.Namespace) -> int:

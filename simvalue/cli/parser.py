@@ -103,8 +103,11 @@ def _add_rank(commands) -> None:
     _add_money_options(ranking)
     _add_run_options(ranking)
     ranking.add_argument("--out", type=Path, metavar="DIR", help="write ranking.csv (the table, with "
-                         "cost_of_delay_share and npv_without_cost_of_delay) and npv.png here")
-    ranking.add_argument("--chart", type=Path, metavar="FILE.png", help="write the NPV chart to this file")
+                         "cost_of_delay_share and npv_without_cost_of_delay) and the rank page's two charts as SVG "
+                         "here: npv.svg (NPV with its interval) and npv_cost_of_delay.svg (NPV as simulated, with "
+                         "cost of delay halved and without it)")
+    ranking.add_argument("--chart", type=Path, metavar="FILE.svg",
+                         help="write the NPV chart to this file: SVG, or PNG when the name ends in .png")
     ranking.add_argument("--report", type=Path, metavar="FILE",
                          help="write a self-contained HTML page: the ranked table with plausibility columns and "
                               "flags, the NPV chart, then each candidate's business case")
