@@ -218,3 +218,23 @@ def test_the_written_weights_of_an_atom_at_zero_sum_to_one():
     weights = [float(w) for w in re.findall(r"(?:\(|, )(0\.\d{4}): ", spelling)[:2]]
     assert weights[0] == pytest.approx(0.1187, abs=1e-4) and sum(weights) == pytest.approx(1.0, abs=1e-12)
     parse_distribution(spelling)
+
+
+def _stamps(hours: np.ndarray) -> pd.Series:
+    return pd.Series(pd.Timestamp("2024-01-01") + pd.to_timedelta(hours, unit="h"))   # a Monday
+
+
+def test_a_calendar_is_kept_only_when_half_of_the_weeks_predict_the_other_half():
+    """Office-hours completions (Mon-Fri 09-17, 30 a week for 8 weeks) make a calendar that holds the other
+    weeks' events; a vendor's 50 replies at any hour make scattered 'on-duty' hours that do not."""
+    from simvalue.eventlog.fit import OFF_DUTY_DENSITY, calendar_predicts
+    rng = np.random.default_rng(5)
+    week = rng.integers(0, 8, 240) * 168.0
+    office = week + rng.integers(0, 5, 240) * 24.0 + 9.0 + rng.uniform(0, 8, 240)
+    kept, density = calendar_predicts(_stamps(office))
+    assert kept and density == 0.0   # no office event falls outside Mon-Fri 09-17
+    vendor = rng.uniform(0, 8 * 168.0, 50)
+    kept, density = calendar_predicts(_stamps(vendor))
+    assert not kept and density > OFF_DUTY_DENSITY
+    # Fewer than four weeks cannot be split: the calendar found stands.
+    assert calendar_predicts(_stamps(office[office < 3 * 168.0]))[0]

@@ -206,7 +206,8 @@ def _masks(events: pd.DataFrame) -> dict[str | None, np.ndarray]:
             begun = rows["start"].dropna()
             times = pd.concat([times, pd.Series(pd.to_datetime(np.rint(begun * 3600).astype(np.int64), unit="s"))])
         mask = fit.on_duty_weeks(times)
-        masks[str(team)] = mask if mask.mean() <= ON_DUTY_COVER else np.ones(168, dtype=bool)
+        kept = mask.mean() <= ON_DUTY_COVER and fit.calendar_predicts(times)[0]
+        masks[str(team)] = mask if kept else np.ones(168, dtype=bool)
     return masks
 
 

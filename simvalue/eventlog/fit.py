@@ -28,6 +28,10 @@ QUANTILES = tuple(round(p, 4) for p in (*np.arange(0, 0.9, 0.025), *np.arange(0.
 CLOSING_BEYOND, CLOSING_NEAR = 0.001, 0.005
 #: On-duty hours make a calendar when they cover at most this share of the week (else: around the clock).
 ON_DUTY_COVER = 0.75
+#: A team's calendar is kept only when, found from half of its weeks, the other half's events fall off duty at
+#: most this share as often as they would if the team worked around the clock (events spread over the week):
+#: a calendar of a few scattered events (a vendor's replies, a rota seen a handful of times) predicts nothing.
+OFF_DUTY_DENSITY = 0.5
 #: A fitted family's mean may differ from the sample mean by at most this many standard errors.
 MEAN_ERRORS = 3.0
 #: Nor more than this share of its mean above the sample's largest value (a lognormal of n = 170 and log-sd 2,
@@ -235,6 +239,26 @@ def on_duty_weeks(times: pd.Series, share: float = 0.25) -> np.ndarray:
     return close_breaks(weeks >= share * weeks.max())
 
 
+def calendar_predicts(times: pd.Series, share: float = 0.25) -> tuple[bool, float]:
+    """Whether the on-duty hours found from the even weeks hold the odd weeks' events, and the reverse: the
+    worse of the two off-duty shares relative to the share of the week off duty (1.0: no better than no
+    calendar). Too few weeks to split says yes (the whole-log mask stands on its own)."""
+    if times.empty:
+        return True, 0.0
+    hours = np.floor(times.to_numpy("datetime64[s]").astype(np.int64) / 3600.0 - 96.0).astype(np.int64)
+    week, slot = np.floor_divide(hours, 168), np.mod(hours, 168)
+    if np.unique(week).size < 4:
+        return True, 0.0
+    worst = 0.0
+    for parity in (0, 1):
+        found, other = (week % 2 == parity), (week % 2 != parity)
+        mask = on_duty_weeks(times[found], share)
+        if mask.mean() > ON_DUTY_COVER:
+            return False, 1.0
+        worst = max(worst, float((~mask[slot[other]]).mean()) / max(1.0 - float(mask.mean()), 1e-9))
+    return worst <= OFF_DUTY_DENSITY, worst
+
+
 def close_breaks(mask: np.ndarray, longest: int = 2) -> np.ndarray:
     """On-duty hours with breaks of at most ``longest`` hours between them on the same day filled in."""
     out = mask.copy()
@@ -438,5 +462,5 @@ def dispersion(counts: pd.Series) -> float:
 
 
 __all__ = ["Fit", "active_per_hour", "arrival_profile", "calendar_of", "clock_dependence", "close_breaks", "concurrency", "dispersion",
-           "duration", "fit_duration", "hour_of_week", "ks_distance", "load_dependence", "on_duty_hours", "on_duty_weeks", "open_cases",
+           "duration", "fit_duration", "hour_of_week", "ks_distance", "load_dependence", "on_duty_hours", "on_duty_weeks", "calendar_predicts", "open_cases",
            "quantile_table", "resource_groups", "weekly_counts", "working_hours_between"]
