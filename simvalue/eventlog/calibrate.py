@@ -354,12 +354,14 @@ def _step_models(found: Discovery, masks: dict[str | None, np.ndarray], team_of:
     load = fit.open_cases(begin, first, last)
     origin_hours = origin.to_datetime64().astype("datetime64[s]").astype(np.int64) / 3600.0
     rows = events.groupby("step").indices
+    team_rows = _rows_of_teams(found, rows, team_of)
     evidence: dict[str | None, Evidence] = {}
     models = []
     for name, step in found.steps.items():
         team = team_of.get(step.label)
         if team not in evidence:
-            evidence[team] = _measure(events, begin, load, masks.get(team, masks[None]), origin_hours, team is not None)
+            own = _team_load(begin, events["hours"].to_numpy(), team_rows[team]) if team is not None else load
+            evidence[team] = _measure(events, begin, own, masks.get(team, masks[None]), origin_hours, team is not None)
         model = _step_model(step, rows[name], evidence[team])
         model.team, model.stream = (team if model.kind in ("calendar", "queue") else None), stream
         models.append(model)
@@ -375,13 +377,34 @@ def _step_models(found: Discovery, masks: dict[str | None, np.ndarray], team_of:
         pooled = [m.name for m in blind if m.kind != "queue"]
         findings.append(f"{prefix}no starts: steps of a resource group whose completions fall on its duty hours (at "
                         f"least {ON_DUTY_EVENTS:.0%}) are its work" + (
-                            f"; {', '.join(queued)}: effort from the gaps that began on duty with the fewest cases "
-                            "open, queueing from the team's size (settled by simulation)" if queued else "") + (
+                            f"; {', '.join(queued)}: effort from the gaps that began with the fewest of the team's "
+                            "own items open, queueing from the team's size (settled by simulation)" if queued else "") + (
                             f"; {', '.join(pooled)}: too few such gaps, so the working hours between events are the "
                             "effort, queueing included" if pooled else ""))
     kinds = pd.Series([m.kind for m in models]).value_counts()
     findings.append(f"{prefix}steps: " + ", ".join(f"{n} {k}" for k, n in kinds.items()))
     return models
+
+
+def _rows_of_teams(found: Discovery, rows: dict, team_of: dict[str, str]) -> dict[str, np.ndarray]:
+    """Per team, the rows of the events of the steps its activities make."""
+    out: dict[str, list[np.ndarray]] = {}
+    for name, step in found.steps.items():
+        team = team_of.get(step.label)
+        if team is not None and name in rows:
+            out.setdefault(team, []).append(rows[name])
+    return {team: np.concatenate(parts) for team, parts in out.items()}
+
+
+def _team_load(begin: np.ndarray, end: np.ndarray, mine: np.ndarray) -> np.ndarray:
+    """Per event, the team's own open items when its gap began: the other gaps before this team's events that
+    span that instant (cases waiting for it or in its hands). The whole log's open cases say little of one
+    team's queue: a quiet team among busy ones looks loaded. Events of other teams get -1 (unused)."""
+    out = np.full(len(begin), -1.0)
+    starts, ends = np.sort(begin[mine]), np.sort(end[mine])
+    at = begin[mine]
+    out[mine] = (np.searchsorted(starts, at, side="left") - np.searchsorted(ends, at, side="right")).astype(float)
+    return out
 
 
 def _measure(events: pd.DataFrame, begin: np.ndarray, load: np.ndarray, mask: np.ndarray,
@@ -452,9 +475,14 @@ def _step_model(step, index: np.ndarray, e: Evidence) -> StepModel:
             return timed
     if rho >= QUEUE_RHO and p < 1e-3:
         # The effort is counted in the team's working hours (its calendar): so are the quiet gaps it comes from.
-        quiet = working[e.load[index] <= np.quantile(e.load[index], 0.25)]
-        return StepModel(step.name, step.label, "queue", _effort(work) if work is not None else
-                         fit.fit_duration(quiet), **base)
+        if work is not None:
+            return StepModel(step.name, step.label, "queue", _effort(work), **base)
+        quiet = _quietest(working, e.load[index]) if e.team else working[e.load[index] <= np.quantile(e.load[index], 0.25)]
+        fitted = fit.fit_duration(quiet)
+        if e.team:  # a resource group's queue: its size is settled by simulation (team_sizing)
+            fitted = fit.Fit(fitted.spelling, fitted.mean, f"completions only: working hours of the {len(quiet)} "
+                             f"gaps that began with the fewest of the team's own items open: {fitted.note}")
+        return StepModel(step.name, step.label, "queue", fitted, **base)
     if work is None and e.team and e.cover <= ON_DUTY_COVER and share_on >= ON_DUTY_EVENTS:
         # Completions only: a resource group's completions falling on its duty hours are its work and its
         # queue. The gaps that began on duty while the fewest cases were open hold (almost) no queueing: they
@@ -463,11 +491,11 @@ def _step_model(step, index: np.ndarray, e: Evidence) -> StepModel:
         began_on = e.slots[index] % 2 == 1
         pool, loads = working[began_on], e.load[index][began_on]
         if len(pool) >= 4 * MIN_QUIET:
-            quiet = pool[loads <= np.quantile(loads, 0.25)]
+            quiet = _quietest(pool, loads)
             fitted = fit.fit_duration(quiet)
             return StepModel(step.name, step.label, "queue", fit.Fit(fitted.spelling, fitted.mean, (
-                f"completions only: working hours of the {len(quiet)} gaps that began on duty with the fewest cases "
-                f"open: {fitted.note}")), **base)
+                f"completions only: working hours of the {len(quiet)} gaps that began on duty with the fewest of "
+                f"the team's own items open: {fitted.note}")), **base)
         fitted = fit.fit_duration(working)
         return StepModel(step.name, step.label, "calendar", fit.Fit(fitted.spelling, fitted.mean,
                          "completions only, queueing included: " + fitted.note), **base)
@@ -478,6 +506,15 @@ def _step_model(step, index: np.ndarray, e: Evidence) -> StepModel:
     fitted = fit.fit_duration(own)
     reason = "timer" if "near-fixed" in fitted.note and fitted.mean >= 24 else "others"
     return StepModel(step.name, step.label, "wait", fitted, reason=reason, **base)
+
+
+def _quietest(working: np.ndarray, load: np.ndarray) -> np.ndarray:
+    """The gaps (in working hours) that began with the fewest of the team's own items open: the lowest loads
+    that hold a tenth of the gaps and at least MIN_QUIET (a quarter of them at most). With nobody ahead of
+    it a gap is the work alone; a quarter of the gaps reaches into the busy hours of a small team."""
+    order = np.sort(load)
+    need = min(max(MIN_QUIET, int(np.ceil(0.1 * len(load)))), max(len(load) // 4, 1))
+    return working[load <= order[min(need, len(order)) - 1]]
 
 
 def _timed_step(step, index: np.ndarray, e: Evidence, work: np.ndarray, base: dict) -> StepModel | None:
