@@ -238,3 +238,54 @@ def test_a_calendar_is_kept_only_when_half_of_the_weeks_predict_the_other_half()
     assert not kept and density > OFF_DUTY_DENSITY
     # Fewer than four weeks cannot be split: the calendar found stands.
     assert calendar_predicts(_stamps(office[office < 3 * 168.0]))[0]
+
+
+def test_working_hours_stop_on_a_holiday():
+    """Mon-Fri 09-17; Monday 2024-01-01 00:00 is hour 0 here. From Friday 16:00 to the next Tuesday 10:00 is
+    1 h (Friday) + 8 h (Monday) + 1 h (Tuesday) = 10 working hours; with that Monday a holiday, 2 h. A span
+    inside the holiday has none, and one that starts on it counts from the next working hour."""
+    from simvalue.eventlog.fit import working_hours_between
+    mask = np.zeros(168, dtype=bool)
+    for day in range(5):
+        mask[day * 24 + 9:day * 24 + 17] = True
+    friday, tuesday, monday = 4 * 24 + 16.0, 8 * 24 + 10.0, 7 * 24.0
+    start, end = np.array([friday, monday + 10, monday + 12]), np.array([tuesday, monday + 15, tuesday])
+    assert working_hours_between(start, end, mask, 0.0).tolist() == [10.0, 5.0, 6.0]
+    assert working_hours_between(start, end, mask, 0.0, np.array([monday])).tolist() == [2.0, 0.0, 1.0]
+
+
+def test_a_holiday_is_a_quiet_day_between_busy_weeks():
+    """Forty events a day for ten weeks: a Friday with one event is a holiday; the quiet days where the log winds
+    down (no busy weeks after them) are not, nor a day at a third of the usual."""
+    from datetime import date
+
+    from simvalue.eventlog.fit import holidays_of
+    days = pd.date_range("2024-01-01", periods=70, freq="D")
+    counts = {day: 40 for day in days}
+    counts[pd.Timestamp("2024-02-09")] = 1     # a Friday
+    counts[pd.Timestamp("2024-02-14")] = 13    # a quiet Wednesday, not a holiday
+    for day in days[-4:]:
+        counts[day] = 2                       # the log winds down
+    times = pd.Series([day + pd.Timedelta(hours=9 + 8 * i / n) for day, n in counts.items() for i in range(n)])
+    assert holidays_of(times) == [date(2024, 2, 9)]
+
+
+def test_calibrate_finds_the_holidays_of_a_log_and_writes_them(tmp_path):
+    """A desk that nobody works at on Easter Monday and Labour Day, and that gets no tickets then: the calibrated
+    scenario names both as holidays and skips arrivals on them."""
+    from simvalue.eventlog import read_log
+    from simvalue.eventlog.calibrate import calibrate
+    from simvalue.eventlog.write import event_log, write_csv
+    scenario = {"name": "desk", "start": "2026-03-02", "horizon": "12w", "drain": "2w", "replications": 1, "seed": 3,
+                "holidays": ["2026-04-06", "2026-05-01"],
+                "teams": {"desk": {"capacity": 4, "calendar": {"mon-fri": "08:00-17:00"}}},
+                "demand": [{"type": "ticket", "stream": "s", "arrivals": {"rate": "40/d", "skip_holidays": True}}],
+                "streams": {"s": {"steps": [{"name": "fix", "activity": "deliver_and_support", "label": "fix",
+                                             "team": "desk", "effort": "exponential(mean=30min)"}]}}}
+    path = tmp_path / "desk.csv"
+    write_csv(event_log(simvalue.simulate(simvalue.load_scenario(scenario))), path)
+    log = read_log(path, case="case:concept:name", activity="concept:name", timestamp="time:timestamp")
+    result = calibrate(log, seed=1, what_if=False)
+    assert result.scenario["holidays"] == ["2026-04-06", "2026-05-01"]
+    assert result.scenario["demand"][0]["arrivals"]["skip_holidays"] is True
+    assert any(f.startswith("holidays: nobody worked on 2 days") for f in result.findings)

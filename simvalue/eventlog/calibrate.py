@@ -75,14 +75,18 @@ def calibrate(log: pd.DataFrame, split: Split = Split("none", 0.0), seed: int = 
     if people:
         calibration_log = calibration_log.assign(team=staffing.groups(calibration_log))
     elif "group" in calibration_log.columns:
-        # completions only, and a group column but no people: each group is a resource group of its own
-        calibration_log = calibration_log.assign(resource=calibration_log["group"])
+        # completions only, and a group column but no people: each group is a team of its own (a step several
+        # groups do is unfolded by group, as for people: an automated share beside a team's own work)
+        calibration_log = calibration_log.assign(resource=calibration_log["group"],
+                                                 team=staffing.groups(calibration_log))
     findings, cautions = _log_findings(log, split)
     if pooled:
         findings.append(f"types: {pooled:,} types with under {MIN_TYPE_CASES} cases, or beyond the {MAX_TYPES} "
                         f"most frequent, pooled as {OTHER_TYPES!r} (one stream each needs cases to fit)")
     thinned = calibration_log["case"].nunique() / log["case"].nunique() if split.kind == "random" else 1.0
-    arrivals = _arrivals(calibration_log, held, findings, thinned=thinned)
+    days_off = _holidays(calibration_log, findings)
+    arrivals = _arrivals(calibration_log, held, findings, thinned=thinned, holidays=days_off)
+    holidays = np.array([_epoch_hours(pd.Timestamp(day)) for day in days_off], dtype=float)
     parts = by_type(calibration_log)
     found = {stream: discover(part, rare_share) for stream, (_, part) in parts.items()}
     for stream, (_, part) in parts.items():
@@ -93,12 +97,14 @@ def calibrate(log: pd.DataFrame, split: Split = Split("none", 0.0), seed: int = 
     streams = []
     for stream, (value, part) in parts.items():
         own = arrivals if len(parts) == 1 else _arrivals(part, held[held["case"].isin(_cases_of(held, value))],
-                                                         [], window=(arrivals["origin"], arrivals["hours"]), thinned=thinned)
+                                                         [], window=(arrivals["origin"], arrivals["hours"]), thinned=thinned,
+                                                         holidays=days_off)
         if people:
-            models, words = staffed_models(found[stream], masks, arrivals["origin"], stream)
+            models, words = staffed_models(found[stream], masks, arrivals["origin"], stream, holidays)
             findings.extend(words)
         else:
-            models = _step_models(found[stream], masks, _team_of_activity(events), arrivals["origin"], findings, stream)
+            models = _step_models(found[stream], masks, _team_of_activity(events), arrivals["origin"], findings, stream,
+                                  holidays)
         closing = fit.closing_limit(_cycle_of(found[stream]))
         if closing[0] is not None:
             findings.append((f"type {stream}: " if len(parts) > 1 else "") + (
@@ -276,12 +282,32 @@ def _censoring(found: Discovery, log: pd.DataFrame) -> list[str]:
 
 
 # -- arrivals ----------------------------------------------------------------------------------------
+def _holidays(log: pd.DataFrame, findings: list[str]) -> list:
+    """The log's holidays: days on which nobody worked (fit.holidays_of on every event but a case's first:
+    arrivals follow the customers, not the desk), said in a finding."""
+    times = log["timestamp"]
+    later = times[times > times.groupby(log["case"]).transform("min")]
+    days = fit.holidays_of(later)
+    if days:
+        findings.append(f"holidays: nobody worked on {len(days)} days on which the same weekday around them is busy "
+                        f"({', '.join(f'{d:%Y-%m-%d}' for d in days[:6])}{' ...' if len(days) > 6 else ''}): the "
+                        "scenario's holidays, for every team")
+    return days
+
+
+def _epoch_hours(moment: pd.Timestamp) -> float:
+    """Hours since 1970 of a naive time: the clock of the events' ``hours``."""
+    return float(moment.to_datetime64().astype("datetime64[s]").astype(np.int64)) / 3600.0
+
+
 def _arrivals(cal: pd.DataFrame, held: pd.DataFrame, findings: list[str],
-              window: tuple[pd.Timestamp, float] | None = None, thinned: float = 1.0) -> dict[str, Any]:
+              window: tuple[pd.Timestamp, float] | None = None, thinned: float = 1.0,
+              holidays: list | None = None) -> dict[str, Any]:
     """Poisson rate over the window holding the bulk of arrivals (or the given one: origin and hours), divided
     by the share of the cases kept for calibration by a random split (the teams served them all),
     hour-of-week profile, weekly dispersion. A case arrives at its first event (its first start, where
-    the log has starts)."""
+    the log has starts). When no case arrives on the log's holidays either, arrivals skip them and the rate
+    is that of the other days."""
     first = arrival_times(cal).sort_values()
     if window is None:
         begin = first.quantile(WINDOW_QUANTILE)
@@ -290,6 +316,11 @@ def _arrivals(cal: pd.DataFrame, held: pd.DataFrame, findings: list[str],
         origin = window[0]
     inside = first[first >= origin]
     hours = window[1] if window else (inside.max() - origin).total_seconds() / 3600.0 or 1.0
+    quiet = set(fit.holidays_of(inside)) if holidays else set()
+    skip = bool(holidays) and set(holidays) <= quiet
+    if skip:
+        end = origin + pd.Timedelta(hours=hours)
+        hours = max(hours - 24.0 * sum(origin <= pd.Timestamp(day) < end for day in holidays), 1.0)
     rate = len(inside) / hours / thinned
     by_hour, by_weekday = fit.arrival_profile(inside)
     weekly = fit.weekly_counts(inside).iloc[:-1] if len(inside) else pd.Series(dtype=float)
@@ -301,11 +332,12 @@ def _arrivals(cal: pd.DataFrame, held: pd.DataFrame, findings: list[str],
                         "for routing and delays only")
     target = len(held["case"].unique()) if len(held) else len(inside)
     simulated = max(target, MIN_SIMULATED)
+    horizon = max(24.0, math.ceil(simulated / max(rate, 1e-9) / 24.0) * 24.0)
     return {"priority": _priority_mix(cal), "origin": origin, "rate": rate, "cases": len(inside), "thinned": thinned,
+            "holidays": list(holidays or []), "skip_holidays": skip,
             "hours": hours, "by_hour": by_hour, "week_profile": fit.hour_of_week_profile(inside),
             "by_weekday": by_weekday, "dispersion": spread, "weekly": weekly, "trend": trend,
-            "horizon": max(24.0, math.ceil(simulated / max(rate, 1e-9) / 24.0) * 24.0), "target": target,
-            "simulated": simulated}
+            "horizon": horizon, "target": target, "simulated": simulated}
 
 
 def arrival_times(log: pd.DataFrame) -> pd.Series:
@@ -344,7 +376,7 @@ def _trend(weekly: pd.Series, findings: list[str]) -> float:
 
 # -- each step: queue, calendar or wait ---------------------------------------------------------------
 def _step_models(found: Discovery, masks: dict[str | None, np.ndarray], team_of: dict[str, str],
-                 origin: pd.Timestamp, findings: list[str], stream: str) -> list[StepModel]:
+                 origin: pd.Timestamp, findings: list[str], stream: str, holidays: np.ndarray) -> list[StepModel]:
     """Decide each step's gap from the evidence (see the module's docstring), on the calendar of the team
     that does its activity (the whole log's without resources), and fit its duration."""
     events = found.events
@@ -357,16 +389,18 @@ def _step_models(found: Discovery, masks: dict[str | None, np.ndarray], team_of:
     team_rows = _rows_of_teams(found, rows, team_of)
     evidence: dict[str | None, Evidence] = {}
     models = []
+    step_team = staffing.team_of_steps(events) if "team" in events.columns else {}
     for name, step in found.steps.items():
-        team = team_of.get(step.label)
+        team = step_team.get(name, team_of.get(step.label))
         if team not in evidence:
             own = _team_load(begin, events["hours"].to_numpy(), team_rows[team]) if team is not None else load
-            evidence[team] = _measure(events, begin, own, masks.get(team, masks[None]), origin_hours, team is not None)
+            evidence[team] = _measure(events, begin, own, masks.get(team, masks[None]), origin_hours, holidays,
+                                      team is not None)
         model = _step_model(step, rows[name], evidence[team])
         model.team, model.stream = (team if model.kind in ("calendar", "queue") else None), stream
         models.append(model)
     prefix = f"type {stream}: " if stream != "case" else ""
-    whole = evidence.get(None) or _measure(events, begin, load, masks[None], origin_hours)
+    whole = evidence.get(None) or _measure(events, begin, load, masks[None], origin_hours, holidays)
     outside = 1.0 - whole.working.sum() / max(whole.gaps.sum(), 1e-9)
     findings.append(f"{prefix}working time: events fall in {whole.cover:.0%} of the hours of the week (on-duty hours: "
                     f"those with at least a quarter of a busy hour's events); {outside:.0%} of the elapsed time "
@@ -387,10 +421,11 @@ def _step_models(found: Discovery, masks: dict[str | None, np.ndarray], team_of:
 
 
 def _rows_of_teams(found: Discovery, rows: dict, team_of: dict[str, str]) -> dict[str, np.ndarray]:
-    """Per team, the rows of the events of the steps its activities make."""
+    """Per team, the rows of the events of the steps it does."""
     out: dict[str, list[np.ndarray]] = {}
+    step_team = staffing.team_of_steps(found.events) if "team" in found.events.columns else {}
     for name, step in found.steps.items():
-        team = team_of.get(step.label)
+        team = step_team.get(name, team_of.get(step.label))
         if team is not None and name in rows:
             out.setdefault(team, []).append(rows[name])
     return {team: np.concatenate(parts) for team, parts in out.items()}
@@ -408,12 +443,12 @@ def _team_load(begin: np.ndarray, end: np.ndarray, mine: np.ndarray) -> np.ndarr
 
 
 def _measure(events: pd.DataFrame, begin: np.ndarray, load: np.ndarray, mask: np.ndarray,
-             origin_hours: float, team: bool = False) -> Evidence:
-    """The per-event evidence measured on one calendar (``mask``)."""
+             origin_hours: float, holidays: np.ndarray, team: bool = False) -> Evidence:
+    """The per-event evidence measured on one calendar (``mask``, less the log's holidays)."""
     stamp = events["timestamp"].dt
     on_duty = mask[stamp.day_of_week.to_numpy() * 24 + stamp.hour.to_numpy()]
     end = events["hours"].to_numpy()
-    working = fit.working_hours_between(begin, end, mask, origin_hours)
+    working = fit.working_hours_between(begin, end, mask, origin_hours, holidays)
     began = pd.to_datetime(np.rint(begin * 3600.0).astype(np.int64), unit="s")
     weekday, hour = began.day_of_week.to_numpy(), began.hour.to_numpy()
     slots = weekday * 2 + mask[weekday * 24 + hour]
@@ -423,7 +458,7 @@ def _measure(events: pd.DataFrame, begin: np.ndarray, load: np.ndarray, mask: np
         started = events["start"].to_numpy(float)
         has = ~np.isnan(started) & ~events["first"].to_numpy()
         if cover <= ON_DUTY_COVER:
-            work[has] = fit.working_hours_between(started[has], end[has], mask, origin_hours)
+            work[has] = fit.working_hours_between(started[has], end[has], mask, origin_hours, holidays)
         else:
             work[has] = end[has] - started[has]
         queued[has] = started[has] - begin[has]

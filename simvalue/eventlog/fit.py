@@ -288,8 +288,10 @@ def calendar_of(mask: np.ndarray) -> dict[str, str | list[str]]:
     return calendar
 
 
-def working_hours_between(start: np.ndarray, end: np.ndarray, mask: np.ndarray, origin: float) -> np.ndarray:
-    """Hours of the mask between two times (hours since ``origin``, a Monday 00:00): a clock that stops off duty."""
+def working_hours_between(start: np.ndarray, end: np.ndarray, mask: np.ndarray, origin: float,
+                          holidays: np.ndarray | None = None) -> np.ndarray:
+    """Hours of the mask between two times (hours since ``origin``, a Monday 00:00): a clock that stops off duty,
+    and on ``holidays`` (the hours, on the same clock, at which each holiday's midnight falls) for the whole day."""
     prefix = np.r_[0.0, np.cumsum(mask.astype(float))]
     week = prefix[-1]
 
@@ -299,7 +301,48 @@ def working_hours_between(start: np.ndarray, end: np.ndarray, mask: np.ndarray, 
         within = t - weeks * 168.0
         hour = np.minimum(within.astype(int), 167)
         return weeks * week + prefix[hour] + (within - hour) * mask[hour]
-    return cumulative(np.asarray(end, float)) - cumulative(np.asarray(start, float))
+    start, end = np.asarray(start, float), np.asarray(end, float)
+    hours = cumulative(end) - cumulative(start)
+    if holidays is None or not len(holidays):
+        return hours
+    days = np.sort(np.asarray(holidays, float))
+    lost_before = np.r_[0.0, np.cumsum(cumulative(days + 24.0) - cumulative(days))]
+
+    def lost(t: np.ndarray) -> np.ndarray:   # working hours the holidays take before t
+        i = np.searchsorted(days, t, side="right")
+        j = np.maximum(i - 1, 0)
+        inside = (i > 0) & (t < days[j] + 24.0)
+        return np.where(inside, lost_before[j] + cumulative(t) - cumulative(days[j]), lost_before[i])
+    return hours - (lost(end) - lost(start))
+
+
+#: A day is a holiday when its events number at most HOLIDAY_SHARE of the median of the same weekday in the
+#: three weeks before it and of that in the three weeks after it, both holding at least HOLIDAY_EVENTS: nobody
+#: worked that day, in the middle of busy weeks (not where the log starts or winds down).
+HOLIDAY_SHARE, HOLIDAY_EVENTS, HOLIDAY_WEEKS = 0.1, 20, 3
+#: More holidays than this share of the days is no holiday list but a log that stops and starts: none is kept.
+HOLIDAY_MOST = 0.05
+
+
+def holidays_of(times: pd.Series) -> list:
+    """Days on which nobody worked though the same weekday around them is busy (public holidays, a closure):
+    the dates, first and last day of the log excluded (they are partial)."""
+    if times.empty:
+        return []
+    counts = times.dt.normalize().value_counts()
+    first, last = counts.index.min(), counts.index.max()
+    span = pd.date_range(first + pd.Timedelta(days=1), last - pd.Timedelta(days=1), freq="D")
+    if len(span) < 7:
+        return []
+    counts = counts.reindex(pd.date_range(first, last, freq="D"), fill_value=0)
+    out = []
+    for day in span:
+        sides = [[counts[d] for d in (day + pd.Timedelta(weeks=k * sign) for k in range(1, HOLIDAY_WEEKS + 1))
+                  if first < d < last] for sign in (-1, 1)]
+        local = min(float(np.median(side)) if side else 0.0 for side in sides)   # busy before and after it
+        if local >= HOLIDAY_EVENTS and counts[day] <= HOLIDAY_SHARE * local:
+            out.append(day.date())
+    return out if len(out) <= HOLIDAY_MOST * len(span) else []
 
 
 def clock_dependence(elapsed: np.ndarray, working: np.ndarray, slots: np.ndarray,
@@ -462,5 +505,5 @@ def dispersion(counts: pd.Series) -> float:
 
 
 __all__ = ["Fit", "active_per_hour", "arrival_profile", "calendar_of", "clock_dependence", "close_breaks", "concurrency", "dispersion",
-           "duration", "fit_duration", "hour_of_week", "ks_distance", "load_dependence", "on_duty_hours", "on_duty_weeks", "calendar_predicts", "open_cases",
+           "duration", "fit_duration", "holidays_of", "hour_of_week", "ks_distance", "load_dependence", "on_duty_hours", "on_duty_weeks", "calendar_predicts", "open_cases",
            "quantile_table", "resource_groups", "weekly_counts", "working_hours_between"]

@@ -13,7 +13,6 @@ import re
 from typing import Any
 
 import numpy as np
-import pandas as pd
 
 from . import fit
 from .discover import FIRST, TIMER, Discovery
@@ -43,6 +42,10 @@ def scenario_mapping(name: str, streams: list[StreamModel], teams: dict, arrival
     notes[("horizon",)] = (f"{arrivals['simulated']} cases expected at {arrivals['rate'] * 24:.1f}/d: as many as the "
                            f"{arrivals['target']} cases compared, and at least {MIN_SIMULATED} (simulation noise)")
     notes[("drain",)] = f"1.5 x the longest cycle time in the log ({fit.duration(float(np.max(cycle, initial=0)))})"
+    if arrivals.get("holidays"):
+        data["holidays"] = [f"{day:%Y-%m-%d}" for day in arrivals["holidays"]]
+        notes[("holidays",)] = ("days on which nobody worked though the same weekday around them is busy: nobody "
+                                "works on them, in any team")
     if teams:
         data["teams"] = {}
         for team, spec in teams.items():
@@ -118,6 +121,9 @@ def _arrival_spec(arrivals: dict, notes: dict, index: int) -> dict[str, Any]:
         notes[(*where, "profile", "by_weekday")] = "first events per weekday (Monday first), relative"
         profile = {"by_hour": arrivals["by_hour"], "by_weekday": arrivals["by_weekday"]}
     spec = {"rate": f"{arrivals['rate'] * 24:.4g}/d", "profile": profile}
+    if arrivals.get("skip_holidays"):
+        spec["skip_holidays"] = True
+        notes[(*where, "skip_holidays")] = "no case arrived on the holidays either; the rate is that of the other days"
     if arrivals["dispersion"] > 0:
         spec["dispersion"] = round(arrivals["dispersion"], 3)
         notes[(*where, "dispersion")] = f"sqrt((var - mean) / mean^2) of {len(arrivals['weekly'])} weekly counts"

@@ -11,12 +11,14 @@ from .discover import FIRST, TIMER, Discovery
 from .models import StepModel
 
 
-def step_models(found: Discovery, masks: dict, origin: pd.Timestamp, stream: str) -> tuple[list[StepModel], list[str]]:
-    """One model per discovered step, and the findings in words."""
+def step_models(found: Discovery, masks: dict, origin: pd.Timestamp, stream: str, holidays: np.ndarray
+                ) -> tuple[list[StepModel], list[str]]:
+    """One model per discovered step, and the findings in words (times in working hours: the team's calendar
+    less the log's ``holidays``, their midnights in hours on the events' clock)."""
     events = found.events
     origin_hours = origin.to_datetime64().astype("datetime64[s]").astype(np.int64) / 3600.0
     team_of = staffing.team_of_steps(events)
-    work, before, ready_on = staffing.work_and_before(events, masks, team_of, origin_hours)
+    work, before, ready_on = staffing.work_and_before(events, masks, team_of, origin_hours, holidays)
     step_team = events["step"].map(team_of).to_numpy(dtype=object)
     rows = events.groupby("step").indices
     models = []

@@ -150,8 +150,8 @@ def team_of_steps(events: pd.DataFrame) -> dict[str, str]:
     return {str(s): str(t) for s, t in counts.drop_duplicates("step")[["step", "team"]].itertuples(index=False)}
 
 
-def work_and_before(events: pd.DataFrame, masks: dict, team_of: dict[str, str], origin: float
-                    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def work_and_before(events: pd.DataFrame, masks: dict, team_of: dict[str, str], origin: float,
+                    holidays: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Per event: its work and the time before it, both in its team's working hours (NaN work where the
     log cannot tell: no start and no earlier completion of the same person that day), and whether the case
     was ready for it (its previous event) while the team was on duty."""
@@ -166,10 +166,10 @@ def work_and_before(events: pd.DataFrame, masks: dict, team_of: dict[str, str], 
         mask = masks.get(name, masks[None])
         ready_on[mine] = mask[np.mod(np.floor(previous[mine] - origin).astype(np.int64), 168)]
         known = mine & ~np.isnan(start)
-        work[known] = fit.working_hours_between(start[known], end[known], mask, origin)
-        before[known] = fit.working_hours_between(previous[known], start[known], mask, origin)
+        work[known] = fit.working_hours_between(start[known], end[known], mask, origin, holidays)
+        before[known] = fit.working_hours_between(previous[known], start[known], mask, origin, holidays)
         unknown = mine & np.isnan(start)
-        before[unknown] = fit.working_hours_between(previous[unknown], end[unknown], mask, origin)
+        before[unknown] = fit.working_hours_between(previous[unknown], end[unknown], mask, origin, holidays)
     first = events["first"].to_numpy()
     before[first] = 0.0
     return work, before, ready_on
