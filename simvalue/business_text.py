@@ -88,7 +88,7 @@ def case_rows(case, confidence: float = 0.95) -> tuple[list[str], list[list[str]
     rows = _case_figures(case, bracket=False)
     rows.append(["probability of payback within the period", _probability(case, case.probability_payback), ""])
     rows.append(["probability NPV > 0", _probability(case, case.probability_npv_positive), ""])
-    return ["figure", f"estimate ({case.currency})", _interval_header(case, confidence)], rows
+    return ["figure", "estimate", _interval_header(case, confidence)], rows
 
 
 def read_with_care(cases) -> str:

@@ -33,12 +33,13 @@ summary{cursor:pointer;font-weight:600;padding:0.3em 0}
 """
 
 
-#: On a narrow screen (640 px or less) each row of a ``table`` becomes a card, every figure beside its column's
-#: name (a table cut at the screen's edge showed labels without figures), and the page's margins narrow.
-CARDS_CSS = """.wide{overflow-x:auto;max-width:100%}
-@media (max-width:640px){body{padding:0 0.8em}details{padding:0.3em 0.4em}
- .wide table,.wide tbody,.wide tr,.wide td{display:block}.wide thead{display:none}
+#: On a narrow screen (640 px or less) each row of a table inside ``.wide`` becomes a card, every figure beside
+#: its column's name (``data-label``; a table cut at the screen's edge showed labels without figures), and a
+#: ``section`` row (``row_kinds``) a heading over the cards under it. The report pages and the app share it.
+CARDS_CSS = """.wide{overflow-x:auto;max-width:100%}.wide tr.section td{font-weight:600}
+@media (max-width:640px){.wide table,.wide tbody,.wide tr,.wide td{display:block}.wide thead{display:none}
  .wide tr{border:1px solid #d4d4d4;margin:0 0 0.7em;padding:0.3em 0}
+ .wide tr.section{border:none;margin:1em 0 0.3em;padding:0}.wide tr.section td{padding:0}
  .wide td{border:none;white-space:normal;display:flex;justify-content:space-between;gap:1em;padding:2px 10px;
  text-align:right}.wide td::before{content:attr(data-label);color:#555;text-align:left;font-weight:400}
  .wide td:empty,.wide td:first-child::before{display:none}
@@ -47,14 +48,29 @@ CARDS_CSS = """.wide{overflow-x:auto;max-width:100%}
 """
 
 
+#: A report page's margins on a narrow screen (640 px or less).
+NARROW_CSS = "@media (max-width:640px){body{padding:0 0.8em}details{padding:0.3em 0.4em}}\n"
+
+
+def charts_css(narrowest: int = CHART_PIXELS) -> str:
+    """Charts side by side while each gets ``narrowest`` px, else one a row; never wider than their box."""
+    return (f".charts{{display:grid;grid-template-columns:repeat(auto-fit,minmax(min(100%,{narrowest}px),1fr));"
+            "gap:0.5em;align-items:start}.charts>svg{margin:0 auto}")
+
+
 #: Charts two abreast on a wide screen, one a row on a narrow one, never wider than the screen.
-CHARTS_CSS = (f".charts{{display:grid;grid-template-columns:repeat(auto-fit,minmax(min(100%,{CHART_PIXELS}px),1fr));"
-              "gap:0.5em;align-items:start}.charts>svg{margin:0 auto}")
+CHARTS_CSS = charts_css()
 
 
 def escape(text: object) -> str:
     """Text made safe inside HTML elements and attributes."""
     return html.escape(str(text), quote=True)
+
+
+def row_kinds(rows: Sequence[Sequence[object]]) -> list[str]:
+    """``section`` for each row that heads the rows under it (a name, every other cell empty: the business
+    case's "cash", "value"), else ""; ``table``'s ``row_classes``."""
+    return ["section" if len(row) > 1 and all(str(cell) == "" for cell in row[1:]) else "" for row in rows]
 
 
 def table(headers: Sequence[str], rows: Sequence[Sequence[object]], css: str = "",
@@ -91,4 +107,5 @@ def page(title: str, body: str) -> str:
     """The whole document: ``body`` is HTML already built from escaped parts."""
     return (f'<!DOCTYPE html><html lang="en"><head><meta charset="utf-8">'
             f'<meta name="viewport" content="width=device-width, initial-scale=1">'
-            f"<title>{escape(title)}</title><style>{STYLE}{CARDS_CSS}{CHARTS_CSS}</style></head><body>\n{body}\n</body></html>")
+            f"<title>{escape(title)}</title><style>{STYLE}{NARROW_CSS}{CARDS_CSS}{CHARTS_CSS}</style></head>"
+            f"<body>\n{body}\n</body></html>")

@@ -17,7 +17,7 @@ import pandas as pd
 from .chart_style import svg
 from .comparison import Comparison
 from .economics import case_from_runs, has_costs
-from .html_page import CARDS_CSS, CHARTS_CSS, table
+from .html_page import CARDS_CSS, CHARTS_CSS, NARROW_CSS, row_kinds, table
 from .plausibility import plausibility
 from .scenario import Scenario
 from .scenario.variants import describe_edits
@@ -42,7 +42,7 @@ img{max-width:100%;height:auto;display:block;margin:0.6em 0}
 details{margin:0.6em 0}summary{cursor:pointer;font-weight:600;padding:0.3em 0}
 .muted{color:#666;font-size:0.9em}
 .flag{border-left:5px solid #c0392b;background:#fdf0ee;padding:0.5em 1em}
-""" + CARDS_CSS + CHARTS_CSS
+""" + NARROW_CSS + CARDS_CSS + CHARTS_CSS
 
 
 def render_html(comparison: Comparison, extra_sections: list[str] | None = None, money: dict | None = None) -> str:
@@ -176,7 +176,7 @@ def _figure(fig) -> str:
 def _table(frame: pd.DataFrame) -> str:
     """A frame of words and formatted figures as a table that turns into cards on a phone (html_page.table)."""
     rows = [[readable.MISSING if pd.isna(value) else value for value in row] for row in frame.itertuples(index=False)]
-    return table([str(column) for column in frame.columns], rows)
+    return table([str(column) for column in frame.columns], rows, row_classes=row_kinds(rows))
 
 
 def _settings(comparison: Comparison) -> str:

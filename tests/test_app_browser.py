@@ -16,8 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from simvalue.chart_style import CHART_FONT
-from tests.browser import SCREENSHOTS, offline, overflowing
+from tests.browser import SCREENSHOTS, offline, readable_at
 
 SCENARIOS = Path(__file__).resolve().parent.parent / "scenarios"
 
@@ -77,17 +76,33 @@ def test_change_a_capacity_run_and_read_the_verdict(browser, app_url, tmp_path):
         capacity.fill("4")
         page.wait_for_function("document.querySelector('#yaml').value.includes('teams.platform.capacity: 4')")
         page.locator('input[name="replications"]').fill("2")
+        for field, value in (("investment", "50000"), ("running_cost", "1000"), ("lead_time", "2")):
+            page.locator(f'input[name="economics.{field}"]').fill(value)  # a business case among the results
+        page.wait_for_function("document.querySelector('#yaml').value.includes('lead_time: 2')")
         page.click("#run")
         verdict = page.wait_for_selector("#verdict", timeout=60_000).inner_text()
         assert "what if" in verdict and "Team platform is freed" in verdict
         assert "Against the baseline: set teams.platform.capacity to 4" in verdict
-        assert page.locator(".charts img").count() >= 2
-        # The app's charts are PNGs at 100 dpi (app/runs.py): their smallest text (CHART_FONT) as shown, in px.
-        shown = page.eval_on_selector_all(".charts img", "els => els.map(e => e.width / e.naturalWidth)")
-        assert min(shown) * CHART_FONT * 100 / 72 >= 11, shown
+        assert "Business case: what if" in page.inner_text("#results")
+        # The charts are inline SVG with their text as text (the report's, chart_style.svg): every label measured.
+        page.wait_for_function("document.querySelectorAll('#charts svg').length >= 2")
+        page.click("summary:has-text('Every headline figure')")  # every table of the results shown
+        page.evaluate("window.scrollTo(0, 0)")  # the run box is sticky: a full-page screenshot shows it at the top
         SCREENSHOTS.mkdir(parents=True, exist_ok=True)
         page.screenshot(path=str(SCREENSHOTS / "app.png"), full_page=True)
-        assert overflowing(page) == []
+        assert readable_at(page, 1400) == []
+        # A phone: the same page, results included, at 390 px: nothing sticks out or hides sideways, no chart
+        # label or page text under 11 px, the charts fit the screen and each table row is a card.
+        page.set_viewport_size({"width": 390, "height": 900})
+        page.screenshot(path=str(SCREENSHOTS / "app-390.png"), full_page=True)
+        problems = readable_at(page, 390)
+        assert problems == [], "\n".join(problems)
+        widths = page.eval_on_selector_all("#charts svg", "els => els.map(e => e.getBoundingClientRect().right)")
+        assert max(widths) <= 390, widths
+        shown = page.eval_on_selector_all(".wide tbody tr", "rows => rows.filter(r => r.getClientRects().length)"
+                                          ".map(r => getComputedStyle(r).display)")
+        assert len(shown) >= 10 and set(shown) == {"block"}, shown
+        page.set_viewport_size({"width": 1400, "height": 1000})
 
         page.locator('input[name="teams.qa.capacity"]').fill("-1")
         beside = page.locator("#check-error").inner_text()

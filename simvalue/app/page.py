@@ -3,16 +3,18 @@
 Only drawing: every fact comes from the logic modules (folder, overview, controls, runs); every
 user-supplied name is a component's text, which React escapes. Inputs carry ids
 ``{"type": "ctl", "key": <path>}`` (their errors ``{"type": "ctl-error", ...}``) and ``name=<path>``.
+Tables sit in a ``.wide`` box with each cell's column name as ``data-label``: on a phone each row is a
+card (html_page.CARDS_CSS, as in the reports). Charts are SVG the page puts in ``#charts`` (wiring.py).
 """
 
 from __future__ import annotations
 
-import base64
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
 from dash import dcc, html
 
 from .. import readable
+from ..html_page import row_kinds
 from ..scenario import Scenario
 from .controls import DEFAULT_NAME, TIMING_WORDS, Control, controls_for
 from .folder import ScenarioFile
@@ -174,16 +176,23 @@ def _automation(members: list[Control]) -> list:
         by_stream.setdefault(share.label.split(" › ")[0], []).append(share)
     effort = {c.key: c for c in members if c.key.endswith(".effort")}
     for stream, shares in by_stream.items():
-        rows = [html.Tr([html.Td(share.label.split(" › ")[1]),
-                         html.Td([_input(share), _error(share)]),
-                         html.Td([_input(effort[share.key.replace(".share", ".effort")]),
-                                  _error(effort[share.key.replace(".share", ".effort")])])]) for share in shares]
+        rows = [[share.label.split(" › ")[1], [_input(share), _error(share)],
+                 [_input(effort[share.key.replace(".share", ".effort")]),
+                  _error(effort[share.key.replace(".share", ".effort")])]] for share in shares]
         tables.append(html.Details(open=stream == next(iter(by_stream)), children=[
             html.Summary(stream),
-            html.Table([html.Thead(html.Tr([html.Th("step"), html.Th("share automated (0–1)"),
-                                            html.Th("an automated run takes")])), html.Tbody(rows)],
-                       className="automation-table")]))
+            _wide(("step", "share automated (0–1)", "an automated run takes"), rows, "automation-table")]))
     return tables
+
+
+def _wide(headers: Sequence[str], rows: Iterable[Sequence], css: str = "") -> html.Div:
+    """A table in a ``.wide`` box, each cell labelled with its column's name: on a narrow screen each row
+    becomes a card, every figure beside its name (html_page.CARDS_CSS, as the reports do)."""
+    rows = list(rows)
+    body = [html.Tr([html.Td(cell, **{"data-label": header}) for header, cell in zip(headers, row)],
+                    className=kind or None) for row, kind in zip(rows, row_kinds(rows))]
+    return html.Div(className="wide", children=html.Table(
+        [html.Thead(html.Tr([html.Th(h) for h in headers])), html.Tbody(body)], className=css or None))
 
 
 def overview(scenario: Scenario, notes: Iterable[str] = ()) -> list:
@@ -218,27 +227,24 @@ def _stream(stream: StreamFacts) -> html.Div:
 def _load_table(rows: list[LoadFacts]) -> list:
     """Teams in people (on duty as their fields say; on average over the week; busy on average), then
     capacity-limited gates in items a meeting."""
-    def row(r: LoadFacts, cells: list[str]) -> html.Tr:
-        return html.Tr([html.Td(r.name), *(html.Td(c) for c in cells), html.Td(_bar(r.utilisation, r.status)),
-                        html.Td(STATUS[r.status], className=r.status)])
-
-    def drawn(headers: tuple[str, ...], body: list) -> html.Div:
-        return html.Div(className="wrap", children=html.Table(
-            [html.Thead(html.Tr([html.Th(h) for h in headers])), html.Tbody(body)], className="loads"))
+    def row(r: LoadFacts, figures: list[str]) -> list:
+        return [r.name, *figures, _bar(r.utilisation, r.status),
+                html.Span(STATUS[r.status], className=f"status-{r.status}")]
     teams = [row(r, [r.on_duty, readable.figure(r.capacity), readable.figure(r.offered)]) for r in rows
              if r.kind == "team"]
     gates = [row(r, [readable.figure(r.capacity), readable.figure(r.offered)]) for r in rows if r.kind != "team"]
-    tables = [drawn(("team", "people on duty", "on average over the week", "busy on average", "utilisation",
-                     "status"), teams)]
+    tables = [_wide(("team", "people on duty", "on average over the week", "busy on average", "utilisation",
+                    "status"), teams, "loads")]
     if gates:
-        tables.append(drawn(("gate", "agenda (items a meeting)", "items a meeting", "utilisation", "status"), gates))
+        tables.append(_wide(("gate", "agenda (items a meeting)", "items a meeting", "utilisation", "status"), gates,
+                           "loads"))
     return tables
 
 
 def _bar(share: float, status: str) -> html.Div:
     width = f"{min(share, 1.0) * 100:.0f}%"
     return html.Div(className="meter", children=[
-        html.Div(className="track", children=html.Div(className=f"fill {status}", style={"width": width})),
+        html.Div(className="track", children=html.Div(className=f"fill status-{status}", style={"width": width})),
         html.Span(readable.share(share))])
 
 
@@ -268,9 +274,8 @@ def results(outcome: Outcome) -> list:
         parts.append(html.Section(className="verdict", id="verdict", children=[
             html.H2(verdict.variant), *edits, html.P(verdict.summary, className="lead"), *listed, *more, *unchanged]))
     parts += [_table(t) for t in outcome.cases]
-    parts.append(html.Div(className="charts", children=[
-        html.Img(src="data:image/png;base64," + base64.b64encode(c.png).decode("ascii"), alt=c.title)
-        for c in outcome.charts]))
+    drawings = [c.svg for c in outcome.charts]  # put into the box in the browser (wiring.DRAW_CHARTS)
+    parts += [html.Div(id="charts", className="charts"), dcc.Store(id="chart-drawings", data=drawings)]
     parts += [html.Details([html.Summary("Every headline figure"), *(_table(t) for t in outcome.headline)])]
     parts += [html.P(note, className="warning") for note in outcome.notes]
     runs = f"{outcome.replications} paired replications" if outcome.replications > 1 else \
@@ -281,8 +286,5 @@ def results(outcome: Outcome) -> list:
 
 def _table(table: Table) -> html.Div:
     return html.Div(className="table", children=[
-        html.H3(table.heading),
-        html.Div(className="wrap", children=html.Table([
-            html.Thead(html.Tr([html.Th(h) for h in table.headers])),
-            html.Tbody([html.Tr([html.Td(cell) for cell in row]) for row in table.rows])])),
+        html.H3(table.heading), _wide(table.headers, table.rows),
         html.P(table.note, className="hint") if table.note else None])

@@ -2,14 +2,14 @@
 
 ``run_variant`` calls ``compare`` (common random numbers, paired intervals) and keeps what the page
 shows: the verdicts (``verdict.verdicts``, the words of the HTML report and the terminal), the
-time-to-value and team-load charts as PNGs, the headline table and, when the baseline has costs
-and the variant economics, the business case. A ``Job`` runs it in a thread the page polls for
-progress; a run that fails leaves its message and the app as it was.
+time-to-value and team-load charts as SVG with their text as text (``chart_style.svg``, as the report
+has them), the headline table and, when the baseline has costs and the variant economics, the
+business case. A ``Job`` runs it in a thread the page polls for progress; a run that fails leaves
+its message and the app as it was.
 """
 
 from __future__ import annotations
 
-import io
 import itertools
 import math
 import threading
@@ -18,6 +18,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from .. import readable
+from ..chart_style import svg
 from ..comparison import Comparison, compare
 from ..errors import ScenarioError, SimvalueError
 from ..plausibility import plausibility
@@ -37,10 +38,10 @@ KEPT_JOBS = 8
 
 @dataclass(frozen=True)
 class Chart:
-    """One figure of the comparison as a PNG, with its title for the image's alt text."""
+    """One figure of the comparison as inline SVG with its text as text (chart_style.svg), and its title."""
 
     title: str
-    png: bytes
+    svg: str
 
 
 @dataclass(frozen=True)
@@ -114,10 +115,8 @@ def charts(comparison: Comparison) -> list[Chart]:
     figures.append(comparison.plot_utilisation())
     found = []
     for figure in figures:
-        buffer = io.BytesIO()
-        figure.savefig(buffer, format="png", dpi=100)
-        title = figure.axes[0].get_title() if figure.axes else "figure"
-        found.append(Chart(title or "figure", buffer.getvalue()))
+        title = (figure.axes[0].get_title() if figure.axes else "") or "figure"
+        found.append(Chart(title, svg(figure, title)))
     return found
 
 
@@ -136,7 +135,8 @@ def _case_table(case, confidence: float) -> Table:
     headers, rows = case_rows(case, confidence)
     flags = " ".join(plausibility(case, confidence=confidence).flags)
     return Table(f"Business case: {case.variant}", headers, rows,
-                 f"Over {case.months} months at a yearly discount rate of {readable.share(case.discount_rate, 1)}; "
+                 f"Amounts in {case.currency}, over {case.months} months at a yearly discount rate of "
+                 f"{readable.share(case.discount_rate, 1)}; "
                  "hours freed are capacity the teams keep (still paid for), not cash."
                  + (f" Read with care: {flags}" if flags else ""))
 

@@ -15,6 +15,7 @@ from flask import abort, request
 from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
 
 from ..errors import SimvalueError
+from ..html_page import CARDS_CSS, charts_css
 from . import page
 from .folder import baselines
 from .runs import Jobs
@@ -23,6 +24,9 @@ from .wiring import wire
 HOST = "127.0.0.1"
 #: The port tried first when none is given (Dash's usual one); a free one is taken when it is busy.
 DEFAULT_PORT = 8050
+#: Charts go two abreast while each gets this many px: in the right column of a 1366 px screen (each about
+#: 400 px wide, its smallest text at 13 px); one a row, the column's width, below that.
+CHARTS_ABREAST = 380
 
 _STYLE = """
 *{box-sizing:border-box}
@@ -79,12 +83,10 @@ button:disabled{opacity:0.5;cursor:progress}
 .bar .fill{height:100%;background:#2a9d8f;transition:width 0.3s}
 .verdict{border-left:5px solid #2a9d8f;background:#f6fbfa;padding:0.4em 1.2em;margin:0.8em 0}
 .verdict p.lead{font-size:1.08em}.verdict li{margin:0.35em 0}
-.charts{display:grid;grid-template-columns:repeat(auto-fit,minmax(380px,1fr));gap:0.5em;align-items:start}
-.charts img{max-width:100%;height:auto;display:block}
 table{border-collapse:collapse;font-size:0.88em;max-width:100%}
 .table th,.table td,.loads th,.loads td{border:1px solid #ddd;padding:3px 7px;text-align:right}
 .table td:first-child,.table th:first-child,.loads td:first-child,.loads th:first-child{text-align:left}
-th{background:#f3f3f3}.wrap{overflow-x:auto}
+th{background:#f3f3f3}
 .stream h3{margin-bottom:0.2em}.flow{display:flex;flex-wrap:wrap;align-items:stretch;gap:0.3em}
 .step{border:1px solid #cfd8d7;border-radius:5px;padding:0.25em 0.55em;background:#f4f8f8;font-size:0.85em;
  display:flex;flex-direction:column;max-width:15em;overflow-wrap:anywhere}
@@ -92,10 +94,21 @@ th{background:#f3f3f3}.wrap{overflow-x:auto}
 .step .by{color:#264653}.step .takes{color:#666;font-size:0.92em}.arrow{align-self:center;color:#888}
 .meter{display:flex;align-items:center;gap:0.5em}.meter span{min-width:2.5em;text-align:right}
 .meter .track{width:8em;height:0.8em;background:#eee;border-radius:3px;overflow:hidden}
-.meter .fill{height:100%;background:#2a9d8f}.meter .fill.high{background:#f4a261}.meter .fill.overloaded{background:#e63946}
-td.high{color:#8a5300}td.overloaded{color:#b00020;font-weight:600}
+.meter .fill{height:100%;background:#2a9d8f}.meter .status-high{background:#f4a261}
+.meter .status-overloaded{background:#e63946}
+span.status-ok{color:#1b6e4c}span.status-high{color:#8a5300}span.status-overloaded{color:#b00020;font-weight:600}
 .empty p{color:#555}code{font-size:0.9em}
-"""
+@media (max-width:640px){header{padding:0.6em 0.8em}.columns{padding:0.5em;gap:0.8em}
+ .left,.right>div{padding:0.3em 0.6em 0.8em}.actions{position:static}
+ fieldset.group{padding:0.3em 0.5em 0.5em}.verdict{padding:0.3em 0.8em}
+ .control{grid-template-columns:minmax(0,1fr) auto}
+ .control>.hint,.control>.field-error,.control>.gate-inputs,.control.gate>.label{grid-column:1 / -1}
+ .control.gate>.label{grid-row:auto;padding-top:0}
+ .automation-table td{flex-wrap:wrap}.automation-table .field-error{flex-basis:100%}
+ .automation-table .dash-input-container.text{flex:1 1 100%;width:auto}
+ .flow{flex-direction:column;align-items:stretch}.step{max-width:none}
+ .arrow{align-self:flex-start;margin-left:2em;transform:rotate(90deg)}}
+""" + CARDS_CSS + charts_css(CHARTS_ABREAST)
 
 _INDEX = """<!DOCTYPE html>
 <html lang="en"><head>{%metas%}<title>{%title%}</title>{%favicon%}{%css%}<style>""" + _STYLE + """</style></head>

@@ -3,6 +3,7 @@
 Picking a baseline draws its controls and overview; a control and the YAML keep each other in
 step; every change of the YAML is checked as the CLI checks a variant file, the error shown beside
 its field; Run starts a Job the page polls every TICK; Save writes the overlay beside the scenarios.
+A run's charts are SVG strings, put into their box in the browser (DRAW_CHARTS).
 """
 
 from __future__ import annotations
@@ -22,6 +23,20 @@ from .runs import Jobs, run_options
 CONTROLS = {"type": "ctl", "key": ALL}
 ERRORS = {"type": "ctl-error", "key": ALL}
 SIMULATED = {"type": "ctl-now", "key": ALL}
+#: Puts a run's charts (``#chart-drawings``) into ``#charts`` as inline SVG once the box is on the page, and
+#: marks the box ``data-drawn`` with their count. A Dash component cannot hold raw markup, and an <img> would hide
+#: the text a test measures. The SVG is the report's (chart_style.svg): matplotlib escapes every text in it and
+#: writes no script or event attribute. (The output is needed: Dash 4.4 did not fire a callback without one for
+#: a store another callback drew.)
+DRAW_CHARTS = """function (drawings) {
+    const draw = (tries) => {
+        const box = document.getElementById("charts");
+        if (box) box.innerHTML = (drawings || []).join("");
+        else if (tries > 0) requestAnimationFrame(() => draw(tries - 1));
+    };
+    draw(100);
+    return String((drawings || []).length);
+}"""
 
 
 def wire(app: Dash, folder: Path, jobs: Jobs) -> None:
@@ -31,6 +46,7 @@ def wire(app: Dash, folder: Path, jobs: Jobs) -> None:
     _check_callback(app, folder)
     _save_callback(app, folder)
     _run_callbacks(app, folder, jobs)
+    app.clientside_callback(DRAW_CHARTS, Output("charts", "data-drawn"), Input("chart-drawings", "data"))
 
 
 def _baseline_callbacks(app: Dash, folder: Path) -> None:
