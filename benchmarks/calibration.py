@@ -92,19 +92,55 @@ def synthetic_cases(folder: Path, scenarios: tuple[str, ...] = ("service_desk",)
         log = event_log(results)
         wide = _wide(log)
         cases = wide["case"].unique()[:items]
-        wide = wide[wide["case"].isin(set(cases))]
+        wide = wide[wide["case"].isin(set(cases))].reset_index(drop=True)
+        wide = wide.assign(group=wide["resource"], resource=people(wide, scenario))
         path = folder / f"synthetic_{name}.csv"
         wide.to_csv(path, index=False)
         base = {"case": "case", "activity": "activity", "timestamp": "timestamp"}
-        # An exported log names teams, not people: as --resource (what a new user would pass), with starts
-        # calibrate tells from their overlapping work that these resources are teams; as --team, a group column.
+        # As an ITSM tool records it: the person who did each piece of work (resource) and their team (group).
         out += [Case(f"synthetic_{name}", path, base, True),
                 Case(f"synthetic_{name}+start", path, base | {"start": "start"}, True),
                 Case(f"synthetic_{name}+resource", path, base | {"resource": "resource"}, True),
-                Case(f"synthetic_{name}+team", path, base | {"team": "resource"}, True),
+                Case(f"synthetic_{name}+team", path, base | {"team": "group"}, True),
+                Case(f"synthetic_{name}+resource+team", path, base | {"resource": "resource", "team": "group"}, True),
                 Case(f"synthetic_{name}+start+resource", path, base | {"start": "start", "resource": "resource"},
                      True)]
     return out
+
+
+def people(wide: pd.DataFrame, scenario) -> pd.Series:
+    """Who did each piece of team work: the exported log names the team; a person of it is given to each
+    start-to-complete interval, as a dispatcher would: the person of the shift on duty at the start who has
+    been free longest (one whose work was paused overnight resumes it, so is busy until it completes). A
+    team's people are ``<team>-<n>``, a shift's ``<team>-<shift>.<n>``; automation and waits keep their name."""
+    import heapq
+
+    from simvalue.calendars import WeeklyPattern
+    out = wide["resource"].astype(object).copy()
+    start = pd.to_datetime(wide["start"]).fillna(pd.to_datetime(wide["timestamp"]))
+    end = pd.to_datetime(wide["timestamp"])
+    hour = (start.dt.day_of_week * 24 + start.dt.hour + start.dt.minute / 60.0).to_numpy()
+    for name, team in scenario.teams.items():
+        mine = np.flatnonzero((wide["resource"] == name).to_numpy())
+        if team.shifts:
+            duty = [WeeklyPattern.from_shifts([shift.model_dump()]) for shift in team.shifts]
+            sizes = [shift.capacity for shift in team.shifts]
+            entry = np.array([next((i for i, d in enumerate(duty) if _on(d, h)), 0) for h in hour[mine]])
+        else:
+            sizes, entry = [int(team.capacity)], np.zeros(len(mine), dtype=int)
+        free = [[(pd.Timestamp.min, k) for k in range(size)] for size in sizes]
+        for row in mine[np.argsort(start.to_numpy()[mine], kind="stable")]:
+            i = int(entry[np.searchsorted(mine, row)])
+            when, k = heapq.heappop(free[i])          # free longest (or, all busy, free soonest)
+            heapq.heappush(free[i], (max(when, end[row]), k))
+            out[row] = f"{name}-{k + 1}" if len(sizes) == 1 else f"{name}-{i + 1}.{k + 1}"
+    return out
+
+
+def _on(pattern, hour: float) -> bool:
+    """Whether a weekly pattern has someone on duty at this hour of the week."""
+    import bisect
+    return pattern.headcounts[bisect.bisect_right(pattern.breaks, hour % 168.0) - 1] > 0
 
 
 def _wide(log: pd.DataFrame) -> pd.DataFrame:

@@ -289,3 +289,16 @@ def test_calibrate_finds_the_holidays_of_a_log_and_writes_them(tmp_path):
     assert result.scenario["holidays"] == ["2026-04-06", "2026-05-01"]
     assert result.scenario["demand"][0]["arrivals"]["skip_holidays"] is True
     assert any(f.startswith("holidays: nobody worked on 2 days") for f in result.findings)
+
+
+def test_people_whose_work_mixes_overlap_are_one_team():
+    """Four desk people who each triage, fix and confirm in slightly different shares (so their commonest
+    activity differs) are one team; two network engineers, who only do network fixes, are another."""
+    from simvalue.eventlog.staffing import teams_by_work
+    mixes = {"ann": {"triage": 40, "fix": 35, "confirm": 25}, "bob": {"triage": 30, "fix": 42, "confirm": 28},
+             "cem": {"triage": 28, "fix": 30, "confirm": 42}, "dan": {"triage": 35, "fix": 33, "confirm": 32},
+             "eve": {"network": 50}, "fay": {"network": 45, "fix": 2}}
+    rows = [(who, activity) for who, mix in mixes.items() for activity, n in mix.items() for _ in range(n)]
+    team = teams_by_work(pd.Series([r for r, _ in rows]), pd.Series([a for _, a in rows]))
+    assert team[["ann", "bob", "cem", "dan"]].nunique() == 1 and team["eve"] == team["fay"] == "network"
+    assert team["ann"] == "fix"   # the merged desk is named after its commonest activity (110 fixes)

@@ -29,6 +29,8 @@ from .names import scenario_name
 MIN_TEAM_SHARE = 0.02
 #: The name of the pool of small groups.
 OTHER = "other_teams"
+#: Two teams whose mixes of activities overlap more than they differ (total variation below this) are one.
+SAME_WORK = 0.5
 #: A step is unfolded by team when at least two teams each hold this share (and MIN_EVENTS) of its events.
 UNFOLD_SHARE, MIN_EVENTS = 0.05, 30
 #: A resource with two items in hand at once in more than this share of its events is not one person;
@@ -107,7 +109,7 @@ def groups(log: pd.DataFrame) -> pd.Series:
     elif "resource" in log.columns and log["resource"].notna().any():
         people = log.dropna(subset=["resource"])
         people = people[~people["resource"].isin(waits | shared)]
-        main = people.groupby("resource")["activity"].agg(lambda a: a.value_counts().index[0])
+        main = teams_by_work(people["resource"], people["activity"])
         raw = log["resource"].map(main).where(~log["resource"].isin(shared), log["resource"])
     else:
         raw = log["activity"].where(~log["activity"].astype(str).isin(waiting_activities(log)))
@@ -117,6 +119,27 @@ def groups(log: pd.DataFrame) -> pd.Series:
     shares = names.value_counts(normalize=True)
     small = set(shares.index[shares < MIN_TEAM_SHARE])
     return names.where(~names.isin(small), OTHER)
+
+
+def teams_by_work(resources: pd.Series, activities: pd.Series) -> pd.Series:
+    """Each person's team: people who mostly do the same activity start as one team (named after it); then the
+    two teams whose mixes of activities differ least are merged while they overlap more than they differ
+    (total variation distance under SAME_WORK): a desk whose people each do triage, fixes and confirmations in
+    slightly different shares is one team, however each one's commonest activity falls. A merged team is named
+    after its commonest activity."""
+    counts = pd.crosstab(resources.astype(str), activities.astype(str))
+    team = counts.idxmax(axis=1)
+    while team.nunique() > 1:
+        totals = counts.groupby(team).sum()
+        mixes = totals.div(totals.sum(axis=1), axis=0).to_numpy()
+        names = list(totals.index)
+        distance, a, b = min((0.5 * float(np.abs(mixes[i] - mixes[j]).sum()), names[i], names[j])
+                             for i in range(len(names)) for j in range(i + 1, len(names)))
+        if distance >= SAME_WORK:
+            break
+        merged = team.isin([a, b])
+        team[merged] = str(counts[merged].sum().idxmax())
+    return team
 
 
 def unfold_by_team(events: pd.DataFrame) -> dict[str, str]:
