@@ -16,6 +16,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from .names import safe_name
+
 #: Gaps shorter than this (hours) count as "at once" (an atom at zero).
 ZERO = 1.0 / 60.0
 #: A sample whose middle 80% spans less than this share of its median is fixed.
@@ -394,7 +396,6 @@ WORKS_SHARE = 0.10
 def resource_groups(resources: pd.Series, activities: pd.Series) -> dict[str, str]:
     """Resource -> team: resources that work the same activities form one team, named after its only
     resource (safely) or, for a group, ``works_<activities>``."""
-    from .discover import safe_name
     table = pd.crosstab(resources.astype(str), activities.astype(str), normalize="index")
     works = {r: tuple(sorted(a for a, share in row.items() if share >= WORKS_SHARE)) for r, row in table.iterrows()}
     groups: dict[tuple, list[str]] = {}
