@@ -11,7 +11,6 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from .scenario.changes import epochs_of
 from .scenario.checks import sla_team
 from .scenario.model import Scenario
 
@@ -39,7 +38,7 @@ def _measure(scenario: Scenario, item_type: str, clock: str):
     if clock == "elapsed":
         return lambda a, b: b - a
     team = sla_team(scenario, item_type)
-    periods = [(0.0, scenario), *epochs_of(scenario)]
+    periods = [(0.0, scenario), *scenario.epochs]
     bounds = [(begin, end, period.schedule(team))
               for (begin, period), (end, _) in zip(periods, [*periods[1:], (np.inf, None)])]
     if len(bounds) == 1:

@@ -17,7 +17,7 @@ import numpy as np
 
 from ..distributions import Distribution
 from ..rng import stream as rng_stream
-from ..scenario.initial import open_items
+from ..scenario.snapshot import open_items
 from ..scenario.model import Scenario
 
 #: First item index of initial items, per type (see the module's docstring).

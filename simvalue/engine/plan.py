@@ -15,7 +15,6 @@ import numpy as np
 from ..calendars import DEFAULT_START, Schedule, WeeklyPattern
 from ..distributions import Distribution
 from ..scenario.capacity import hour_of_week, successors
-from ..scenario.changes import epochs_of
 from ..scenario.forks import branch_owners
 from ..scenario.schedules import Schedules
 from ..steps import JOIN
@@ -126,7 +125,7 @@ def compile_plan(scenario: Scenario, seed: int | None = None, schedules: Schedul
     demands = tuple(replace(_demand_plan(d, scenario.streams[d.stream], first_step[d.stream], labels, scenario),
                             attribute_draws=_attribute_draws(d, attributes))
                     for d in scenario.demand)
-    later = epochs_of(scenario)
+    later = scenario.epochs
     changing = {name for _, epoch in later for name, team in epoch.teams.items() if team != scenario.teams[name]}
     clocks = tuple(None if t.always_on and not (scenario.holidays or t.holidays) and name not in changing
                    else schedules.get(scenario, name) for name, t in scenario.teams.items())

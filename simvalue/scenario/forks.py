@@ -12,7 +12,7 @@ from __future__ import annotations
 from ..errors import ScenarioError
 from ..steps import JOIN
 from ..by_priority import NextByPriority
-from .initial import open_items
+from .snapshot import open_items
 from .model import DONE, DROP, Scenario, Step, Stream
 
 

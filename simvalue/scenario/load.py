@@ -12,9 +12,11 @@ import yaml
 from pydantic import ValidationError
 
 from ..errors import ScenarioError
-from .changes import epochs
+from .changes import refuse_run_settings, same_structure
+from .edits import apply_edits
+from .overload import OVERLOADED
 from .checks import check
-from .initial import read_initial, resolve_file
+from .snapshot import read_initial, resolve_file
 from .model import Scenario
 from .schedules import check_schedule_size
 from .yaml_safety import LimitedLoader, read_text
@@ -137,17 +139,53 @@ def validate(data: Mapping[str, Any], file: str | None) -> Scenario:
         raise error_from_validation(exc, data, file) from None
     try:
         scenario._initial = read_initial(scenario)
-        messages = check(scenario)
         with warnings.catch_warnings(record=True) as caught:  # an overload that a change brings
             warnings.simplefilter("always")
             scenario._epochs = epochs(scenario)
-        messages += [str(w.message) for w in caught]
-        check_schedule_size(scenario, scenario._epochs)
+        messages = check(scenario) + [str(w.message) for w in caught]
+        check_schedule_size(scenario, scenario.epochs)
     except ScenarioError as exc:
         raise exc.located(file) from None
     for message in messages:
         warnings.warn(f"{file}: {message}" if file else message, ScenarioWarning, stacklevel=2)
     return scenario
+
+
+def epochs(scenario: Scenario) -> list[tuple[float, Scenario]]:
+    """(time, scenario in force from then on) for every change over time, in time order: each change edits
+    the one before it and is validated and checked like a scenario file (changes.py says what it may edit)."""
+    if not scenario.changes:
+        return []
+    data = scenario.model_dump(mode="json")
+    data["changes"] = []
+    data["initial"] = None  # the open items are placed once, at t = 0 (the base plan's)
+    end = scenario.warmup + scenario.horizon + scenario.drain_limit
+    ordered = sorted(enumerate(scenario.changes), key=lambda pair: pair[1].at)
+    result = []
+    for index, change in ordered:
+        where = f"changes[{index}]"
+        refuse_run_settings(change, where)
+        if change.at >= end:
+            raise ScenarioError(f"at {change.at:g} h is after the end of the run ({end:g} h): it would never take "
+                                "effect", path=f"{where}.at")
+        try:
+            data = apply_edits(data, change.set, change.scale)
+            epoch, messages = _epoch(data)
+        except ScenarioError as exc:
+            raise ScenarioError(exc.detail, path=f"{where}.{exc.path}" if exc.path else where) from None
+        for message in messages:  # validate() turns these into its own warnings, with the file
+            warnings.warn(f"{where}.{message}", UserWarning, stacklevel=2)
+        same_structure(scenario, epoch, where)
+        result.append((change.at, epoch))
+    return result
+
+
+def _epoch(data: dict) -> tuple[Scenario, list[str]]:
+    """A period's scenario and its overload warnings (the others the base scenario's warnings said already)."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        epoch = validate(data, file=None)
+    return epoch, [str(w.message) for w in caught if OVERLOADED in str(w.message)]
 
 
 def error_from_validation(exc: ValidationError, data: Any, file: str | None) -> ScenarioError:

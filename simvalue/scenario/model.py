@@ -425,7 +425,7 @@ class Scenario(FrozenModel):
                           "priority, step, opened_at (scenario/initial.py).")
     _variant: Any = PrivateAttr(default=None)  # the Variant this scenario was built from, if any
     _epochs: Any = PrivateAttr(default=None)  # (time, scenario in force) per change, set by the loader
-    _initial: Any = PrivateAttr(default=None)  # the checked open items (initial.open_items), set by the loader
+    _initial: Any = PrivateAttr(default=None)  # the checked open items (snapshot.read_initial), set by the loader
 
     @field_validator("holidays", mode="before")
     @classmethod
@@ -449,6 +449,12 @@ class Scenario(FrozenModel):
         """The SLA of one type as an :class:`SlaClock` (a plain target runs on elapsed time), or None."""
         value = self.sla.get(item_type)
         return value if isinstance(value, SlaClock) or value is None else SlaClock.model_construct(target=value)
+
+    @property
+    def epochs(self) -> list[tuple[float, Scenario]]:
+        """(time, scenario in force from then on) for each change over time, built and checked once by the loader
+        (load.epochs); empty without changes."""
+        return self._epochs or []
 
     @property
     def drain_limit(self) -> float:

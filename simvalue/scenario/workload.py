@@ -17,7 +17,7 @@ import numpy as np
 from ..by_priority import priority_of
 from .capacity import (attribute_share, demand_flows, demand_rate, hour_of_week, offered_loads, priority_mix,
                        spawn_matrix, step_visits)
-from .initial import open_items
+from .snapshot import open_items
 from .model import Scenario
 from .overload import overload_drain
 
@@ -59,10 +59,9 @@ class Workload:
 def workload(scenario: Scenario) -> Workload:
     """Expected items, step executions and other events in one replication of ``scenario``, with
     its changes over time (each period counted with the values then in force)."""
-    from .changes import epochs_of  # noqa: PLC0415 (changes -> load -> checks -> this module)
     arrival_window = scenario.warmup + scenario.horizon
     run_window = arrival_window + _drain_estimate(scenario, arrival_window)
-    periods = [(0.0, scenario), *epochs_of(scenario)]
+    periods = [(0.0, scenario), *scenario.epochs]
     parts = []
     for (begin, period), (end, _) in zip(periods, [*periods[1:], (float("inf"), None)]):
         arriving = max(min(end, arrival_window) - begin, 0.0)
