@@ -26,9 +26,15 @@ EXPECTED = {"01_quickstart.ipynb", "02_what_if_automate_approvals.ipynb", "03_sw
             "04_business_case.ipynb"}
 
 #: Small settings for the size knobs (Python source). A 30-day horizon after the 14-day warm-up still
-#: spans four weekly CABs; sweeps run in a two-worker process pool, as on a small laptop.
+#: spans four weekly CABs; sweeps ask for a two-worker process pool, as on a small laptop.
 SMALL = {"REPLICATIONS": "2", "SAMPLES": "4", "HORIZON": '"30d"', "EXECUTOR": '"process"', "WORKERS": "2",
          "DASK_SCHEDULER": "None"}
+#: Per notebook (by file stem), on top of SMALL. 03: one replication a point and two Sobol base samples
+#: (10 points); each of its sweeps then comes to less than the pool's start-up, so simvalue runs it in
+#: the kernel (the pool itself is tested in test_sweeps.py and test_orphans.py). 05: two days of
+#: arrivals in the what-if, not five (about 400 cases; five days took 6 s of the notebook's 15).
+SMALLER = {"03_sweep_and_sensitivity": {"REPLICATIONS": "1", "SAMPLES": "2"},
+           "05_calibrate_from_an_event_log": {"WHAT_IF_HORIZON": '"2d"'}}
 KERNEL = "python3"
 CELL_TIMEOUT = 120  # seconds; far above what any cell needs at the small settings
 
@@ -49,11 +55,13 @@ def _assignments(source: str) -> dict[str, str]:
     return values
 
 
-def shrink(notebook: nbformat.NotebookNode) -> dict[str, str]:
-    """Replace the parameters cell's source with the small settings; return the settings used."""
+def shrink(notebook: nbformat.NotebookNode, stem: str = "") -> dict[str, str]:
+    """Replace the parameters cell's source with the small settings (SMALL, then SMALLER[stem] for the
+    notebook of that stem); return the settings used."""
     _, cell = _parameters_cell(notebook)
     values = _assignments(cell.source)
-    small = {name: SMALL.get(name, value) for name, value in values.items()}
+    settings = {**SMALL, **SMALLER.get(stem, {})}
+    small = {name: settings.get(name, value) for name, value in values.items()}
     cell.source = "\n".join(f"{name} = {value}" for name, value in small.items())
     return small
 
@@ -106,7 +114,7 @@ def test_notebook_runs_with_small_settings(path: Path, kernel: str, tmp_path: Pa
                                            monkeypatch: pytest.MonkeyPatch):
     monkeypatch.setenv("TMPDIR", str(tmp_path))  # the notebooks' tempfile folders land here
     notebook = nbformat.read(path, as_version=4)
-    shrink(notebook)
+    shrink(notebook, path.stem)
     notebook.cells.append(nbformat.v4.new_code_cell("import sys\nprint(sys.prefix)"))
     before = _snapshot(NOTEBOOK_DIR, ROOT / "scenarios")
 

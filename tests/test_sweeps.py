@@ -69,25 +69,36 @@ def test_sweep_is_tidy_and_sets_parameters():
     assert by_capacity[3] == pytest.approx(by_capacity[2] * 2 / 3, rel=1e-9)
 
 
-def test_identical_results_serially_in_a_process_pool_on_dask_and_point_by_point():
-    # A task is one (point, replication); the merged frame equals simulating each point's replications
-    # together, as simulate(scenario, replications=n, seed=s) does.
-    from simvalue.sweeps.executors import ProcessExecutor, local_client
-    metrics = ("time_to_value_mean", "utilisation")
-    kwargs = dict(replications=2, metrics=list(metrics))
-    serial = sweep(small_scenario(), PARAMS, executor="serial", **kwargs)
+#: The executors' sweep: a task is one (point, replication); the merged frame equals simulating each
+#: point's replications together, as simulate(scenario, replications=n, seed=s) does.
+IDENTICAL_METRICS = ("time_to_value_mean", "utilisation")
+IDENTICAL = dict(replications=2, metrics=list(IDENTICAL_METRICS))
+
+
+@pytest.fixture(scope="module")
+def serially() -> pd.DataFrame:
+    return sweep(small_scenario(), PARAMS, executor="serial", **IDENTICAL)
+
+
+# Two tests, the pool's and Dask's, so that their start-ups can run on different test workers.
+def test_identical_results_serially_in_a_process_pool_and_point_by_point(serially):
+    from simvalue.sweeps.executors import ProcessExecutor
     # A pool passed as an object is used even for a sweep this small ("process" would run it in-process).
-    pool = sweep(small_scenario(), PARAMS, executor=ProcessExecutor(2), **kwargs)
-    dask = sweep(small_scenario(), PARAMS, executor="dask", workers=2, **kwargs)
-    pd.testing.assert_frame_equal(serial, pool)
-    pd.testing.assert_frame_equal(serial, dask)
-    pd.testing.assert_frame_equal(serial, _point_by_point(serial, replications=2, metrics=metrics))
+    pool = sweep(small_scenario(), PARAMS, executor=ProcessExecutor(2), **IDENTICAL)
+    pd.testing.assert_frame_equal(serially, pool)
+    pd.testing.assert_frame_equal(serially, _point_by_point(serially, replications=2, metrics=IDENTICAL_METRICS))
+
+
+def test_identical_results_serially_and_on_dask_whose_cluster_serves_the_next_sweep(serially):
+    from simvalue.sweeps.executors import local_client
+    dask = sweep(small_scenario(), PARAMS, executor="dask", workers=2, **IDENTICAL)
+    pd.testing.assert_frame_equal(serially, dask)
     # The LocalCluster started for the Dask sweep serves the next one too.
     client = local_client(2)
     address = client.scheduler.address
-    again = sweep(small_scenario(), PARAMS, executor="dask", workers=2, **kwargs)
+    again = sweep(small_scenario(), PARAMS, executor="dask", workers=2, **IDENTICAL)
     assert local_client(2) is client and client.scheduler.address == address and client.status == "running"
-    pd.testing.assert_frame_equal(serial, again)
+    pd.testing.assert_frame_equal(serially, again)
 
 
 def _point_by_point(frame: pd.DataFrame, replications: int, metrics: tuple[str, ...]) -> pd.DataFrame:
@@ -274,8 +285,8 @@ def test_the_stored_dataset_stands_on_its_own(tmp_path):
     from simvalue.sweeps import read_sweep
     out = tmp_path / "sobol.parquet"
     params = {"streams.s.steps.approve.gate.meets": "uniform(1d, 5d)", "teams.spare.capacity": "1:4"}
-    frame = sweep(small_scenario(), params, design="sobol", samples=8, replications=1, executor="serial",
-                  metrics=["time_to_value_mean"], out=out)
+    frame = sweep(small_scenario(), params, design="sobol", samples=4, replications=1, executor="serial",
+                  metrics=["time_to_value_mean"], out=out)  # 16 points: enough for indices to compare
     plain = pd.read_parquet(out).sort_values(["point", "replication"], ignore_index=True)
     assert list(plain.columns[:3]) == ["point", *params]
     again = read_sweep(out)
