@@ -115,7 +115,7 @@ def people(wide: pd.DataFrame, scenario) -> pd.Series:
     team's people are ``<team>-<n>``, a shift's ``<team>-<shift>.<n>``; automation and waits keep their name."""
     import heapq
 
-    from simvalue.calendars import WeeklyPattern
+    from simvalue.calendars.schedule import WeeklyPattern
     out = wide["resource"].astype(object).copy()
     start = pd.to_datetime(wide["start"]).fillna(pd.to_datetime(wide["timestamp"]))
     end = pd.to_datetime(wide["timestamp"])

@@ -15,10 +15,10 @@ from .version import __version__
 #: Public name -> the module that defines it.
 _HOMES = {
     "Activity": ".activities",
-    "BusinessCase": ".economics",
-    "Comparison": ".comparison",
-    "Ranking": ".ranking",
-    "Results": ".results",
+    "BusinessCase": ".decisions.economics",
+    "Comparison": ".decisions.comparison",
+    "Ranking": ".decisions.ranking",
+    "Results": ".results.frames",
     "Scenario": ".scenario",
     "ScenarioError": ".errors",
     "ScenarioWarning": ".scenario",
@@ -26,39 +26,41 @@ _HOMES = {
     "SimvalueError": ".errors",
     "UnstableScenarioError": ".errors",
     "Variant": ".scenario",
-    "business_case": ".economics",
-    "compare": ".comparison",
+    "business_case": ".decisions.economics",
+    "compare": ".decisions.comparison",
     "load_scenario": ".scenario",
     "load_variant": ".scenario",
-    "rank": ".ranking",
-    "simulate": ".simulation",
+    "rank": ".decisions.ranking",
+    "simulate": ".results.simulation",
     "sobol_indices": ".sweeps",
     "sweep": ".sweeps",
-    "write_report": ".report",
+    "write_report": ".reports.compare",
 }
 
 __all__ = sorted([*_HOMES, "__version__"])
 
-#: Modules reachable as attributes on first use too (``simvalue.notebook.bar()``), not in ``__all__``.
-_MODULES = ("notebook",)
+#: Modules reachable as attributes on first use too (``simvalue.notebook.bar()``), not in ``__all__``: name -> home.
+_MODULES = {"notebook": ".reports.notebook"}
 
 if TYPE_CHECKING:  # for type checkers and editors: the names as plain imports
-    from . import notebook
+    from .reports import notebook
     from .activities import Activity
-    from .comparison import Comparison, compare
-    from .economics import BusinessCase, business_case
+    from .decisions.comparison import Comparison, compare
+    from .decisions.economics import BusinessCase, business_case
     from .errors import ScenarioError, SimulationError, SimvalueError, UnstableScenarioError
-    from .ranking import Ranking, rank
-    from .report import write_report
-    from .results import Results
+    from .decisions.ranking import Ranking, rank
+    from .reports.compare import write_report
+    from .results.frames import Results
     from .scenario import Scenario, ScenarioWarning, Variant, load_scenario, load_variant
-    from .simulation import simulate
+    from .results.simulation import simulate
     from .sweeps import sobol_indices, sweep
 
 
 def __getattr__(name: str) -> Any:
     if name in _MODULES:
-        return import_module(f".{name}", __name__)  # importing sets it as an attribute
+        module = import_module(_MODULES[name], __name__)
+        globals()[name] = module
+        return module
     home = _HOMES.get(name)
     if home is None:
         raise AttributeError(f"module 'simvalue' has no attribute {name!r}")

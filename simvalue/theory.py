@@ -16,6 +16,10 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+#: Utilisation from which a team is near saturation: an M/M/c queue's wait grows steeply above it (the verdict
+#: calls such a team highly loaded; the load chart draws the line).
+HIGH_LOAD = 0.85
+
 
 def offered_load(arrival_rate: float, mean_service: float) -> float:
     """Offered load a = lambda * E[S] in Erlangs (busy servers needed on average)."""

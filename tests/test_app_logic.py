@@ -20,10 +20,10 @@ from simvalue.app.overlay import check_overlay, file_stem, overlay_text, read_ov
 from simvalue.app.overview import loads, streams
 from simvalue.app.runs import Job, Jobs, run_options
 from simvalue.cli import main
-from simvalue.comparison import compare
+from simvalue.decisions.comparison import compare
 from simvalue.errors import ScenarioError, SimvalueError
 from simvalue.scenario import load_variant
-from simvalue.verdict import verdicts
+from simvalue.decisions.verdict import verdicts
 
 SCENARIOS = Path(__file__).resolve().parent.parent / "scenarios"
 BASE = "change_enablement.yaml"

@@ -10,9 +10,9 @@ import pandas as pd
 import pytest
 
 from simvalue.cli import main
-from simvalue.ranking import Ranking
+from simvalue.decisions.ranking import Ranking
 from simvalue.readable import money
-from simvalue.reports_business import business_case_page, ranking_page
+from simvalue.reports.business import business_case_page, ranking_page
 
 from .browser import offline, readable_at
 from .test_plausibility import BALANCED, DOMINATED, make_case

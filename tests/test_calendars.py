@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from simvalue.calendars import (
+from simvalue.calendars.schedule import (
     DEFAULT_START,
     Schedule,
     WeeklyPattern,

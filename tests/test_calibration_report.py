@@ -17,8 +17,8 @@ from simvalue.eventlog.calibrate import calibrate
 from simvalue.eventlog.holdout import Split
 from simvalue.eventlog.write import event_log, write_csv
 from simvalue.readable import duration
-from simvalue.calibration_charts import weekly_arrivals
-from simvalue.reports_calibration import render_calibration_report
+from simvalue.reports.calibration_charts import weekly_arrivals
+from simvalue.reports.calibration import render_calibration_report
 from tests.browser import offline, overflowing
 from tests.test_calibrate import KNOWN
 

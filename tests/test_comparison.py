@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from simvalue import compare, load_scenario
-from simvalue.stats import t_interval
+from simvalue.results.stats import t_interval
 from simvalue.theory import periodic_gate_mean_wait
 
 WEEK = 168.0

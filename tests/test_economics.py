@@ -7,7 +7,7 @@ import math
 import pytest
 
 from simvalue import ScenarioError, business_case, load_scenario, rank
-from simvalue.economics import MONTH_HOURS, cash_flow_figures
+from simvalue.decisions.economics import MONTH_HOURS, cash_flow_figures
 from simvalue.scenario.variants import Economics
 
 

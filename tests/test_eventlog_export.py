@@ -14,7 +14,7 @@ import yaml
 import simvalue
 from simvalue.cli import main
 from simvalue.eventlog import ARRIVAL, event_log, read_log, write_xes
-from simvalue.simulation import InFlightWarning
+from simvalue.results.simulation import InFlightWarning
 
 COLUMNS = ["case:concept:name", "concept:name", "time:timestamp", "org:resource", "lifecycle:transition",
            "case:type", "case:priority", "case:replication"]

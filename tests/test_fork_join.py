@@ -12,7 +12,7 @@ import simvalue
 from simvalue.errors import ScenarioError
 from simvalue.scenario import ScenarioWarning
 from simvalue.scenario.capacity import offered_loads, step_visits
-from simvalue.stats import t_interval
+from simvalue.results.stats import t_interval
 
 ACTIVITY = "design_and_transition"
 

@@ -244,7 +244,7 @@ def test_a_zero_time_loop_the_checks_cannot_see_is_stopped_with_a_clear_error(mo
 
 
 def test_the_memory_budget_refuses_before_running(monkeypatch):
-    import simvalue.budget as budget
+    import simvalue.results.budget as budget
     monkeypatch.setattr(budget, "available_memory", lambda: 1e4)
     with pytest.raises(SimulationError, match=r"would hold about .* GiB of records .* more than this process can"):
         simulate(BASE, replications=2)
@@ -265,7 +265,7 @@ def test_a_run_under_an_address_space_limit_is_refused_up_front(tmp_path):
 
 
 def test_out_of_memory_during_a_run_is_one_line(tmp_path, capsys, monkeypatch):
-    import simvalue.simulation as simulation   # the run command imports simulate from here when it runs
+    import simvalue.results.simulation as simulation   # the run command imports simulate from here when it runs
 
     def exhausted(*args, **kwargs):
         raise MemoryError

@@ -9,13 +9,13 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from simvalue.business_text import business_case_text, case_rows
+from simvalue.reports.business_text import business_case_text, case_rows
 from simvalue.cli import main
-from simvalue.comparison import compare
-from simvalue.economics import DOMINANT_SHARE
-from simvalue.plausibility import plausibility
-from simvalue.ranking import lead_sentence
-from simvalue.verdict import case_sentence, rests_on
+from simvalue.decisions.comparison import compare
+from simvalue.decisions.economics import DOMINANT_SHARE
+from simvalue.decisions.plausibility import plausibility
+from simvalue.decisions.ranking import lead_sentence
+from simvalue.decisions.verdict import case_sentence, rests_on
 
 from .test_business_report import hand_ranking
 from .test_plausibility import BALANCED, DOMINATED, make_case
@@ -127,7 +127,7 @@ def test_rank_from_one_replication_claims_no_interval_nor_chance_of_being_best(t
 
 def test_a_lead_sentence_spells_each_amount_as_its_table_does():
     # The sentence once rounded to three significant digits (EUR 274,000) beside a table's 274,088.
-    from simvalue.reports_business import business_case_page, ranking_page
+    from simvalue.reports.business import business_case_page, ranking_page
     case = make_case(**DOMINATED)
     sentence = case_sentence(case)
     said = re.search(r"NPV is EUR (\S+) \(95% interval (\S+) to (\S+)\).*the NPV is negative \(EUR (\S+)\)\.$",

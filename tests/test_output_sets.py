@@ -18,11 +18,11 @@ from pathlib import Path
 
 import pytest
 
-import simvalue.comparison
-import simvalue.simulation
-from simvalue import fileset
+import simvalue.decisions.comparison
+import simvalue.results.simulation
+from simvalue.cli import fileset
 from simvalue.cli import main
-from simvalue.fileset import FileSetError, recover, write_set
+from simvalue.cli.fileset import FileSetError, recover, write_set
 
 REPO = Path(__file__).resolve().parents[1]
 OTHER = {"report.html": b"<p>not ours</p>"}
@@ -206,7 +206,7 @@ def test_next_write_cleans_hand_built_leftovers(tmp_path):
 CHILD = """
 import sys, time
 from pathlib import Path
-from simvalue.fileset import write_set
+from simvalue.cli.fileset import write_set
 folder, ready = Path(sys.argv[1]), Path(sys.argv[2])
 def slow(path):
     Path(path).write_bytes(b"partial")
@@ -260,8 +260,8 @@ def dangling(path: Path) -> None:
 ])
 def test_unwritable_targets_are_refused_before_simulating(tmp_path, capsys, monkeypatch, make, option, target,
                                                          message):
-    monkeypatch.setattr(simvalue.simulation, "simulate", no_simulation)   # commands import them when they run
-    monkeypatch.setattr(simvalue.comparison, "compare", no_simulation)
+    monkeypatch.setattr(simvalue.results.simulation, "simulate", no_simulation)   # commands import them when they run
+    monkeypatch.setattr(simvalue.decisions.comparison, "compare", no_simulation)
     make(tmp_path / "out")
     scenario = str(REPO / "scenarios" / "service_desk.yaml")
     command = (["run", scenario, "--out"] if option == "--out" else
@@ -272,7 +272,7 @@ def test_unwritable_targets_are_refused_before_simulating(tmp_path, capsys, monk
 
 
 def test_an_unwritable_folder_is_refused_before_simulating(tmp_path, capsys, monkeypatch):
-    monkeypatch.setattr(simvalue.simulation, "simulate", no_simulation)
+    monkeypatch.setattr(simvalue.results.simulation, "simulate", no_simulation)
     locked = tmp_path / "locked"
     locked.mkdir(mode=0o500)
     if os.geteuid() == 0:  # root ignores the mode: let os.access answer as it would for a user
@@ -302,7 +302,7 @@ def test_a_planted_link_among_the_working_folders_is_never_followed(tmp_path, ca
         write_set(folder, writers(NEW), OWNED)
     assert os.listdir(elsewhere) == [fileset.MANIFEST]
     assert {p.name: p.read_bytes() for p in folder.iterdir() if p.is_file()} == OLD
-    monkeypatch.setattr(simvalue.simulation, "simulate", no_simulation)
+    monkeypatch.setattr(simvalue.results.simulation, "simulate", no_simulation)
     assert main(["run", str(REPO / "scenarios" / "service_desk.yaml"), "--out", str(folder)]) == 2
     assert capsys.readouterr().err == (f"simvalue: error: --out {folder}/.simvalue-new-planted: is a symbolic link "
                                        f"to {elsewhere}, which simvalue never makes; outputs are not written through "

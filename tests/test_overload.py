@@ -13,12 +13,12 @@ import simvalue
 from simvalue.app.overlay import check_overlay
 from simvalue.app.folder import load_baseline
 from simvalue.cli import main
-from simvalue.report import steady_notes
+from simvalue.reports.compare import steady_notes
 from simvalue.scenario import ScenarioWarning
 from simvalue.scenario.capacity import offered_loads
 from simvalue.scenario.overload import restart_loads
-from simvalue.stats import t_interval
-from simvalue.steady import steady_state, steady_text
+from simvalue.results.stats import t_interval
+from simvalue.results.steady import steady_state, steady_text
 from tests.models import single_team
 
 SCENARIOS = Path(__file__).resolve().parent.parent / "scenarios"

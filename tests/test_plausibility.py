@@ -7,10 +7,10 @@ from dataclasses import replace
 import pandas as pd
 import pytest
 
-from simvalue.economics import FIGURES, BusinessCase, cash_flow_figures
-from simvalue.plausibility import Setting, assumptions, cash_flows, plausibility, plot_cost_of_delay
+from simvalue.decisions.economics import FIGURES, BusinessCase, cash_flow_figures
+from simvalue.decisions.plausibility import Setting, assumptions, cash_flows, plausibility, plot_cost_of_delay
 from simvalue.scenario.variants import Economics
-from simvalue.stats import t_interval
+from simvalue.results.stats import t_interval
 
 ECONOMICS = Economics(investment=50_000, running_cost=1_000, lead_time=2)
 MONTHS, RATE = 12, 0.08

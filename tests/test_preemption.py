@@ -16,7 +16,7 @@ import pytest
 
 import simvalue
 from simvalue.errors import SimvalueError
-from simvalue.stats import t_interval
+from simvalue.results.stats import t_interval
 from simvalue.theory import mmc_mean_sojourn
 
 

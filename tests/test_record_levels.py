@@ -15,10 +15,10 @@ import pandas as pd
 import pytest
 
 import simvalue
-import simvalue.engine.recorder as recorder_module
+import simvalue.kernel.recorder as recorder_module
 from simvalue.cli import main
 from simvalue.errors import SimulationError
-from simvalue.sketch import RELATIVE_ACCURACY, QuantileSketch
+from simvalue.results.sketch import RELATIVE_ACCURACY, QuantileSketch
 
 SCENARIOS = Path(__file__).resolve().parents[1] / "scenarios"
 #: Sums added in another order differ in the last bits only.
@@ -153,7 +153,7 @@ def test_run_record_writes_the_files_it_has_and_removes_stale_ones(tmp_path, cap
 
 
 def test_the_memory_budget_counts_only_what_the_level_keeps(monkeypatch):
-    import simvalue.budget as budget
+    import simvalue.results.budget as budget
     from simvalue.scenario import load_scenario
     from simvalue.scenario.workload import workload
     scenario = load_scenario(mm3(100_000))  # about 240k items, 240k step executions

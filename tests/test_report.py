@@ -10,7 +10,7 @@ import yaml
 
 from simvalue import compare
 from simvalue.cli import main
-from simvalue.report import render_html
+from simvalue.reports.compare import render_html
 
 SCENARIOS = Path(__file__).parent.parent / "scenarios"
 

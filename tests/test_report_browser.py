@@ -9,7 +9,7 @@ from pathlib import Path
 
 import simvalue
 from simvalue import compare
-from simvalue.report import write_report
+from simvalue.reports.compare import write_report
 from tests.browser import SCREENSHOTS, offline, readable_at
 
 SCENARIOS = Path(__file__).parent.parent / "scenarios"
@@ -44,7 +44,7 @@ def test_calibration_report_loads_offline_without_overflow(browser, tmp_path):
     from simvalue.eventlog.calibrate import calibrate
     from simvalue.eventlog.holdout import parse_split
     from simvalue.eventlog.write import event_log, write_csv
-    from simvalue.reports_calibration import render_calibration_report
+    from simvalue.reports.calibration import render_calibration_report
     from tests.test_calibrate import KNOWN
     path = tmp_path / "known.csv"
     log = event_log(simvalue.simulate(simvalue.load_scenario(KNOWN)))

@@ -53,7 +53,7 @@ def test_approver_on_a_calendar_team_does_not_count_paused_hours_as_work():
     assert event["work"] == pytest.approx(2.0, abs=1e-9)  # got 66.0: now - started, pause included
     assert item["work_time"] == pytest.approx(2.0, abs=1e-9)
     assert item["off_hours_time"] == pytest.approx(64.0, abs=1e-9)
-    # work + wait == time to value (results.py's documented identity): 2 + 64 == 66
+    # work + wait == time to value (results/frames.py's documented identity): 2 + 64 == 66
     assert item["work_time"] + item["wait_time"] == pytest.approx(item["time_to_value"], abs=1e-9)
 
 

@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 
 from simvalue.cli import main
-from simvalue.comparison import compare
-from simvalue.report import render_html
-from simvalue.verdict import verdicts
+from simvalue.decisions.comparison import compare
+from simvalue.reports.compare import render_html
+from simvalue.decisions.verdict import verdicts
 
 ROOT = Path(__file__).resolve().parent.parent
 BASE = ROOT / "scenarios" / "change_enablement.yaml"
@@ -51,7 +51,7 @@ def test_the_verdict_and_its_money_from_one_replication_claim_no_interval(single
     assert verdict.changes and all(not change.known for change in verdict.changes)
     assert claims(verdict.summary) == [] and claims(verdict.unchanged_line) == []
     assert all(claims(change.sentence) == [] for change in verdict.changes)
-    from simvalue.report import economics_cases
+    from simvalue.reports.compare import economics_cases
     with_money = verdicts(single, economics_cases(single))[0]
     assert "(from a single replication, so no interval)" in with_money.summary
     assert claims(with_money.summary) == []

@@ -35,8 +35,8 @@ def test_check_loads_no_pandas_and_no_scipy_linalg():
 
 
 def test_public_names_load_on_first_use():
-    code = ("import sys, simvalue\nassert 'simvalue.comparison' not in sys.modules\n"
-            "from simvalue import compare, Results\nassert callable(compare) and 'simvalue.comparison' in sys.modules\n"
+    code = ("import sys, simvalue\nassert 'simvalue.decisions.comparison' not in sys.modules\n"
+            "from simvalue import compare, Results\nassert callable(compare) and 'simvalue.decisions.comparison' in sys.modules\n"
             "assert sorted(simvalue.__all__) == simvalue.__all__ and 'compare' in dir(simvalue)\nprint('ok')")
     assert subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.strip() == "ok"
 

@@ -8,7 +8,7 @@ import pandas as pd
 import yaml
 
 from simvalue.sweeps.summary import better, extremes, point_values
-from simvalue.text import sweep_text
+from simvalue.reports.text import sweep_text
 
 from .test_sweeps import small_scenario
 

@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 
 from simvalue import load_scenario, simulate
-from simvalue.stats import t_interval
+from simvalue.results.stats import t_interval
 from simvalue.theory import erlang_c, jackson_mean_sojourn, mmc_mean_sojourn, periodic_gate_mean_wait
 
 from .models import single_team

@@ -6,7 +6,7 @@ import math
 
 import pandas as pd
 
-from simvalue.verdict import verdict_of
+from simvalue.decisions.verdict import verdict_of
 
 
 def _row(metric, baseline, value, low, high, type_=None, team=None, relative=None, rel_low=None, rel_high=None):

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from .. import readable
-from ..economics import has_costs
+from ..decisions.economics import has_costs
 from ..scenario import Scenario
 from ..scenario.model import Team
 

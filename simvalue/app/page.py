@@ -14,7 +14,7 @@ from collections.abc import Iterable, Sequence
 from dash import dcc, html
 
 from .. import readable
-from ..html_page import row_kinds
+from ..reports.html_page import row_kinds
 from ..scenario import Scenario
 from .controls import DEFAULT_NAME, TIMING_WORDS, Control, controls_for
 from .folder import ScenarioFile

@@ -18,16 +18,16 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from .. import readable
-from ..chart_style import svg
-from ..comparison import Comparison, compare
+from ..charts.style import svg
+from ..decisions.comparison import Comparison, compare
 from ..errors import ScenarioError, SimvalueError
-from ..plausibility import plausibility
-from ..report import change_note, economics_cases, steady_notes
+from ..decisions.plausibility import plausibility
+from ..reports.compare import change_note, economics_cases, steady_notes
 from ..scenario import Scenario
 from ..scenario.variants import describe_edits, variant_of
-from ..business_text import case_rows
-from ..text import headline_rows
-from ..verdict import Verdict, verdicts
+from ..reports.business_text import case_rows
+from ..reports.text import headline_rows
+from ..decisions.verdict import Verdict, verdicts
 from .capture import captured
 
 #: ``progress(scenario name, replications done, replications in all)``, as ``compare`` calls it.

@@ -15,7 +15,7 @@ from flask import abort, request
 from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
 
 from ..errors import SimvalueError
-from ..html_page import CARDS_CSS, charts_css
+from ..reports.html_page import CARDS_CSS, charts_css
 from . import page
 from .folder import baselines
 from .runs import Jobs

@@ -34,7 +34,7 @@ def calibrate_command(args: argparse.Namespace) -> int:
         _print_validation(result.validation)
         print(f"validated in {result.seconds['validate']:.1f}s")
     if report is not None and result.validation is not None:
-        from ..reports_calibration import render_calibration_report
+        from ..reports.calibration import render_calibration_report
         page = render_calibration_report(result)
         write_file(report, lambda path: Path(path).write_text(page, encoding="utf-8"))
         print(f"wrote report {report}")

@@ -10,13 +10,13 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
-from ..chart_style import CHART_FORMATS, save_chart
+from ..charts.style import CHART_FORMATS, save_chart
 from ..errors import ScenarioError, SimulationError, SimvalueError
 from ..scenario import load_scenario
 from ..scenario.load import read_yaml
 from ..scenario.model import Scenario
 from ..scenario.variants import is_variant, load_variant, parse_assignments
-from ..text import (backlog_text, chains_text, bottleneck_table, comparison_table, scenario_overview, verdict_text,
+from ..reports.text import (backlog_text, chains_text, bottleneck_table, comparison_table, scenario_overview, verdict_text,
                     sla_words, summary_tables, table)
 from ..units import humanize
 from .output import check_target, progress_bar, progress_bars, sweep_progress, write_file, write_outputs
@@ -35,7 +35,7 @@ def _about(file: Path):
 
 def _compared(base: Scenario, variants: list, args: argparse.Namespace):
     """compare() with a progress bar per scenario and the run options of the command line."""
-    from ..comparison import compare  # PERF: each command loads what it uses (simvalue check stays light)
+    from ..decisions.comparison import compare  # PERF: each command loads what it uses (simvalue check stays light)
     update, close = progress_bars()
     try:
         with _about(getattr(args, "base", None)):
@@ -98,8 +98,8 @@ def _number(value: object) -> object:
 
 
 def run(args: argparse.Namespace) -> int:
-    from ..simulation import simulate
-    from ..steady import steady_state, steady_text
+    from ..results.simulation import simulate
+    from ..results.steady import steady_state, steady_text
     check_target(args.out, "--out", folder=True)
     if args.events_format is not None and args.out is None:
         raise SimvalueError(f"--events-format {args.events_format}: needs --out DIR, the folder to write "
@@ -156,8 +156,8 @@ def _print_steady(notes: list[str]) -> None:
 
 
 def compare_command(args: argparse.Namespace) -> int:
-    from ..report import economics_cases, economics_sections, render_html, steady_notes
-    from ..verdict import verdicts
+    from ..reports.compare import economics_cases, economics_sections, render_html, steady_notes
+    from ..decisions.verdict import verdicts
     check_target(args.out, "--out", folder=True)
     check_target(args.report, "--report", folder=False)
     base = load_scenario(args.base)
@@ -190,15 +190,15 @@ def compare_command(args: argparse.Namespace) -> int:
 
 
 def business_case_command(args: argparse.Namespace) -> int:
-    from ..business_text import business_case_text
-    from ..economics import case_from_runs
+    from ..reports.business_text import business_case_text
+    from ..decisions.economics import case_from_runs
     check_target(args.report, "--report", folder=False)
     base = load_scenario(args.base)
     comparison = _compared(base, [args.variant], args)
     case = case_from_runs(comparison.baseline, comparison.variants[0], args.months, args.discount_rate)
     print(business_case_text(case))
     if args.report is not None:
-        from ..reports_business import business_case_page  # only commands that write a report load it
+        from ..reports.business import business_case_page  # only commands that write a report load it
         description = str(read_yaml(args.variant).get("description") or "")  # the variant's own, not its base's
         page = business_case_page(case, base.name, description.strip())
         write_file(args.report, lambda path: Path(path).write_text(page, encoding="utf-8"))
@@ -207,8 +207,8 @@ def business_case_command(args: argparse.Namespace) -> int:
 
 
 def rank_command(args: argparse.Namespace) -> int:
-    from ..business_text import ranking_text
-    from ..ranking import rank
+    from ..reports.business_text import ranking_text
+    from ..decisions.ranking import rank
     check_target(args.out, "--out", folder=True)
     check_target(args.chart, "--chart", folder=False)
     check_target(args.report, "--report", folder=False)
@@ -232,7 +232,7 @@ def rank_command(args: argparse.Namespace) -> int:
                                                        chart_format))
         print(f"wrote chart {args.chart}")
     if args.report is not None:
-        from ..reports_business import ranking_page  # only commands that write a report load it
+        from ..reports.business import ranking_page  # only commands that write a report load it
         descriptions = [str(read_yaml(file).get("description") or "").strip() for file in args.candidates]
         page = ranking_page(ranking, base.name, descriptions)
         write_file(args.report, lambda path: Path(path).write_text(page, encoding="utf-8"))
@@ -248,7 +248,7 @@ RANKING_FILES = {"ranking.csv": "the ranked table",
 
 def _ranking_files(ranking) -> dict[str, Callable[[str], object]]:
     """The writers of ``rank --out``: the table as CSV (plain numbers), the rank page's two charts as SVG."""
-    from ..plausibility import plausibility, plot_cost_of_delay
+    from ..decisions.plausibility import plausibility, plot_cost_of_delay
     checks = [plausibility(case) for case in ranking.in_rank_order()]
     return {"ranking.csv": lambda path: ranking.table.to_csv(path, index=False),
             "npv.svg": lambda path: save_chart(ranking.plot_npv(), path, RANKING_FILES["npv.svg"]),
@@ -304,7 +304,7 @@ def sweep_command(args: argparse.Namespace) -> int:
 def _print_extremes(frame, params: list[str], out: Path) -> None:
     """The best and worst point of each metric, then where the files are."""
     from ..sweeps.summary import extremes, point_values
-    from ..text import sweep_text
+    from ..reports.text import sweep_text
     print("\nBest and worst point of each metric (the metrics that move most first):")
     print(sweep_text(extremes(frame, params), point_values(frame, params)))
     infeasible = frame.loc[frame["infeasible"].fillna("").astype(str) != "", "point"].nunique()

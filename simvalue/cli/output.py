@@ -9,7 +9,7 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 
 from ..errors import SimvalueError
-from ..fileset import FileSetError, refuse_planted, write_set
+from .fileset import FileSetError, refuse_planted, write_set
 
 
 def progress_bar(description: str) -> tuple[Callable[[int, int], None], Callable[[], None]]:

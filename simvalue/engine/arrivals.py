@@ -9,7 +9,7 @@ import numpy as np
 
 from ..distributions import Distribution
 from .plan import DemandPlan
-from .sampling import draws, uniforms
+from ..kernel.sampling import draws, uniforms
 
 HOURS_PER_WEEK = 168
 

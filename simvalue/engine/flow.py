@@ -17,7 +17,7 @@ import simpy
 from simpy.core import StopSimulation
 from simpy.events import NORMAL
 
-from ..calendars import Schedule, WeeklyPattern
+from ..calendars.schedule import Schedule, WeeklyPattern
 from ..errors import SimulationError
 from ..limits import MAX_STEP_ENTRIES_PER_ITEM
 from ..rng import stream as rng_stream
@@ -25,10 +25,10 @@ from ..steps import KINDS
 from ..steps.branch import branch_run
 from .arrivals import arrival_gaps, arrival_key
 from .initial import initial_items
-from .kernel import Item, Wake, cancel, fewer_collections
+from ..kernel.events import Item, Wake, cancel, fewer_collections
 from .plan import DONE_ID, Plan
-from .recorder import CLOSED, COMPLETED, IN_FLIGHT, IN_PROGRESS, ITEM_DONE, ITEM_ROW, REJECTED, STEP_ROW, Recorder
-from .sampling import uniforms
+from ..kernel.recorder import CLOSED, COMPLETED, IN_FLIGHT, IN_PROGRESS, ITEM_DONE, ITEM_ROW, REJECTED, STEP_ROW, Recorder
+from ..kernel.sampling import uniforms
 from .spawn import spawning_run
 from .teams import ClosingPool, PreemptivePool, ScheduledTeam, TeamPool
 

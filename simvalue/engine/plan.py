@@ -12,7 +12,7 @@ from typing import Any
 
 import numpy as np
 
-from ..calendars import DEFAULT_START, Schedule, WeeklyPattern
+from ..calendars.schedule import DEFAULT_START, Schedule, WeeklyPattern
 from ..distributions import Distribution
 from ..scenario.capacity import hour_of_week, successors
 from ..scenario.forks import branch_owners
@@ -20,8 +20,8 @@ from ..scenario.schedules import Schedules
 from ..steps import JOIN
 from .initial import InitialPlan, compile_initial
 from .spawn import SpawnPlan, compile_spawns
-from .kernel import DONE_ID, DROP_ID  # noqa: F401 (re-exported: plans speak of them)
-from ..by_priority import PRIORITY, ItemClass, NextByPriority
+from ..kernel.events import DONE_ID, DROP_ID  # noqa: F401 (re-exported: plans speak of them)
+from ..steps.by_priority import PRIORITY, ItemClass, NextByPriority
 from ..scenario.model import DONE, Demand, Scenario, Step, Stream
 
 

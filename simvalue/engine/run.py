@@ -8,7 +8,7 @@ import numpy as np
 
 from .flow import Replication
 from .plan import Plan
-from .recorder import FoldingRecorder
+from ..kernel.recorder import FoldingRecorder
 
 #: ``fold(steps, items)``: a chunk of finished items and their steps, as column arrays.
 Fold = Callable[[dict[str, np.ndarray], dict[str, np.ndarray]], None]

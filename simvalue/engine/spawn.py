@@ -23,7 +23,7 @@ from ..rng import stream as rng_stream
 from ..scenario.spawn import INHERIT, spawns
 from ..steps import KINDS
 from ..steps.base import leave_in_parts
-from .sampling import uniforms
+from ..kernel.sampling import uniforms
 
 #: First item index of spawned items, per type (see the module's docstring).
 SPAWN_INDEX = 1 << 40

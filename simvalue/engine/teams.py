@@ -10,7 +10,7 @@ from heapq import heapify, heappop, heappush
 
 from simpy.events import NORMAL, URGENT
 
-from .kernel import Wake, cancel
+from ..kernel.events import Wake, cancel
 
 
 def held(item, since: float, now: float, recorder) -> None:

@@ -122,7 +122,7 @@ def validate(calibration, calibration_log: pd.DataFrame, held: pd.DataFrame, see
     """
     import yaml
     from ..scenario import load_scenario
-    from ..simulation import simulate
+    from ..results.simulation import simulate
     scenario = load_scenario(yaml.safe_load(calibration.yaml_text))
     results = simulate(scenario, replications=replications, seed=seed)
     items = results.items[results.items["outcome"] == "done"]
@@ -150,7 +150,7 @@ def validate(calibration, calibration_log: pd.DataFrame, held: pd.DataFrame, see
 def team_table(scenario, results) -> list[dict]:
     """Each team of the calibrated scenario for the report: headcount, the people the log names in it, the
     working hours per week of its calendar (168 without one) and its simulated utilisation."""
-    from ..calendars import WEEK, WeeklyPattern
+    from ..calendars.schedule import WEEK, WeeklyPattern
     utilisation = results.teams.groupby("team", observed=True)["utilisation"].mean() if not results.teams.empty \
         else pd.Series(dtype=float)
     out = []
@@ -219,7 +219,7 @@ def what_if(scenario, results, replications: int, seed: int) -> dict:
     ``moves`` says whether both changes move the queueing the right way, outside their intervals."""
     from ..scenario import ScenarioWarning, load_variant
     from ..scenario.capacity import offered_loads
-    from ..simulation import simulate
+    from ..results.simulation import simulate
     if results.teams.empty:
         return {"team": None, "moves": False, "note": "no team: every gap is a wait on others or a timer, so "
                                                       "staffing cannot move the cycle time"}

@@ -42,7 +42,7 @@ def settle(data: dict[str, Any], targets: dict[str, float], rate_per_hour: float
     Returns team -> (capacity before, capacity after, simulated queueing per visit at the end, hours).
     """
     from ..scenario import ScenarioWarning, load_scenario
-    from ..simulation import simulate
+    from ..results.simulation import simulate
     out = {team: (int(data["teams"][team]["capacity"]), int(data["teams"][team]["capacity"]), math.nan)
            for team in targets}
     if not targets:
@@ -129,7 +129,7 @@ def _write_waits(data: dict[str, Any], chosen: list, kept: dict[tuple, float]) -
 def _elapsed_by_step(data: dict[str, Any], rate_per_hour: float, seed: int) -> tuple[dict, dict]:
     """One short simulation of ``data``: (stream, step) -> mean hours from queued to finished, and to started."""
     from ..scenario import ScenarioWarning, load_scenario
-    from ..simulation import simulate
+    from ..results.simulation import simulate
     trial = copy.deepcopy(data)
     trial.update(replications=1, horizon=_trial_horizon(data, rate_per_hour))
     with warnings.catch_warnings():

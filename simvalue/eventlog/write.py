@@ -23,8 +23,8 @@ from xml.sax.saxutils import quoteattr
 import numpy as np
 import pandas as pd
 
-from ..calendars import DEFAULT_START
-from ..results import Results
+from ..calendars.schedule import DEFAULT_START
+from ..results.frames import Results
 
 CASE, ACTIVITY, TIMESTAMP = "case:concept:name", "concept:name", "time:timestamp"
 RESOURCE, TRANSITION = "org:resource", "lifecycle:transition"

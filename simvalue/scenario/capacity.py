@@ -14,7 +14,7 @@ from typing import Any
 
 import numpy as np
 
-from ..by_priority import ItemClass, priority_of
+from ..steps.by_priority import ItemClass, priority_of
 from ..steps import JOIN
 from ..readable import figure
 from ..theory import visit_ratios

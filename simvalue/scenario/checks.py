@@ -11,7 +11,7 @@ from ..limits import MAX_EVENTS_PER_REPLICATION, MAX_VISITS_PER_ITEM
 from ..readable import figure
 from ..steps import JOIN
 from .capacity import entering_rates, exits, offered_loads, priority_mix, shift_loads, step_visits
-from ..by_priority import OTHER, PRIORITY, ApproveByPriority, EffortByPriority, NextByPriority, priority_of, value_of
+from ..steps.by_priority import OTHER, PRIORITY, ApproveByPriority, EffortByPriority, NextByPriority, priority_of, value_of
 from .model import DONE, DROP, SLA_WORDS, Scenario, SlaClock, Stream
 from .forks import check_forks
 from .spawn_checks import check_spawns

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from ..errors import ScenarioError
 from ..steps import JOIN
-from ..by_priority import NextByPriority
+from ..steps.by_priority import NextByPriority
 from .snapshot import open_items
 from .model import DONE, DROP, Scenario, Step, Stream
 

@@ -12,7 +12,7 @@ from typing import Annotated, Any, Literal, Union
 
 from pydantic import BeforeValidator, Discriminator, Field, PrivateAttr, Tag, ValidationInfo, field_validator, model_validator
 
-from ..calendars import DEFAULT_START, Schedule, WeeklyPattern, parse_days, parse_holidays, parse_hours, parse_start
+from ..calendars.schedule import DEFAULT_START, Schedule, WeeklyPattern, parse_days, parse_holidays, parse_hours, parse_start
 
 from ..activities import Activity
 from ..fields import (DONE, DROP, Capacity, Dist, Duration, FrozenModel, Money, MoneyRate, Name,
@@ -21,8 +21,8 @@ from ..limits import (MAX_LABEL, MAX_ATTRIBUTE_VALUES, MAX_ATTRIBUTES, MAX_ITEM_
                       MAX_MEMBERS, MAX_SHARED_TEAMS, MAX_SHIFTS)
 from ..steps import GATE_SCHEMAS, Automation, ForkSettings, WaitSettings, kind_of
 from ..steps.work import Escalation
-from ..by_priority import ApproveByPriority, EffortByPriority, NextByPriority
-from ..by_priority import shape as by_priority_shape
+from ..steps.by_priority import ApproveByPriority, EffortByPriority, NextByPriority
+from ..steps.by_priority import shape as by_priority_shape
 from .initial import Initial
 from .spawn import SpawnField
 

@@ -8,7 +8,7 @@ still hold more than ``MAX_SCHEDULE_HOLIDAYS`` holiday entries is refused up fro
 
 from __future__ import annotations
 
-from ..calendars import DEFAULT_START, Schedule
+from ..calendars.schedule import DEFAULT_START, Schedule
 from ..errors import ScenarioError
 from ..limits import MAX_SCHEDULE_HOLIDAYS
 from .model import Scenario

@@ -13,7 +13,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..errors import ScenarioError, unknown
-from ..by_priority import priority_of
+from ..steps.by_priority import priority_of
 from .capacity import priority_mix, spawn_matrix
 from .model import Scenario, Step
 from .spawn import INHERIT, spawns

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from ..limits import BYTES_PER_ITEM_RECORD, BYTES_PER_STEP_RECORD, FOLD_ITEMS
 import numpy as np
 
-from ..by_priority import priority_of
+from ..steps.by_priority import priority_of
 from .capacity import (attribute_share, demand_flows, demand_rate, hour_of_week, offered_loads, priority_mix,
                        spawn_matrix, step_visits)
 from .snapshot import open_items

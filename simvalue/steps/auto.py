@@ -12,7 +12,7 @@ from pydantic import Field
 from simpy.events import NORMAL
 
 from ..distributions import fixed
-from ..engine.kernel import Wake
+from ..kernel.events import Wake
 from ..fields import Dist
 from .gate import GateKind, GateRun, GateSettings
 

@@ -11,9 +11,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any, ClassVar, Protocol
 
-from ..engine.kernel import cancel
-from ..engine.recorder import COMPLETED
-from ..engine.sampling import item_draws, item_uniforms
+from ..kernel.events import cancel
+from ..kernel.recorder import COMPLETED
+from ..kernel.sampling import item_draws, item_uniforms
 from ..rng import streams as rng_streams
 
 

@@ -15,8 +15,8 @@ from __future__ import annotations
 
 from bisect import bisect_right
 
-from ..engine.kernel import DONE_ID, Item
-from ..engine.recorder import ITEM_DONE
+from ..kernel.events import DONE_ID, Item
+from ..kernel.recorder import ITEM_DONE
 from .base import leave_in_parts
 
 

@@ -14,7 +14,7 @@ from typing import Literal
 from pydantic import Field
 from simpy.events import NORMAL
 
-from ..engine.kernel import Wake
+from ..kernel.events import Wake
 from ..fields import Capacity, Duration, PositiveDuration
 from ..units import humanize
 from .gate import GateKind, GateRun, GateSettings

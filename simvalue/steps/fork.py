@@ -15,7 +15,7 @@ from typing import Annotated, Literal, NamedTuple, Union
 
 from pydantic import Field
 
-from ..engine.recorder import CANCELLED, CLOSED, COMPLETED, ITEM_REJECTED, REJECTED
+from ..kernel.recorder import CANCELLED, CLOSED, COMPLETED, ITEM_REJECTED, REJECTED
 from ..errors import ScenarioError, unknown
 from ..fields import FrozenModel, Name, count
 from .base import StepKind, StepRun

@@ -11,10 +11,10 @@ from typing import Annotated, Union
 
 from pydantic import Discriminator, Field, Tag
 
-from ..by_priority import ApproveByPriority
-from ..by_priority import shape as by_priority_shape
-from ..engine.kernel import DROP_ID
-from ..engine.recorder import APPROVED, ITEM_REJECTED, REJECTED
+from .by_priority import ApproveByPriority
+from .by_priority import shape as by_priority_shape
+from ..kernel.events import DROP_ID
+from ..kernel.recorder import APPROVED, ITEM_REJECTED, REJECTED
 from ..errors import ScenarioError, unknown
 from ..fields import DROP, FrozenModel, Name, Probability
 from .base import StepKind, StepRun

@@ -19,11 +19,11 @@ import numpy as np
 from pydantic import Discriminator, Field, Tag, model_validator
 from simpy.events import NORMAL
 
-from ..by_priority import EffortByPriority
-from ..by_priority import shape as by_priority_shape
+from .by_priority import EffortByPriority
+from .by_priority import shape as by_priority_shape
 from ..distributions import Distribution
-from ..engine.kernel import DONE_ID, Wake
-from ..engine.recorder import COMPLETED, ITEM_DONE, TIMED_OUT
+from ..kernel.events import DONE_ID, Wake
+from ..kernel.recorder import COMPLETED, ITEM_DONE, TIMED_OUT
 from ..errors import ScenarioError, unknown
 from ..fields import DONE, Dist, FrozenModel, Name, PositiveDuration
 from .base import StepKind, StepRun

@@ -12,8 +12,8 @@ from simpy.events import NORMAL
 
 from pydantic import Field, model_validator
 
-from ..engine.kernel import Wake, cancel
-from ..engine.recorder import COMPLETED
+from ..kernel.events import Wake, cancel
+from ..kernel.recorder import COMPLETED
 from ..fields import Dist, FrozenModel, Name, PositiveDuration, Probability
 from .base import StepKind, StepRun
 

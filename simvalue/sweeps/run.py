@@ -20,13 +20,13 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from ..budget import check_budget
+from ..results.budget import check_budget
 from ..errors import SimulationError
-from ..metrics import METRIC_NAMES
+from ..results.metrics import METRIC_NAMES
 from ..readable import figure
 from ..scenario import Scenario
 from ..scenario.variants import load_variant
-from ..simulation import as_scenario
+from ..results.simulation import as_scenario
 from .design import Parameter, design_points, parse_parameter
 from .executors import Executor, ProcessExecutor, SerialExecutor, make_executor
 from .store import MANIFEST, SweepStore

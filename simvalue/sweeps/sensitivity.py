@@ -12,7 +12,7 @@ import pandas as pd
 from matplotlib.figure import Figure
 
 from ..errors import SimulationError
-from ..stats import t_interval
+from ..results.stats import t_interval
 
 
 def point_means(frame: pd.DataFrame, metric: str) -> pd.Series:

@@ -15,11 +15,11 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ..budget import check_budget
+from ..results.budget import check_budget
 from ..engine.plan import compile_plan
 from ..engine.run import run_replication
 from ..errors import ScenarioError, SimulationError
-from ..results import Results, build_results
+from ..results.frames import Results, build_results
 from ..scenario import Scenario
 from ..scenario.variants import load_variant
 

@@ -16,10 +16,10 @@ import pandas as pd
 
 from .comparison import ScenarioLike, compare
 from .economics import BusinessCase, case_from_runs
-from .errors import SimulationError
-from .readable import confidence_label, money, share
-from .results import Results
-from .stats import relative_change, t_interval
+from ..errors import SimulationError
+from ..readable import confidence_label, money, share
+from ..results.frames import Results
+from ..results.stats import relative_change, t_interval
 from .verdict import how_sure, rests_on
 
 if TYPE_CHECKING:
@@ -67,7 +67,7 @@ class Ranking:
     def plot_npv(self, confidence: float = 0.95) -> Figure:
         """NPV of each candidate with its interval at ``confidence``, best at the top: the chart of the
         rank page and of ``simvalue rank --out`` (drawn by ``plots.plot_npv_ranking``)."""
-        from .plots import plot_npv_ranking  # on first use: plots stands beside matplotlib
+        from ..charts.plots import plot_npv_ranking  # on first use: plots stands beside matplotlib
         cases = self.in_rank_order()
         npv = [t_interval(case.per_replication["npv"], confidence) for case in cases]
         return plot_npv_ranking([case.variant for case in cases], *zip(*npv), self.months, self.currency,

@@ -13,7 +13,7 @@ import math
 
 import numpy as np
 
-from .errors import SimulationError
+from ..errors import SimulationError
 
 
 def t_interval(values: np.ndarray | list[float], confidence: float = 0.95) -> tuple[float, float, float]:

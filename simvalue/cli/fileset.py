@@ -23,7 +23,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
 
-from .errors import SimvalueError
+from ..errors import SimvalueError
 
 try:
     import fcntl

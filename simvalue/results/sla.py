@@ -11,8 +11,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from .scenario.checks import sla_team
-from .scenario.model import Scenario
+from ..scenario.checks import sla_team
+from ..scenario.model import Scenario
 
 
 def sla_times(scenario: Scenario, items: pd.DataFrame, events: pd.DataFrame) -> np.ndarray:

@@ -17,8 +17,8 @@ from typing import TYPE_CHECKING
 import pandas as pd
 
 from .economics import DOMINANT_SHARE, BusinessCase, cash_flow_figures
-from .readable import money, number, relative, share
-from .stats import t_interval
+from ..readable import money, number, relative, share
+from ..results.stats import t_interval
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
@@ -129,7 +129,7 @@ class Plausibility:
     def plot_tornado(self) -> Figure:
         """NPV with each assumption moved down and up from the NPV as simulated, widest swing on top: the
         chart of the business pages (drawn by ``plots.plot_npv_tornado``)."""
-        from .plots import plot_npv_tornado  # on first use: plots stands beside matplotlib
+        from ..charts.plots import plot_npv_tornado  # on first use: plots stands beside matplotlib
         names = [f"{row.assumption} ({row.down} / {row.up})" for row in self.tornado.itertuples()]
         return plot_npv_tornado(names, self.tornado["npv_down"], self.tornado["npv_up"], self.npv, self.months,
                                 self.currency)
@@ -199,7 +199,7 @@ def plot_cost_of_delay(results: Sequence[Plausibility]) -> Figure:
     """Per candidate (in the order given), NPV as simulated, with cost of delay halved and without it: a
     candidate whose points cross zero rests on cost of delay. The chart of the rank page and of
     ``simvalue rank --out`` (drawn by ``plots.plot_npv_settings``)."""
-    from .plots import plot_npv_settings  # on first use: plots stands beside matplotlib
+    from ..charts.plots import plot_npv_settings  # on first use: plots stands beside matplotlib
     settings = {setting: [result.npv_at(setting) for result in results] for setting in COST_OF_DELAY_CASES}
     return plot_npv_settings([result.variant for result in results], settings, results[0].months,
                              results[0].currency)

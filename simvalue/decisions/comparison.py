@@ -18,18 +18,18 @@ import numpy as np
 import pandas as pd
 from scipy import stats as _scipy_stats
 
-from . import plots
-from .budget import check_budget
-from .limits import MAX_VARIANTS
-from .metrics import SUBJECT_COLUMNS
-from .errors import SimulationError
-from .results import Results
-from .scenario import Scenario
-from .scenario.load import read_yaml
-from .scenario.variants import Variant, load_variant_spec, variant_of
-from .simulation import as_scenario, simulate
-from .stats import relative_change, t_interval
-from .units import humanize
+from ..charts import plots
+from ..results.budget import check_budget
+from ..limits import MAX_VARIANTS
+from ..results.metrics import SUBJECT_COLUMNS
+from ..errors import SimulationError
+from ..results.frames import Results
+from ..scenario import Scenario
+from ..scenario.load import read_yaml
+from ..scenario.variants import Variant, load_variant_spec, variant_of
+from ..results.simulation import as_scenario, simulate
+from ..results.stats import relative_change, t_interval
+from ..units import humanize
 
 ScenarioLike = Scenario | str | Path | Mapping[str, Any]
 

@@ -21,7 +21,7 @@ from operator import itemgetter
 
 import numpy as np
 
-from .calendar_text import (DAY, DAY_MINUTES, DAY_NAMES, DEFAULT_START, HOURS_EXAMPLE, WEEK, WEEK_MINUTES,
+from .spelling import (DAY, DAY_MINUTES, DAY_NAMES, DEFAULT_START, HOURS_EXAMPLE, WEEK, WEEK_MINUTES,
                             check_capacity, located, parse_days, parse_holidays, parse_hours, parse_start, span_text,
                             window_minutes)
 

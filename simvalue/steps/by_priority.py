@@ -13,7 +13,7 @@ from typing import Any, NamedTuple
 
 from pydantic import Field, field_validator, model_validator
 
-from .fields import Dist, FrozenModel, Name, Probability, sums_to_one
+from ..fields import Dist, FrozenModel, Name, Probability, sums_to_one
 
 #: The key of a table's default entry.
 OTHER = "other"

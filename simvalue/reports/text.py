@@ -5,13 +5,13 @@ from __future__ import annotations
 import math
 from typing import TYPE_CHECKING
 
-from .scenario.capacity import demand_rate, entering_rates, offered_loads, shift_loads, stream_visits
-from .scenario.checks import HIGH_UTILISATION, percent
-from .scenario.overload import overload_drain
-from .scenario.workload import workload
-from .scenario.model import Scenario
-from . import readable
-from .units import humanize
+from ..scenario.capacity import demand_rate, entering_rates, offered_loads, shift_loads, stream_visits
+from ..scenario.checks import HIGH_UTILISATION, percent
+from ..scenario.overload import overload_drain
+from ..scenario.workload import workload
+from ..scenario.model import Scenario
+from .. import readable
+from ..units import humanize
 
 if TYPE_CHECKING:  # PERF: the tables take frames, but `simvalue check` needs no pandas
     import pandas as pd
@@ -72,7 +72,7 @@ def summary_tables(summary: pd.DataFrame, teams: pd.DataFrame, sla_words: dict[s
 
 def priority_table(metrics: pd.DataFrame, confidence: float = 0.95) -> str:
     """Per type and priority: mean and 85th-percentile time-to-value and SLA attainment, with intervals."""
-    from .stats import t_interval
+    from ..results.stats import t_interval
     rows = []
     shown = metrics[metrics["priority"].notna() & metrics["metric"].isin(
         ["time_to_value_mean", "time_to_value_p85", "sla_attainment"])]

@@ -11,11 +11,11 @@ import os
 import resource
 from collections.abc import Sequence
 
-from .errors import SimulationError
-from .limits import DEFAULT_MAX_EVENTS, MEMORY_SHARE
-from .readable import figure
-from .scenario import Scenario
-from .scenario.workload import workload
+from ..errors import SimulationError
+from ..limits import DEFAULT_MAX_EVENTS, MEMORY_SHARE
+from ..readable import figure
+from ..scenario import Scenario
+from ..scenario.workload import workload
 
 
 def check_budget(scenarios: Sequence[Scenario], replications: int, max_events: float | None = None,

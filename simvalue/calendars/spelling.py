@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterable, Mapping
 from datetime import date, datetime, time
 from typing import TypeVar
 
-from .limits import MAX_CAPACITY
+from ..limits import MAX_CAPACITY
 
 #: t = 0 when a scenario gives no ``start``: a Monday at midnight, as arrival profiles assume.
 DEFAULT_START = datetime(2024, 1, 1, 0, 0)

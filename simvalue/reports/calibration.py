@@ -17,10 +17,10 @@ import numpy as np
 
 from .calibration_charts import HELD, SIMULATED, charts_section
 from .html_page import escape, page, table
-from .readable import MISSING, confidence_label, duration, number, relative, share
+from ..readable import MISSING, confidence_label, duration, number, relative, share
 
 if TYPE_CHECKING:
-    from .eventlog.calibrate import Calibration
+    from ..eventlog.calibrate import Calibration
 
 #: Findings beyond this many are folded away.
 FINDINGS_SHOWN = 6
@@ -60,7 +60,7 @@ def _subtitle(calibration: Calibration) -> str:
 
 def _targets() -> dict[str, float]:
     """The bounds of ``holdout.meets_targets`` (distance, per_activity, slack, min_share): stated, not copied."""
-    from .eventlog.holdout import meets_targets
+    from ..eventlog.holdout import meets_targets
     return {name: p.default for name, p in inspect.signature(meets_targets).parameters.items()
             if isinstance(p.default, float)}
 
@@ -174,7 +174,7 @@ def _what_if(v: dict) -> str:
              f"The busiest team is {_team_name(w['team'])}{busy}; it was simulated again with one person fewer and "
              f"one more, {same}. {_moves(w, label)}")
     if w.get("overloaded") is not None:
-        from .eventlog.holdout import OVERLOADED
+        from ..eventlog.holdout import OVERLOADED
         words += f" {_sentence(OVERLOADED)}"
     return ("<h2>One person more or fewer in the busiest team</h2>"
             f"<p>{escape(words.strip())}</p>" + table(header, [row[:len(header)] for row in rows]))

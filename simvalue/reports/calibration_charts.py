@@ -1,6 +1,6 @@
 """The calibration report's charts: cycle time, arrivals per calendar week and by hour of the week, held back
 against simulated, as inline SVG with real text, sized so that their labels read at 11 px or more on a
-390 px screen (chart_style.py: the width, fonts and SVG every page's charts share).
+390 px screen (charts/style.py: the width, fonts and SVG every page's charts share).
 """
 
 from __future__ import annotations
@@ -10,14 +10,14 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
-from .chart_style import CHART_FONT, CHART_WIDTH, chart_style, svg
+from ..charts.style import CHART_FONT, CHART_WIDTH, chart_style, svg
 from .html_page import escape
-from .readable import share
+from ..readable import share
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
 
-    from .eventlog.calibrate import Calibration
+    from ..eventlog.calibrate import Calibration
 
 HELD, SIMULATED, OWN = "held back", "simulated", "calibration cases"
 #: Colours of the three samples in every chart (matplotlib's first three, as the compare report's lines).

@@ -19,11 +19,11 @@ import numpy as np
 import pandas as pd
 
 from .comparison import Comparison, ScenarioLike, compare
-from .errors import SimulationError
-from .results import Results
-from .scenario import Scenario
-from .scenario.variants import Economics, variant_of
-from .stats import t_interval
+from ..errors import SimulationError
+from ..results.frames import Results
+from ..scenario import Scenario
+from ..scenario.variants import Economics, variant_of
+from ..results.stats import t_interval
 
 class EconomicsWarning(UserWarning):
     """A business case built on missing figures (no costs, or a variant without economics)."""

@@ -17,13 +17,12 @@ from typing import Protocol
 
 import pandas as pd
 
-from . import readable
-from .stats import t_interval
+from .. import readable
+from ..results.stats import t_interval
+from ..theory import HIGH_LOAD
 
 #: Material changes: a share of the baseline time, points of SLA attainment, points of utilisation.
 MATERIAL_TIME, MATERIAL_SLA, MATERIAL_LOAD = 0.05, 0.01, 0.02
-#: Utilisation from which a team is near saturation (queues grow quickly above it).
-HIGH_LOAD = 0.85
 #: Most changes listed per variant.
 MOST_CHANGES = 5
 #: Time-to-value statistics, with their words, in order of preference: one per item type is kept, the

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from .activities import Activity
+from ..activities import Activity
 from .stats import t_interval
 from .tally import PERCENTILES, Tally
 

@@ -14,13 +14,13 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 
-from .economics import DOMINANT_SHARE, MONTH_HOURS, BusinessCase
+from ..decisions.economics import DOMINANT_SHARE, MONTH_HOURS, BusinessCase
 from .html_page import charts, escape, figure, page, table
-from .plausibility import SPREAD, Plausibility, plausibility, plot_cost_of_delay
-from .ranking import Ranking, lead_sentence
-from .readable import confidence_label, money, number, relative, share
-from .stats import t_interval
-from .verdict import case_sentence
+from ..decisions.plausibility import SPREAD, Plausibility, plausibility, plot_cost_of_delay
+from ..decisions.ranking import Ranking, lead_sentence
+from ..readable import confidence_label, money, number, relative, share
+from ..results.stats import t_interval
+from ..decisions.verdict import case_sentence
 
 #: Benefit components: column, label, kind of money, what it means for a finance reader.
 COMPONENTS = (

@@ -3,7 +3,7 @@ finished items are folded into tallies as the engine hands them over, so memory 
 horizon.
 
 The engine's FoldingRecorder hands over chunks of finished items with their step executions; each
-chunk becomes frames exactly as in a full run (results.py), is reduced to sums (tally.py), team
+chunk becomes frames exactly as in a full run (frames.py), is reduced to sums (tally.py), team
 busy and queue hours and flow sums, and is dropped (``items`` keeps its item rows). Every figure is
 then the one a full run gives, except the time-to-value percentiles of ``summary``, which come from
 a mergeable sketch within 0.5% (sketch.py).
@@ -14,10 +14,10 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from .engine.plan import Plan
-from .engine.recorder import ITEM_FIELDS, STEP_FIELDS
-from .results import Results, event_columns, events_frame, flow_frame, item_frames, teams_frame
-from .scenario.model import Scenario
+from ..engine.plan import Plan
+from ..kernel.recorder import ITEM_FIELDS, STEP_FIELDS
+from .frames import Results, event_columns, events_frame, flow_frame, item_frames, teams_frame
+from ..scenario.model import Scenario
 from .sketch import QuantileSketch
 from .tally import Tally, add_to_sketches, item_quantiles, sketch_quantiles, tally
 

@@ -15,9 +15,9 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
-from . import readable
-from .scenario.capacity import HOURS_PER_WEEK, Load, offered_loads
-from .scenario.overload import RestartLoad, growth_words, percent, restart_loads
+from .. import readable
+from ..scenario.capacity import HOURS_PER_WEEK, Load, offered_loads
+from ..scenario.overload import RestartLoad, growth_words, percent, restart_loads
 from .stats import t_interval
 
 #: Measured growth that says "still growing" without an overload: over the window's second half, at least

@@ -12,7 +12,7 @@ from collections.abc import Sequence
 
 from matplotlib.figure import Figure
 
-from .chart_style import CHART_PIXELS, svg
+from ..charts.style import CHART_PIXELS, svg
 
 STYLE = """
 body{font-family:system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;max-width:1150px;margin:2em auto;

@@ -10,7 +10,7 @@ from __future__ import annotations
 import math
 import textwrap
 
-from . import readable
+from .. import readable
 from .text import table
 
 
@@ -47,7 +47,7 @@ def _case_value(kind: str, value: float) -> str:
 def _case_figures(case, bracket: bool) -> list[list[str]]:
     """Label, estimate and interval of each business-case figure (section headings with empty cells),
     then what the return rests on: cost of delay's share and the NPV without it."""
-    from .stats import t_interval
+    from ..results.stats import t_interval
     summary = case.summary.set_index("figure")
     rows = []
     for name, label, kind in CASE_LINES:
@@ -94,7 +94,7 @@ def case_rows(case, confidence: float = 0.95) -> tuple[list[str], list[list[str]
 def read_with_care(cases) -> str:
     """'Read with care:' and, per case whose return rests mostly on one assumption (cost of delay,
     freed hours, ...), the sentences of its plausibility flags; '' when none does."""
-    from .plausibility import plausibility  # PERF: only money commands load matplotlib
+    from ..decisions.plausibility import plausibility  # PERF: only money commands load matplotlib
     lines = []
     for case in cases:
         flags = plausibility(case).flags
@@ -107,7 +107,7 @@ def read_with_care(cases) -> str:
 def business_case_text(case) -> str:
     """A business case: its sentence first (NPV, how sure, what it rests on), then the table with cash,
     value and capacity kept apart, then the flags of what the return rests on."""
-    from .verdict import case_sentence
+    from ..decisions.verdict import case_sentence
     economics = case.economics
     head = [textwrap.fill(f"{case.variant}. {case_sentence(case)}", 100, break_on_hyphens=False), "",
             f"Business case: {case.variant}, over {case.months} months at {case.discount_rate:.1%} a year "
@@ -129,7 +129,7 @@ def ranking_text(ranking, context: str = "") -> str:
     then NPV with interval, chance of being best, ROI, payback, TTV change, WSJF, cost of delay's share
     of the benefit and the NPV without it, then the flags of what each return rests on (``context``: a
     line between the sentence and the table saying what was ranked)."""
-    from .ranking import lead_sentence
+    from ..decisions.ranking import lead_sentence
     several = len(ranking.cases[0].per_replication) > 1  # one replication: no probabilities
     rows = [[str(r.rank), r.candidate, _money(r.npv) + ("" if math.isnan(r.npv_low) else
                                                        f" [{_money(r.npv_low)}, {_money(r.npv_high)}]"),

@@ -3,7 +3,7 @@ business pages' money charts (NPV by candidate, NPV without cost of delay, torna
 
 Figures are built with ``matplotlib.figure.Figure`` (no pyplot state, no backend needed); show
 them in a notebook or save them with ``fig.savefig``. Each is ``CHART_WIDTH`` inches wide with text of
-``CHART_FONT`` points or more (chart_style.py), so it reads when a page shrinks it to a phone's width.
+``CHART_FONT`` points or more (charts/style.py), so it reads when a page shrinks it to a phone's width.
 """
 
 from __future__ import annotations
@@ -16,11 +16,11 @@ from matplotlib.figure import Figure
 from matplotlib.patches import Patch
 from matplotlib.ticker import FuncFormatter, MaxNLocator, PercentFormatter
 
-from .chart_style import CHART_WIDTH, styled
-from .readable import MINUS
-from .results import Results
-from .units import humanize
-from .verdict import HIGH_LOAD
+from .style import CHART_WIDTH, styled
+from ..readable import MINUS
+from ..results.frames import Results
+from ..units import humanize
+from ..theory import HIGH_LOAD
 
 WAIT_COLOUR, WORK_COLOUR, BOTTLENECK_COLOUR = "#f4a261", "#2a9d8f", "#e63946"
 #: Points an ECDF is drawn through when a scenario has more items (quantiles: the curve looks the same

@@ -4,7 +4,7 @@ First a verdict per variant (verdict.py: what changes for whom, by how much, how
 costs), then the charts, then the details folded away (every figure, bottlenecks, the scenarios,
 distribution tests, run settings). Numbers are spelled for people (readable.py). Every
 user-supplied name passes through ``html.escape``; charts are inline SVG with their text as text
-(chart_style.py), so the single file works offline, can be mailed and reads on a phone.
+(charts/style.py), so the single file works offline, can be mailed and reads on a phone.
 """
 
 from __future__ import annotations
@@ -14,20 +14,20 @@ from pathlib import Path
 
 import pandas as pd
 
-from .chart_style import svg
-from .comparison import Comparison
-from .economics import case_from_runs, has_costs
+from ..charts.style import svg
+from ..decisions.comparison import Comparison
+from ..decisions.economics import case_from_runs, has_costs
 from .html_page import CARDS_CSS, CHARTS_CSS, NARROW_CSS, row_kinds, table
-from .plausibility import plausibility
-from .scenario import Scenario
-from .scenario.variants import describe_edits
-from . import readable
+from ..decisions.plausibility import plausibility
+from ..scenario import Scenario
+from ..scenario.variants import describe_edits
+from .. import readable
 from .business_text import case_rows
-from .steady import steady_state, steady_text
+from ..results.steady import steady_state, steady_text
 from .text import headline_rows
-from .units import humanize
-from .verdict import Verdict, verdicts
-from .version import __version__
+from ..units import humanize
+from ..decisions.verdict import Verdict, verdicts
+from ..version import __version__
 
 _STYLE = """
 body{font-family:system-ui,-apple-system,Segoe UI,sans-serif;max-width:1000px;margin:2em auto;color:#222;padding:0 1em;

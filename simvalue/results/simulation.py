@@ -8,11 +8,11 @@ from pathlib import Path
 from typing import Any
 
 from .budget import check_budget
-from .engine.plan import compile_plan
-from .engine.run import fold_replication, run_replication
-from .errors import SimulationError
-from .results import RECORD_LEVELS, Results, build_results
-from .scenario import Scenario, load_scenario
+from ..engine.plan import compile_plan
+from ..engine.run import fold_replication, run_replication
+from ..errors import SimulationError
+from .frames import RECORD_LEVELS, Results, build_results
+from ..scenario import Scenario, load_scenario
 from .streamed import StreamedReplication, build_streamed_results
 
 #: ``progress(done, total)`` is called after each replication.

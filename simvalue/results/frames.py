@@ -35,13 +35,13 @@ from functools import cached_property
 import numpy as np
 import pandas as pd
 
-from .engine.plan import Plan
-from .errors import SimulationError
-from .engine.recorder import ITEM_FIELDS, ITEM_OUTCOMES, STEP_OUTCOMES
+from ..engine.plan import Plan
+from ..errors import SimulationError
+from ..kernel.recorder import ITEM_FIELDS, ITEM_OUTCOMES, STEP_OUTCOMES
 from .backlog import BacklogClearing, backlog_clearing
 from .chains import chain_summary, chains
 from .metrics import headline, step_breakdown, summarise
-from .scenario.model import Scenario
+from ..scenario.model import Scenario
 from .sla import sla_times
 from .tally import Tally, tally
 

@@ -1,0 +1,1 @@
+"""Working time: weekly patterns, shifts and holidays on the clock (schedule.py), and their spellings (spelling.py)."""

@@ -1,0 +1,1 @@
+"""Charts: the house style (style.py) and every chart of results and decisions (plots.py)."""

@@ -1,0 +1,1 @@
+"""What people read: the HTML pages (compare, business, calibration), the terminal text, and notebook progress bars."""
