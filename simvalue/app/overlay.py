@@ -23,8 +23,7 @@ import yaml
 
 from ..errors import ScenarioError, SimvalueError
 from ..scenario import Scenario, load_variant
-from ..scenario.load import _malformed, _UniqueKeyLoader, rejoin_calls  # read_yaml's reading, for text
-from ..scenario.yaml_safety import load as load_yaml
+from ..scenario.load import parse_yaml
 from .capture import captured
 from .folder import VARIANTS, inside, load_baseline, variants_folder
 
@@ -92,18 +91,13 @@ _Dumper.add_representer(str, _text)
 def read_overlay(text: str) -> dict[str, Any]:
     """The mapping in the page's YAML, read as the CLI reads a file (bounded, duplicate keys refused);
     raises ScenarioError with the line and column of a syntax error."""
-    try:
-        data = load_yaml(text, _UniqueKeyLoader)
-    except ScenarioError as exc:
-        raise exc.located(SOURCE) from None
-    except yaml.YAMLError as exc:
-        raise _malformed(exc, SOURCE) from None
+    data = parse_yaml(text, SOURCE)
     if data is None:
         return {}
     if not isinstance(data, dict):
         raise ScenarioError(f"expected a mapping of variant fields (name, set, scale), got {type(data).__name__}",
                             file=SOURCE)
-    return rejoin_calls(data)
+    return data
 
 
 def check_overlay(baseline: Scenario, overlay: Mapping[str, Any], folder: Path) -> Check:

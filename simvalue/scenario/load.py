@@ -83,19 +83,25 @@ def read_yaml(path: Path) -> dict[str, Any]:
     is refused with one ScenarioError naming the file, never a traceback or a hang.
     """
     file = str(path)
-    text = read_text(path)
+    data = parse_yaml(read_text(path), file)
+    if not isinstance(data, dict):
+        raise ScenarioError(f"expected a mapping of scenario fields at the top, got {type(data).__name__}", file=file)
+    return data
+
+
+def parse_yaml(text: str, source: str) -> Any:
+    """YAML text read as a scenario file is (bounded, a key given twice refused, ``gamma(mean=2h, cv=1.2)``
+    rejoined); an error names ``source`` and, for a syntax error, its line and column. None for no document."""
     try:
         data = load_yaml(text, _UniqueKeyLoader)
-        if not isinstance(data, dict):
-            raise ScenarioError(f"expected a mapping of scenario fields at the top, got {type(data).__name__}")
-        return rejoin_calls(data)
+        return None if data is None else rejoin_calls(data)
     except ScenarioError as exc:
-        raise exc.located(file) from None
+        raise exc.located(source) from None
     except yaml.YAMLError as exc:
-        raise _malformed(exc, file) from None
+        raise _malformed(exc, source) from None
     except (RecursionError, MemoryError) as exc:  # a safety net: the limits should stop both first
         raise ScenarioError(f"YAML too deeply nested or too large to read ({type(exc).__name__})",
-                            file=file) from None
+                            file=source) from None
 
 
 def _malformed(exc: yaml.YAMLError, file: str) -> ScenarioError:
