@@ -1,4 +1,6 @@
-"""Seed tree: scenario seed -> replication -> named stream (demand type, step, purpose).
+"""Seed tree: scenario seed -> replication -> named stream (demand type, step, purpose); and the other
+seeds simvalue makes: a fixed generator for computations that must give the same answer every time, and
+a sweep point's seed.
 
 Streams are keyed by *names*, not positions, so a variant that adds a team or a step leaves
 every other stream untouched: that is what makes common random numbers work across scenarios.
@@ -35,4 +37,17 @@ def streams(seed: int, replication: int, *names: str) -> Callable[[str], np.rand
         key = (*prefix, name_key(last))
         return np.random.Generator(np.random.PCG64(np.random.SeedSequence(seed, spawn_key=key)))
     return member
+
+
+def fixed(seed: int = 0) -> np.random.Generator:
+    """``numpy.random.default_rng(seed)``: for a computation outside any run that must give the same answer
+    every time (a bootstrap interval, a sample that sizes a timeout, a calibration's case split, a Latin
+    hypercube), never for a run's draws (those come from ``stream``)."""
+    return np.random.default_rng(seed)
+
+
+def point_seed(seed: int, point: int) -> int:
+    """The seed of a sweep's point: the sweep's seed with the point's index as spawn key, so a point's
+    results do not depend on which other points the sweep holds."""
+    return int(np.random.SeedSequence(int(seed), spawn_key=(int(point),)).generate_state(1, np.uint32)[0])
 

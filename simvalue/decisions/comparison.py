@@ -23,6 +23,7 @@ from ..results.budget import check_budget
 from ..limits import MAX_VARIANTS
 from ..results.metrics import SUBJECT_COLUMNS
 from ..errors import SimulationError
+from ..rng import fixed
 from ..results.frames import Results
 from ..scenario import Scenario
 from ..scenario.load import read_yaml
@@ -190,7 +191,7 @@ def bootstrap_interval(differences: np.ndarray, confidence: float = 0.95) -> tup
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         result = _scipy_stats.bootstrap((data,), np.mean, confidence_level=confidence, n_resamples=1999,
-                                        method="BCa", random_state=np.random.default_rng(0))
+                                        method="BCa", random_state=fixed(0))
     return float(result.confidence_interval.low), float(result.confidence_interval.high)
 
 

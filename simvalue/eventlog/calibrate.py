@@ -17,6 +17,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from ..rng import fixed
 from . import fit, staffing
 from .discover import FIRST, RARE_SHARE, TIMER, Discovery, discover
 from .names import scenario_name
@@ -68,7 +69,7 @@ def calibrate(log: pd.DataFrame, split: Split = Split("none", 0.0), seed: int = 
     """Calibrate from ``log`` (``read_log``'s frame), one stream per demand type; with a split, validate on the
     held-back cases (and, with ``what_if``, simulate one person more and fewer in the busiest team)."""
     clock = time.perf_counter()
-    rng = np.random.default_rng(seed)
+    rng = fixed(seed)
     log, pooled = pool_types(log)
     calibration_log, held = split_cases(log, split, rng)
     people = staffing.staffed(calibration_log)

@@ -22,6 +22,7 @@ from simpy.events import NORMAL
 from .by_priority import EffortByPriority
 from .by_priority import shape as by_priority_shape
 from ..distributions import Distribution
+from ..rng import fixed
 from ..kernel.events import DONE_ID, Wake
 from ..kernel.recorder import COMPLETED, ITEM_DONE, TIMED_OUT
 from ..errors import ScenarioError, unknown
@@ -73,7 +74,7 @@ def timeout_probability(delay, timeout: float | None) -> float:
         return 0.0
     if delay.is_fixed:
         return float(delay.mean >= timeout)
-    sample = delay.sample(np.random.default_rng(0), TIMEOUT_SAMPLE)
+    sample = delay.sample(fixed(0), TIMEOUT_SAMPLE)
     return float(np.mean(sample >= timeout))
 
 

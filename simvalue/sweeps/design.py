@@ -21,6 +21,7 @@ from scipy import stats as _scipy_stats
 from scipy.stats import qmc
 
 from ..errors import SimulationError
+from ..rng import fixed
 from ..limits import MAX_SWEEP_POINTS
 from ..units import format_hours, parse_duration
 
@@ -182,7 +183,7 @@ def unit_sample(dimensions: int, design: str, samples: int | None, seed: int) ->
         raise SimulationError(f"design {design!r} with {samples:,} samples has {size:,} points, more than a sweep may "
                               f"have ({MAX_SWEEP_POINTS:,}); use fewer samples")
     if design == "lhs":
-        return qmc.LatinHypercube(d=dimensions, seed=np.random.default_rng(seed)).random(samples)
+        return qmc.LatinHypercube(d=dimensions, seed=fixed(seed)).random(samples)
     from SALib.sample import sobol as saltelli
     problem = {"num_vars": dimensions, "names": [f"x{i}" for i in range(dimensions)],
                "bounds": [[0.0, 1.0]] * dimensions}

@@ -24,6 +24,7 @@ from ..results.budget import check_budget
 from ..errors import SimulationError
 from ..results.metrics import METRIC_NAMES
 from ..readable import figure
+from .. import rng
 from ..scenario import Scenario
 from ..scenario.variants import load_variant
 from ..results.simulation import as_scenario
@@ -212,7 +213,7 @@ def point_seed(seed: int, point: int, common_random_numbers: bool = True) -> int
     """The seed of one point: the sweep's seed (common random numbers) or one spawned per point."""
     if common_random_numbers:
         return seed
-    return int(np.random.SeedSequence(seed, spawn_key=(point,)).generate_state(1, np.uint32)[0])
+    return rng.point_seed(seed, point)
 
 
 def _edits(parameters: list[Parameter], row: dict[str, Any]) -> dict[str, Any]:
