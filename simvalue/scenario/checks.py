@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from ..errors import ScenarioError, unknown
 from ..limits import MAX_EVENTS_PER_REPLICATION, MAX_VISITS_PER_ITEM
+from ..theory import HIGH_LOAD
 from ..readable import figure
 from ..steps import JOIN
 from .capacity import entering_rates, exits, offered_loads, priority_mix, shift_loads, step_visits
@@ -18,8 +19,9 @@ from .spawn_checks import check_spawns
 from .overload import overload_warning, percent, restart_loads, restart_warning
 from .workload import workload
 
-#: Utilisation above which a team is reported as nearly saturated.
-HIGH_UTILISATION = 0.95
+#: Utilisation from which a team is reported as nearly saturated: the one threshold of the verdict, the load
+#: chart and the app (theory.HIGH_LOAD).
+HIGH_UTILISATION = HIGH_LOAD
 RESERVED = (DONE, DROP, JOIN)
 
 
