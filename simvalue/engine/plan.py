@@ -14,7 +14,6 @@ import numpy as np
 
 from ..calendars.schedule import DEFAULT_START, Schedule, WeeklyPattern
 from ..distributions import Distribution
-from ..scenario.capacity import hour_of_week, successors
 from ..scenario.forks import branch_owners
 from ..scenario.schedules import Schedules
 from ..steps import JOIN
@@ -185,7 +184,7 @@ def _demand_plan(demand: Demand, stream: Stream, first: int, labels: list[str], 
     holidays = tuple((h, h + 24.0) for h in (clock.hours_since_start(day) for day in scenario.holidays)
                      ) if arrivals.skip_holidays else ()
     return DemandPlan(demand.type, demand.stream, tuple(range(first, first + len(stream.steps))),
-                      arrivals.rate, arrivals.every, (hour_of_week(arrivals.profile) if arrivals.profile is not None else None), ranks, probabilities,
+                      arrivals.rate, arrivals.every, (arrivals.profile.hour_of_week() if arrivals.profile is not None else None), ranks, probabilities,
                       demand.priority is not None, week_offset=-clock.hours_since_start(_monday(clock.start)),
                       dispersion=arrivals.dispersion or 0.0, holidays=holidays, close_after=stream.close_after)
 
@@ -250,7 +249,7 @@ def _routes(stream: Stream, position: int, local: dict[str, int]) -> tuple[tuple
     """Targets (step positions, DONE_ID) and cumulative probabilities after step ``position``."""
     # Canonical order (stream order, then done) so that the order of keys in `next` never changes
     # which item goes where: equal scenarios give equal results, and variants keep their pairing.
-    routes = sorted(successors(stream, position).items(), key=lambda kv: local.get(kv[0], len(local)))
+    routes = sorted(stream.successors(position).items(), key=lambda kv: local.get(kv[0], len(local)))
     targets = tuple(DONE_ID if t in (DONE, JOIN) else local[t] for t, _ in routes)  # join: a branch's end
     cumulative = tuple(np.cumsum([p for _, p in routes]))[:-1] + (1.0,)
     return targets, tuple(float(c) for c in cumulative)

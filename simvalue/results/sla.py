@@ -11,7 +11,6 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from ..scenario.checks import sla_team
 from ..scenario.model import Scenario
 
 
@@ -37,7 +36,7 @@ def _measure(scenario: Scenario, item_type: str, clock: str):
     team's calendar through the changes over time (each period on the calendar then in force)."""
     if clock == "elapsed":
         return lambda a, b: b - a
-    team = sla_team(scenario, item_type)
+    team = scenario.sla_team(item_type)
     periods = [(0.0, scenario), *scenario.epochs]
     bounds = [(begin, end, period.schedule(team))
               for (begin, period), (end, _) in zip(periods, [*periods[1:], (np.inf, None)])]

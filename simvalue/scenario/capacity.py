@@ -69,7 +69,7 @@ def peak_factor(demand: Demand) -> float:
     profile = demand.arrivals.profile
     if profile is None:
         return 1.0
-    return float(hour_of_week(profile).max())
+    return float(profile.hour_of_week().max())
 
 
 def routing_matrix(stream: Stream) -> np.ndarray:
@@ -92,7 +92,7 @@ def exits(stream: Stream, position: int) -> dict[str, float]:
     diverted = step.kind.diversions(step)
     onward = 1.0 - sum(diverted.values())
     result: dict[str, float] = {}
-    for target, p in successors(stream, position).items():
+    for target, p in stream.successors(position).items():
         if onward * p > 0:
             result[target] = result.get(target, 0.0) + onward * p
     for target, p in diverted.items():
@@ -100,19 +100,6 @@ def exits(stream: Stream, position: int) -> dict[str, float]:
     for target in step.kind.branches(step):
         result[target] = result.get(target, 0.0) + 1.0
     return result
-
-
-def successors(stream: Stream, position: int) -> dict[str, float]:
-    """Where an item goes after (approval at) step ``position``: ``next``, its kind's own way on (a
-    fork's ``then``), or the following step."""
-    step = stream.steps[position]
-    if step.next is not None:
-        return dict(step.next)
-    onward = step.kind.onward(step)
-    if onward is not None:
-        return onward
-    following = stream.steps[position + 1].name if position + 1 < len(stream.steps) else DONE
-    return {following: 1.0}
 
 
 def step_visits(stream: Stream, priority: str | None = None) -> np.ndarray:
@@ -205,7 +192,8 @@ def demand_flows(scenario: Scenario) -> list[DemandFlow]:
     M's spectral radius is below 1, so the series of generations converges)."""
     classes, matrix = spawn_matrix(scenario)
     own = np.array([share * demand_rate(d) for d in scenario.demand for _, share in priority_mix(d)])
-    hourly = np.array([rate * hour_of_week(d.arrivals.profile) for rate, (d, _) in zip(own, classes)])
+    hourly = np.array([rate * (d.arrivals.profile.hour_of_week() if d.arrivals.profile is not None else np.ones(168))
+                       for rate, (d, _) in zip(own, classes)])
     if matrix.any():
         system = np.eye(len(classes)) - matrix.T
         own, hourly = np.linalg.solve(system, own), np.linalg.solve(system, hourly.reshape(len(classes), 168))
@@ -360,15 +348,3 @@ def _clock(hours: float) -> str:
     return f"{minutes // 60:02d}:{minutes % 60:02d}"
 
 
-def hour_of_week(profile) -> np.ndarray:
-    """Relative arrival intensity per hour of the week (Monday 00:00 first) with mean 1, so the
-    scenario's rate stays the average rate; all ones without a profile."""
-    if profile is None:
-        return np.ones(168)
-    if profile.by_hour_of_week is not None:
-        week = np.asarray(profile.by_hour_of_week, dtype=float)
-        return week / week.mean()
-    hours = np.asarray(profile.by_hour if profile.by_hour is not None else [1.0] * 24, dtype=float)
-    days = np.asarray(profile.by_weekday if profile.by_weekday is not None else [1.0] * 7, dtype=float)
-    week = np.outer(days / days.mean(), hours / hours.mean()).ravel()
-    return week / week.mean()

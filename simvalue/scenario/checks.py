@@ -149,7 +149,7 @@ def _check_sla_clock(scenario: Scenario, item_type: str, clock, stream: str) -> 
     """The business clock's team exists (or the stream has a team step); pause reasons are wait reasons."""
     if clock.calendar is not None and clock.calendar not in scenario.teams:
         raise ScenarioError(unknown("team", clock.calendar, list(scenario.teams)), path=f"sla.{item_type}.calendar")
-    if clock.clock == "business_hours" and clock.calendar is None and sla_team(scenario, item_type) is None:
+    if clock.clock == "business_hours" and clock.calendar is None and scenario.sla_team(item_type) is None:
         raise ScenarioError("a business-hours clock needs a calendar: name a team (calendar: desk); the stream "
                             f"{stream!r} has no team step to take it from", path=f"sla.{item_type}.calendar")
     reasons = sorted({s.wait.reason for s in scenario.streams[stream].steps if s.wait is not None})
@@ -157,16 +157,6 @@ def _check_sla_clock(scenario: Scenario, item_type: str, clock, stream: str) -> 
         if reason not in reasons:
             raise ScenarioError(unknown(f"wait reason of stream {stream}", reason, reasons),
                                 path=f"sla.{item_type}.pause_on")
-
-
-def sla_team(scenario: Scenario, item_type: str) -> str | None:
-    """The team whose calendar is a type's business clock: the SLA's ``calendar``, else the first team
-    working in the type's stream."""
-    clock = scenario.sla_clock(item_type)
-    if clock is not None and clock.calendar is not None:
-        return clock.calendar
-    stream = next(d.stream for d in scenario.demand if d.type == item_type)
-    return next((t for s in scenario.streams[stream].steps if (t := s.kind.team(s)) is not None), None)
 
 
 def _check_stream(scenario: Scenario, name: str, stream: Stream) -> None:

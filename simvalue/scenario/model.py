@@ -10,6 +10,7 @@ import math
 from datetime import date, datetime
 from typing import Annotated, Any, Literal, Union
 
+import numpy as np
 from pydantic import BeforeValidator, Discriminator, Field, PrivateAttr, Tag, ValidationInfo, field_validator, model_validator
 
 from ..calendars.schedule import DEFAULT_START, Schedule, WeeklyPattern, parse_days, parse_holidays, parse_hours, parse_start
@@ -138,6 +139,17 @@ class Profile(FrozenModel):
         if self.by_hour_of_week is not None and (self.by_hour is not None or self.by_weekday is not None):
             raise ValueError("give either by_hour_of_week or by_hour/by_weekday, not both")
         return self
+
+    def hour_of_week(self) -> np.ndarray:
+        """Relative arrival intensity per hour of the week (Monday 00:00 first) with mean 1, so the scenario's
+        rate stays the average rate."""
+        if self.by_hour_of_week is not None:
+            week = np.asarray(self.by_hour_of_week, dtype=float)
+            return week / week.mean()
+        hours = np.asarray(self.by_hour if self.by_hour is not None else [1.0] * 24, dtype=float)
+        days = np.asarray(self.by_weekday if self.by_weekday is not None else [1.0] * 7, dtype=float)
+        week = np.outer(days / days.mean(), hours / hours.mean()).ravel()
+        return week / week.mean()
 
 
 class Arrivals(FrozenModel):
@@ -378,6 +390,18 @@ class Stream(FrozenModel):
     def by_priority(self) -> bool:
         return any(step.by_priority for step in self.steps)
 
+    def successors(self, position: int) -> dict[str, float]:
+        """Where an item goes after (approval at) step ``position``: ``next``, its kind's own way on (a
+        fork's ``then``), or the following step."""
+        step = self.steps[position]
+        if step.next is not None:
+            return dict(step.next)
+        onward = step.kind.onward(step)
+        if onward is not None:
+            return onward
+        following = self.steps[position + 1].name if position + 1 < len(self.steps) else DONE
+        return {following: 1.0}
+
 
 class Change(FrozenModel):
     """From ``at`` on, some values differ: growth, a new hire in month 3, a policy switch."""
@@ -444,6 +468,15 @@ class Scenario(FrozenModel):
         if isinstance(target, dict):
             return target.get(priority) if priority is not None else None
         return target
+
+    def sla_team(self, item_type: str) -> str | None:
+        """The team whose calendar is a type's business clock: the SLA's ``calendar``, else the first team
+        working in the type's stream."""
+        clock = self.sla_clock(item_type)
+        if clock is not None and clock.calendar is not None:
+            return clock.calendar
+        stream = next(d.stream for d in self.demand if d.type == item_type)
+        return next((t for s in self.streams[stream].steps if (t := s.kind.team(s)) is not None), None)
 
     def sla_clock(self, item_type: str) -> SlaClock | None:
         """The SLA of one type as an :class:`SlaClock` (a plain target runs on elapsed time), or None."""

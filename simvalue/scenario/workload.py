@@ -15,7 +15,7 @@ from ..limits import BYTES_PER_ITEM_RECORD, BYTES_PER_STEP_RECORD, FOLD_ITEMS
 import numpy as np
 
 from ..steps.by_priority import priority_of
-from .capacity import (attribute_share, demand_flows, demand_rate, hour_of_week, offered_loads, priority_mix,
+from .capacity import (attribute_share, demand_flows, demand_rate, offered_loads, peak_factor, priority_mix,
                        spawn_matrix, step_visits)
 from .snapshot import open_items
 from .model import Scenario
@@ -154,7 +154,7 @@ def _period(scenario: Scenario, arriving: float, running: float) -> Workload:
         items += entering
         executions += passes
         # Profiled arrivals are drawn at the busiest hour's rate and thinned: candidates cost too.
-        candidates = arrivals * (float(hour_of_week(demand.arrivals.profile).max()) - 1.0)
+        candidates = arrivals * (peak_factor(demand) - 1.0)
         # A closing rule schedules one more event per item (its closing, whether or not it comes to pass).
         candidates += entering if stream.close_after is not None else 0.0
         meetings += candidates
