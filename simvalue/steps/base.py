@@ -8,13 +8,30 @@ small picklable spec and builds the run-time object that moves items through it.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any, ClassVar, Protocol
 
 from ..kernel.events import cancel
 from ..kernel.recorder import COMPLETED
 from ..kernel.sampling import item_draws, item_uniforms
 from ..rng import streams as rng_streams
+
+
+class DemandView(Protocol):
+    """What a step run-time reads of one demand type of the engine's plan (engine/plan.py: DemandPlan)."""
+
+    type: str
+    prioritised: bool
+
+
+class PlanView(Protocol):
+    """What a step run-time reads of the engine's compiled plan (engine/plan.py: Plan), so that the boundary
+    is typed without steps/ importing the engine above it."""
+
+    priorities: tuple[str, ...]  # rank -> label ("" for none)
+    attributes: tuple[tuple[str, tuple[str, ...]], ...]  # declared attributes and their values
+    demands: Sequence[DemandView]
+    schedules: Sequence[Any]  # per team: its calendars.schedule.Schedule, or None around the clock
 
 
 class Flow(Protocol):
@@ -24,8 +41,8 @@ class Flow(Protocol):
     schedule: Callable[..., None]
     seed: int
     replication: int
-    teams: list
-    plan: Any  # the engine's Plan: its demand types tell which carry a priority
+    teams: list[Any]
+    plan: PlanView
 
     def enter(self, item, position: int) -> None: ...
     def route(self, item, run: "StepRun") -> None: ...
