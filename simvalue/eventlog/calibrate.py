@@ -87,7 +87,7 @@ def calibrate(log: pd.DataFrame, split: Split = Split("none", 0.0), seed: int = 
     thinned = calibration_log["case"].nunique() / log["case"].nunique() if split.kind == "random" else 1.0
     days_off = _holidays(calibration_log, findings)
     arrivals = _arrivals(calibration_log, held, findings, thinned=thinned, holidays=days_off)
-    holidays = np.array([_epoch_hours(pd.Timestamp(day)) for day in days_off], dtype=float)
+    holidays = np.array([fit.epoch_hours(pd.Timestamp(day)) for day in days_off], dtype=float)
     parts = by_type(calibration_log)
     found = {stream: discover(part, rare_share) for stream, (_, part) in parts.items()}
     for stream, (_, part) in parts.items():
@@ -296,11 +296,6 @@ def _holidays(log: pd.DataFrame, findings: list[str]) -> list:
     return days
 
 
-def _epoch_hours(moment: pd.Timestamp) -> float:
-    """Hours since 1970 of a naive time: the clock of the events' ``hours``."""
-    return float(moment.to_datetime64().astype("datetime64[s]").astype(np.int64)) / 3600.0
-
-
 def _arrivals(cal: pd.DataFrame, held: pd.DataFrame, findings: list[str],
               window: tuple[pd.Timestamp, float] | None = None, thinned: float = 1.0,
               holidays: list | None = None) -> dict[str, Any]:
@@ -385,12 +380,12 @@ def _step_models(found: Discovery, masks: dict[str | None, np.ndarray], team_of:
     last = events.loc[events["last"], "hours"].to_numpy()
     begin = events["hours"].to_numpy() - events["gap"].to_numpy()
     load = fit.open_cases(begin, first, last)
-    origin_hours = origin.to_datetime64().astype("datetime64[s]").astype(np.int64) / 3600.0
+    origin_hours = fit.epoch_hours(origin)
     rows = events.groupby("step").indices
-    team_rows = _rows_of_teams(found, rows, team_of)
+    step_team = staffing.team_of_steps(events) if "team" in events.columns else {}
+    team_rows = _rows_of_teams(found, rows, step_team, team_of)
     evidence: dict[str | None, Evidence] = {}
     models = []
-    step_team = staffing.team_of_steps(events) if "team" in events.columns else {}
     for name, step in found.steps.items():
         team = step_team.get(name, team_of.get(step.label))
         if team not in evidence:
@@ -421,10 +416,10 @@ def _step_models(found: Discovery, masks: dict[str | None, np.ndarray], team_of:
     return models
 
 
-def _rows_of_teams(found: Discovery, rows: dict, team_of: dict[str, str]) -> dict[str, np.ndarray]:
-    """Per team, the rows of the events of the steps it does."""
+def _rows_of_teams(found: Discovery, rows: dict, step_team: dict[str, str], team_of: dict[str, str]
+                   ) -> dict[str, np.ndarray]:
+    """Per team, the rows of the events of the steps it does (a step's own team, else its activity's)."""
     out: dict[str, list[np.ndarray]] = {}
-    step_team = staffing.team_of_steps(found.events) if "team" in found.events.columns else {}
     for name, step in found.steps.items():
         team = step_team.get(name, team_of.get(step.label))
         if team is not None and name in rows:

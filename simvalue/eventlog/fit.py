@@ -229,14 +229,23 @@ def on_duty_hours(counts: np.ndarray, share: float = 0.25) -> np.ndarray:
     return counts >= share * float(np.mean(np.sort(busy)[len(busy) // 2:]))
 
 
+def epoch_hours(moment: pd.Timestamp) -> float:
+    """Hours since 1970 of a naive time: the clock of the events' ``hours``."""
+    return float(moment.to_datetime64().astype("datetime64[s]").astype(np.int64)) / 3600.0
+
+
+def _weeks_and_slots(times: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """Each time's week (counted from a Monday) and hour of the week (Monday 00:00 is 0)."""
+    hours = np.floor(times.to_numpy("datetime64[s]").astype(np.int64) / 3600.0 - 96.0).astype(np.int64)  # the epoch
+    return np.floor_divide(hours, 168), np.mod(hours, 168)                                                 # was a Thursday
+
+
 def on_duty_weeks(times: pd.Series, share: float = 0.25) -> np.ndarray:
     """Hours of the week in which events happen in at least ``share`` as many weeks as in the most regular
     hour: a team's calendar from its own events (a quiet afternoon of a small team is still on duty)."""
     if times.empty:
         return np.ones(168, dtype=bool)
-    hours = times.to_numpy("datetime64[s]").astype(np.int64) / 3600.0 - 96.0  # the epoch was a Thursday
-    slot = np.floor(hours).astype(np.int64)
-    pairs = np.unique(np.c_[np.floor_divide(slot, 168), np.mod(slot, 168)], axis=0)
+    pairs = np.unique(np.c_[_weeks_and_slots(times)], axis=0)
     weeks = np.bincount(pairs[:, 1], minlength=168).astype(float)
     return close_breaks(weeks >= share * weeks.max())
 
@@ -247,8 +256,7 @@ def calendar_predicts(times: pd.Series, share: float = 0.25) -> tuple[bool, floa
     calendar). Too few weeks to split says yes (the whole-log mask stands on its own)."""
     if times.empty:
         return True, 0.0
-    hours = np.floor(times.to_numpy("datetime64[s]").astype(np.int64) / 3600.0 - 96.0).astype(np.int64)
-    week, slot = np.floor_divide(hours, 168), np.mod(hours, 168)
+    week, slot = _weeks_and_slots(times)
     if np.unique(week).size < 4:
         return True, 0.0
     worst = 0.0
@@ -505,6 +513,6 @@ def dispersion(counts: pd.Series) -> float:
     return float(np.sqrt(excess) / counts.mean()) if excess > 0 else 0.0
 
 
-__all__ = ["Fit", "active_per_hour", "arrival_profile", "calendar_of", "clock_dependence", "close_breaks", "concurrency", "dispersion",
-           "duration", "fit_duration", "holidays_of", "hour_of_week", "ks_distance", "load_dependence", "on_duty_hours", "on_duty_weeks", "calendar_predicts", "open_cases",
+__all__ = ["Fit", "active_per_hour", "arrival_profile", "calendar_of", "calendar_predicts", "clock_dependence", "close_breaks", "concurrency", "dispersion",
+           "duration", "epoch_hours", "fit_duration", "holidays_of", "hour_of_week", "ks_distance", "load_dependence", "on_duty_hours", "on_duty_weeks", "open_cases",
            "quantile_table", "resource_groups", "weekly_counts", "working_hours_between"]

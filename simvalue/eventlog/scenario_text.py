@@ -192,7 +192,7 @@ def _evidence(model: StepModel) -> str:
         return "zero time: the first event marks the arrival"
     if model.kind == "staffed":
         return f"work of team {model.team}" + (", after a wait in its working hours" if model.before else "")
-    load = f"its team's open items" if model.team else "open cases"
+    load = "its team's open items" if model.team else "open cases"
     facts = (f"gap vs {load} rho {model.rho:.2f}, {model.on_duty:.0%} of events in on-duty hours, "
              f"{model.off_hours:.0%} of the gap off duty, dependence on its start {model.clock[0]:.3f} on the clock "
              f"and {model.clock[1]:.3f} in working hours")

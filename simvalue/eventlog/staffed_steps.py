@@ -16,7 +16,7 @@ def step_models(found: Discovery, masks: dict, origin: pd.Timestamp, stream: str
     """One model per discovered step, and the findings in words (times in working hours: the team's calendar
     less the log's ``holidays``, their midnights in hours on the events' clock)."""
     events = found.events
-    origin_hours = origin.to_datetime64().astype("datetime64[s]").astype(np.int64) / 3600.0
+    origin_hours = fit.epoch_hours(origin)
     team_of = staffing.team_of_steps(events)
     work, before, ready_on = staffing.work_and_before(events, masks, team_of, origin_hours, holidays)
     step_team = events["step"].map(team_of).to_numpy(dtype=object)

@@ -88,7 +88,7 @@ def _resource_team(team: str, chosen: list, mask: np.ndarray, rows: pd.DataFrame
         observed = fit.concurrency(timed["start"].to_numpy(float), timed["hours"].to_numpy(float))
         how = f"at most {observed} of its busy intervals (start to complete) at once"
     else:
-        hours0 = origin.to_datetime64().astype("datetime64[s]").astype(np.int64) / 3600.0
+        hours0 = fit.epoch_hours(origin)
         observed = fit.active_per_hour(rows["hours"].to_numpy(), rows["resource"].to_numpy(), mask, hours0)
         how = f"{observed} of its resources active in a typical working hour"
     queues = [(m, s) for m, s in chosen if m.kind == "queue" and m.fit.note.startswith("completions only")]
