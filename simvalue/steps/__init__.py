@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from .approver import ApproverGate, ApproverKind
 from .auto import AutoGate, AutoKind
-from .base import StepKind, StepRun
+from .base import StepKind, StepRun, StepView
 from .cab import CabGate, CabKind
 from .fork import JOIN, ForkKind, ForkSettings
 from .wait import WaitKind, WaitSettings
@@ -21,7 +21,7 @@ KINDS: dict[str, StepKind] = {kind.name: kind for kind in (WorkKind(), CabKind()
 GATE_SCHEMAS = tuple(kind.schema for kind in KINDS.values() if kind.field == "gate")
 
 
-def kind_of(step) -> StepKind:
+def kind_of(step: StepView) -> StepKind:
     """The kind of a validated step: its gate's kind, a wait, a fork, or team work."""
     if step.gate is not None:
         return KINDS[step.gate.kind]

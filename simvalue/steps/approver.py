@@ -8,8 +8,12 @@ from __future__ import annotations
 
 from typing import Literal
 
+from ..distributions import Distribution
 from ..errors import ScenarioError, unknown
 from ..fields import Dist, Name
+from ..kernel.events import Item, Wake
+from .base import Flow, StepPlanView, StepView
+from .by_priority import ApproveByPriority
 from .gate import GateKind, GateRun, GateSettings
 
 
@@ -26,39 +30,40 @@ class ApproverKind(GateKind):
     schema = ApproverGate
     holds_team = True
 
-    def team(self, step) -> str | None:
+    def team(self, step: StepView) -> str | None:
         return step.gate.team
 
-    def team_hours(self, step) -> float:
+    def team_hours(self, step: StepView) -> float:
         return step.gate.effort.mean
 
-    def check(self, step, path: str, steps: list[str], teams: list[str]) -> None:
+    def check(self, step: StepView, path: str, steps: list[str], teams: list[str]) -> None:
         if step.gate.team not in teams:
             raise ScenarioError(unknown("team", step.gate.team, teams), path=f"{path}.gate.team")
         super().check(step, path, steps, teams)
 
-    def describe(self, step) -> tuple[str, str]:
+    def describe(self, step: StepView) -> tuple[str, str]:
         return f"approver gate ({step.gate.team})", str(step.gate.effort)
 
-    def compile(self, step, local: dict[str, int], team_ids: dict[str, int]):
+    def compile(self, step: StepView, local: dict[str, int],
+                team_ids: dict[str, int]) -> tuple[float | ApproveByPriority, int, Distribution]:
         return (*super().compile(step, local, team_ids), step.gate.effort)
 
-    def run(self, plan, demand_type: str, flow) -> "ApproverRun":
+    def run(self, plan: StepPlanView, demand_type: str, flow: Flow) -> ApproverRun:
         return ApproverRun(plan, demand_type, flow)
 
 
 class ApproverRun(GateRun):
     __slots__ = ("effort", "on_finish")
 
-    def __init__(self, plan, demand_type: str, flow) -> None:
+    def __init__(self, plan: StepPlanView, demand_type: str, flow: Flow) -> None:
         super().__init__(plan, demand_type, flow)
         self.effort = self.draws(plan.spec[2], "effort")
         self.on_finish = (self.finish,)
 
-    def enter(self, item, now: float) -> None:
+    def enter(self, item: Item, now: float) -> None:
         self.team.request(item, self.effort(item), self.on_finish)
 
-    def finish(self, event) -> None:
+    def finish(self, event: Wake) -> None:
         item = event.item
         self.team.release(item)
         self.flow.handoff(item, self.team_id)

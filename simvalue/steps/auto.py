@@ -11,9 +11,11 @@ from typing import Literal
 from pydantic import Field
 from simpy.events import NORMAL
 
-from ..distributions import fixed
-from ..kernel.events import Wake
+from ..distributions import Distribution, fixed
+from ..kernel.events import Item, Wake
 from ..fields import Dist
+from .base import Flow, StepPlanView, StepView
+from .by_priority import ApproveByPriority
 from .gate import GateKind, GateRun, GateSettings
 
 
@@ -28,32 +30,33 @@ class AutoKind(GateKind):
     name = "auto"
     schema = AutoGate
 
-    def describe(self, step) -> tuple[str, str]:
+    def describe(self, step: StepView) -> tuple[str, str]:
         return "auto gate", str(step.gate.delay)
 
-    def compile(self, step, local: dict[str, int], team_ids: dict[str, int]):
+    def compile(self, step: StepView, local: dict[str, int],
+                team_ids: dict[str, int]) -> tuple[float | ApproveByPriority, int, Distribution]:
         return (*super().compile(step, local, team_ids), step.gate.delay)
 
-    def run(self, plan, demand_type: str, flow) -> "AutoRun":
+    def run(self, plan: StepPlanView, demand_type: str, flow: Flow) -> AutoRun:
         return AutoRun(plan, demand_type, flow)
 
 
 class AutoRun(GateRun):
     __slots__ = ("delay", "on_finish", "schedule")
 
-    def __init__(self, plan, demand_type: str, flow) -> None:
+    def __init__(self, plan: StepPlanView, demand_type: str, flow: Flow) -> None:
         super().__init__(plan, demand_type, flow)
         self.delay = self.draws(plan.spec[2], "effort")  # the stream name keeps earlier results
         self.on_finish = (self.finish,)
         self.schedule = flow.schedule
 
-    def enter(self, item, now: float) -> None:
+    def enter(self, item: Item, now: float) -> None:
         item.started = now
         item.automating = True
         item.pending = wake = Wake(self.on_finish, item)
         self.schedule(wake, NORMAL, self.delay(item))
 
-    def finish(self, event) -> None:
+    def finish(self, event: Wake) -> None:
         item = event.item
         item.automated += 1
         item.automating = False

@@ -9,52 +9,168 @@ small picklable spec and builds the run-time object that moves items through it.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from typing import Any, ClassVar, Protocol
+from typing import TYPE_CHECKING, Any, ClassVar, Protocol
 
-from ..kernel.events import cancel
+from ..kernel.events import Item, Wake, cancel
 from ..kernel.recorder import COMPLETED
 from ..kernel.sampling import item_draws, item_uniforms
 from ..rng import streams as rng_streams
+
+if TYPE_CHECKING:  # annotations only: the kinds' settings (they import this module), and the ground below
+    import numpy as np
+    import simpy
+
+    from ..calendars.schedule import Schedule
+    from ..distributions import Distribution
+    from ..kernel.recorder import Recorder
+    from .approver import ApproverGate
+    from .auto import AutoGate
+    from .by_priority import EffortByPriority
+    from .cab import CabGate
+    from .fork import ForkSettings
+    from .wait import WaitSettings
+    from .work import Automation, Escalation
+
+#: Per-item draws: the value an item takes at a step (its own, whatever the order items come in).
+ItemDraw = Callable[[Item], float]
+#: The callbacks of a wake, shared by every wake of a kind (kernel/events.py: Wake).
+Callbacks = tuple[Callable[[Wake], None], ...]
+
+
+class StepView(Protocol):
+    """What a step kind reads of a validated step (scenario/model.py: Step). A kind reads its own settings
+    (``gate``, ``wait``, ``fork``) only: ``kind_of`` chose the kind by them, so they are set."""
+
+    @property
+    def name(self) -> str: ...
+    @property
+    def team(self) -> str | list[str] | None: ...  # several: shared staff
+    @property
+    def effort(self) -> Distribution | EffortByPriority | None: ...
+    @property
+    def automation(self) -> Automation | None: ...
+    @property
+    def escalate(self) -> Escalation | None: ...
+    @property
+    def gate(self) -> ApproverGate | AutoGate | CabGate | None: ...
+    @property
+    def wait(self) -> WaitSettings | None: ...
+    @property
+    def fork(self) -> ForkSettings | None: ...
+
+
+class StepPlanView(Protocol):
+    """What a step run-time reads of its compiled step (engine/plan.py: StepPlan)."""
+
+    @property
+    def id(self) -> int: ...  # global id across all streams
+    @property
+    def stream(self) -> str: ...
+    @property
+    def name(self) -> str: ...
+    @property
+    def team(self) -> int: ...  # -1 when no team is held
+    @property
+    def spec(self) -> Any: ...  # what the step's kind compiled (StepKind.compile)
+    @property
+    def targets(self) -> tuple[int, ...]: ...
+    @property
+    def cumulative(self) -> tuple[float, ...]: ...
+    @property
+    def realises_value(self) -> bool: ...
+    @property
+    def by_rank(self) -> tuple[tuple[tuple[int, ...], tuple[float, ...]], ...] | None: ...
+    @property
+    def route_key(self) -> str: ...
+    @property
+    def alternates(self) -> tuple[int, ...]: ...  # shared staff: the hidden copies for the other teams
+    @property
+    def escalation_copy(self) -> int: ...
 
 
 class DemandView(Protocol):
     """What a step run-time reads of one demand type of the engine's plan (engine/plan.py: DemandPlan)."""
 
-    type: str
-    prioritised: bool
+    @property
+    def type(self) -> str: ...
+    @property
+    def prioritised(self) -> bool: ...
+    @property
+    def attribute_draws(self) -> tuple[tuple[int, tuple[int, ...], tuple[float, ...]], ...]: ...
 
 
 class PlanView(Protocol):
     """What a step run-time reads of the engine's compiled plan (engine/plan.py: Plan), so that the boundary
     is typed without steps/ importing the engine above it."""
 
-    priorities: tuple[str, ...]  # rank -> label ("" for none)
-    attributes: tuple[tuple[str, tuple[str, ...]], ...]  # declared attributes and their values
-    demands: Sequence[DemandView]
-    schedules: Sequence[Any]  # per team: its calendars.schedule.Schedule, or None around the clock
+    @property
+    def priorities(self) -> tuple[str, ...]: ...  # rank -> label ("" for none)
+    @property
+    def attributes(self) -> tuple[tuple[str, tuple[str, ...]], ...]: ...  # declared attributes and their values
+    @property
+    def demands(self) -> Sequence[DemandView]: ...
+    @property
+    def schedules(self) -> Sequence[Schedule | None]: ...  # per team; None around the clock
+    @property
+    def steps(self) -> Sequence[StepPlanView]: ...  # by global id (hidden copies included)
+
+
+class TeamView(Protocol):
+    """What a step run-time asks of a team (engine/teams.py: TeamPool and its kinds; ``drop`` is asked only
+    in models with a closing rule or a fork, whose pools have it)."""
+
+    @property
+    def capacity(self) -> int: ...
+    @property
+    def queue(self) -> Sequence[tuple[Any, ...]]: ...
+    def request(self, item: Item, effort: float, callbacks: Callbacks) -> None: ...
+    def release(self, item: Item) -> None: ...
+    def free(self) -> bool: ...
+    def take_back(self, item: Item) -> tuple[Any, ...] | None: ...
+    def requeue(self, item: Item) -> None: ...
+    def drop(self, item: Item) -> None: ...
+
+
+class Recorded(Protocol):
+    """What recording a step execution reads of the run it was on (a StepRun, or a stand-in recording it
+    under another team's copy of the step)."""
+
+    @property
+    def plan(self) -> StepPlanView: ...
+    @property
+    def realises_value(self) -> bool: ...
 
 
 class Flow(Protocol):
     """The services a replication offers to step run-times (engine/flow.py implements it)."""
 
-    env: Any
-    schedule: Callable[..., None]
-    seed: int
-    replication: int
-    teams: list[Any]
-    plan: PlanView
+    @property
+    def env(self) -> simpy.Environment: ...
+    @property
+    def schedule(self) -> Callable[..., None]: ...  # simpy's Environment.schedule(wake, priority, delay)
+    @property
+    def seed(self) -> int: ...
+    @property
+    def replication(self) -> int: ...
+    @property
+    def teams(self) -> Sequence[TeamView]: ...  # by team id
+    @property
+    def plan(self) -> PlanView: ...
+    @property
+    def recorder(self) -> Recorder: ...
 
-    def enter(self, item, position: int) -> None: ...
-    def route(self, item, run: "StepRun") -> None: ...
-    def complete(self, item, outcome: int) -> None: ...
-    def handoff(self, item, team_id: int) -> None: ...
-    def done_step(self, item, run: "StepRun", now: float, outcome: int, automated: bool, work: float) -> None: ...
-    def leave(self, item, run: "StepRun", team_id: int) -> None: ...
+    def enter(self, item: Item, position: int) -> None: ...
+    def route(self, item: Item, run: StepRun) -> None: ...
+    def complete(self, item: Item, outcome: int) -> None: ...
+    def handoff(self, item: Item, team_id: int) -> None: ...
+    def done_step(self, item: Item, run: Recorded, now: float, outcome: int, automated: bool,
+                  work: float) -> None: ...
+    def leave(self, item: Item, run: StepRun, team_id: int) -> None: ...
     def shared(self, key: Any, build: Callable[[], Any]) -> tuple[Any, bool]: ...
     def at_start(self, order: int, start: Callable[[], None]) -> None: ...
 
 
-def leave_in_parts(flow: Flow, item, run: "StepRun", team_id: int) -> None:
+def leave_in_parts(flow: Flow, item: Item, run: StepRun, team_id: int) -> None:
     """``leave`` for a flow that wraps the replication's services (a spawning step, a fork's branch):
     the handoff, the record and the route, each through the wrapper's own."""
     now = flow.env._now
@@ -75,56 +191,56 @@ class StepKind:
     #: Whether a team works the step (it then counts for handoffs and team busy time).
     holds_team: ClassVar[bool] = False
 
-    def settings(self, step) -> Any:
+    def settings(self, step: StepView) -> Any:
         """This kind's settings of ``step`` (the model in ``field``, or the step itself for work)."""
         return getattr(step, self.field) if self.field else step
 
-    def teams(self, step) -> list[str]:
+    def teams(self, step: StepView) -> list[str]:
         """Every team that may do the step (several for shared staff: ``team: [a, b]``); the first is
         ``team(step)``."""
         team = self.team(step)
         return [] if team is None else [team]
 
-    def team(self, step) -> str | None:
+    def team(self, step: StepView) -> str | None:
         """The team the step holds while it runs, or None."""
         return None
 
-    def team_hours(self, step) -> float:
+    def team_hours(self, step: StepView) -> float:
         """Mean team hours one execution takes (the offered-load rule; 0 without a team)."""
         return 0.0
 
-    def diversions(self, step) -> dict[str, float]:
+    def diversions(self, step: StepView) -> dict[str, float]:
         """Targets reached instead of ``next`` (step name or ``drop``/``done``) with their probabilities."""
         return {}
 
-    def onward(self, step) -> dict[str, float] | None:
+    def onward(self, step: StepView) -> dict[str, float] | None:
         """Where the step's items go instead of ``next`` and the following step (a fork's ``then``), or None."""
         return None
 
-    def branches(self, step) -> list[str]:
+    def branches(self, step: StepView) -> list[str]:
         """Steps every execution also starts, each once, besides going onward (a fork's branches)."""
         return []
 
-    def batch(self, step) -> tuple[float, int] | None:
+    def batch(self, step: StepView) -> tuple[float, int] | None:
         """(interval, items per batch) for a step that serves items in capacity-limited batches."""
         return None
 
-    def events_per_hour(self, step) -> float:
+    def events_per_hour(self, step: StepView) -> float:
         """Events the step needs per hour whatever the demand (a CAB's meetings), for the work budget."""
         return 0.0
 
-    def check(self, step, path: str, steps: list[str], teams: list[str]) -> None:
+    def check(self, step: StepView, path: str, steps: list[str], teams: list[str]) -> None:
         """Cross-reference checks of this kind's settings; raise ScenarioError naming ``path``."""
 
-    def describe(self, step) -> tuple[str, str]:
+    def describe(self, step: StepView) -> tuple[str, str]:
         """(who does it, what it takes) for the scenario overview."""
         raise NotImplementedError
 
-    def compile(self, step, local: dict[str, int], team_ids: dict[str, int]) -> Any:
+    def compile(self, step: StepView, local: dict[str, int], team_ids: dict[str, int]) -> Any:
         """The kind's settings with names turned into ids: a frozen, picklable spec."""
         return None
 
-    def run(self, plan, demand_type: str, flow: Flow) -> "StepRun":
+    def run(self, plan: StepPlanView, demand_type: str, flow: Flow) -> StepRun:
         """The run-time object that moves items of ``demand_type`` through the step."""
         raise NotImplementedError
 
@@ -138,7 +254,7 @@ class StepRun:
     __slots__ = ("plan", "spec", "flow", "team_id", "team", "targets", "cumulative", "route_u", "realises_value",
                  "_names")
 
-    def __init__(self, plan, demand_type: str, flow: Flow) -> None:
+    def __init__(self, plan: StepPlanView, demand_type: str, flow: Flow) -> None:
         self.plan, self.spec, self.flow = plan, plan.spec, flow
         self._names = (demand_type, plan.stream, plan.name)
         self.team_id = plan.team
@@ -151,7 +267,7 @@ class StepRun:
                 self._route_by_rank(plan.by_rank, key)
         self.realises_value = plan.realises_value
 
-    def table_key(self, by: str, demand_type: str) -> tuple[Callable[[Any], int] | None, list[str | None]]:
+    def table_key(self, by: str, demand_type: str) -> tuple[Callable[[Item], int] | None, list[str | None]]:
         """How an item of ``demand_type`` picks its entry of a table ``by: <by>``: (key, labels) with
         ``key(item)`` an index into ``labels`` (the values; None stands for ``other``), or (None, [None])
         when the type's items all take ``other`` (no priority, or the attribute not declared)."""
@@ -169,7 +285,8 @@ class StepRun:
         other = len(values)
         return (lambda item: item.attrs[k] if item.attrs and item.attrs[k] >= 0 else other), [*values, None]
 
-    def _route_by_rank(self, by_rank, key: Callable[[Any], int]) -> None:
+    def _route_by_rank(self, by_rank: tuple[tuple[tuple[int, ...], tuple[float, ...]], ...],
+                       key: Callable[[Item], int]) -> None:
         """Routing by priority or attribute in the one-table form the flow's ``route`` reads (PERF: no
         branch there): entry r's cumulative probabilities are shifted into [r, r + 1] and an item draws
         key(item) + U(0, 1)."""
@@ -182,7 +299,7 @@ class StepRun:
         draw = item_uniforms(self.random("route"))
         self.route_u = lambda item: key(item) + draw(item)
 
-    def draws_by(self, table, demand_type: str, purpose: str):
+    def draws_by(self, table: EffortByPriority, demand_type: str, purpose: str) -> ItemDraw:
         """Per-item draws of a table of distributions by priority or attribute: each entry from its own
         stream (``effort.P1``, ``effort.network``; ``<purpose>.other``), so a change to one entry leaves
         the others' draws alone."""
@@ -190,22 +307,23 @@ class StepRun:
         draws = [self.draws(table.for_priority(label), f"{purpose}.{label or 'other'}") for label in labels]
         return draws[0] if key is None else (lambda item: draws[key(item)](item))
 
-    def random(self, purpose: str) -> Callable[[Any], Any]:
+    def random(self, purpose: str) -> Callable[[str], np.random.Generator]:
         """The named random stream of one purpose (effort, decision...) of this step and type, by block."""
         return rng_streams(self.flow.seed, self.flow.replication, *self._names, purpose)
 
-    def draws(self, distribution, purpose: str):
+    def draws(self, distribution: Distribution, purpose: str) -> ItemDraw:
         """Per-item draws of ``distribution`` from this step's stream for ``purpose``."""
         return item_draws(distribution, self.random(purpose))
 
-    def uniforms(self, purpose: str):
+    def uniforms(self, purpose: str) -> ItemDraw:
         """Per-item U(0, 1) draws for ``purpose``."""
         return item_uniforms(self.random(purpose))
 
-    def enter(self, item, now: float) -> None:
+    def enter(self, item: Item, now: float) -> None:
+        """``item`` reaches the step at ``now``: start it, queue it, or schedule its end."""
         raise NotImplementedError
 
-    def withdraw(self, item) -> None:
+    def withdraw(self, item: Item) -> None:
         """A closing rule closes ``item`` on this step: cancel the end of what it is doing here and free
         the team member working on it (an item in a queue is skipped there: it is marked closed)."""
         if item.pending is not None:
@@ -213,16 +331,16 @@ class StepRun:
         if self.team is not None and item.started >= 0 and not item.automating:
             self.team.drop(item)
 
-    def open_parts(self, item) -> list:
+    def open_parts(self, item: Item) -> Sequence[Item]:
         """Other places ``item`` is in at once (a fork's open branches), for the records at the drain limit."""
         return []
 
-    def in_progress(self, item) -> tuple[float, bool]:
+    def in_progress(self, item: Item) -> tuple[float, bool]:
         """At the drain limit: (work so far, automated) of an item still on this step."""
         now = self.flow.env._now
         return (now - item.started - item.paused if item.started >= 0 else 0.0), item.automating
 
 
-def _prioritised(flow, demand_type: str) -> bool:
+def _prioritised(flow: Flow, demand_type: str) -> bool:
     """Whether items of ``demand_type`` carry a priority (items without one take a table's ``other``)."""
     return any(d.prioritised for d in flow.plan.demands if d.type == demand_type)

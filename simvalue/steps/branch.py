@@ -14,10 +14,19 @@ key work in hand by id tell two branches of one item apart; they are never recor
 from __future__ import annotations
 
 from bisect import bisect_right
+from typing import Any, Protocol
 
 from ..kernel.events import DONE_ID, Item
 from ..kernel.recorder import ITEM_DONE
-from .base import leave_in_parts
+from .base import Flow, Recorded, StepKind, StepPlanView, StepRun, leave_in_parts
+
+
+class Join(Protocol):
+    """What a branch asks of its fork's run-time (steps/fork.py: ForkRun) when it reaches the join or
+    its gate rejects the item."""
+
+    def arrive(self, parting: Parting, branch: Branch) -> None: ...
+    def reject(self, parting: Parting, branch: Branch) -> None: ...
 
 
 class Branch(Item):
@@ -37,7 +46,7 @@ class Parting:
 
     __slots__ = ("item", "run", "entered", "branches", "arrived", "first")
 
-    def __init__(self, item: Item, run, now: float) -> None:
+    def __init__(self, item: Item, run: Join, now: float) -> None:
         self.item, self.run, self.entered = item, run, now
         self.branches: list[Branch] = []
         self.arrived: list[Branch] = []
@@ -79,19 +88,19 @@ class BranchFlow:
     """The replication as a step on a branch sees it: its services, with records under the item's id
     and ``done`` (a ``next`` naming ``join``) leading to the join. Services are bound once."""
 
-    def __init__(self, flow) -> None:
+    def __init__(self, flow: Flow) -> None:
         self._flow = flow
         self.env, self.schedule, self.seed, self.replication = flow.env, flow.schedule, flow.seed, flow.replication
         self.teams, self.plan, self.enter, self.handoff = flow.teams, flow.plan, flow.enter, flow.handoff
         self.shared, self.at_start, self.recorder = flow.shared, flow.at_start, flow.recorder
 
-    def __getattr__(self, name: str):
+    def __getattr__(self, name: str) -> Any:
         """Any other service of the replication is its own."""
         return getattr(self._flow, name)
 
     leave = leave_in_parts  # not the replication's: records and routes go to the branch
 
-    def done_step(self, branch: Branch, run, now: float, outcome: int, automated: bool, work: float) -> None:
+    def done_step(self, branch: Branch, run: Recorded, now: float, outcome: int, automated: bool, work: float) -> None:
         """Record one step execution of a branch under its item's id; its wait and work go to the branch."""
         if branch.value_time < 0:
             branch.wait += now - branch.queued - work
@@ -100,7 +109,7 @@ class BranchFlow:
         self.recorder.step(branch.item.id, branch.demand, run.plan.id, branch.queued, branch.started, now, work,
                            automated, outcome)
 
-    def route(self, branch: Branch, run) -> None:
+    def route(self, branch: Branch, run: StepRun) -> None:
         """Along the step's ``next``; ``join`` (compiled as done) reaches the fork's join. The same draw
         as the replication's ``route``, copied so that its hot path holds no test for branches."""
         targets = run.targets
@@ -119,7 +128,7 @@ class BranchFlow:
             parting.run.reject(parting, branch)
 
 
-def branch_run(kind, step, demand_type: str, flow):
+def branch_run(kind: StepKind, step: StepPlanView, demand_type: str, flow: Flow) -> StepRun:
     """The run-time of a step on a branch: its kind's own, built on the replication's :class:`BranchFlow`."""
     seen = flow.shared(("fork", "flow"), lambda: BranchFlow(flow))[0]
     return kind.run(step, demand_type, seen)

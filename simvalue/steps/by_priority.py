@@ -30,14 +30,14 @@ class ItemClass(NamedTuple):
     attributes: tuple[tuple[str, str], ...] = ()
 
 
-def value_of(item_class: Any, by: str) -> str | None:
+def value_of(item_class: ItemClass | str | None, by: str) -> str | None:
     """The value a table ``by: <by>`` looks up for an item class (an ItemClass, or a priority label)."""
     if isinstance(item_class, ItemClass):
         return item_class.priority if by == PRIORITY else dict(item_class.attributes).get(by)
     return item_class if by == PRIORITY else None
 
 
-def priority_of(item_class: Any) -> str | None:
+def priority_of(item_class: ItemClass | str | None) -> str | None:
     """The priority label of an item class (an ItemClass, or a priority label itself)."""
     return item_class.priority if isinstance(item_class, ItemClass) else item_class
 
@@ -66,7 +66,7 @@ class _ByPriority(FrozenModel):
             return self.cases[label]
         return self.cases.get(OTHER)
 
-    def for_class(self, item_class: Any) -> Any:
+    def for_class(self, item_class: ItemClass | str | None) -> Any:
         """The entry an item of ``item_class`` (an ItemClass or a priority label) takes."""
         return self.for_priority(value_of(item_class, self.by))
 

@@ -14,9 +14,11 @@ from typing import Literal
 from pydantic import Field
 from simpy.events import NORMAL
 
-from ..kernel.events import Wake
+from ..kernel.events import Item, Wake
 from ..fields import Capacity, Duration, PositiveDuration
 from ..units import humanize
+from .base import Flow, StepPlanView, StepView
+from .by_priority import ApproveByPriority
 from .gate import GateKind, GateRun, GateSettings
 
 
@@ -33,24 +35,25 @@ class CabKind(GateKind):
     name = "cab"
     schema = CabGate
 
-    def describe(self, step) -> tuple[str, str]:
+    def describe(self, step: StepView) -> tuple[str, str]:
         return "cab gate", f"meets every {humanize(step.gate.meets)}"
 
-    def batch(self, step) -> tuple[float, int] | None:
+    def batch(self, step: StepView) -> tuple[float, int] | None:
         """(interval, items per meeting) when meetings are capacity-limited (for the load check)."""
         gate = step.gate
         return (gate.meets, gate.capacity) if gate.capacity is not None else None
 
-    def events_per_hour(self, step) -> float:
+    def events_per_hour(self, step: StepView) -> float:
         """Meetings per hour: events the run needs whatever the demand (for the work budget)."""
         return 1.0 / step.gate.meets
 
-    def compile(self, step, local: dict[str, int], team_ids: dict[str, int]):
+    def compile(self, step: StepView, local: dict[str, int],
+                team_ids: dict[str, int]) -> tuple[float | ApproveByPriority, int, float, float, int]:
         gate = step.gate
         first = gate.first if gate.first is not None else gate.meets
         return (*super().compile(step, local, team_ids), gate.meets, first, gate.capacity or 0)
 
-    def run(self, plan, demand_type: str, flow) -> "CabRun":
+    def run(self, plan: StepPlanView, demand_type: str, flow: Flow) -> CabRun:
         return CabRun(plan, demand_type, flow)
 
 
@@ -59,8 +62,9 @@ class Board:
 
     __slots__ = ("queue", "seq", "meets", "capacity", "flow", "on_meeting")
 
-    def __init__(self, meets: float, capacity: int, flow) -> None:
-        self.queue, self.seq, self.meets, self.capacity, self.flow = [], 0, meets, capacity, flow
+    def __init__(self, meets: float, capacity: int, flow: Flow) -> None:
+        self.queue: list[tuple[int, int, Item]] = []  # (rank, arrival order, item): a heap
+        self.seq, self.meets, self.capacity, self.flow = 0, meets, capacity, flow
         self.on_meeting = (self.meet,)
 
     def start(self, first: float) -> None:
@@ -69,7 +73,7 @@ class Board:
     def meet(self, event: Wake) -> None:
         """Decide the waiting items (up to the capacity) and schedule the next meeting."""
         now = self.flow.env._now
-        decided: list = []
+        decided: list[Item] = []
         while self.queue and (self.capacity == 0 or len(decided) < self.capacity):
             item = heappop(self.queue)[2]
             if not item.closed:  # closed by a closing rule while it waited for the meeting
@@ -83,7 +87,7 @@ class Board:
 class CabRun(GateRun):
     __slots__ = ("board",)
 
-    def __init__(self, plan, demand_type: str, flow) -> None:
+    def __init__(self, plan: StepPlanView, demand_type: str, flow: Flow) -> None:
         super().__init__(plan, demand_type, flow)
         _, _, meets, first, capacity = plan.spec
         self.board, created = flow.shared(("cab", plan.id), lambda: Board(meets, capacity, flow))
@@ -92,7 +96,7 @@ class CabRun(GateRun):
         else:  # a change over time: the board keeps its next meeting, then meets at the new interval
             self.board.meets, self.board.capacity = meets, capacity
 
-    def enter(self, item, now: float) -> None:
+    def enter(self, item: Item, now: float) -> None:
         board = self.board
         board.seq += 1
         heappush(board.queue, (item.rank, board.seq, item))

@@ -11,14 +11,16 @@ bound when a join cancels branches); docs/metrics.md gives the accounting of wor
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Annotated, Literal, NamedTuple, Union
 
 from pydantic import Field
 
+from ..kernel.events import Item
 from ..kernel.recorder import CANCELLED, CLOSED, COMPLETED, ITEM_REJECTED, REJECTED
 from ..errors import ScenarioError, unknown
 from ..fields import FrozenModel, Name, count
-from .base import StepKind, StepRun
+from .base import Flow, StepKind, StepPlanView, StepRun, StepView
 from .branch import Branch, Parting
 
 #: The routing word that ends a branch: ``next: {join: 1.0}``.
@@ -47,13 +49,13 @@ class ForkKind(StepKind):
     field = "fork"
     schema = ForkSettings
 
-    def onward(self, step) -> dict[str, float] | None:
+    def onward(self, step: StepView) -> dict[str, float] | None:
         return {step.fork.then: 1.0}
 
-    def branches(self, step) -> list[str]:
+    def branches(self, step: StepView) -> list[str]:
         return list(step.fork.branches)
 
-    def check(self, step, path: str, steps: list[str], teams: list[str]) -> None:
+    def check(self, step: StepView, path: str, steps: list[str], teams: list[str]) -> None:
         fork = step.fork
         for index, branch in enumerate(fork.branches):
             if branch not in steps:
@@ -68,15 +70,15 @@ class ForkKind(StepKind):
             raise ScenarioError(f"join {fork.join} is more than the {len(fork.branches)} branches",
                                 path=f"{path}.fork.join")
 
-    def describe(self, step) -> tuple[str, str]:
+    def describe(self, step: StepView) -> tuple[str, str]:
         fork = step.fork
         how = {"all": "all", "any": "any"}.get(str(fork.join), f"{fork.join} of")
         return "fork", f"{how} of {', '.join(fork.branches)}, then {fork.then}".replace("of of", "of")
 
-    def compile(self, step, local: dict[str, int], team_ids: dict[str, int]) -> "ForkSpec":
+    def compile(self, step: StepView, local: dict[str, int], team_ids: dict[str, int]) -> ForkSpec:
         return ForkSpec(tuple(local[b] for b in step.fork.branches), step.fork.need)
 
-    def run(self, plan, demand_type: str, flow) -> "ForkRun":
+    def run(self, plan: StepPlanView, demand_type: str, flow: Flow) -> ForkRun:
         return ForkRun(plan, demand_type, flow)
 
 
@@ -92,13 +94,13 @@ class ForkRun(StepRun):
 
     __slots__ = ("branches", "need", "open")
 
-    def __init__(self, plan, demand_type: str, flow) -> None:
+    def __init__(self, plan: StepPlanView, demand_type: str, flow: Flow) -> None:
         super().__init__(plan, demand_type, flow)
         self.branches, self.need = plan.spec
         # item id -> its parting, shared by every period's run of this step (a change over time)
         self.open: dict[int, Parting] = flow.shared(("fork", plan.id), dict)[0]
 
-    def enter(self, item, now: float) -> None:
+    def enter(self, item: Item, now: float) -> None:
         parting = self.open[item.id] = Parting(item, self, now)
         parting.branches = [Branch(item, parting, number, now) for number in range(len(self.branches))]
         for branch, position in zip(parting.branches, self.branches):
@@ -138,7 +140,7 @@ class ForkRun(StepRun):
             item.wait -= now - parting.first  # the join's record adds it back
         item.queued = item.started = parting.first
 
-    def withdraw(self, item) -> None:
+    def withdraw(self, item: Item) -> None:
         """A closing rule closes the item: its branches stop (recorded as closed); an open one, cut now,
         sets its wait, and the closing records the fork from the first branch's arrival (or now)."""
         parting = self.open.pop(item.id, None)
@@ -150,9 +152,9 @@ class ForkRun(StepRun):
                 parting.first = now
             self._settle(parting, last, now)
 
-    def in_progress(self, item) -> tuple[float, bool]:
+    def in_progress(self, item: Item) -> tuple[float, bool]:
         return 0.0, False  # the work is on the branches
 
-    def open_parts(self, item) -> list:
+    def open_parts(self, item: Item) -> Sequence[Item]:
         parting = self.open.get(item.id)
         return [] if parting is None else parting.still_open()

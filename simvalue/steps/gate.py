@@ -7,18 +7,17 @@ from the item's own random stream, so common random numbers hold per item.
 
 from __future__ import annotations
 
-from typing import Annotated, Union
+from typing import Annotated, Any, Union
 
 from pydantic import Discriminator, Field, Tag
 
 from .by_priority import ApproveByPriority
 from .by_priority import shape as by_priority_shape
-from ..kernel.events import DROP_ID
+from ..kernel.events import DROP_ID, Item
 from ..kernel.recorder import APPROVED, ITEM_REJECTED, REJECTED
 from ..errors import ScenarioError, unknown
 from ..fields import DROP, FrozenModel, Name, Probability
-from .base import StepKind, StepRun
-
+from .base import Flow, StepKind, StepPlanView, StepRun, StepView
 
 
 class GateSettings(FrozenModel):
@@ -33,7 +32,7 @@ class GateKind(StepKind):
 
     field = "gate"
 
-    def diversions(self, step) -> dict[str, float]:
+    def diversions(self, step: StepView) -> dict[str, float]:
         """Where rejected items go, with the rejection share. An approval table by priority not yet
         resolved (Stream.for_priority) gives its largest share: enough for callers that only need the
         targets; the traffic equations resolve the step per priority first."""
@@ -41,12 +40,13 @@ class GateKind(StepKind):
         approve = min(gate.approve.cases.values()) if isinstance(gate.approve, ApproveByPriority) else gate.approve
         return {gate.on_reject: 1.0 - approve} if approve < 1 else {}
 
-    def check(self, step, path: str, steps: list[str], teams: list[str]) -> None:
+    def check(self, step: StepView, path: str, steps: list[str], teams: list[str]) -> None:
         gate = step.gate
         if gate.on_reject != DROP and gate.on_reject not in steps:
             raise ScenarioError(unknown("step", gate.on_reject, steps + [DROP]), path=f"{path}.gate.on_reject")
 
-    def compile(self, step, local: dict[str, int], team_ids: dict[str, int]):
+    def compile(self, step: StepView, local: dict[str, int], team_ids: dict[str, int]) -> tuple[Any, ...]:
+        """(approve, position of ``on_reject`` or DROP_ID), then what the gate kind adds."""
         gate = step.gate
         return (gate.approve, DROP_ID if gate.on_reject == DROP else local[gate.on_reject])
 
@@ -56,7 +56,7 @@ class GateRun(StepRun):
 
     __slots__ = ("approve", "reject_to", "decide_u", "approve_by_rank", "approve_key")
 
-    def __init__(self, plan, demand_type: str, flow) -> None:
+    def __init__(self, plan: StepPlanView, demand_type: str, flow: Flow) -> None:
         super().__init__(plan, demand_type, flow)
         approve, self.reject_to = plan.spec[0], plan.spec[1]
         self.approve_by_rank = self.approve_key = None
@@ -70,7 +70,7 @@ class GateRun(StepRun):
         self.approve = approve
         self.decide_u = self.uniforms("decision") if approve is None or 0 < approve < 1 else None
 
-    def decide(self, item, now: float, automated: bool) -> None:
+    def decide(self, item: Item, now: float, automated: bool) -> None:
         """The gate's decision: approved items follow the route, rejected ones rework or drop."""
         if self.approve_by_rank is not None:
             approved = self.decide_u(item) < self.approve_by_rank[self.approve_key(item)]

@@ -23,11 +23,11 @@ from .by_priority import EffortByPriority
 from .by_priority import shape as by_priority_shape
 from ..distributions import Distribution
 from ..rng import fixed
-from ..kernel.events import DONE_ID, Wake
+from ..kernel.events import DONE_ID, Item, Wake
 from ..kernel.recorder import COMPLETED, ITEM_DONE, TIMED_OUT
 from ..errors import ScenarioError, unknown
 from ..fields import DONE, Dist, FrozenModel, Name, PositiveDuration
-from .base import StepKind, StepRun
+from .base import Flow, StepKind, StepPlanView, StepRun, StepView
 
 #: Draws used to estimate the probability of a timeout for the traffic equations (seeded: exact
 #: repeatability; the estimate's standard error is below 0.2 percentage points).
@@ -67,7 +67,7 @@ class WaitSettings(FrozenModel):
 
 
 @lru_cache(maxsize=4096)
-def timeout_probability(delay, timeout: float | None) -> float:
+def timeout_probability(delay: Distribution, timeout: float | None) -> float:
     """P(delay >= timeout): exact for a fixed delay, else from a seeded sample (cached: the checks
     of every change over time and every sweep point ask again)."""
     if timeout is None:
@@ -83,7 +83,7 @@ class WaitKind(StepKind):
     field = "wait"
     schema = WaitSettings
 
-    def diversions(self, step) -> dict[str, float]:
+    def diversions(self, step: StepView) -> dict[str, float]:
         """Where timed-out items go, with the timeout's probability. A delay table by priority not yet
         resolved (Stream.for_priority) gives its largest probability: enough for callers that only need
         the targets; the traffic equations resolve the step per priority first."""
@@ -92,26 +92,26 @@ class WaitKind(StepKind):
         p = max(timeout_probability(delay, wait.timeout) for delay in delays)
         return {wait.on_timeout: p} if p > 0 else {}
 
-    def check(self, step, path: str, steps: list[str], teams: list[str]) -> None:
+    def check(self, step: StepView, path: str, steps: list[str], teams: list[str]) -> None:
         target = step.wait.on_timeout
         if target is not None and target != DONE and target not in steps:
             raise ScenarioError(unknown("step", target, steps + [DONE]), path=f"{path}.wait.on_timeout")
         if step.wait.calendar is not None and step.wait.calendar not in teams:
             raise ScenarioError(unknown("team", step.wait.calendar, teams), path=f"{path}.wait.calendar")
 
-    def describe(self, step) -> tuple[str, str]:
+    def describe(self, step: StepView) -> tuple[str, str]:
         wait = step.wait
         timeout = f"; timeout {wait.timeout:g} h -> {wait.on_timeout}" if wait.timeout is not None else ""
         hours = f" working hours of {wait.calendar}" if wait.calendar is not None else ""
         return f"waits on {wait.reason}", f"{wait.delay}{hours}{timeout}"
 
-    def compile(self, step, local: dict[str, int], team_ids: dict[str, int]):
+    def compile(self, step: StepView, local: dict[str, int], team_ids: dict[str, int]) -> WaitSpec:
         wait = step.wait
         target = None if wait.on_timeout is None else DONE_ID if wait.on_timeout == DONE else local[wait.on_timeout]
         calendar = -1 if wait.calendar is None else team_ids[wait.calendar]
         return WaitSpec(wait.delay, wait.reason, wait.timeout, target, calendar)
 
-    def run(self, plan, demand_type: str, flow) -> "WaitRun":
+    def run(self, plan: StepPlanView, demand_type: str, flow: Flow) -> WaitRun:
         return WaitRun(plan, demand_type, flow)
 
 
@@ -130,7 +130,7 @@ class WaitRun(StepRun):
 
     __slots__ = ("delay", "timeout", "timeout_target", "on_reply", "on_timeout", "schedule", "hours")
 
-    def __init__(self, plan, demand_type: str, flow) -> None:
+    def __init__(self, plan: StepPlanView, demand_type: str, flow: Flow) -> None:
         super().__init__(plan, demand_type, flow)
         delay, _, self.timeout, self.timeout_target, calendar = plan.spec
         self.hours = flow.plan.schedules[calendar] if calendar >= 0 else None  # None: the clock runs always
@@ -139,7 +139,7 @@ class WaitRun(StepRun):
         self.on_reply, self.on_timeout = (self.reply,), (self.time_out,)
         self.schedule = flow.schedule
 
-    def enter(self, item, now: float) -> None:
+    def enter(self, item: Item, now: float) -> None:
         item.started = now  # nobody is waited for in a queue: the whole time is a wait on others
         delay = self.delay(item)
         if self.hours is not None:  # working hours only: the clock stands still off duty
@@ -151,7 +151,7 @@ class WaitRun(StepRun):
             item.pending = wake = Wake(self.on_reply, item)
             self.schedule(wake, NORMAL, delay)
 
-    def _end(self, item, outcome: int) -> float:
+    def _end(self, item: Item, outcome: int) -> float:
         now = self.flow.env._now
         if self.hours is not None:  # the standstill off duty is the step's paused time: off-hours, not others
             item.paused = now - item.started - self.hours.working_hours(item.started, now)
@@ -173,11 +173,11 @@ class WaitRun(StepRun):
         else:
             self.flow.enter(item, self.timeout_target)
 
-    def withdraw(self, item) -> None:
+    def withdraw(self, item: Item) -> None:
         """Closed while waiting: the wait so far was a wait on others."""
         super().withdraw(item)
         if item.value_time < 0:
             item.others += self.flow.env._now - item.started
 
-    def in_progress(self, item) -> tuple[float, bool]:
+    def in_progress(self, item: Item) -> tuple[float, bool]:
         return 0.0, False

@@ -12,10 +12,17 @@ from simpy.events import NORMAL
 
 from pydantic import Field, model_validator
 
-from ..kernel.events import Wake, cancel
+from ..distributions import Distribution
+from ..kernel.events import Item, Wake, cancel
 from ..kernel.recorder import COMPLETED
 from ..fields import Dist, FrozenModel, Name, PositiveDuration, Probability
-from .base import StepKind, StepRun
+from .base import Flow, StepKind, StepPlanView, StepRun, StepView, TeamView
+from .by_priority import EffortByPriority
+
+#: A compiled work step: (effort, automation share, automated effort, escalation as (after, priority label,
+#: team id)); None for no automation effort or no escalation.
+WorkSpec = tuple[Distribution | EffortByPriority, float, Distribution | None,
+                 tuple[float, str | None, int | None] | None]
 
 
 class Automation(FrozenModel):
@@ -45,29 +52,29 @@ class WorkKind(StepKind):
     name = "work"
     holds_team = True
 
-    def team(self, step) -> str | None:
+    def team(self, step: StepView) -> str | None:
         return step.team if step.team is None or isinstance(step.team, str) else step.team[0]
 
-    def teams(self, step) -> list[str]:
+    def teams(self, step: StepView) -> list[str]:
         return [] if step.team is None else [step.team] if isinstance(step.team, str) else list(step.team)
 
-    def describe(self, step) -> tuple[str, str]:
+    def describe(self, step: StepView) -> tuple[str, str]:
         automated = f"; {step.automation.share:.0%} automated" if step.automation else ""
         return " or ".join(self.teams(step)), f"{step.effort}{automated}"
 
-    def compile(self, step, local: dict[str, int], team_ids: dict[str, int]):
+    def compile(self, step: StepView, local: dict[str, int], team_ids: dict[str, int]) -> WorkSpec:
         automation, escalation = step.automation, step.escalate
         return (step.effort, automation.share if automation else 0.0, automation.effort if automation else None,
                 (escalation.after, escalation.priority, None if escalation.team is None else team_ids[escalation.team])
                 if escalation is not None else None)
 
-    def team_hours(self, step) -> float:
+    def team_hours(self, step: StepView) -> float:
         manual = 1.0 - (step.automation.share if step.automation is not None else 0.0)
         if hasattr(step.effort, "cases"):
             raise TypeError("team_hours needs a step resolved for one priority (Stream.for_priority)")
         return manual * step.effort.mean
 
-    def run(self, plan, demand_type: str, flow) -> StepRun:
+    def run(self, plan: StepPlanView, demand_type: str, flow: Flow) -> WorkRun:
         # PERF: only steps that escalate pay for it (a subclass chosen here).
         if plan.alternates:
             return SharedWorkRun(plan, demand_type, flow)
@@ -79,7 +86,7 @@ class WorkRun(StepRun):
 
     __slots__ = ("effort", "share", "automation_u", "automated_effort", "on_finish", "on_automated", "schedule")
 
-    def __init__(self, plan, demand_type: str, flow) -> None:
+    def __init__(self, plan: StepPlanView, demand_type: str, flow: Flow) -> None:
         super().__init__(plan, demand_type, flow)
         effort, share, automated_effort, _ = plan.spec
         self.effort = (self.draws_by(effort, demand_type, "effort") if hasattr(effort, "cases") else
@@ -90,7 +97,7 @@ class WorkRun(StepRun):
         self.on_finish, self.on_automated = (self.finish,), (self.finish_automated,)
         self.schedule = flow.schedule
 
-    def enter(self, item, now: float) -> None:
+    def enter(self, item: Item, now: float) -> None:
         effort = self.effort(item)
         if self.share and self.automation_u(item) < self.share:
             item.started, item.automating = now, True
@@ -123,7 +130,7 @@ class EscalatingWorkRun(WorkRun):
 
     __slots__ = ("after", "rank", "on_escalate", "other", "other_id", "record", "on_finish_other", "moved")
 
-    def __init__(self, plan, demand_type: str, flow) -> None:
+    def __init__(self, plan: StepPlanView, demand_type: str, flow: Flow) -> None:
         super().__init__(plan, demand_type, flow)
         after, label, team_id = plan.spec[3]
         self.after = after
@@ -136,7 +143,7 @@ class EscalatingWorkRun(WorkRun):
         self.on_escalate, self.on_finish_other = (self.escalate,), (self.finish_other,)
         self.moved: set[int] = set()
 
-    def enter(self, item, now: float) -> None:
+    def enter(self, item: Item, now: float) -> None:
         super().enter(item, now)
         if item.started < 0 and (self.other is not None or item.rank > self.rank):  # queued, and escalable
             self.schedule(Wake(self.on_escalate, (item, now)), NORMAL, self.after)
@@ -166,7 +173,7 @@ class EscalatingWorkRun(WorkRun):
         flow.done_step(item, self.record, now, COMPLETED, False, now - item.started - item.paused)
         flow.route(item, self)
 
-    def withdraw(self, item) -> None:
+    def withdraw(self, item: Item) -> None:
         if item.id in self.moved:
             self.moved.discard(item.id)
             if item.pending is not None:
@@ -182,7 +189,7 @@ class _Record:
 
     __slots__ = ("plan", "realises_value")
 
-    def __init__(self, plan, realises_value: bool) -> None:
+    def __init__(self, plan: StepPlanView, realises_value: bool) -> None:
         self.plan, self.realises_value = plan, realises_value
 
 
@@ -194,16 +201,16 @@ class SharedWorkRun(WorkRun):
 
     __slots__ = ("pools", "records", "finishes", "team_ids", "where")
 
-    def __init__(self, plan, demand_type: str, flow) -> None:
+    def __init__(self, plan: StepPlanView, demand_type: str, flow: Flow) -> None:
         super().__init__(plan, demand_type, flow)
         alternates = [flow.plan.steps[i] for i in plan.alternates]
-        self.pools = [self.team] + [flow.teams[a.team] for a in alternates]
+        self.pools: list[TeamView] = [self.team] + [flow.teams[a.team] for a in alternates]
         self.team_ids = [plan.team] + [a.team for a in alternates]
         self.records = [self] + [_Record(a, plan.realises_value) for a in alternates]
         self.finishes = [(lambda event, k=k: self._finish(event, k),) for k in range(len(self.pools))]
         self.where: dict[int, int] = {}
 
-    def enter(self, item, now: float) -> None:
+    def enter(self, item: Item, now: float) -> None:
         pools = self.pools
         k = next((i for i, pool in enumerate(pools) if pool.free()), None)
         if k is None:
@@ -223,7 +230,7 @@ class SharedWorkRun(WorkRun):
         flow.done_step(item, self.records[k], now, COMPLETED, False, now - item.started - item.paused)
         flow.route(item, self)
 
-    def withdraw(self, item) -> None:
+    def withdraw(self, item: Item) -> None:
         k = self.where.pop(item.id, 0)
         if item.pending is not None:
             cancel(item.pending)
