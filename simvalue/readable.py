@@ -3,7 +3,9 @@
 Money with thousands separators and a true minus sign, shares as percentages, changes of a share in
 points, durations in the unit that suits their size, p-values as '< 0.001': never scientific notation
 outside an appendix. Every function takes a float (NaN allowed: spelled '–') and returns a short string.
-These are for people; files for machines (CSV, Parquet) keep plain numbers.
+These are for people, and each concept has one spelling here (``duration``, ``share``): pages, the
+terminal, charts and warnings call it rather than format their own. Files for machines (CSV, Parquet)
+keep plain numbers; a duration a scenario file reads back is ``units.format_hours``.
 """
 
 from __future__ import annotations
@@ -14,6 +16,8 @@ import math
 MISSING = "–"
 #: The minus sign of a negative amount (U+2212: as wide as a plus, never read as a hyphen or a dash).
 MINUS = "\N{MINUS SIGN}"
+#: Between a duration's figure and its unit in pages and sentences: a wrapped line never splits 8.6 | d.
+NO_BREAK_SPACE = "\u00a0"
 
 
 def _missing(value: float) -> bool:
@@ -34,9 +38,10 @@ def money(value: float, currency: str = "") -> str:
 
 
 def share(value: float, digits: int = 0) -> str:
-    """``81%``; with ``digits``, ``80.6%``; ``2,948%`` (an ROI) with thousands separators. Values within
-    half a unit of 0% or 100% but not equal are spelled ``<1%`` / ``>99%`` (so that 99.6% never reads
-    as a flat 100%)."""
+    """A share as a percentage, the one spelling of one: ``81%``; with ``digits``, ``80.6%``; ``2,948%``
+    (an ROI) with thousands separators. Values within half a unit of 0% or 100% but not equal are spelled
+    ``<1%`` / ``>99%`` (so that 99.6% never reads as a flat 100%). A signed change is ``relative`` or
+    ``points``."""
     if _missing(value):
         return MISSING
     percent = 100 * value
@@ -69,9 +74,12 @@ def relative(change: float) -> str:
     return f"{percent:+.0f}%" if abs(percent) >= 10 else f"{percent:+.1f}%"
 
 
-def duration(hours: float) -> str:
-    """Minutes, hours, days or weeks, with two or three significant digits: ``22.9 h``, ``8.6 d`` (the
-    space is a no-break space)."""
+def duration(hours: float, space: str = NO_BREAK_SPACE) -> str:
+    """How long something takes, for people: minutes, hours, days or weeks with two or three significant
+    digits (``15 min``, ``22.9 h``, ``8.6 d``, ``5.95 w``; days from 48 h, weeks from 4 weeks). The one
+    human spelling of a duration. ``space`` goes between figure and unit: a no-break space by default (a
+    wrapped line never splits 8.6 | d); a step's description, chart labels and the terminal's summary and
+    SLA columns, spelt with a plain one, pass ``" "``."""
     if _missing(hours):
         return MISSING
     magnitude = abs(hours)
@@ -83,7 +91,7 @@ def duration(hours: float) -> str:
         value, unit = hours / 24, "d"
     else:
         value, unit = hours / 168, "w"
-    return f"{_significant(value)}\u00a0{unit}"   # a no-break space: a wrapped line never splits 8.6 | d
+    return f"{_significant(value)}{space}{unit}"
 
 
 def _significant(value: float) -> str:
@@ -133,5 +141,5 @@ def confidence_label(confidence: float) -> str:
     return f"{share(confidence)} interval"
 
 
-__all__ = ["MINUS", "MISSING", "confidence_label", "duration", "figure", "money", "number", "p_value", "points",
-           "relative", "share"]
+__all__ = ["MINUS", "MISSING", "NO_BREAK_SPACE", "confidence_label", "duration", "figure", "money", "number", "p_value",
+           "points", "relative", "share"]

@@ -7,7 +7,7 @@ import re
 import sys
 
 from .limits import MAX_HOURS, MAX_QUANTITY_TEXT as MAX_TEXT, MAX_RATE_PER_HOUR
-from .readable import figure
+from .readable import duration
 
 #: Hours per unit. Months and years are deliberately absent: their length is ambiguous.
 HOURS_PER_UNIT: dict[str, float] = {"s": 1 / 3600, "min": 1 / 60, "h": 1.0, "d": 24.0, "w": 168.0}
@@ -77,11 +77,17 @@ def parse_rate(value: object, *, maximum: float = MAX_RATE_PER_HOUR, what: str =
     return per_hour
 
 
-def format_hours(hours: float) -> str:
-    """Canonical, round-trippable spelling of a duration: the largest unit giving a whole number
-    (``"20min"``, ``"1w"``), else hours (``"2.5h"``)."""
+def format_hours(hours: float, digits: int | None = None) -> str:
+    """A duration for machines: YAML that ``parse_duration`` reads back (``"20min"``, ``"1w"``, ``"36h"``),
+    no space, so a scenario file or a distribution's text can be written and read again. Exact by default:
+    the largest unit giving a whole number, else hours with every digit (``"2.7182818h"``). With ``digits``,
+    a fitted value rounded to that many significant digits in the unit that suits its size (days from 48 h,
+    hours from 1 h, else minutes or, under 0.01 min, seconds): ``"7.433d"``, read back within half a unit of
+    its last digit. People read ``readable.duration`` instead: another concept, not another spelling."""
     if not math.isfinite(hours):
         return f"{hours!r}h"
+    if digits is not None:
+        return _rounded(hours, digits)
     for unit in ("w", "d", "h", "min", "s"):
         value = hours / HOURS_PER_UNIT[unit]
         if value != 0 and abs(value - round(value)) <= 1e-9 * abs(value):
@@ -89,15 +95,16 @@ def format_hours(hours: float) -> str:
     return "0h" if hours == 0 else f"{hours!r}h"
 
 
+def _rounded(hours: float, digits: int) -> str:
+    """``format_hours`` of a fitted value: ``digits`` significant digits, whole from 10**digits on."""
+    if hours <= 0:
+        return "0h"
+    unit = "d" if hours >= 48 else "h" if hours >= 1 else "min" if hours * 60 >= 0.01 else "s"
+    value = hours / HOURS_PER_UNIT[unit]
+    return f"{value:.{digits}g}{unit}" if value < 10 ** digits else f"{value:.0f}{unit}"
+
+
 def humanize(hours: float) -> str:
-    """A short human spelling for tables: minutes, hours, days or weeks with two or three digits."""
-    if hours != hours:  # NaN
-        return "-"
-    magnitude = abs(hours)
-    if magnitude < 1:
-        return f"{figure(hours * 60)} min"
-    if magnitude < 48:
-        return f"{figure(hours)} h"
-    if magnitude < 24 * 28:
-        return f"{figure(hours / 24)} d"
-    return f"{figure(hours / 168)} w"  # never 1.2e+03 w
+    """``readable.duration`` with a plain space, under its old name, for cli/commands.py until it calls
+    that (the one human spelling of a duration); then delete this."""
+    return duration(hours, space=" ")

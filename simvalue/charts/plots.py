@@ -17,9 +17,8 @@ from matplotlib.patches import Patch
 from matplotlib.ticker import FuncFormatter, MaxNLocator, PercentFormatter
 
 from .style import CHART_WIDTH, styled
-from ..readable import MINUS
+from ..readable import MINUS, duration, share
 from ..results.frames import Results
-from ..units import humanize
 from ..theory import HIGH_LOAD
 
 WAIT_COLOUR, WORK_COLOUR, BOTTLENECK_COLOUR = "#f4a261", "#2a9d8f", "#e63946"
@@ -85,8 +84,8 @@ def _sla_targets(scenario, item_type: str) -> list[tuple[str, float]]:
     business = " (business h)" if clock.clock == "business_hours" else ""
     target = clock.target
     if isinstance(target, dict):
-        return [(f"SLA {priority} {humanize(hours)}{business}", hours) for priority, hours in target.items()]
-    return [(f"SLA {humanize(target)}{business}", target)]
+        return [(f"SLA {priority} {duration(hours, space=' ')}{business}", hours) for priority, hours in target.items()]
+    return [(f"SLA {duration(target, space=' ')}{business}", target)]
 
 
 @styled
@@ -145,7 +144,7 @@ def plot_utilisation(runs: dict[str, Results]) -> Figure:
     ax.invert_yaxis()
     ax.axvline(HIGH_LOAD, color="grey", linestyle=":", linewidth=1)
     ax.xaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))
-    ax.set_xlabel(f"busy share of scheduled hours\ndotted: queues grow fast above {HIGH_LOAD:.0%}", loc="right")
+    ax.set_xlabel(f"busy share of scheduled hours\ndotted: queues grow fast above {share(HIGH_LOAD)}", loc="right")
     ax.set_xlim(0, 1.0)
     ax.grid(axis="x", alpha=0.3)
     ax.set_title("Team load")

@@ -30,7 +30,7 @@ from ..scenario.load import read_yaml
 from ..scenario.variants import Variant, load_variant_spec, variant_of
 from ..results.simulation import as_scenario, simulate
 from ..results.stats import relative_change, t_interval
-from ..units import humanize
+from .. import readable
 
 ScenarioLike = Scenario | str | Path | Mapping[str, Any]
 
@@ -236,12 +236,12 @@ def finding(row, confidence: float = 0.95, prefixed: bool = True) -> str:
     """'Median change time-to-value falls from 6.1 d to 1.3 d (-79%, 95% CI -81% to -76%).'"""
     template, kind = HEADLINE[row.metric]
     what = template.format(row.subject)
-    spell = humanize if kind == "time" else (lambda v: f"{v:.0%}")
+    spell = readable.duration if kind == "time" else readable.share
     prefix = f"[{row.variant}] " if prefixed else ""
     if row.change == 0 and row.change_low == row.change_high:
         return f"{prefix}{what} is unchanged at {spell(row.baseline)}."
     direction = "rises" if row.change > 0 else "falls"
-    level = f"{confidence:.0%} CI"
+    level = f"{readable.share(confidence)} CI"
     if np.isnan(row.change_low):  # one replication: no interval, so no claim of significance either
         size = f"{row.relative:+.0%}" if kind == "time" else f"{100 * row.change:+.1f} points"
         return f"{prefix}{what} {direction} from {spell(row.baseline)} to {spell(row.value)} ({size}; one replication)."

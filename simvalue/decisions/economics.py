@@ -19,6 +19,7 @@ import numpy as np
 import pandas as pd
 
 from .comparison import Comparison, ScenarioLike, compare
+from .. import readable
 from ..errors import SimulationError
 from ..results.frames import Results
 from ..scenario import Scenario
@@ -176,9 +177,9 @@ def _warn_if_less_delivered(baseline: Results, variant: Results) -> None:
     """Freed hours and avoided penalties mean little if the variant simply delivers less."""
     before, after = _undelivered_share(baseline), _undelivered_share(variant)
     if after > before + 0.01:
-        warnings.warn(f"variant {variant.scenario.name!r} leaves {after:.1%} of items without value (baseline "
-                      f"{before:.1%}): team hours it 'frees' come partly from work not done", EconomicsWarning,
-                      stacklevel=3)
+        warnings.warn(f"variant {variant.scenario.name!r} leaves {readable.share(after, 1)} of items without value "
+                      f"(baseline {readable.share(before, 1)}): team hours it 'frees' come partly from work not done",
+                      EconomicsWarning, stacklevel=3)
 
 
 def _check_period(months: int, discount_rate: float) -> None:

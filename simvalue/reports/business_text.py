@@ -40,7 +40,7 @@ def _money(value: float) -> str:
 def _case_value(kind: str, value: float) -> str:
     if math.isnan(value):
         return readable.MISSING
-    return {"money": readable.money, "hours": lambda v: f"{v:,.1f} h", "ratio": lambda v: f"{100 * v:,.0f}%",
+    return {"money": readable.money, "hours": lambda v: f"{v:,.1f} h", "ratio": readable.share,
             "month": lambda v: f"{v:.1f}"}[kind](value)
 
 
@@ -110,8 +110,8 @@ def business_case_text(case) -> str:
     from ..decisions.verdict import case_sentence
     economics = case.economics
     head = [textwrap.fill(f"{case.variant}. {case_sentence(case)}", 100, break_on_hyphens=False), "",
-            f"Business case: {case.variant}, over {case.months} months at {case.discount_rate:.1%} a year "
-            f"(amounts in {case.currency})",
+            f"Business case: {case.variant}, over {case.months} months at {readable.share(case.discount_rate, 1)} "
+            f"a year (amounts in {case.currency})",
             f"Scaling: {case.scaling}.",
             f"Investment {_money(economics.investment)}; running cost {_money(economics.running_cost)} a month; "
             f"benefit starts after {economics.lead_time:g} month(s)."]
@@ -137,7 +137,7 @@ def ranking_text(ranking, context: str = "") -> str:
                for p in (r.probability_best, r.probability_npv_positive)),
              _case_value("ratio", r.roi),
              _case_value("month", r.payback_month) + ("" if r.probability_payback == 1 else
-                                                       f" ({r.probability_payback:.0%})"),
+                                                       f" ({readable.share(r.probability_payback)})"),
              "-" if math.isnan(r.ttv_change) else f"{r.ttv_change:+.0%}",
              "-" if math.isnan(r.wsjf) else f"{r.wsjf:,.0f}",
              readable.share(r.cost_of_delay_share), _money(r.npv_without_cost_of_delay)]

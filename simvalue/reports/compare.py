@@ -25,7 +25,6 @@ from .. import readable
 from .business_text import case_rows
 from ..results.steady import steady_state, steady_text
 from .text import headline_rows
-from ..units import humanize
 from ..decisions.verdict import Verdict, verdicts
 from ..version import __version__
 
@@ -148,8 +147,9 @@ def describe_scenario(scenario: Scenario, baseline: bool = False, spec=None) -> 
     lines = [f"<h3>{role}: {_e(scenario.name)}</h3>"]
     if scenario.description:
         lines.append(f"<p>{_e(scenario.description)}</p>")
+    horizon, warmup = readable.duration(scenario.horizon), readable.duration(scenario.warmup)
     lines.append(f"<p>Demand: {demand}. Teams (capacity): {teams or 'none'}. Horizon "
-                 f"{_e(humanize(scenario.horizon))} after a {_e(humanize(scenario.warmup))} warm-up.</p>")
+                 f"{_e(horizon)} after a {_e(warmup)} warm-up.</p>")
     if spec is not None:
         edits = describe_edits(spec)
         lines.append("<p>Changes from the baseline:</p><ul>" + "".join(f"<li>{_e(e)}</li>" for e in edits)
@@ -181,7 +181,7 @@ def _table(frame: pd.DataFrame) -> str:
 
 def _settings(comparison: Comparison) -> str:
     base = comparison.baseline
-    level = f"{comparison.confidence:.0%}" if base.replications > 1 else "none (a single replication)"
+    level = readable.share(comparison.confidence) if base.replications > 1 else "none (a single replication)"
     rows = {"replications": base.replications, "seed": base.seed, "confidence": level,
             "common random numbers": "yes" if all(v.seed == base.seed for v in comparison.variants) else "no",
             "simvalue version": __version__}

@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from ..scenario.capacity import demand_rate, entering_rates, offered_loads, shift_loads, stream_visits
-from ..scenario.checks import HIGH_UTILISATION, percent
+from ..scenario.checks import HIGH_UTILISATION
 from ..scenario.overload import overload_drain
 from ..scenario.workload import workload
 from ..scenario.model import Scenario
 from .. import readable
-from ..units import humanize
 
 if TYPE_CHECKING:  # PERF: the tables take frames, but `simvalue check` needs no pandas
     import pandas as pd
@@ -26,7 +26,12 @@ def table(headers: list[str], rows: list[list[str]]) -> str:
     return "\n".join([line(headers), "  ".join("-" * w for w in widths)] + [line(r) for r in rows])
 
 
-def with_interval(estimate: float, low: float, high: float, fmt=humanize) -> str:
+def _plain_duration(hours: float) -> str:
+    """A duration in the terminal's summary, bottleneck and SLA columns: the one human spelling, plain space."""
+    return readable.duration(hours, space=" ")
+
+
+def with_interval(estimate: float, low: float, high: float, fmt: Callable[[float], str] = _plain_duration) -> str:
     """``8.2 h ±1.2 h``: the estimate and the half-width of its confidence interval."""
     if math.isnan(low):
         return fmt(estimate)
@@ -90,7 +95,7 @@ def priority_table(metrics: pd.DataFrame, confidence: float = 0.95) -> str:
 def team_table(teams: pd.DataFrame) -> str:
     """Mean utilisation and queue length per team across replications."""
     grouped = teams.groupby("team", observed=True)
-    rows = [[str(name), readable.figure(frame['capacity'].mean()), f"{frame['utilisation'].mean():.0%}",
+    rows = [[str(name), readable.figure(frame['capacity'].mean()), readable.share(frame['utilisation'].mean()),
              f"{frame['mean_queue_length'].mean():.2f}"] for name, frame in grouped]
     return table(["team", "people on duty", "utilisation (of scheduled hours)", "mean queue"], rows)
 
@@ -185,7 +190,7 @@ def verdict_text(verdict, width: int = 100) -> str:
 
 def bottleneck_table(bottlenecks: pd.DataFrame) -> str:
     """Stream by stream, the bottleneck step of each scenario and its share of the waiting."""
-    rows = [[r.stream, r.scenario, r.step, f"{r.wait_share:.0%}", humanize(r.wait)]
+    rows = [[r.stream, r.scenario, r.step, readable.share(r.wait_share), _plain_duration(r.wait)]
             for r in bottlenecks.sort_values(["stream"], kind="stable").itertuples()]
     return table(["stream", "scenario", "bottleneck step", "share of waiting", "mean wait"], rows)
 
@@ -203,7 +208,8 @@ def scenario_overview(scenario: Scenario) -> str:
     if raised:
         parts.append("items raised by other items (spawn), from the traffic equations across types\n"
                      + table(["type", "arriving", "raised", "entering"], raised))
-    loads = [[load.name, load.kind, readable.figure(load.capacity), readable.figure(load.offered), percent(load.utilisation),
+    loads = [[load.name, load.kind, readable.figure(load.capacity), readable.figure(load.offered),
+              readable.share(load.utilisation),
               "OVERLOADED" if load.utilisation >= 1 else ("high" if load.utilisation >= HIGH_UTILISATION else "ok")]
              for load in offered_loads(scenario)]
     parts.append("offered load (Erlangs = rate x visits x mean effort; gates: items per meeting)\n"
@@ -214,8 +220,8 @@ def scenario_overview(scenario: Scenario) -> str:
                      "off duty waits for the next shift)\n" + table(
                          ["team", "on duty", "people", "offered", "utilisation", "busiest hour"],
                          [[s.team, s.window, str(s.headcount), readable.figure(s.average),
-                           percent(s.utilisation) if s.headcount else "closed",
-                           percent(s.peak / s.headcount) if s.headcount else "-"] for s in shifts]))
+                           readable.share(s.utilisation) if s.headcount else "closed",
+                           readable.share(s.peak / s.headcount) if s.headcount else "-"] for s in shifts]))
     work = workload(scenario)
     parts.append(f"work per replication: about {work.items:,.0f} items, {work.step_executions:,.0f} step executions"
                  + (f", {work.meetings:,.0f} meetings and shift changes" if work.meetings else "")
@@ -258,8 +264,8 @@ def sla_words(scenario: Scenario) -> dict[str, str]:
     for item_type in scenario.sla:
         clock = scenario.sla_clock(item_type)
         target = clock.target
-        text = (", ".join(f"{k} {humanize(v)}" for k, v in target.items()) if isinstance(target, dict)
-                else humanize(target))
+        text = (", ".join(f"{k} {_plain_duration(v)}" for k, v in target.items()) if isinstance(target, dict)
+                else _plain_duration(target))
         text += " in business hours" if clock.clock == "business_hours" else " elapsed"
         if clock.pause_on:
             text += f", paused on {', '.join(clock.pause_on)}"

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .. import readable
 from ..readable import figure
 from ..rng import stream as rng_stream
 from .capacity import HOURS_PER_WEEK, Load, demand_flows, offered_loads, step_visits, team_shares
@@ -26,9 +27,9 @@ OVERLOADED = "is overloaded"
 RESTART_DRAWS = 4096
 
 
-def percent(share: float) -> str:
-    """A share as a percentage: whole percents, or three significant digits when huge (``2,080%``)."""
-    return f"{share:.0%}" if share < 10 else f"{figure(share * 100)}%"
+#: readable.share under its old name, for scenario/checks.py and results/steady.py until they import it
+#: (the one spelling of a percentage); then delete this.
+percent = readable.share
 
 
 def growth_words(load: Load) -> str:
@@ -46,7 +47,7 @@ def overload_warning(load: Load, allow_overload: bool = False) -> str:
     its queue grows, and that the run goes on (the backlog it builds is reported)."""
     what = "team" if load.kind == "team" else "gate"
     text = (f"{load.path}: {what} {load.name!r} is overloaded: offered load {figure(load.offered)} against its "
-            f"capacity {figure(load.capacity)} (utilisation {percent(load.utilisation)}); {growth_words(load)}. "
+            f"capacity {figure(load.capacity)} (utilisation {readable.share(load.utilisation)}); {growth_words(load)}. "
             "There is no steady state: the run simulates the growing backlog and reports it (waits grow with "
             "the horizon). Add capacity, automate, or reduce demand"
             + (f" (most of the load: {load.source})" if load.source else "")
@@ -148,4 +149,4 @@ def restart_warning(load: RestartLoad) -> str | None:
             "; queues will be longer than the offered load suggests")
     return (f"{load.path}: team {load.team!r} restarts interrupted work (preempt: restart): the work done again "
             f"raises its load from {figure(load.offered)} to about {figure(load.effective)} person-hours an hour "
-            f"(utilisation about {percent(load.utilisation)}, an estimate){tail}")
+            f"(utilisation about {readable.share(load.utilisation)}, an estimate){tail}")

@@ -16,7 +16,7 @@ from simpy.events import NORMAL
 
 from ..kernel.events import Item, Wake
 from ..fields import Capacity, Duration, PositiveDuration
-from ..units import humanize
+from ..readable import duration
 from .base import Flow, StepPlanView, StepView
 from .by_priority import ApproveByPriority
 from .gate import GateKind, GateRun, GateSettings
@@ -36,7 +36,7 @@ class CabKind(GateKind):
     schema = CabGate
 
     def describe(self, step: StepView) -> tuple[str, str]:
-        return "cab gate", f"meets every {humanize(step.gate.meets)}"
+        return "cab gate", f"meets every {duration(step.gate.meets, space=' ')}"
 
     def batch(self, step: StepView) -> tuple[float, int] | None:
         """(interval, items per meeting) when meetings are capacity-limited (for the load check)."""

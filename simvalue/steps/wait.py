@@ -26,6 +26,7 @@ from ..rng import fixed
 from ..kernel.events import DONE_ID, Item, Wake
 from ..kernel.recorder import COMPLETED, ITEM_DONE, TIMED_OUT
 from ..errors import ScenarioError, unknown
+from ..readable import duration
 from ..fields import DONE, Dist, FrozenModel, Name, PositiveDuration
 from .base import Flow, StepKind, StepPlanView, StepRun, StepView
 
@@ -101,7 +102,8 @@ class WaitKind(StepKind):
 
     def describe(self, step: StepView) -> tuple[str, str]:
         wait = step.wait
-        timeout = f"; timeout {wait.timeout:g} h -> {wait.on_timeout}" if wait.timeout is not None else ""
+        timeout = (f"; timeout {duration(wait.timeout, space=' ')} -> {wait.on_timeout}" if wait.timeout is not None
+                   else "")
         hours = f" working hours of {wait.calendar}" if wait.calendar is not None else ""
         return f"waits on {wait.reason}", f"{wait.delay}{hours}{timeout}"
 

@@ -16,6 +16,7 @@ from ..distributions import Distribution
 from ..kernel.events import Item, Wake, cancel
 from ..kernel.recorder import COMPLETED
 from ..fields import Dist, FrozenModel, Name, PositiveDuration, Probability
+from .. import readable
 from .base import Flow, StepKind, StepPlanView, StepRun, StepView, TeamView
 from .by_priority import EffortByPriority
 
@@ -59,7 +60,7 @@ class WorkKind(StepKind):
         return [] if step.team is None else [step.team] if isinstance(step.team, str) else list(step.team)
 
     def describe(self, step: StepView) -> tuple[str, str]:
-        automated = f"; {step.automation.share:.0%} automated" if step.automation else ""
+        automated = f"; {readable.share(step.automation.share)} automated" if step.automation else ""
         return " or ".join(self.teams(step)), f"{step.effort}{automated}"
 
     def compile(self, step: StepView, local: dict[str, int], team_ids: dict[str, int]) -> WorkSpec:
