@@ -1,1 +1,2 @@
-"""Working time: weekly patterns, shifts and holidays on the clock (schedule.py), and their spellings (spelling.py)."""
+"""Working time: weekly patterns (week.py), shifts and holidays on the clock (schedule.py), and their spellings
+(spelling.py), read once into typed values."""

@@ -2,10 +2,12 @@
 
 simvalue's clock is float hours since t = 0. A scenario's ``start`` dates t = 0 in naive local
 time (no time zone, no daylight saving); without it t = 0 is ``DEFAULT_START``, Monday 2024-01-01
-00:00. A ``WeeklyPattern`` is a 168-hour periodic, piecewise-constant headcount; a ``Schedule``
+00:00. A ``WeeklyPattern`` (week.py) is a 168-hour periodic, piecewise-constant headcount; a ``Schedule``
 places one on the clock with holidays (whole local days on which nobody works) and answers "who
 works at t", "when does that change", "how many working hours or person-hours lie in [a, b]" and
 "when have h working hours elapsed". No simpy here: the engine, SLA clocks and exports call this.
+A scenario hands over its start and holidays typed (read once, at load); text is read only when a
+caller gives text.
 """
 
 from __future__ import annotations
@@ -13,185 +15,22 @@ from __future__ import annotations
 import heapq
 import math
 from bisect import bisect_left, bisect_right
-from collections import defaultdict
-from collections.abc import Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Iterable, Iterator, Sequence
 from datetime import date, datetime, time, timedelta
 from operator import itemgetter
 
 import numpy as np
 
-from .spelling import (DAY, DAY_MINUTES, DAY_NAMES, DEFAULT_START, HOURS_EXAMPLE, WEEK, WEEK_MINUTES,
-                            check_capacity, located, parse_days, parse_holidays, parse_hours, parse_start, span_text,
-                            window_minutes)
+from .spelling import (DAY, DAY_NAMES, DEFAULT_START, WEEK, as_dates, as_datetime, parse_days, parse_holidays,
+                       parse_hours, parse_start)
+from .week import ShiftWindow, WeeklyPattern
 
 #: Most ulps a change instant is moved so that ``headcount_at`` agrees with it (float rounding).
 _NUDGES = 64
 
-#: The spellings, re-exported: the scenario format reads them from here with the arithmetic.
+#: The weekly pattern and the spellings, re-exported: the scenario format reads them from here with the arithmetic.
 __all__ = ["DAY", "DAY_NAMES", "DEFAULT_START", "WEEK", "Schedule", "ShiftWindow", "WeeklyPattern", "parse_days",
            "parse_holidays", "parse_hours", "parse_start"]
-
-# -- the weekly pattern ---------------------------------------------------------------------------
-#: A declared window in minutes from Monday 00:00: (start, end, capacity, entry index, label).
-_Piece = tuple[int, int, int, int, str]
-
-
-def _pieces(days: Sequence[int], window: tuple[int, int], capacity: int, index: int, label: str) -> list[_Piece]:
-    """One piece per day, split at the week's end (Sunday night continues on Monday morning)."""
-    out = []
-    for day in days:
-        start, end = day * DAY_MINUTES + window[0], day * DAY_MINUTES + window[1]
-        out.append((start, min(end, WEEK_MINUTES), capacity, index, label))
-        if end > WEEK_MINUTES:
-            out.append((0, end - WEEK_MINUTES, capacity, index, label))
-    return out
-
-
-def _refuse_overlaps(pieces: list[_Piece]) -> None:
-    widest: _Piece | None = None
-    for piece in sorted(pieces):
-        if widest is not None and piece[0] < widest[1]:
-            first, second = sorted((widest, piece), key=itemgetter(3))
-            when = span_text(piece[0], min(piece[1], widest[1]))
-            raise ValueError(f"{first[4]} and {second[4]} overlap on {when}")
-        if widest is None or piece[1] > widest[1]:
-            widest = piece
-
-
-@dataclass(frozen=True, slots=True)
-class ShiftWindow:
-    """A stretch of constant headcount in the week, in hours from Monday 00:00 (end may pass 168)."""
-
-    start: float
-    end: float
-    headcount: int
-
-    @property
-    def label(self) -> str:
-        """The stretch as text, e.g. 'Mon 08:00-17:00' or 'Fri 17:00-Mon 09:00'."""
-        return span_text(round(self.start * 60), round(self.end * 60))
-
-    def __str__(self) -> str:
-        return f"{self.label}: {self.headcount}"
-
-
-@dataclass(frozen=True, slots=True)
-class WeeklyPattern:
-    """A 168-hour periodic headcount: segment i runs from ``breaks[i]`` to the next break (or 168).
-
-    Breaks are hours from Monday 00:00, the first 0.0; equal neighbouring segments are merged.
-    """
-
-    breaks: tuple[float, ...]
-    headcounts: tuple[int, ...]
-
-    def __post_init__(self) -> None:
-        breaks, counts = tuple(float(b) for b in self.breaks), tuple(self.headcounts)
-        if not breaks or breaks[0] != 0.0 or breaks[-1] >= WEEK or any(b >= c for b, c in zip(breaks, breaks[1:])):
-            raise ValueError(f"breaks must start at 0.0 and rise strictly below 168, got {self.breaks!r}")
-        if len(counts) != len(breaks) or any(isinstance(c, bool) or not isinstance(c, int) or c < 0 for c in counts):
-            raise ValueError(f"expected one whole headcount >= 0 per break, got {self.headcounts!r}")
-        keep = [i for i in range(len(counts)) if i == 0 or counts[i] != counts[i - 1]]
-        object.__setattr__(self, "breaks", tuple(breaks[i] for i in keep))
-        object.__setattr__(self, "headcounts", tuple(counts[i] for i in keep))
-        if not any(counts):
-            raise ValueError("the working time never works: no hour of the week has anyone on duty; "
-                             "expected e.g. {'mon-fri': '09:00-17:00'}")
-
-    @classmethod
-    def from_calendar(cls, mapping: Mapping[str, str | Sequence[str]], capacity: int = 1) -> WeeklyPattern:
-        """``capacity`` people during the windows of e.g. {"mon-fri": "09:00-17:00"}, nobody outside them.
-
-        A value may list windows (["08:00-12:00", "13:00-17:00"] for a lunch break).
-        """
-        check_capacity(capacity, "capacity")
-        if not isinstance(mapping, Mapping):
-            raise ValueError(f"expected a calendar such as {{'mon-fri': '09:00-17:00'}}, got {mapping!r}")
-        pieces: list[_Piece] = []
-        for index, (key, value) in enumerate(mapping.items()):
-            where = f"calendar.{key}"
-            days = located(where, parse_days, key)
-            listed = isinstance(value, (list, tuple))
-            if listed and not value:
-                raise ValueError(f"{where}: expected hours such as {HOURS_EXAMPLE} or a list of them, got []")
-            for text in value if listed else [value]:
-                label = f"{where} {text!r}" if listed else where
-                pieces += _pieces(days, located(where, window_minutes, text), capacity, index, label)
-        return cls._from_pieces(pieces)
-
-    @classmethod
-    def from_shifts(cls, shifts: Sequence[Mapping[str, object]]) -> WeeklyPattern:
-        """Shifts such as [{"days": "mon-fri", "hours": "08:00-17:00", "capacity": 2}]; gaps have nobody.
-
-        An overnight shift covers the early hours of the next day (Sunday's covers Monday morning).
-        """
-        if isinstance(shifts, (str, bytes)) or not isinstance(shifts, Sequence) or not shifts:
-            raise ValueError("expected a list of shifts such as [{'days': 'mon-fri', 'hours': '08:00-17:00', "
-                             f"'capacity': 2}}], got {shifts!r}")
-        pieces: list[_Piece] = []
-        for index, shift in enumerate(shifts):
-            where = f"shifts[{index}]"
-            if not isinstance(shift, Mapping) or set(shift) != {"days", "hours", "capacity"}:
-                raise ValueError(f"{where}: expected keys days, hours and capacity, got {shift!r}")
-            days = located(f"{where}.days", parse_days, shift["days"])
-            window = located(f"{where}.hours", window_minutes, shift["hours"])
-            capacity = check_capacity(shift["capacity"], f"{where}.capacity")
-            pieces += _pieces(days, window, capacity, index, f"{where} ({shift['days']} {shift['hours']})")
-        return cls._from_pieces(pieces)
-
-    @classmethod
-    def always(cls, capacity: int) -> WeeklyPattern:
-        """``capacity`` people around the clock (today's teams)."""
-        return cls((0.0,), (check_capacity(capacity, "capacity"),))
-
-    @classmethod
-    def _from_pieces(cls, pieces: list[_Piece]) -> WeeklyPattern:
-        _refuse_overlaps(pieces)
-        delta: defaultdict[int, int] = defaultdict(int)
-        for start, end, capacity, _, _ in pieces:
-            delta[start] += capacity
-            delta[end] -= capacity
-        breaks, counts, level = [], [], 0
-        for minute in sorted(set(delta) | {0}):
-            if minute < WEEK_MINUTES:
-                level += delta[minute]
-                breaks.append(minute / 60)
-                counts.append(level)
-        return cls(tuple(breaks), tuple(counts))
-
-    def _lengths(self) -> list[float]:
-        return [b - a for a, b in zip(self.breaks, (*self.breaks[1:], WEEK))]
-
-    @property
-    def person_hours_per_week(self) -> float:
-        """Scheduled person-hours in one week (the utilisation denominator per week)."""
-        return sum(c * length for c, length in zip(self.headcounts, self._lengths()))
-
-    @property
-    def working_hours_per_week(self) -> float:
-        """Hours per week with at least one person on duty."""
-        return sum(length for c, length in zip(self.headcounts, self._lengths()) if c)
-
-    @property
-    def average_headcount(self) -> float:
-        """Person-hours per week / 168: the capacity a 24/7 team would need for the same hours."""
-        return self.person_hours_per_week / WEEK
-
-    @property
-    def peak_headcount(self) -> int:
-        """The most people on duty at once."""
-        return max(self.headcounts)
-
-    def shifts_summary(self) -> list[ShiftWindow]:
-        """Every stretch of constant headcount (zero included), a stretch over Sunday midnight joined."""
-        ends = (*self.breaks[1:], WEEK)
-        windows = [ShiftWindow(a, b, c) for a, b, c in zip(self.breaks, ends, self.headcounts)]
-        if len(windows) > 1 and windows[0].headcount == windows[-1].headcount:
-            last = windows.pop()
-            windows[0] = ShiftWindow(last.start, WEEK + windows[0].end, last.headcount)
-            windows.append(windows.pop(0))
-        return windows
 
 
 # -- cumulative tables ----------------------------------------------------------------------------
@@ -290,8 +129,8 @@ class Schedule:
 
     def __init__(self, pattern: WeeklyPattern, start: datetime = DEFAULT_START, holidays: Iterable[date] = ()) -> None:
         self.pattern = pattern
-        self.start = parse_start(start)
-        self.holidays = parse_holidays(holidays)
+        self.start = as_datetime(start)
+        self.holidays = as_dates(holidays)
         monday = datetime.combine(self.start.date() - timedelta(days=self.start.weekday()), time())
         self._offset = (self.start - monday).total_seconds() / 3600  # u = t + offset, u = 0 on that Monday
         starts = [(day - monday.date()).days * DAY for day in self.holidays]
@@ -308,7 +147,7 @@ class Schedule:
 
     def hours_since_start(self, moment: datetime | date) -> float:
         """t for a local date and time (a date means its midnight)."""
-        return (parse_start(moment) - self.start).total_seconds() / 3600
+        return (as_datetime(moment) - self.start).total_seconds() / 3600
 
     def headcount_at(self, t: float) -> int:
         """People on duty at t (a change at t already counts)."""

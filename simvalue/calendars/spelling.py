@@ -2,13 +2,16 @@
 
 The scenario format's spellings ("mon-fri", "09:00-17:00", "2026-01-05 08:00", "2026-12-25") are
 parsed here into numbers (weekday indices, minutes from midnight, datetimes), with messages that
-say where a value sits and what was expected; ``calendars`` does the arithmetic with them.
+say where a value sits and what was expected; ``calendars`` does the arithmetic with them. The
+scenario reads each spelling once, at load, into a typed value (``Weekdays``, ``DailyWindow``, a
+datetime, dates) that keeps its text for writing the file back; nothing later parses it again.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
 from datetime import date, datetime, time
 from typing import TypeVar
 
@@ -27,6 +30,59 @@ _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}", re.ASCII)
 _WINDOW = re.compile(r"^\s*(\d{1,2}):(\d{2})\s*-\s*(\d{1,2}):(\d{2})\s*$")
 HOURS_EXAMPLE = '"09:00-17:00"'
 _T = TypeVar("_T")
+
+
+# -- typed values, read once -----------------------------------------------------------------------
+@dataclass(frozen=True, slots=True)
+class Weekdays:
+    """Weekdays as written ("mon-fri"), read once: ``indices`` are 0 = Monday, sorted."""
+
+    indices: tuple[int, ...]
+    spelling: str
+
+    def __str__(self) -> str:
+        return self.spelling
+
+
+@dataclass(frozen=True, slots=True)
+class DailyWindow:
+    """A daily window as written ("17:00-08:00"), read once: ``start`` and ``end`` in minutes from midnight,
+    end > start (past 1440 it ends the next day)."""
+
+    start: int
+    end: int
+    spelling: str
+
+    def __str__(self) -> str:
+        return self.spelling
+
+
+def read_weekdays(value: object) -> Weekdays:
+    """``parse_days``, keeping the text to write back."""
+    return Weekdays(parse_days(value), value)  # type: ignore[arg-type]  # parse_days accepts text only
+
+
+def read_window(value: object) -> DailyWindow:
+    """``window_minutes``, keeping the text to write back."""
+    return DailyWindow(*window_minutes(value), value)  # type: ignore[arg-type]  # text only, as above
+
+
+def as_datetime(value: object) -> datetime:
+    """A moment as a naive datetime: a naive datetime as it is and a date as its midnight (typed values, as
+    a scenario holds them); anything else is read as a ``start`` is."""
+    if isinstance(value, datetime) and value.tzinfo is None:
+        return value
+    if isinstance(value, date) and not isinstance(value, datetime):
+        return datetime.combine(value, time())
+    return parse_start(value)
+
+
+def as_dates(values: object) -> tuple[date, ...]:
+    """Dates sorted and without repeats: ``date`` objects (as a scenario holds its holidays) as they are;
+    anything else is read as ``holidays`` are."""
+    if isinstance(values, (list, tuple)) and all(type(v) is date for v in values):
+        return tuple(sorted(set(values)))
+    return parse_holidays(values)
 
 
 # -- parsing the spellings ------------------------------------------------------------------------

@@ -2,20 +2,30 @@
 
 Durations and distributions are parsed on the way in (``"20min"`` -> hours) and written back
 in canonical spelling on ``model_dump(mode="json")``, so a scenario round-trips through YAML.
+Working time is read once too: a shift's days and hours, a calendar, ``start`` and ``holidays``
+become typed values (calendars/), written back as they were written; a team's weekly pattern is
+built from them when the team is validated. Nothing after the load parses text again.
 """
 
 from __future__ import annotations
 
 import math
 from datetime import date, datetime
+from operator import attrgetter
 from typing import Annotated, Any, Literal, Union
 
 import numpy as np
-from pydantic import BeforeValidator, Discriminator, Field, PrivateAttr, Tag, ValidationInfo, field_validator, model_validator
+from pydantic import (BeforeValidator, ConfigDict, Discriminator, Field, GetPydanticSchema, PlainSerializer,
+                      PlainValidator, PrivateAttr, Tag, ValidationInfo, WithJsonSchema, field_validator,
+                      model_validator)
+from pydantic_core import core_schema
 
-from ..calendars.schedule import DEFAULT_START, Schedule, WeeklyPattern, parse_days, parse_holidays, parse_hours, parse_start
+from ..calendars.schedule import DEFAULT_START, Schedule, WeeklyPattern, parse_holidays, parse_start
+from ..calendars.spelling import DailyWindow, Weekdays, read_weekdays, read_window
+from ..calendars.week import Calendar, shift_duty
 
 from ..activities import Activity
+from ..errors import ScenarioError
 from ..fields import (DONE, DROP, Capacity, Dist, Duration, FrozenModel, Money, MoneyRate, Name,
                       PositiveDuration, Probability, Rate, count, number, sums_to_one)
 from ..limits import (MAX_LABEL, MAX_ATTRIBUTE_VALUES, MAX_ATTRIBUTES, MAX_ITEM_CLASSES, MAX_CHANGES, MAX_HOLIDAYS, MAX_PROFILE_MULTIPLIER,
@@ -24,36 +34,67 @@ from ..steps import GATE_SCHEMAS, Automation, ForkSettings, WaitSettings, kind_o
 from ..steps.work import Escalation
 from ..steps.by_priority import ApproveByPriority, EffortByPriority, NextByPriority
 from ..steps.by_priority import shape as by_priority_shape
-from .initial import Initial
+from .initial import Initial, OpenItems
 from .spawn import SpawnField
+from .variant_file import Variant
 
 _Model = FrozenModel  # the name variants.py and older code use
-
-
-def _spelled(parse):
-    """A before-validator that checks a spelling with ``parse`` and keeps the text as written."""
-    def check(value: Any) -> Any:
-        parse(value)
-        return value
-    return check
 __all__ = ["DONE", "DROP"]  # routing words, re-exported for the modules that read them here
+
+_SPELLING = PlainSerializer(attrgetter("spelling"))  # a typed value written back as it was written
+#: A shift's ``days`` ("mon-fri") and ``hours`` ("17:00-08:00"), read once into typed values.
+WeekdaysField = Annotated[Weekdays, PlainValidator(read_weekdays), _SPELLING, WithJsonSchema({"type": "string"})]
+HoursField = Annotated[DailyWindow, PlainValidator(read_window), _SPELLING, WithJsonSchema({"type": "string"})]
+
+
+def _read_calendar(value: dict[str, Any]) -> Calendar:
+    try:
+        return Calendar.read(value)
+    except ValueError as exc:  # the field path names the calendar already
+        raise ValueError(str(exc).removeprefix("calendar.")) from None
+
+
+#: A team's ``calendar``: a mapping checked as pydantic checks one, then read once into a typed Calendar.
+CalendarField = Annotated[
+    Calendar,
+    GetPydanticSchema(lambda _, handler: core_schema.no_info_after_validator_function(_read_calendar,
+                                                                                      handler(dict[str, Any]))),
+    _SPELLING, WithJsonSchema({"additionalProperties": True, "type": "object"})]
 
 
 class Shift(FrozenModel):
     """People on duty on some days at some hours: ``{days: mon-fri, hours: "08:00-17:00", capacity: 2}``."""
 
-    days: Annotated[str, BeforeValidator(_spelled(parse_days))]
-    hours: Annotated[str, BeforeValidator(_spelled(parse_hours))]
+    # The typed values are the fields; the file's words (days, hours) name them and give them as written.
+    model_config = ConfigDict(serialize_by_alias=True)
+
+    weekdays: WeekdaysField = Field(alias="days")
+    window: HoursField = Field(alias="hours")
     capacity: Capacity
+
+    @property
+    def days(self) -> str:
+        """The days as written, e.g. 'mon-fri'."""
+        return self.weekdays.spelling
+
+    @property
+    def hours(self) -> str:
+        """The hours as written, e.g. '08:00-17:00'."""
+        return self.window.spelling
 
 
 class Team(FrozenModel):
     """A resource pool: ``capacity`` people working items one at a time each, around the clock or in
     a ``calendar`` of working hours; or ``shifts`` with their own headcounts."""
 
+    # The typed calendar is the field ``working_time``; the file's word ``calendar`` names it, and the
+    # property ``calendar`` gives it as written.
+    model_config = ConfigDict(serialize_by_alias=True)
+
     capacity: Capacity | None = Field(None, description="Number of people who can each work one item at a time.")
-    calendar: dict[str, Any] | None = Field(
-        None, description='Working time of the capacity, e.g. {mon-fri: "09:00-17:00"} (default: 24/7).',
+    working_time: CalendarField | None = Field(
+        None, alias="calendar",
+        description='Working time of the capacity, e.g. {mon-fri: "09:00-17:00"} (default: 24/7).',
         json_schema_extra={"additionalProperties": {"anyOf": [{"type": "string"},
                                                               {"type": "array", "items": {"type": "string"}}]}})
     shifts: list[Shift] | None = Field(None, min_length=1, max_length=MAX_SHIFTS,
@@ -65,7 +106,8 @@ class Team(FrozenModel):
     at_shift_end: Literal["pause", "finish"] = Field(
         "pause", description="Work in hand when people go off duty: pause (resume first when someone is "
                              "back) or finish (stay until done).")
-    _pattern: Any = PrivateAttr(default=None)  # the weekly pattern, built on first use
+    #: The weekly headcount, built from the typed fields when the team is validated (``pattern()``).
+    _pattern: WeeklyPattern = PrivateAttr()
     cost_per_hour: Money | None = Field(None, description="Cost of one person-hour, in `currency`.")
     members: list[Annotated[str, Field(max_length=MAX_LABEL)]] | None = Field(
         None, max_length=MAX_MEMBERS, description="The people of the team by name, for the reader (the headcount "
@@ -79,42 +121,38 @@ class Team(FrozenModel):
     def _dates(cls, value: Any) -> Any:
         return list(parse_holidays(value)) if value is not None else value
 
-    @field_validator("calendar")
-    @classmethod
-    def _windows(cls, value: dict[str, Any] | None) -> dict[str, Any] | None:
-        if value is not None:
-            try:
-                WeeklyPattern.from_calendar(value, 1)
-            except ValueError as exc:
-                raise ValueError(str(exc).removeprefix("calendar.")) from None
-        return value
-
     @model_validator(mode="after")
     def _capacity_or_shifts(self) -> "Team":
         if (self.capacity is None) == (self.shifts is None):
             raise ValueError("give either 'capacity' (with an optional 'calendar') or 'shifts', not both and "
                              "not neither")
-        if self.calendar is not None and self.shifts is not None:
+        if self.working_time is not None and self.shifts is not None:
             raise ValueError("'calendar' goes with 'capacity'; shifts carry their own hours")
-        self.pattern()  # refuses overlapping shifts, bad windows and a pattern that never works
+        self._pattern = self._week()  # refuses overlapping shifts
         return self
+
+    def _week(self) -> WeeklyPattern:
+        if self.shifts is not None:
+            return WeeklyPattern.from_duties([shift_duty(index, s.weekdays, s.window, s.capacity)
+                                              for index, s in enumerate(self.shifts)])
+        if self.working_time is not None:
+            return self.working_time.pattern.times(self.capacity)
+        return WeeklyPattern.always(self.capacity)
 
     def pattern(self) -> WeeklyPattern:
         """The team's weekly headcount: shifts, capacity in a calendar, or capacity around the clock (built
-        once: the checks ask for it per team, change over time and step)."""
-        if self._pattern is None:
-            if self.shifts is not None:
-                self._pattern = WeeklyPattern.from_shifts([s.model_dump() for s in self.shifts])
-            elif self.calendar is not None:
-                self._pattern = WeeklyPattern.from_calendar(self.calendar, self.capacity)
-            else:
-                self._pattern = WeeklyPattern.always(self.capacity)
+        once, when the team is validated: the checks ask for it per team, change over time and step)."""
         return self._pattern
+
+    @property
+    def calendar(self) -> dict[str, str | list[str]] | None:
+        """The calendar as written, e.g. {"mon-fri": "09:00-17:00"}, or None (``working_time`` is it typed)."""
+        return None if self.working_time is None else self.working_time.spelling
 
     @property
     def always_on(self) -> bool:
         """A fixed headcount around the clock (no calendar, no shifts)."""
-        return self.shifts is None and self.calendar is None
+        return self.shifts is None and self.working_time is None
 
 
 class Profile(FrozenModel):
@@ -447,9 +485,15 @@ class Scenario(FrozenModel):
         None, description="Items already open at the start (a warm start): a list of {type, step, count, "
                           "priority, age}, or {file: open_tickets.csv}, a snapshot with the columns id, type, "
                           "priority, step, opened_at (scenario/initial.py).")
-    _variant: Any = PrivateAttr(default=None)  # the Variant this scenario was built from, if any
-    _epochs: Any = PrivateAttr(default=None)  # (time, scenario in force) per change, set by the loader
-    _initial: Any = PrivateAttr(default=None)  # the checked open items (snapshot.read_initial), set by the loader
+    # What the loader (load.validate, variants.load_variant_spec) reads once and keeps beside the fields; None
+    # on a Scenario validated another way. The accessors (epochs, snapshot.open_items, variants.variant_of)
+    # never rebuild them.
+    #: (time, scenario in force from then on) per change over time (load.epochs).
+    _epochs: list[tuple[float, Scenario]] | None = PrivateAttr(default=None)
+    #: The checked open items of ``initial`` (snapshot.read_initial).
+    _initial: tuple[OpenItems, ...] | None = PrivateAttr(default=None)
+    #: The variant this scenario was built from, if any (variants.load_variant_spec).
+    _variant: Variant | None = PrivateAttr(default=None)
 
     @field_validator("holidays", mode="before")
     @classmethod
@@ -487,7 +531,12 @@ class Scenario(FrozenModel):
     def epochs(self) -> list[tuple[float, Scenario]]:
         """(time, scenario in force from then on) for each change over time, built and checked once by the loader
         (load.epochs); empty without changes."""
-        return self._epochs or []
+        if self._epochs is not None:
+            return self._epochs
+        if self.changes:
+            raise ScenarioError("the changes over time are built when the scenario is loaded: use load_scenario",
+                                path="changes")
+        return []
 
     @property
     def drain_limit(self) -> float:

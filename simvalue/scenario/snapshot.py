@@ -31,8 +31,12 @@ def resolve_file(data: dict[str, Any], file: str | None) -> dict[str, Any]:
 
 
 def open_items(scenario: Scenario) -> tuple[OpenItems, ...]:
-    """The scenario's checked open items (read once by the loader; read now for one made another way)."""
-    return scenario._initial if scenario._initial is not None else read_initial(scenario)
+    """The scenario's checked open items, read once by the loader (load.validate); never read again here."""
+    if scenario._initial is not None:
+        return scenario._initial
+    if scenario.initial is not None:
+        raise ScenarioError("the open items are read when the scenario is loaded: use load_scenario", path="initial")
+    return ()
 
 
 def read_initial(scenario: Scenario) -> tuple[OpenItems, ...]:

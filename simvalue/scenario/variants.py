@@ -12,45 +12,14 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from pydantic import Field, ValidationError
+from pydantic import ValidationError
 
 from ..errors import ScenarioError
-from ..limits import MAX_MONEY
-from .edits import MAX_SCALE, apply_edits
+from .edits import apply_edits
 from .load import error_from_validation, load_scenario, read_yaml, validate
-from .model import Money, Scenario, _Model, number
+from .model import Scenario
+from .variant_file import Economics, Variant  # noqa: F401 (the file's format, read from here too)
 from .yaml_safety import load as load_yaml
-
-
-class Economics(_Model):
-    """What a variant costs and when its benefit starts (used by business cases)."""
-
-    investment: Money = Field(0.0, description="One-off cost, in the scenario's currency.")
-    running_cost: Money = Field(0.0, description="Cost per month while it runs.")
-    lead_time: number(ge=0, le=1200) = Field(0.0, description="Months before the benefit starts.")
-    size: number(gt=0, le=MAX_MONEY) | None = Field(None, description="Effort to deliver it, for WSJF-style ranking.")
-
-
-class Variant(_Model):
-    """A variant file: a name and the edits that turn its base scenario into it."""
-
-    name: str
-    description: str = ""
-    base: str | None = Field(None, description="Base scenario file, relative to the variant file.")
-    set: dict[str, Any] = Field(default_factory=dict, description="Dotted path -> new value.")
-    scale: dict[str, number(gt=0, le=MAX_SCALE)] = Field(default_factory=dict, description="Dotted path -> multiplier.")
-    economics: Economics | None = None
-
-
-def is_whole_scenario(data: Mapping[str, Any]) -> bool:
-    """Whether a file's mapping is a whole scenario (it has ``streams`` or ``demand``), not a variant of one:
-    the rule ``simvalue compare`` reads its files by."""
-    return bool({"streams", "demand"} & set(data))
-
-
-def is_variant(data: Mapping[str, Any]) -> bool:
-    """Whether a file's mapping is a variant overlay: no ``streams``/``demand``, but ``base``, ``set`` or ``scale``."""
-    return not is_whole_scenario(data) and bool({"base", "set", "scale"} & set(data))
 
 
 def is_whole_scenario(data: Mapping[str, Any]) -> bool:
