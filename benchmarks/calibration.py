@@ -282,7 +282,7 @@ def _teams(data: dict, calibration: pd.DataFrame, columns: dict[str, str]) -> di
     out = {}
     for team, spec in (data.get("teams") or {}).items():
         members = set(map(str, spec.get("members", []) or []))
-        people = int(spec.get("capacity", 0))
+        people = int(spec.get("capacity") or max((s["capacity"] for s in spec.get("shifts") or []), default=0))
         labels = {str(step.get("label")) for stream in data["streams"].values() for step in stream["steps"]
                   if step.get("team") == team}
         if not members:

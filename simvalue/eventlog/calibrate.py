@@ -124,7 +124,7 @@ def calibrate(log: pd.DataFrame, split: Split = Split("none", 0.0), seed: int = 
     result.seconds["calibrate"] = time.perf_counter() - clock
     if len(held):
         from .holdout import validate
-        result.validation = validate(result, calibration_log, held, seed, replications, what_if)
+        result.validation = validate(result, calibration_log, held, seed, scenario["replications"], what_if)
         result.seconds["validate"] = time.perf_counter() - clock - result.seconds["calibrate"]
     return result
 
@@ -312,8 +312,7 @@ def _arrivals(cal: pd.DataFrame, held: pd.DataFrame, findings: list[str],
         origin = window[0]
     inside = first[first >= origin]
     hours = window[1] if window else (inside.max() - origin).total_seconds() / 3600.0 or 1.0
-    quiet = set(fit.holidays_of(inside)) if holidays else set()
-    skip = bool(holidays) and set(holidays) <= quiet
+    skip = bool(holidays) and fit.quiet_on(inside, holidays)
     if skip:
         end = origin + pd.Timedelta(hours=hours)
         hours = max(hours - 24.0 * sum(origin <= pd.Timestamp(day) < end for day in holidays), 1.0)
@@ -327,8 +326,10 @@ def _arrivals(cal: pd.DataFrame, held: pd.DataFrame, findings: list[str],
                         f"({origin:%Y-%m-%d}, where {1 - WINDOW_QUANTILE:.0%} of them had arrived) and are used "
                         "for routing and delays only")
     target = len(held["case"].unique()) if len(held) else len(inside)
-    simulated = max(target, MIN_SIMULATED)
-    horizon = max(24.0, math.ceil(simulated / max(rate, 1e-9) / 24.0) * 24.0)
+    # The log's own window, with its holidays and trend (a longer one would thin the holidays out and run the
+    # trend on); replications make up the cases simulated (scenario_text: MIN_SIMULATED).
+    horizon = max(24.0, math.ceil(hours / 24.0) * 24.0)
+    simulated = max(1, int(rate * horizon))
     return {"priority": _priority_mix(cal), "origin": origin, "rate": rate, "cases": len(inside), "thinned": thinned,
             "holidays": list(holidays or []), "skip_holidays": skip,
             "hours": hours, "by_hour": by_hour, "week_profile": fit.hour_of_week_profile(inside),

@@ -339,20 +339,39 @@ def holidays_of(times: pd.Series) -> list:
     the dates, first and last day of the log excluded (they are partial)."""
     if times.empty:
         return []
-    counts = times.dt.normalize().value_counts()
-    first, last = counts.index.min(), counts.index.max()
+    counts, first, last = _daily(times)
     span = pd.date_range(first + pd.Timedelta(days=1), last - pd.Timedelta(days=1), freq="D")
     if len(span) < 7:
         return []
-    counts = counts.reindex(pd.date_range(first, last, freq="D"), fill_value=0)
-    out = []
-    for day in span:
-        sides = [[counts[d] for d in (day + pd.Timedelta(weeks=k * sign) for k in range(1, HOLIDAY_WEEKS + 1))
-                  if first < d < last] for sign in (-1, 1)]
-        local = min(float(np.median(side)) if side else 0.0 for side in sides)   # busy before and after it
-        if local >= HOLIDAY_EVENTS and counts[day] <= HOLIDAY_SHARE * local:
-            out.append(day.date())
+    out = [day.date() for day in span if _quiet(counts, day, first, last)]
     return out if len(out) <= HOLIDAY_MOST * len(span) else []
+
+
+def quiet_on(times: pd.Series, days: list) -> bool:
+    """Whether ``times`` (e.g. arrivals) stop on each of ``days`` that lies inside them, as on a holiday: a
+    day with events is not quiet; one whose weekday is not busy around it is left out."""
+    if times.empty:
+        return False
+    counts, first, last = _daily(times)
+    inside = [pd.Timestamp(day) for day in days if first < pd.Timestamp(day) < last]
+    return bool(inside) and all(_quiet(counts, day, first, last, busy_only=False) for day in inside)
+
+
+def _daily(times: pd.Series) -> tuple[pd.Series, pd.Timestamp, pd.Timestamp]:
+    """Events per calendar day (every day from the first to the last), and those two days."""
+    counts = times.dt.normalize().value_counts()
+    first, last = counts.index.min(), counts.index.max()
+    return counts.reindex(pd.date_range(first, last, freq="D"), fill_value=0), first, last
+
+
+def _quiet(counts: pd.Series, day: pd.Timestamp, first: pd.Timestamp, last: pd.Timestamp,
+           busy_only: bool = True) -> bool:
+    """Whether ``day`` has at most HOLIDAY_SHARE of the events of the same weekday in the HOLIDAY_WEEKS around it
+    (on both sides), those being busy (HOLIDAY_EVENTS) unless ``busy_only`` is off."""
+    sides = [[counts[d] for d in (day + pd.Timedelta(weeks=k * sign) for k in range(1, HOLIDAY_WEEKS + 1))
+              if first < d < last] for sign in (-1, 1)]
+    local = min(float(np.median(side)) if side else 0.0 for side in sides)   # busy before and after it
+    return (local >= HOLIDAY_EVENTS or not busy_only) and counts[day] <= HOLIDAY_SHARE * local
 
 
 def clock_dependence(elapsed: np.ndarray, working: np.ndarray, slots: np.ndarray,
@@ -515,4 +534,4 @@ def dispersion(counts: pd.Series) -> float:
 
 __all__ = ["Fit", "active_per_hour", "arrival_profile", "calendar_of", "calendar_predicts", "clock_dependence", "close_breaks", "concurrency", "dispersion",
            "duration", "epoch_hours", "fit_duration", "holidays_of", "hour_of_week", "ks_distance", "load_dependence", "on_duty_hours", "on_duty_weeks", "open_cases",
-           "quantile_table", "resource_groups", "weekly_counts", "working_hours_between"]
+           "quantile_table", "quiet_on", "resource_groups", "weekly_counts", "working_hours_between"]

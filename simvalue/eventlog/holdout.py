@@ -10,6 +10,7 @@ import math
 import re
 import warnings
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -225,7 +226,8 @@ def what_if(scenario, results, replications: int, seed: int) -> dict:
                                                       "staffing cannot move the cycle time"}
     utilisation = results.teams.groupby("team", observed=True)["utilisation"].mean()
     busiest = str(utilisation.idxmax())
-    capacity = scenario.teams[busiest].capacity
+    team = scenario.teams[busiest]
+    capacity = team.capacity if team.capacity is not None else max(s.capacity for s in team.shifts)
     base_queue = team_queueing(results, busiest, replications)
     out = {"team": busiest, "capacity": capacity, "utilisation": float(utilisation.max()),
            "base": float(results.items["time_to_value"].mean()), "changes": {}, "queueing": {},
@@ -238,7 +240,7 @@ def what_if(scenario, results, replications: int, seed: int) -> dict:
             with warnings.catch_warnings():  # the scenario's warnings were shown when it was validated
                 warnings.simplefilter("ignore", ScenarioWarning)
                 variant = load_variant(scenario, {"name": f"{busiest}_{capacity + change}",
-                                                  "set": {f"teams.{busiest}.capacity": capacity + change}})
+                                                  "set": _one_person(busiest, team, change)})
                 changed = simulate(variant, replications=replications, seed=seed)
         except SimvalueError as exc:
             out["changes"][change], moves = str(exc), False
@@ -257,6 +259,17 @@ def what_if(scenario, results, replications: int, seed: int) -> dict:
                        f"(queueing {duration(float(base_queue.mean()))} per visit): the time between events is waiting "
                        "on others and off-hours, which staffing does not move")
     return out
+
+
+def _one_person(name: str, team, change: int) -> dict[str, Any]:
+    """The edit that gives a team one person more or fewer: its capacity, or, for a team with shifts, each of
+    its fullest shifts (a desk's day shift, not its night cover)."""
+    if team.capacity is not None:
+        return {f"teams.{name}.capacity": team.capacity + change}
+    fullest = max(s.capacity for s in team.shifts)
+    shifts = [{**s.model_dump(exclude_none=True), "capacity": s.capacity + change if s.capacity == fullest
+               else s.capacity} for s in team.shifts]
+    return {f"teams.{name}.shifts": shifts}
 
 
 def team_queueing(results, team: str, replications: int) -> np.ndarray:

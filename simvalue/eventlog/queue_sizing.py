@@ -27,11 +27,14 @@ RESPONSE = 0.9
 CASES = 2000
 
 
-def _trial_horizon(data: dict[str, Any], rate_per_hour: float) -> str:
-    """CASES arrivals' worth of time, at most the scenario's own horizon (sized to the event budget)."""
+def _trial(data: dict[str, Any], rate_per_hour: float) -> dict[str, Any]:
+    """A copy of ``data`` to try a change on: CASES arrivals, in one run at most the scenario's own horizon (sized
+    to the event budget) long, and as many runs of it as that takes (a short window holds few cases)."""
     from ..units import parse_duration
-    hours = min(parse_duration(data["horizon"]), CASES / max(rate_per_hour, 1e-9))
-    return f"{max(24.0, hours):.6g}h"
+    hours = max(24.0, min(parse_duration(data["horizon"]), CASES / max(rate_per_hour, 1e-9)))
+    trial = copy.deepcopy(data)
+    trial.update(replications=max(1, math.ceil(CASES / max(rate_per_hour * hours, 1.0))), horizon=f"{hours:.6g}h")
+    return trial
 
 
 def settle(data: dict[str, Any], targets: dict[str, float], rate_per_hour: float, seed: int
@@ -47,8 +50,7 @@ def settle(data: dict[str, Any], targets: dict[str, float], rate_per_hour: float
            for team in targets}
     if not targets:
         return out
-    trial = copy.deepcopy(data)
-    trial.update(replications=1, horizon=_trial_horizon(data, rate_per_hour))
+    trial = _trial(data, rate_per_hour)
     last: dict[str, float] = {}
     stuck: set[str] = set()
     for _ in range(ROUNDS):
@@ -130,8 +132,7 @@ def _elapsed_by_step(data: dict[str, Any], rate_per_hour: float, seed: int) -> t
     """One short simulation of ``data``: (stream, step) -> mean hours from queued to finished, and to started."""
     from ..scenario import ScenarioWarning, load_scenario
     from ..results.simulation import simulate
-    trial = copy.deepcopy(data)
-    trial.update(replications=1, horizon=_trial_horizon(data, rate_per_hour))
+    trial = _trial(data, rate_per_hour)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ScenarioWarning)
         events = simulate(load_scenario(trial), seed=seed).events

@@ -13,6 +13,7 @@ import re
 from typing import Any
 
 import numpy as np
+import pandas as pd
 
 from . import fit
 from .discover import FIRST, TIMER, Discovery
@@ -32,15 +33,22 @@ def scenario_mapping(name: str, streams: list[StreamModel], teams: dict, arrival
     drain = max(1, math.ceil(1.5 * float(np.max(cycle, initial=168.0)) / 168.0))
     queues = any(m.kind in ("queue", "staffed") for s in streams for m in s.steps)
     warmup = "2w" if queues else "0h"
+    # The warm-up runs before the log's window, so the reported weeks are the log's own (its holidays, its weeks).
+    start = arrivals["origin"] - pd.Timedelta(weeks=2 if queues else 0)
     data: dict[str, Any] = {"name": name, "description": "Calibrated from an event log by simvalue calibrate.",
-                            "start": f"{arrivals['origin']:%Y-%m-%d}", "warmup": warmup,
+                            "start": f"{start:%Y-%m-%d}", "warmup": warmup,
                             "horizon": fit.duration(arrivals["horizon"]), "drain": f"{drain}w",
-                            "replications": replications, "seed": seed}
-    notes[("start",)] = "the Monday on or before the arrival window: calendars and profiles on the log's clock"
+                            "replications": max(replications, math.ceil(max(MIN_SIMULATED, arrivals["target"])
+                                                                          / max(arrivals["simulated"], 1))),
+                            "seed": seed}
+    notes[("start",)] = ("the Monday on or before the arrival window" + (", less the warm-up: the reported weeks are the "
+                         "log's" if queues else "") + "; calendars and profiles on the log's clock")
     notes[("warmup",)] = ("teams start empty: two weeks to fill their queues" if queues else
                           "no queueing team (waits, and teams sized not to queue): nothing to warm")
-    notes[("horizon",)] = (f"{arrivals['simulated']} cases expected at {arrivals['rate'] * 24:.1f}/d: as many as the "
-                           f"{arrivals['target']} cases compared, and at least {MIN_SIMULATED} (simulation noise)")
+    notes[("horizon",)] = (f"the log's own window of arrivals, its holidays and trend: {arrivals['simulated']} cases "
+                           f"expected at {arrivals['rate'] * 24:.1f}/d")
+    notes[("replications",)] = (f"at least {MIN_SIMULATED} cases simulated in all (simulation noise), and as many "
+                                f"as the {arrivals['target']} cases compared")
     notes[("drain",)] = f"1.5 x the longest cycle time in the log ({fit.duration(float(np.max(cycle, initial=0)))})"
     if arrivals.get("holidays"):
         data["holidays"] = [f"{day:%Y-%m-%d}" for day in arrivals["holidays"]]
@@ -50,7 +58,7 @@ def scenario_mapping(name: str, streams: list[StreamModel], teams: dict, arrival
         data["teams"] = {}
         for team, spec in teams.items():
             data["teams"][team] = {k: v for k, v in spec.items() if not k.startswith("_")}
-            notes[("teams", team, "capacity")] = spec["_why"]
+            notes[("teams", team, "capacity" if "capacity" in spec else "shifts")] = spec["_why"]
             if "_resources" in spec:
                 notes[("teams", team)] = spec["_resources"]
             if "calendar" in spec:
@@ -179,7 +187,7 @@ def _steps(stream: StreamModel, notes: dict, teams: dict) -> list[dict[str, Any]
 def _before_step(model: StepModel, name: str, teams: dict, notes: dict, where: tuple) -> dict[str, Any]:
     """The wait before a team's work: in the team's working hours (when it has a calendar); no event of the log."""
     wait: dict[str, Any] = {"delay": model.before.spelling, "reason": "others"}
-    if "calendar" in teams.get(model.team, {}):
+    if "calendar" in teams.get(model.team, {}) or "shifts" in teams.get(model.team, {}):
         wait.update(clock="business_hours", calendar=model.team)
     notes[(*where, "name")] = (f"the time before {model.name}'s work that the team's own queueing does not "
                                "explain: waiting on others (no event of the log)")

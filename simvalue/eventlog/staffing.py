@@ -33,10 +33,17 @@ OTHER = "other_teams"
 SAME_WORK = 0.5
 #: A step is unfolded by team when at least two teams each hold this share (and MIN_EVENTS) of its events.
 UNFOLD_SHARE, MIN_EVENTS = 0.05, 30
-#: A resource with two items in hand at once in more than this share of its events is not one person;
-OVERLAP_SHARE = 0.05
+#: A person may put work down for an interruption or two (a P2 before the P3 in hand) and so hold up to IN_HAND
+#: items at once, but is not interrupted on most items: a resource with more than IN_HAND in hand at once in more
+#: than OVERLAP_SHARE of its events, or with more than one in more than INTERRUPTED of them, is not one person;
+IN_HAND, OVERLAP_SHARE, INTERRUPTED = 3, 0.05, 0.5
 #: ... and when this share of its work starts the moment the case is ready, it is a wait on others.
 AT_ONCE = 0.99
+#: A person sleeps: a resource whose quietest SLEEP_HOURS of the day (the same clock hours every day) hold
+#: significantly more than AWAKE_SHARE of its events (one-sided binomial test at AWAKE_LEVEL: a few late evenings
+#: or a log's clock shift do not count) works round the clock: a system, a shared account or others' time (a
+#: customer, a vendor) recorded as a resource, not one person.
+SLEEP_HOURS, AWAKE_SHARE, AWAKE_LEVEL = 6, 0.02, 0.001
 #: Efforts of a step need this many observations; with fewer, the team's are pooled.
 MIN_EFFORTS = 20
 
@@ -47,14 +54,16 @@ def staffed(log: pd.DataFrame) -> bool:
 
 
 def shared_ids(log: pd.DataFrame) -> tuple[set[str], set[str]]:
-    """Resources that cannot be one person: with starts, their work overlaps (two items in hand at once in
-    more than OVERLAP_SHARE of their events). Returned in two sets: those whose work always starts the
-    moment the case is ready (a wait on others recorded as a resource: nobody is waited for, so no
-    capacity), and the rest (a team or a shared account: a team of its own, sized by its overlaps)."""
-    if "start" not in log.columns or "resource" not in log.columns:
+    """Resources that cannot be one person: with starts, their work overlaps (``overlapping``). Returned in two
+    sets: those whose work always starts the moment the case is ready (a wait on others recorded as a resource: nobody is waited for, so no
+    capacity), and the rest (a team or a shared account: a team of its own, sized by its overlaps), with those
+    that work round the clock (``round_the_clock``), which completions alone show."""
+    if "resource" not in log.columns:
         return set(), set()
+    waits, teams = set(), round_the_clock(log["resource"], log["timestamp"].dt.hour.to_numpy())
+    if "start" not in log.columns:
+        return waits, teams
     rows = log.dropna(subset=["start", "resource"])
-    waits, teams = set(), set()
     previous = log["timestamp"].groupby(log["case"]).shift(1)
     for who, mine in rows.groupby("resource"):
         begin = mine["start"].to_numpy("datetime64[s]").astype(np.int64)
@@ -69,7 +78,29 @@ def shared_ids(log: pd.DataFrame) -> tuple[set[str], set[str]]:
             waits.add(str(who))
         else:
             teams.add(str(who))
-    return waits, teams
+    return waits, teams - waits
+
+
+def round_the_clock(resources: pd.Series, hour_of_day: np.ndarray) -> set[str]:
+    """Resources that work round the clock (see AWAKE_SHARE), from each event's clock hour: nobody is on duty
+    24 hours a day, so such an id is a system, a shared account or others' time (a customer, a vendor): a team
+    of its own, never merged with people by their work, whose time with an item is its whole gap (nobody
+    waits for it: ``system_team``)."""
+    from scipy import stats
+    known = resources.notna().to_numpy()
+    out = set()
+    frame = pd.DataFrame({"who": resources.to_numpy(dtype=object)[known], "hour": np.asarray(hour_of_day)[known]})
+    for who, rows in frame.groupby("who", sort=False)["hour"]:
+        counts = np.bincount(rows.to_numpy(dtype=np.int64), minlength=24)
+        quiet = min(int(np.take(counts, range(h, h + SLEEP_HOURS), mode="wrap").sum()) for h in range(24))
+        if stats.binom.sf(quiet - 1, len(rows), AWAKE_SHARE) < AWAKE_LEVEL:
+            out.add(str(who))
+    return out
+
+
+def event_hours(hours: np.ndarray) -> np.ndarray:
+    """The clock hour (0-23) of times given in hours since 1970 (naive local time)."""
+    return np.mod(np.floor(np.asarray(hours, float)), 24).astype(np.int64)
 
 
 def starts_at_once(rows: pd.DataFrame, previous: pd.Series) -> bool:
@@ -96,9 +127,11 @@ def team_name(text: str) -> str:
 
 
 def overlapping(begin: np.ndarray, end: np.ndarray) -> bool:
-    """Whether one resource's work intervals overlap too often for one person (OVERLAP_SHARE)."""
+    """Whether one resource's work intervals overlap too often for one person (see IN_HAND)."""
     busy = np.searchsorted(np.sort(begin), begin, "right") - np.searchsorted(np.sort(end), begin, "right")
-    return bool(np.mean(busy > 1) > OVERLAP_SHARE) if len(busy) else False
+    if not len(busy):
+        return False
+    return bool(np.mean(busy > IN_HAND) > OVERLAP_SHARE or np.mean(busy > 1) > INTERRUPTED)
 
 
 def groups(log: pd.DataFrame) -> pd.Series:
@@ -117,7 +150,7 @@ def groups(log: pd.DataFrame) -> pd.Series:
         raw = raw.where(~log["resource"].isin(waits))
     names = raw.map(lambda v: v if pd.isna(v) else team_name(v))
     shares = names.value_counts(normalize=True)
-    small = set(shares.index[shares < MIN_TEAM_SHARE])
+    small = set(shares.index[shares < MIN_TEAM_SHARE]) - {team_name(who) for who in shared}  # no person's pool
     return names.where(~names.isin(small), OTHER)
 
 
@@ -200,7 +233,8 @@ def work_and_before(events: pd.DataFrame, masks: dict, team_of: dict[str, str], 
 
 def _starts(events: pd.DataFrame, previous: np.ndarray) -> np.ndarray:
     """When each event's work began: the log's start (not before the previous event), else the later of
-    the case's previous event and the same person's previous completion on the same day; else NaN."""
+    the case's previous event and the same person's previous completion on the same day (for a resource that
+    works round the clock, the case's previous event); else NaN."""
     end = events["hours"].to_numpy(float)
     start = np.full(len(events), np.nan)
     if "start" in events.columns:
@@ -219,6 +253,8 @@ def _starts(events: pd.DataFrame, previous: np.ndarray) -> np.ndarray:
     before = np.full(len(events), np.nan)
     before[order[1:]] = np.where(same[1:], end[order][:-1], np.nan)
     estimate = np.where(np.isnan(before), np.nan, np.maximum(before, previous))
+    systems = who.isin(round_the_clock(who, event_hours(end))).to_numpy()
+    estimate = np.where(systems, previous, estimate)  # round the clock: nobody waits for it, its time is the gap
     estimate = np.where(events["first"].to_numpy(), end, estimate)
     return np.where(np.isnan(start), estimate, start)
 
@@ -266,5 +302,5 @@ def concurrency_on_duty(rows: pd.DataFrame, quantile: float = 0.99) -> int:
     return max(1, int(np.ceil(np.quantile(busy, quantile))))
 
 
-__all__ = ["MIN_TEAM_SHARE", "OTHER", "shared_ids", "starts_at_once", "waiting_activities", "concurrency_on_duty", "effort_of", "groups", "staffed", "team_name",
+__all__ = ["MIN_TEAM_SHARE", "OTHER", "event_hours", "round_the_clock", "shared_ids", "starts_at_once", "waiting_activities", "concurrency_on_duty", "effort_of", "groups", "staffed", "team_name",
            "team_of_steps", "unfold_by_team", "weekly_people", "work_and_before"]

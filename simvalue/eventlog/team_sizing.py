@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from . import fit, staffing
+from . import fit, shifts, staffing
 from .fit import ON_DUTY_COVER
 from .models import StepModel, StreamModel
 
@@ -37,7 +37,7 @@ def size_teams(streams: list[StreamModel], masks: dict, events: pd.DataFrame, ar
             continue
         teams[team] = _resource_team(team, chosen, masks.get(team, masks[None]), events[events["team"] == team], arrivals["origin"])
     for team, spec in teams.items():
-        findings.append(f"team {team}: {spec['capacity']} people ({spec['_why']})")
+        findings.append(f"team {team}: {spec.get('capacity', spec.get('_headcount'))} people ({spec['_why']})")
     return teams
 
 
@@ -126,6 +126,8 @@ def _staffed_team(chosen: list, mask: np.ndarray, rows: pd.DataFrame) -> dict[st
     load = _work_per_hour(chosen)[0] / share
     people, weekly = staffing.weekly_people(rows)
     extra: dict[str, Any] = {}
+    if people and _round_the_clock(rows):
+        return _system_team(rows, load)
     if people:
         capacity = max(1, round(weekly))
         why = (f"{weekly:g} of its {people} people active in a typical week (median of the weeks it works); "
@@ -135,12 +137,43 @@ def _staffed_team(chosen: list, mask: np.ndarray, rows: pd.DataFrame) -> dict[st
         capacity = staffing.concurrency_on_duty(rows)
         why = (f"{capacity} busy at once (99th percentile of overlapping start-to-complete times; the log names no "
                f"people); {load:.2f} busy on duty by Little's law")
+    if people:
+        groups = shifts.rotas(rows)
+        duty = shifts.headcounts(groups)
+        if len(groups) > 1 and float(duty.sum()) >= _work_per_hour(chosen)[0] * 168 / KEEP_UP:
+            why = (f"{len(groups)} rotas of people who keep the same hours: {shifts.described(groups)}; "
+                   f"{weekly:g} of its {people} people active in a typical week; {load:.2f} busy on duty by "
+                   "Little's law")
+            return {"shifts": shifts.shifts_of(duty), **extra, "_why": why, "_people": people, "_weekly": weekly,
+                    "_load": load, "_headcount": int(duty.max())}
     if load > KEEP_UP * capacity:
         capacity = math.ceil(load / KEEP_UP)
         why += f", so raised to {capacity} to keep up ({KEEP_UP:.0%} utilisation)"
     return {"capacity": capacity, **({"calendar": calendar} if calendar else {}), **extra, "_why": why,
             "_calendar_why": "first to last hour of the week in which its people complete or start work",
             "_people": people, "_weekly": weekly, "_load": load}
+
+
+def _round_the_clock(rows: pd.DataFrame) -> bool:
+    """Whether every resource of a team works round the clock (staffing.round_the_clock): no person."""
+    named = rows.dropna(subset=["resource"])
+    found = staffing.round_the_clock(named["resource"], staffing.event_hours(named["hours"].to_numpy(float)))
+    return bool(found) and set(map(str, named["resource"].unique())) <= found
+
+
+def _system_team(rows: pd.DataFrame, load: float) -> dict[str, Any]:
+    """A team of resources that work round the clock (a system, a shared account, others' time): no calendar,
+    and as many items in hand at once as the log shows open with it (from the case's previous event to its
+    completion), so nobody queues for it and its time with an item is the gap the log shows. It has no
+    ``members``: they name people, and its headcount is no staffing."""
+    ready = rows["hours"].to_numpy(float) - rows["gap"].to_numpy(float)
+    capacity = max(1, fit.concurrency(ready, rows["hours"].to_numpy(float)))
+    members = sorted(map(str, rows["resource"].dropna().unique()))
+    why = (f"round the clock ({', '.join(members[:3])}{' ...' if len(members) > 3 else ''}: events in every hour of "
+           f"the day, so a system or others' time, not people): at most {capacity} of its items open at once, so "
+           f"nothing queues for it; {load:.2f} busy by Little's law")
+    return {"capacity": capacity, "_why": why, "_resources": _resources(rows), "_people": 0, "_weekly": 0.0,
+            "_load": load, "_system": True}
 
 
 def _resources(rows: pd.DataFrame) -> str:
