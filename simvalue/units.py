@@ -7,7 +7,6 @@ import re
 import sys
 
 from .limits import MAX_HOURS, MAX_QUANTITY_TEXT as MAX_TEXT, MAX_RATE_PER_HOUR
-from .readable import duration
 
 #: Hours per unit. Months and years are deliberately absent: their length is ambiguous.
 HOURS_PER_UNIT: dict[str, float] = {"s": 1 / 3600, "min": 1 / 60, "h": 1.0, "d": 24.0, "w": 168.0}
@@ -103,8 +102,3 @@ def _rounded(hours: float, digits: int) -> str:
     value = hours / HOURS_PER_UNIT[unit]
     return f"{value:.{digits}g}{unit}" if value < 10 ** digits else f"{value:.0f}{unit}"
 
-
-def humanize(hours: float) -> str:
-    """``readable.duration`` with a plain space, under its old name, for cli/commands.py until it calls
-    that (the one human spelling of a duration); then delete this."""
-    return duration(hours, space=" ")

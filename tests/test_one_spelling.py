@@ -15,7 +15,7 @@ import pytest
 import simvalue
 from simvalue import readable
 from simvalue.scenario import overload
-from simvalue.units import format_hours, humanize, parse_duration
+from simvalue.units import format_hours, parse_duration
 
 NBSP = "\u00a0"
 
@@ -45,9 +45,9 @@ def test_a_missing_duration_is_a_dash(hours):
     assert readable.duration(hours) == readable.MISSING == "–"
 
 
-def test_the_old_name_of_the_duration_spelling_is_the_one_spelling():
-    for hours in (0.25, 22.9, 168.0, 1e6, math.nan):
-        assert humanize(hours) == readable.duration(hours, space=" ")
+def test_the_duration_and_percentage_spellings_have_one_home_each():
+    from simvalue import units
+    assert not hasattr(units, "humanize") and not hasattr(overload, "percent")   # the old second names are gone
 
 
 @pytest.mark.parametrize("value, digits, spelt", [
@@ -65,10 +65,6 @@ def test_the_old_name_of_the_duration_spelling_is_the_one_spelling():
 ])
 def test_the_one_percentage(value, digits, spelt):
     assert readable.share(value, digits) == spelt
-
-
-def test_the_old_name_of_the_percentage_is_the_one_spelling():
-    assert overload.percent is readable.share
 
 
 @pytest.mark.parametrize("hours, spelt", [

@@ -107,3 +107,48 @@ def test_few_modules_lie_flat_and_every_package_is_layered():
                 continue
             layer_of(".".join(path.relative_to(PACKAGE).with_suffix("").parts).removesuffix(".__init__"))
 
+
+
+def _runtime_imports(path: Path) -> set[str]:
+    """simvalue modules one file imports when it runs (at the top or inside functions; imports kept for type
+    checkers under ``if TYPE_CHECKING:`` are left out), each resolved to a module where it names one."""
+    parts = path.relative_to(PACKAGE).with_suffix("").parts
+    package = list(parts[:-1]) if parts[-1] != "__init__" else list(parts[:-1])
+    tree = ast.parse(path.read_text())
+    hidden = {id(n) for block in ast.walk(tree) if isinstance(block, ast.If)
+              and "TYPE_CHECKING" in ast.unparse(block.test) for node in block.body for n in ast.walk(node)}
+    found = set()
+    for node in ast.walk(tree):
+        if id(node) in hidden or not isinstance(node, ast.ImportFrom):
+            continue
+        if node.level:
+            base = package[:len(package) - node.level + 1] + (node.module.split(".") if node.module else [])
+        elif (node.module or "").startswith("simvalue."):
+            base = node.module.split(".")[1:]
+        else:
+            continue
+        for alias in node.names:
+            module = [*base, alias.name]
+            is_module = (PACKAGE.joinpath(*module).with_suffix(".py").exists()
+                         or (PACKAGE.joinpath(*module) / "__init__.py").exists())
+            found.add(".".join(module if is_module else base))
+    return {m for m in found if m}
+
+
+def test_no_import_circles():
+    graph = {".".join(p.relative_to(PACKAGE).with_suffix("").parts).removesuffix(".__init__"): _runtime_imports(p)
+             for p in PACKAGE.rglob("*.py") if p != PACKAGE / "__init__.py"}
+    done: set[str] = set()
+
+    def visit(module: str, trail: list[str]) -> None:
+        if module in trail:
+            raise AssertionError("import circle: " + " -> ".join(trail[trail.index(module):] + [module]))
+        if module in done or module not in graph:
+            return
+        for target in sorted(graph[module]):
+            if target != module and not module.startswith(target + "."):   # a module's own package is its face
+                visit(target, [*trail, module])
+        done.add(module)
+
+    for module in sorted(graph):
+        visit(module, [])

@@ -18,7 +18,7 @@ from ..scenario.model import Scenario
 from ..scenario.variants import is_variant, load_variant, parse_assignments
 from ..reports.text import (backlog_text, chains_text, bottleneck_table, comparison_table, scenario_overview, verdict_text,
                     sla_words, summary_tables, table)
-from ..units import humanize
+from ..readable import duration
 from .output import check_target, progress_bar, progress_bars, sweep_progress, write_file, write_outputs
 
 EXIT_OK = 0
@@ -120,7 +120,7 @@ def run(args: argparse.Namespace) -> int:
         close()
     summary = results.summary()
     print(f"{scenario.name}: {results.replications} replications, seed {results.seed}, "
-          f"horizon {humanize(scenario.horizon)} after {humanize(scenario.warmup)} warm-up "
+          f"horizon {duration(scenario.horizon, space=' ')} after {duration(scenario.warmup, space=' ')} warm-up "
           "(± is the 95% confidence half-width across replications)\n")
     print(summary_tables(summary, results.teams, sla_words(scenario), results.metrics()))
     text = steady_text(steady_state(results))

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from ..units import format_hours
 from .names import safe_name
 
 #: Gaps shorter than this (hours) count as "at once" (an atom at zero).
@@ -52,18 +53,9 @@ class Fit:
 
 
 def duration(hours: float) -> str:
-    """A duration spelt in a convenient unit with enough digits ('7.43d', '35min', '0h')."""
-    if hours <= 0:
-        return "0h"
-    if hours >= 48:
-        return f"{_digits(hours / 24)}d"
-    if hours >= 1:
-        return f"{_digits(hours)}h"
-    return f"{_digits(hours * 60)}min" if hours * 60 >= 0.01 else f"{_digits(hours * 3600)}s"
-
-
-def _digits(value: float) -> str:
-    return f"{value:.4g}" if value < 1e4 else f"{value:.0f}"
+    """A fitted duration as the scenario spells it for machines ('7.433d', '35min', '0h'): ``units.format_hours``
+    to four significant digits, the one home of that spelling."""
+    return format_hours(hours, digits=4)
 
 
 def fit_duration(values: np.ndarray) -> Fit:

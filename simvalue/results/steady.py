@@ -17,7 +17,7 @@ import pandas as pd
 
 from .. import readable
 from ..scenario.capacity import HOURS_PER_WEEK, Load, offered_loads
-from ..scenario.overload import RestartLoad, growth_words, percent, restart_loads
+from ..scenario.overload import RestartLoad, growth_words, restart_loads
 from .stats import t_interval
 
 #: Measured growth that says "still growing" without an overload: over the window's second half, at least
@@ -83,7 +83,7 @@ def steady_text(state: SteadyState) -> str | None:
                 "and horizon were too short for the queues to settle: raise warmup or horizon, and read "
                 "time-to-value as a lower bound.")
     causes = [f"{load.kind.capitalize()} {load.name!r} is overloaded (offered load {readable.figure(load.offered)} against "
-              f"capacity {readable.figure(load.capacity)}, {percent(load.utilisation)}): {growth_words(load)}"
+              f"capacity {readable.figure(load.capacity)}, {readable.share(load.utilisation)}): {growth_words(load)}"
               for load in state.overloaded]
     causes += [f"Team {load.team!r} is overloaded by the work it restarts (preempt: restart: about "
                f"{readable.figure(load.effective)} person-hours an hour against {readable.figure(load.capacity)})"

@@ -9,14 +9,14 @@ from __future__ import annotations
 from ..errors import ScenarioError, unknown
 from ..limits import MAX_EVENTS_PER_REPLICATION, MAX_VISITS_PER_ITEM
 from ..theory import HIGH_LOAD
-from ..readable import figure
+from ..readable import figure, share
 from ..steps import JOIN
 from .capacity import entering_rates, exits, offered_loads, priority_mix, shift_loads, step_visits
 from ..steps.by_priority import OTHER, PRIORITY, ApproveByPriority, EffortByPriority, NextByPriority, priority_of, value_of
 from .model import DONE, DROP, SLA_WORDS, Scenario, SlaClock, Stream
 from .forks import check_forks
 from .spawn_checks import check_spawns
-from .overload import overload_warning, percent, restart_loads, restart_warning
+from .overload import overload_warning, restart_loads, restart_warning
 from .workload import workload
 
 #: Utilisation from which a team is reported as nearly saturated: the one threshold of the verdict, the load
@@ -45,7 +45,7 @@ def check(scenario: Scenario) -> list[str]:
     warnings += _check_demand_volume(scenario)
     _check_visits(scenario)
     warnings += _check_load(scenario)
-    warnings += [f"teams.{load.team}: the work arriving {load.window} is {percent(load.utilisation)} of the "
+    warnings += [f"teams.{load.team}: the work arriving {load.window} is {share(load.utilisation)} of the "
                  f"{load.headcount} on duty; it queues until a fuller shift" for load in shift_loads(scenario)
                  if load.headcount and load.utilisation >= 1]
     _check_size(scenario)
@@ -275,11 +275,11 @@ def _check_load(scenario: Scenario) -> list[str]:
         if load.utilisation >= 1:
             warnings.append(overload_warning(load, scenario.allow_overload))
         elif load.utilisation >= HIGH_UTILISATION:
-            warnings.append(f"{load.path}: {what} {load.name!r} runs at {percent(load.utilisation)} utilisation; "
+            warnings.append(f"{load.path}: {what} {load.name!r} runs at {share(load.utilisation)} utilisation; "
                             "queues will be long and slow to settle" + (f" ({load.note})" if load.note else ""))
         elif load.peak_utilisation > 1 and not _has_working_time(scenario, load):  # else: load per shift
             warnings.append(f"{load.path}: {what} {load.name!r} is overloaded at peak times "
-                            f"({percent(load.peak_utilisation)}); queues build up at peaks and drain later")
+                            f"({share(load.peak_utilisation)}); queues build up at peaks and drain later")
     return warnings + [text for load in restart_loads(scenario) if (text := restart_warning(load))]
 
 

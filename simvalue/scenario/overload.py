@@ -27,9 +27,6 @@ OVERLOADED = "is overloaded"
 RESTART_DRAWS = 4096
 
 
-#: readable.share under its old name, for scenario/checks.py and results/steady.py until they import it
-#: (the one spelling of a percentage); then delete this.
-percent = readable.share
 
 
 def growth_words(load: Load) -> str:
