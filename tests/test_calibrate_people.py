@@ -117,3 +117,13 @@ def test_one_person_more_or_fewer_on_a_shift_team_changes_its_fullest_shifts():
     edit = _one_person("service_desk", desk, -1)
     assert [s["capacity"] for s in edit["teams.service_desk.shifts"]] == [3, 1, 1]   # the weekday day shift
     assert _one_person("network", scenario.teams["network"], 1) == {"teams.network.capacity": 3}
+
+
+def test_people_with_too_few_events_to_show_their_hours_keep_the_busiest_rota():
+    weekdays = [(d, 8, 18) for d in range(5)]
+    rows = _rows({"ann": weekdays, "bob": weekdays})
+    rare = _rows({"rae": [(6, 3, 4)]}, weeks=3)   # three events, Sunday 03:00: not enough to show a rota
+    rotas = shifts.rotas(pd.concat([rows, rare], ignore_index=True))
+    assert [r.members for r in rotas] == [("ann", "bob", "rae")]
+    assert not rotas[0].hours[24 * 6 + 3]        # her odd hour is not the rota's
+    assert shifts.rotas(rare) == []

@@ -19,7 +19,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .staffing import SLEEP_HOURS
+from .staffing import MIN_EVENTS, SLEEP_HOURS
 
 #: A person keeps a rota when at least this share of their hours (or of the rota's, if fewer) are the rota's: a
 #: person seen on fewer hours of the same day shift is of it; a night cover is not.
@@ -37,7 +37,8 @@ class Rota:
 
 
 def rotas(rows: pd.DataFrame) -> list[Rota]:
-    """The team's people grouped by their own hours of the week (SAME_HOURS), the busiest person's first."""
+    """The team's people grouped by their own hours of the week (SAME_HOURS), the busiest person's first; people
+    with under MIN_EVENTS events cannot show their hours and keep the first rota. None when nobody has enough."""
     named = rows.dropna(subset=["resource"])
     times, who = [named["hours"].to_numpy(float)], [named["resource"].astype(str).to_numpy(dtype=object)]
     if "start" in named.columns:
@@ -47,7 +48,8 @@ def rotas(rows: pd.DataFrame) -> list[Rota]:
     hours, people = np.concatenate(times), np.concatenate(who)
     week, slot = _slots(hours)
     groups: list[tuple[list[str], np.ndarray]] = []
-    for person in named["resource"].astype(str).value_counts().index:
+    counts = named["resource"].astype(str).value_counts()
+    for person in counts.index[counts >= MIN_EVENTS]:
         on = own_hours(week[people == person], slot[people == person])
         for members, union in groups:
             if (on & union).sum() >= SAME_HOURS * min(on.sum(), union.sum()):
@@ -56,6 +58,10 @@ def rotas(rows: pd.DataFrame) -> list[Rota]:
                 break
         else:
             groups.append(([person], on.copy()))
+    if not groups:
+        return []
+    # People with too few events to show their hours keep the rota of the team's busiest people.
+    groups[0][0].extend(counts.index[counts < MIN_EVENTS])
     weeks = np.unique(week)
     out = []
     for members, union in groups:
