@@ -109,17 +109,14 @@ def test_few_modules_lie_flat_and_every_package_is_layered():
 
 
 
-def _runtime_imports(path: Path) -> set[str]:
-    """simvalue modules one file imports when it runs (at the top or inside functions; imports kept for type
-    checkers under ``if TYPE_CHECKING:`` are left out), each resolved to a module where it names one."""
+def _module_imports(path: Path) -> set[str]:
+    """simvalue modules one file imports (at the top, inside functions, or for type checkers only: a circle
+    is a circle to a reader too), each resolved to a module where it names one."""
     parts = path.relative_to(PACKAGE).with_suffix("").parts
-    package = list(parts[:-1]) if parts[-1] != "__init__" else list(parts[:-1])
-    tree = ast.parse(path.read_text())
-    hidden = {id(n) for block in ast.walk(tree) if isinstance(block, ast.If)
-              and "TYPE_CHECKING" in ast.unparse(block.test) for node in block.body for n in ast.walk(node)}
+    package = list(parts[:-1])
     found = set()
-    for node in ast.walk(tree):
-        if id(node) in hidden or not isinstance(node, ast.ImportFrom):
+    for node in ast.walk(ast.parse(path.read_text())):
+        if not isinstance(node, ast.ImportFrom):
             continue
         if node.level:
             base = package[:len(package) - node.level + 1] + (node.module.split(".") if node.module else [])
@@ -136,7 +133,7 @@ def _runtime_imports(path: Path) -> set[str]:
 
 
 def test_no_import_circles():
-    graph = {".".join(p.relative_to(PACKAGE).with_suffix("").parts).removesuffix(".__init__"): _runtime_imports(p)
+    graph = {".".join(p.relative_to(PACKAGE).with_suffix("").parts).removesuffix(".__init__"): _module_imports(p)
              for p in PACKAGE.rglob("*.py") if p != PACKAGE / "__init__.py"}
     done: set[str] = set()
 

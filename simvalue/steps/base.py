@@ -16,20 +16,14 @@ from ..kernel.recorder import COMPLETED
 from ..kernel.sampling import item_draws, item_uniforms
 from ..rng import streams as rng_streams
 
-if TYPE_CHECKING:  # annotations only: the kinds' settings (they import this module), and the ground below
+if TYPE_CHECKING:  # annotations only: the ground below
     import numpy as np
     import simpy
 
     from ..calendars.schedule import Schedule
     from ..distributions import Distribution
     from ..kernel.recorder import Recorder
-    from .approver import ApproverGate
-    from .auto import AutoGate
     from .by_priority import EffortByPriority
-    from .cab import CabGate
-    from .fork import ForkSettings
-    from .wait import WaitSettings
-    from .work import Automation, Escalation
 
 #: Per-item draws: the value an item takes at a step (its own, whatever the order items come in).
 ItemDraw = Callable[[Item], float]
@@ -48,15 +42,18 @@ class StepView(Protocol):
     @property
     def effort(self) -> Distribution | EffortByPriority | None: ...
     @property
-    def automation(self) -> Automation | None: ...
+    def automation(self) -> Any: ...  # work.Automation or None
     @property
-    def escalate(self) -> Escalation | None: ...
+    def escalate(self) -> Any: ...  # work.Escalation or None
+    # A kind's own settings are its module's classes (work.Automation and Escalation, approver.ApproverGate,
+    # auto.AutoGate, cab.CabGate, wait.WaitSettings, fork.ForkSettings); the kinds import this module, so it
+    # names them as Any rather than import them back (an import circle, if only for type checkers).
     @property
-    def gate(self) -> ApproverGate | AutoGate | CabGate | None: ...
+    def gate(self) -> Any: ...
     @property
-    def wait(self) -> WaitSettings | None: ...
+    def wait(self) -> Any: ...
     @property
-    def fork(self) -> ForkSettings | None: ...
+    def fork(self) -> Any: ...
 
 
 class StepPlanView(Protocol):
