@@ -106,7 +106,7 @@ def test_the_rounded_machine_spelling_round_trips_to_its_digits(hours):
 
 
 #: Packages that speak to people and spell their figures through readable.py only.
-SPEAKING = ("reports", "decisions", "charts", "steps")
+SPEAKING = ("reports", "decisions", "charts", "steps", "eventlog", "cli")
 
 
 def test_no_ad_hoc_duration_or_percentage_spellings_where_people_read():

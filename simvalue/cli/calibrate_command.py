@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from ..readable import share
 from .output import check_target, write_file
 
 
@@ -48,12 +49,12 @@ def _print_validation(validation: dict) -> None:
         print(f"  {key:<5} held back {validation['real_figures'][key]:8.1f}h  simulated {figures[key]:8.1f}h  "
               f"({floor[key]:.1f}h)")
     print(f"  KS {figures['ks']:.3f} ({floor['ks']:.3f}); Wasserstein {figures['wasserstein_h']:.1f}h = "
-          f"{figures['wasserstein_share']:.1%} of the mean ({floor['wasserstein_share']:.1%})")
+          f"{share(figures['wasserstein_share'], 1)} of the mean ({share(floor['wasserstein_share'], 1)})")
     for stream, part in validation.get("by_type", {}).items():
         f, fl = part["figures"], part["floor"]
         print(f"  type {part['type']} ({part['cases']} cases): mean held back {part['real_figures']['mean']:.1f}h, "
-              f"simulated {f['mean']:.1f}h; Wasserstein {f['wasserstein_share']:.1%} of the mean "
-              f"({fl['wasserstein_share']:.1%})")
+              f"simulated {f['mean']:.1f}h; Wasserstein {share(f['wasserstein_share'], 1)} of the mean "
+              f"({share(fl['wasserstein_share'], 1)})")
     for name, ok in validation["targets"].items():
         print(f"  target {name}: {'met' if ok else 'NOT met'}")
 

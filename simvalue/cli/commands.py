@@ -18,7 +18,7 @@ from ..scenario.model import Scenario
 from ..scenario.variants import is_variant, load_variant, parse_assignments
 from ..reports.text import (backlog_text, chains_text, bottleneck_table, comparison_table, scenario_overview, verdict_text,
                     sla_words, summary_tables, table)
-from ..readable import duration
+from ..readable import duration, share
 from .output import check_target, progress_bar, progress_bars, sweep_progress, write_file, write_outputs
 
 EXIT_OK = 0
@@ -223,7 +223,7 @@ def rank_command(args: argparse.Namespace) -> int:
     finally:
         close()
     print(ranking_text(ranking, f"{base.name}: {len(args.candidates)} candidates over {args.months} months at "
-                                f"{args.discount_rate:.1%} a year, ranked by NPV"))
+                                f"{share(args.discount_rate, 1)} a year, ranked by NPV"))
     if args.out is not None:
         write_outputs(args.out, _ranking_files(ranking), owned=("npv.png",))  # an older version's chart goes too
         print(f"\nwrote {', '.join(RANKING_FILES)} to {args.out}")

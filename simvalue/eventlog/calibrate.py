@@ -17,6 +17,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from ..readable import share
 from ..rng import fixed
 from . import fit, staffing
 from .discover import FIRST, RARE_SHARE, TIMER, Discovery, discover
@@ -244,8 +245,8 @@ def _log_findings(log: pd.DataFrame, split: Split) -> tuple[list, list]:
 def _stream_findings(found: Discovery, log: pd.DataFrame) -> list[str]:
     """What discovery dropped or unfolded, and censoring, for one stream."""
     findings = []
-    for activity, share in found.dropped.items():
-        findings.append(f"rare activity {activity!r} ({share:.2%} of events, under {RARE_SHARE:.1%}) dropped: "
+    for activity, part in found.dropped.items():
+        findings.append(f"rare activity {activity!r} ({share(part, 2)} of events, under {share(RARE_SHARE, 1)}) dropped: "
                         "its gap is merged into the next event's")
     for activity, evidence in found.unfolded.items():
         if activity.endswith(" (timer)"):
@@ -323,7 +324,7 @@ def _arrivals(cal: pd.DataFrame, held: pd.DataFrame, findings: list[str],
     trend = _trend(weekly, findings)
     if window is None and len(first) > len(inside):
         findings.append(f"arrivals: {len(first) - len(inside)} calibration cases started before the window "
-                        f"({origin:%Y-%m-%d}, where {1 - WINDOW_QUANTILE:.0%} of them had arrived) and are used "
+                        f"({origin:%Y-%m-%d}, where {share(1 - WINDOW_QUANTILE)} of them had arrived) and are used "
                         "for routing and delays only")
     target = len(held["case"].unique()) if len(held) else len(inside)
     # The log's own window, with its holidays and trend (a longer one would thin the holidays out and run the
@@ -399,15 +400,15 @@ def _step_models(found: Discovery, masks: dict[str | None, np.ndarray], team_of:
     prefix = f"type {stream}: " if stream != "case" else ""
     whole = evidence.get(None) or _measure(events, begin, load, masks[None], origin_hours, holidays)
     outside = 1.0 - whole.working.sum() / max(whole.gaps.sum(), 1e-9)
-    findings.append(f"{prefix}working time: events fall in {whole.cover:.0%} of the hours of the week (on-duty hours: "
-                    f"those with at least a quarter of a busy hour's events); {outside:.0%} of the elapsed time "
+    findings.append(f"{prefix}working time: events fall in {share(whole.cover)} of the hours of the week (on-duty hours: "
+                    f"those with at least a quarter of a busy hour's events); {share(outside)} of the elapsed time "
                     "between events lies outside them")
     blind = [m for m in models if m.fit.note.startswith("completions only")]
     if blind:
         queued = [m.name for m in blind if m.kind == "queue"]
         pooled = [m.name for m in blind if m.kind != "queue"]
         findings.append(f"{prefix}no starts: steps of a resource group whose completions fall on its duty hours (at "
-                        f"least {ON_DUTY_EVENTS:.0%}) are its work" + (
+                        f"least {share(ON_DUTY_EVENTS)}) are its work" + (
                             f"; {', '.join(queued)}: effort from the gaps that began with the fewest of the team's "
                             "own items open, queueing from the team's size (settled by simulation)" if queued else "") + (
                             f"; {', '.join(pooled)}: too few such gaps, so the working hours between events are the "

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from ..readable import share
 from .names import safe_name
 from .staffing import unfold_by_team
 
@@ -205,7 +206,7 @@ def find_timers(events: pd.DataFrame) -> dict[str, tuple[float, float, str]]:
                   - np.searchsorted(values, high, "right")) / 2
         if count >= max(MIN_CONTEXT, TIMER_SHARE * len(values)) and count >= 4 * max(beside, 1):
             out[str(activity)] = (float(low), float(high), (
-                f"{count} of its {len(values)} gaps ({count / len(values):.0%}) lie within {TIMER_WIDTH:.0%} of "
+                f"{count} of its {len(values)} gaps ({share(count / len(values))}) lie within {share(TIMER_WIDTH)} of "
                 f"{centre / 24:.2f} days, against {beside:.0f} in each window of that width beside them: a timer"))
     return out
 

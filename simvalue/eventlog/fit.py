@@ -16,6 +16,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from ..readable import share
 from ..units import format_hours
 from .names import safe_name
 
@@ -73,20 +74,20 @@ def fit_duration(values: np.ndarray) -> Fit:
     if p0 < 0.01:
         return Fit(body.spelling, body.mean, f"n={n}; {body.note}")
     if len(positive) < 5 or p0 > 0.99:
-        return Fit("0h" if p0 > 0.5 else body.spelling, 0.0 if p0 > 0.5 else body.mean, f"n={n}; {p0:.0%} at once")
+        return Fit("0h" if p0 > 0.5 else body.spelling, 0.0 if p0 > 0.5 else body.mean, f"n={n}; {share(p0)} at once")
     inner = body.spelling.removeprefix('"').removesuffix('"')
     if inner.startswith("mixture("):  # components of a mixture may not be mixtures: flatten
         return _atom_with_quantiles(positive, p0, n)
     p0 = round(p0, 4)   # the weights as written must sum to 1: round one and write its complement
     spelling = f"mixture({p0:.4f}: 0h, {1 - p0:.4f}: {inner})"
-    return Fit(spelling, (1 - p0) * body.mean, f"n={n}; {p0:.0%} within a minute, the rest: {body.note}")
+    return Fit(spelling, (1 - p0) * body.mean, f"n={n}; {share(p0)} within a minute, the rest: {body.note}")
 
 
 def _atom_with_quantiles(positive: np.ndarray, p0: float, n: int) -> Fit:
     table = quantile_table(positive)
     p0 = round(p0, 4)
     return Fit(f"mixture({p0:.4f}: 0h, {1 - p0:.4f}: {table})", (1 - p0) * float(positive.mean()),
-               f"n={n}; {p0:.0%} within a minute, the rest as empirical quantiles")
+               f"n={n}; {share(p0)} within a minute, the rest as empirical quantiles")
 
 
 def _fit_positive(x: np.ndarray) -> Fit:
@@ -110,7 +111,7 @@ def _fit_positive(x: np.ndarray) -> Fit:
         best = min(candidates, key=lambda c: c[1])
         return Fit(quantile_table(x), mean, f"empirical quantiles (best family {best[0]} has mean "
                                             f"{duration(best[4])} against the sample's {duration(mean)}, "
-                                            f"{best[5](largest):.0%} of it beyond the largest observation)")
+                                            f"{share(best[5](largest))} of it beyond the largest observation)")
     name, aic, spelling, cdf, own_mean, _ = min(faithful, key=lambda c: c[1])
     ks = float(np.max(np.abs(cdf(np.sort(x)) - np.arange(1, n + 1) / n)))
     limit = 1.63 / np.sqrt(n)
@@ -501,7 +502,7 @@ def closing_limit(cycle: np.ndarray) -> tuple[float | None, str]:
     near = int(np.sum((values >= 0.9 * limit) & (values <= limit)))
     below = int(np.sum((values >= 0.8 * limit) & (values < 0.9 * limit)))
     after = int(np.sum(values > limit))
-    words = (f"{near} cases ({near / n:.1%}) within the last tenth below {duration(limit)}, {below} in the tenth "
+    words = (f"{near} cases ({share(near / n, 1)}) within the last tenth below {duration(limit)}, {below} in the tenth "
              f"before, {after} beyond")
     if near >= max(20, CLOSING_NEAR * n) and near >= 0.5 * below:
         return float(math.ceil(limit)), words

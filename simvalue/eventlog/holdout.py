@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import SimvalueError
-from ..readable import duration
+from ..readable import duration, share
 from .write import ARRIVAL
 
 _SPLIT = re.compile(r"^(random|time):(\d*\.?\d+)$")
@@ -254,7 +254,7 @@ def what_if(scenario, results, replications: int, seed: int) -> dict:
         moves &= bool(-change * diff.mean() > half)
     out["moves"] = moves
     if not moves:
-        out["note"] = (f"one person more or fewer in {busiest} (busy {utilisation.max():.0%} of its working hours "
+        out["note"] = (f"one person more or fewer in {busiest} (busy {share(utilisation.max())} of its working hours "
                        f"with this log's work) does not move its queueing outside the paired 95% interval "
                        f"(queueing {duration(float(base_queue.mean()))} per visit): the time between events is waiting "
                        "on others and off-hours, which staffing does not move")

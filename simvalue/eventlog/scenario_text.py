@@ -15,6 +15,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from ..readable import share
 from . import fit
 from .discover import FIRST, TIMER, Discovery
 from .holdout import Split
@@ -117,7 +118,7 @@ def _arrival_spec(arrivals: dict, notes: dict, index: int) -> dict[str, Any]:
     where = ("demand", index, "arrivals")
     notes[(*where, "rate")] = (f"{arrivals['cases']} calibration cases arrived (first event) in "
                                f"{arrivals['hours'] / 24:.1f} days" + (
-                                   f", over the {arrivals['thinned']:.0%} of the cases kept by the random split"
+                                   f", over the {share(arrivals['thinned'])} of the cases kept by the random split"
                                    if arrivals["thinned"] < 1 else ""))
     week, evidence = arrivals["week_profile"]
     if week is not None:
@@ -201,8 +202,8 @@ def _evidence(model: StepModel) -> str:
     if model.kind == "staffed":
         return f"work of team {model.team}" + (", after a wait in its working hours" if model.before else "")
     load = "its team's open items" if model.team else "open cases"
-    facts = (f"gap vs {load} rho {model.rho:.2f}, {model.on_duty:.0%} of events in on-duty hours, "
-             f"{model.off_hours:.0%} of the gap off duty, dependence on its start {model.clock[0]:.3f} on the clock "
+    facts = (f"gap vs {load} rho {model.rho:.2f}, {share(model.on_duty)} of events in on-duty hours, "
+             f"{share(model.off_hours)} of the gap off duty, dependence on its start {model.clock[0]:.3f} on the clock "
              f"and {model.clock[1]:.3f} in working hours")
     if model.kind == "wait" and model.reason == "timer":
         return f"a timer (auto-close): a near-fixed delay on the clock ({facts})"

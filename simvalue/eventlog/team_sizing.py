@@ -14,6 +14,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from ..readable import share
 from . import fit, shifts, staffing
 from .fit import ON_DUTY_COVER
 from .models import StepModel, StreamModel
@@ -122,8 +123,8 @@ def _staffed_team(chosen: list, mask: np.ndarray, rows: pd.DataFrame) -> dict[st
     """A team of the log's people: headcount from the people active in a typical week (or, without names,
     from how many were busy at once), its calendar from when they complete or start work."""
     calendar = fit.calendar_of(mask) if mask.mean() < 1 else None
-    share = float(mask.mean())
-    load = _work_per_hour(chosen)[0] / share
+    on_duty = float(mask.mean())
+    load = _work_per_hour(chosen)[0] / on_duty
     people, weekly = staffing.weekly_people(rows)
     extra: dict[str, Any] = {}
     if people and _round_the_clock(rows):
@@ -148,7 +149,7 @@ def _staffed_team(chosen: list, mask: np.ndarray, rows: pd.DataFrame) -> dict[st
                     "_load": load, "_headcount": int(duty.max())}
     if load > KEEP_UP * capacity:
         capacity = math.ceil(load / KEEP_UP)
-        why += f", so raised to {capacity} to keep up ({KEEP_UP:.0%} utilisation)"
+        why += f", so raised to {capacity} to keep up ({share(KEEP_UP)} utilisation)"
     return {"capacity": capacity, **({"calendar": calendar} if calendar else {}), **extra, "_why": why,
             "_calendar_why": "first to last hour of the week in which its people complete or start work",
             "_people": people, "_weekly": weekly, "_load": load}
@@ -204,7 +205,7 @@ def settle_waits(scenario: dict, notes: dict, streams: list[StreamModel], arriva
                 waited, kept = settled[key]
                 notes[("streams", stream, "steps", index, "wait", "delay")] += (
                     f"; the simulated queueing for the team ({fit.duration(waited)} per visit) taken out: "
-                    f"{kept:.0%} of it kept as waiting on others")
+                    f"{share(kept)} of it kept as waiting on others")
     if settled:
         total = sum(w for w, _ in settled.values())
         findings.append(f"time before team work: the simulation queues {fit.duration(total / len(settled))} per "

@@ -13,7 +13,7 @@ from collections.abc import Sequence
 
 from ..errors import SimulationError
 from ..limits import DEFAULT_MAX_EVENTS, MEMORY_SHARE
-from ..readable import figure
+from ..readable import figure, share
 from ..scenario import Scenario
 from ..scenario.workload import workload
 
@@ -40,7 +40,7 @@ def check_budget(scenarios: Sequence[Scenario], replications: int, max_events: f
         raise SimulationError(
             f"this run would hold about {figure(needed / 2**30)} GiB of records ({what}{replications} replications "
             f"x about {biggest.kept_bytes(record) / 2**20:,.0f} MiB), more than this process can safely use "
-            f"({MEMORY_SHARE:.0%} of {figure(available / 2**30)} GiB available); use fewer replications or a "
+            f"({share(MEMORY_SHARE)} of {figure(available / 2**30)} GiB available); use fewer replications or a "
             "shorter horizon, or keep less (record='summary', run --record summary)")
 
 
