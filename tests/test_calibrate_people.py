@@ -127,3 +127,22 @@ def test_people_with_too_few_events_to_show_their_hours_keep_the_busiest_rota():
     assert [r.members for r in rotas] == [("ann", "bob", "rae")]
     assert not rotas[0].hours[24 * 6 + 3]        # her odd hour is not the rota's
     assert shifts.rotas(rare) == []
+
+
+def test_without_names_an_activitys_round_the_clock_at_once_share_is_a_system_of_its_own():
+    # 'fulfil': 48 cases taken the moment they are ready, at every hour of two days (a portal's automation),
+    # and 48 that waited an hour for office hours (09:00-16:00). Only the first are the system's.
+    rows = []
+    for k in range(48):
+        ready = MONDAY + pd.Timedelta(hours=k)
+        rows += [{"case": f"a{k}", "activity": "open", "timestamp": ready, "start": ready},
+                 {"case": f"a{k}", "activity": "fulfil", "timestamp": ready + pd.Timedelta(minutes=5), "start": ready}]
+        ready = MONDAY + pd.Timedelta(days=k // 8, hours=8 + k % 8)
+        rows += [{"case": f"b{k}", "activity": "open", "timestamp": ready, "start": ready},
+                 {"case": f"b{k}", "activity": "fulfil", "timestamp": ready + pd.Timedelta(hours=1, minutes=30),
+                  "start": ready + pd.Timedelta(hours=1)}]
+    log = pd.DataFrame(rows).sort_values(["case", "timestamp"], kind="stable").reset_index(drop=True)
+    systems = staffing.systems_at_once(log)
+    assert set(log.loc[systems, "case"].str[0]) == {"a"} and systems.sum() == 48
+    teams = staffing.groups(log)
+    assert set(teams[log["activity"] == "fulfil"]) == {"fulfil", "fulfil_at_once"}

@@ -121,6 +121,28 @@ def waiting_activities(log: pd.DataFrame) -> set[str]:
     return {str(activity) for activity, mine in rows.groupby("activity") if starts_at_once(mine, previous)}
 
 
+def systems_at_once(log: pd.DataFrame) -> pd.Series:
+    """With starts and no names: the events of an activity that started the moment the case was ready, where
+    those work round the clock and the activity's other events do not (a portal's automation beside a team on
+    office hours): a system of their own, not the team's queue (``<activity>_at_once``). Per row of the log."""
+    out = pd.Series(False, index=log.index)
+    if "start" not in log.columns:
+        return out
+    previous = log["timestamp"].groupby(log["case"]).shift(1)
+    waited = (log["start"] - previous).dt.total_seconds() / 3600.0
+    hour = log["timestamp"].dt.hour.to_numpy()
+    for _, rows in log.dropna(subset=["start"]).groupby("activity", sort=False):
+        at_once = rows.index[(waited.loc[rows.index] < fit.ZERO).to_numpy()]
+        others = rows.index.difference(at_once)
+        if len(at_once) < MIN_EVENTS or len(others) < MIN_EVENTS:
+            continue
+        label = pd.Series("x", index=rows.index)
+        if (round_the_clock(label.loc[at_once], hour[log.index.get_indexer(at_once)])
+                and not round_the_clock(label.loc[others], hour[log.index.get_indexer(others)])):
+            out.loc[at_once] = True
+    return out
+
+
 def team_name(text: str) -> str:
     """A scenario name for a group of the log, whatever its ids look like ('19019' -> 't_19019')."""
     return scenario_name(text, "t")
@@ -146,6 +168,8 @@ def groups(log: pd.DataFrame) -> pd.Series:
         raw = log["resource"].map(main).where(~log["resource"].isin(shared), log["resource"])
     else:
         raw = log["activity"].where(~log["activity"].astype(str).isin(waiting_activities(log)))
+        systems = systems_at_once(log)
+        raw = raw.where(~systems, log["activity"].astype(str) + "_at_once")
     if waits:
         raw = raw.where(~log["resource"].isin(waits))
     names = raw.map(lambda v: v if pd.isna(v) else team_name(v))
@@ -302,5 +326,5 @@ def concurrency_on_duty(rows: pd.DataFrame, quantile: float = 0.99) -> int:
     return max(1, int(np.ceil(np.quantile(busy, quantile))))
 
 
-__all__ = ["MIN_TEAM_SHARE", "OTHER", "event_hours", "round_the_clock", "shared_ids", "starts_at_once", "waiting_activities", "concurrency_on_duty", "effort_of", "groups", "staffed", "team_name",
+__all__ = ["MIN_TEAM_SHARE", "OTHER", "event_hours", "round_the_clock", "shared_ids", "systems_at_once", "starts_at_once", "waiting_activities", "concurrency_on_duty", "effort_of", "groups", "staffed", "team_name",
            "team_of_steps", "unfold_by_team", "weekly_people", "work_and_before"]
