@@ -11,6 +11,7 @@ from .budget import check_budget
 from ..engine.plan import compile_plan
 from ..engine.run import fold_replication, run_replication
 from ..errors import SimulationError
+from ..readable import duration
 from .frames import RECORD_LEVELS, Results, build_results
 from ..scenario import Scenario, load_scenario
 from .streamed import StreamedReplication, build_streamed_results
@@ -74,5 +75,5 @@ def _warn_in_flight(results: Results) -> None:
     unfinished = results.in_flight()
     if unfinished:
         warnings.warn(f"{unfinished} items were still in flight when the drain limit "
-                      f"({results.scenario.drain_limit:g} h after arrivals stopped) ended the run; they have "
+                      f"({duration(results.scenario.drain_limit, space=' ')} after arrivals stopped) ended the run; they have "
                       "no time-to-value. Raise 'drain' or check for a bottleneck.", InFlightWarning, stacklevel=3)

@@ -12,6 +12,7 @@ import yaml
 from pydantic import ValidationError
 
 from ..errors import ScenarioError
+from ..readable import duration
 from .changes import refuse_run_settings, same_structure
 from .edits import apply_edits
 from .overload import OVERLOADED
@@ -172,7 +173,8 @@ def epochs(scenario: Scenario) -> list[tuple[float, Scenario]]:
         where = f"changes[{index}]"
         refuse_run_settings(change, where)
         if change.at >= end:
-            raise ScenarioError(f"at {change.at:g} h is after the end of the run ({end:g} h): it would never take "
+            raise ScenarioError(f"at {duration(change.at, space=' ')} is after the end of the run "
+                                f"({duration(end, space=' ')}): it would never take "
                                 "effect", path=f"{where}.at")
         try:
             data = apply_edits(data, change.set, change.scale)
