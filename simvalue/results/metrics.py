@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Collection
+
 import numpy as np
 import pandas as pd
 
 from ..activities import Activity
+from ..errors import SimulationError
 from .stats import t_interval
 from .tally import PERCENTILES, Tally
 
@@ -17,6 +20,19 @@ SUBJECT_COLUMNS = ("type", "priority", "team", "stream", "step")
 METRIC_NAMES = ("time_to_value_mean", *(f"time_to_value_p{q}" for q in PERCENTILES), "sla_attainment",
                 "flow_efficiency", "handoffs_per_item", "rework_rate", "automation_coverage", "wip",
                 "throughput", "utilisation")
+
+#: Each item metric from a tally's group sums (``groups``, merged with its percentiles and step executions
+#: when these are asked for), in the order ``headline`` lists them: a sweep computes only its own.
+_ITEM_RATIOS: dict[str, Callable[[pd.DataFrame], pd.Series]] = {
+    "time_to_value_mean": lambda g: g["ttv"] / g["done"],
+    "flow_efficiency": lambda g: (g["work"] / g["ttv"]).where(g["ttv"] > 0),
+    "handoffs_per_item": lambda g: g["handoffs"] / g["done"],
+    "rework_rate": lambda g: g["reworked"] / g["items"],
+    **{f"time_to_value_p{q}": (lambda g, q=q: g[f"p{q}"]) for q in PERCENTILES},
+    "automation_coverage": lambda g: g["automated"] / g["executions"],
+    "sla_attainment": lambda g: (g["sla_met"] / g["sla_items"]).where(g["sla_items"] > 0)}
+#: The metrics read from the run's ``flow`` and ``teams`` frames rather than from its tally.
+FLOW_METRICS, TEAM_METRICS = ("wip", "throughput"), ("utilisation",)
 
 
 def summarise(tally: Tally, replications: int, confidence: float = 0.95) -> pd.DataFrame:
@@ -64,14 +80,53 @@ def headline(tally: Tally, teams: pd.DataFrame, flow: pd.DataFrame) -> pd.DataFr
     priority, team, stream, step; NA where not applicable), subject (a display label: ``change``,
     ``incident P1``, ``team platform``, ``step s.review``), metric, value.
     """
-    frames = [_item_metrics(tally), _activity_metrics(tally), _step_metrics(tally),
-              _melt(flow.assign(type=flow["type"].astype(str)), ["wip", "throughput"]),
-              _melt(teams.assign(team=teams["team"].astype(str)), ["utilisation"])]
-    long = pd.concat([f for f in frames if len(f)], ignore_index=True)
+    return _long_form([_item_metrics(tally, tuple(_ITEM_RATIOS)), _activity_metrics(tally), _step_metrics(tally),
+                       *_frame_metrics(teams, flow, METRIC_NAMES)])
+
+
+def chosen_metrics(names: Collection[str], tally: Tally | None, teams: pd.DataFrame,
+                   flow: pd.DataFrame) -> pd.DataFrame:
+    """Only the metrics ``names`` (of METRIC_NAMES): ``headline``'s rows of these metrics, in its order and
+    columns, the others never computed (a sweep asks for one or a few). ``tally`` may be None when
+    no name ``needs_tally``."""
+    unknown = sorted(set(names) - set(METRIC_NAMES))
+    if unknown:
+        raise SimulationError(f"unknown metric(s) {', '.join(map(repr, unknown))}: expected names among "
+                              f"{', '.join(METRIC_NAMES)}")
+    items = tuple(name for name in _ITEM_RATIOS if name in names)
+    if items and tally is None:
+        raise SimulationError(f"metrics {', '.join(items)} are ratios of a tally; got tally=None")
+    return _long_form([_item_metrics(tally, items) if items else _no_rows(), *_frame_metrics(teams, flow, names)])
+
+
+def needs_tally(names: Collection[str]) -> bool:
+    """Whether any of the metrics ``names`` is a ratio of a tally's sums (not read from flow or teams)."""
+    return any(name in _ITEM_RATIOS for name in names)
+
+
+def _frame_metrics(teams: pd.DataFrame, flow: pd.DataFrame, names: Collection[str]) -> list[pd.DataFrame]:
+    """The metrics among ``names`` read from the ``flow`` and ``teams`` frames, long form."""
+    frames = []
+    if flowing := [name for name in FLOW_METRICS if name in names]:
+        frames.append(_melt(flow.assign(type=flow["type"].astype(str)), flowing))
+    if working := [name for name in TEAM_METRICS if name in names]:
+        frames.append(_melt(teams.assign(team=teams["team"].astype(str)), working))
+    return frames
+
+
+def _long_form(frames: list[pd.DataFrame]) -> pd.DataFrame:
+    """Metric frames as one: every subject column (None where not applicable), the label, metric, value."""
+    long = pd.concat([f for f in frames if len(f)] or frames[:1], ignore_index=True)
     for column in SUBJECT_COLUMNS:
         long[column] = long[column].astype(object).where(long[column].notna(), None) if column in long else None
     long["subject"] = subject_labels(long)
     return long[["replication", *SUBJECT_COLUMNS, "subject", "metric", "value"]]
+
+
+def _no_rows() -> pd.DataFrame:
+    """No item metric rows: the frame ``_long_form`` keeps if no other has rows."""
+    return pd.DataFrame({"replication": pd.Series(dtype=np.int64), "metric": pd.Series(dtype="str"),
+                         "value": pd.Series(dtype=float)})
 
 
 def subject_labels(frame: pd.DataFrame) -> pd.Series:
@@ -86,22 +141,18 @@ def subject_labels(frame: pd.DataFrame) -> pd.Series:
                      index=frame.index, dtype=object)
 
 
-def _item_metrics(tally: Tally) -> pd.DataFrame:
-    """Per replication and type, and per type and priority: time-to-value, flow efficiency, handoffs,
-    rework, automation coverage (per type) and SLA attainment (each item against its own target;
-    items never realising value count as misses)."""
-    groups = tally.groups.merge(tally.quantiles, on=["replication", "type", "priority"], how="left")
-    executions = tally.executions.assign(type=tally.executions["type"].astype(str), priority="")
-    groups = groups.merge(executions, on=["replication", "type", "priority"], how="left")
+def _item_metrics(tally: Tally, names: tuple[str, ...]) -> pd.DataFrame:
+    """Per replication and type, and per type and priority, the item metrics ``names`` (of _ITEM_RATIOS):
+    time-to-value, flow efficiency, handoffs, rework, automation coverage (per type) and SLA attainment
+    (each item against its own target; items never realising value count as misses)."""
+    groups = tally.groups
+    if any(f"time_to_value_p{q}" in names for q in PERCENTILES):
+        groups = groups.merge(tally.quantiles, on=["replication", "type", "priority"], how="left")
+    if "automation_coverage" in names:
+        executions = tally.executions.assign(type=tally.executions["type"].astype(str), priority="")
+        groups = groups.merge(executions, on=["replication", "type", "priority"], how="left")
     with np.errstate(divide="ignore", invalid="ignore"):
-        values = pd.DataFrame({
-            "time_to_value_mean": groups["ttv"] / groups["done"],
-            "flow_efficiency": (groups["work"] / groups["ttv"]).where(groups["ttv"] > 0),
-            "handoffs_per_item": groups["handoffs"] / groups["done"],
-            "rework_rate": groups["reworked"] / groups["items"],
-            **{f"time_to_value_p{q}": groups[f"p{q}"] for q in PERCENTILES},
-            "automation_coverage": groups["automated"] / groups["executions"],
-            "sla_attainment": (groups["sla_met"] / groups["sla_items"]).where(groups["sla_items"] > 0)})
+        values = pd.DataFrame({name: _ITEM_RATIOS[name](groups) for name in names})
     keys = groups[["replication", "type"]].assign(priority=groups["priority"].where(groups["priority"] != "", None))
     long = pd.concat([keys, values], axis=1).melt(id_vars=["replication", "type", "priority"], var_name="metric")
     # automation coverage is per type; SLA attainment only where some item has a target
