@@ -124,6 +124,11 @@ MAX_VARIANTS = 50
 #: CPU-bound, so more workers only fill memory.
 MAX_WORKERS_PER_CORE = 2
 
+#: Most times one caller may give up and ring back on one visit of a step (``on_abandon: {retry}``): a
+#: retry probability near 1 with a short patience would otherwise ring back for ever; after this many
+#: the caller leaves, abandoned.
+MAX_ABANDON_RETRIES = 100
+
 #: Teams one work step may name (shared staff, ``team: [a, b]``): a handful, searched at every entry.
 MAX_SHARED_TEAMS = 8
 

@@ -5,7 +5,9 @@ Gross & Harris, *Fundamentals of Queueing Theory*, §2.3); open Jackson networks
 equations (Jackson 1957; Gross & Harris §4.1); Little's law L = lambda W (Little 1961); the periodic
 steady state of a queue whose servers follow a timetable, from the Kolmogorov forward equations
 (Kolmogorov 1931; Green, Kolesar & Soares 2001, "Improving the SIPP approach for staffing service
-systems that have cyclic demands", *Operations Research* 49(4)).
+systems that have cyclic demands", *Operations Research* 49(4)); the M/M/c+M queue with impatient
+callers, Erlang A (Palm 1943; Garnett, Mandelbaum & Reiman 2002, "Designing a call center with
+impatient customers", *Manufacturing & Service Operations Management* 4(3)).
 """
 
 from __future__ import annotations
@@ -86,6 +88,60 @@ def periodic_gate_mean_wait(interval: float) -> float:
 def stable(load: float, capacity: float) -> bool:
     """A queue is stable only when its offered load is strictly below its capacity."""
     return load < capacity and math.isfinite(load)
+
+
+# -- impatient callers: Erlang A ------------------------------------------------------------------
+#: Most states of the birth-death chain ``erlang_a`` sums (a queue this long has a negligible tail unless the
+#: load is within a hair of the capacity without abandonment).
+_ERLANG_A_STATES = 1_000_000
+#: The chain is cut where a state's probability falls below exp(-60) (about 1e-26) of the largest.
+_ERLANG_A_TAIL = 60.0
+
+
+@dataclass(frozen=True)
+class ErlangA:
+    """The steady state of an M/M/c+M queue: the share of callers who give up, the mean wait in the queue
+    of every caller (served or not), and the probability of waiting at all (all servers busy on arrival)."""
+
+    abandonment: float
+    mean_wait: float
+    delay_probability: float
+
+
+def erlang_a(arrival_rate: float, service_rate: float, servers: int, abandonment_rate: float) -> ErlangA:
+    """Erlang A (M/M/c+M, Palm's model): Poisson arrivals, exponential service, ``servers`` servers and
+    exponential patience of rate ``abandonment_rate`` (theta = 1 / mean patience).
+
+    The number in the system is a birth-death chain, state n: birth lambda, death min(n, c) mu +
+    max(n - c, 0) theta; its stationary law is summed (in logs) up to where the tail is negligible
+    (Garnett, Mandelbaum & Reiman 2002). By PASTA the delay probability is P(n >= c); by Little's law the
+    mean wait is E[queue] / lambda, and the abandonment share theta E[queue] / lambda. With theta = 0 it
+    is Erlang C (and needs lambda < c mu); with theta > 0 it is stable at any load.
+    """
+    lam, mu, theta, c = float(arrival_rate), float(service_rate), float(abandonment_rate), int(servers)
+    if not (lam > 0 and mu > 0 and theta >= 0 and c >= 1 and math.isfinite(lam + mu + theta)):
+        raise ValueError(f"Erlang A needs arrival_rate > 0, service_rate > 0, servers >= 1 and abandonment_rate "
+                         f">= 0, got {arrival_rate}, {service_rate}, {servers}, {abandonment_rate}")
+    if theta == 0 and lam >= c * mu:
+        raise ValueError(f"without abandonment (rate 0) the queue needs arrival_rate < servers x service_rate, got "
+                         f"{lam} >= {c * mu}")
+    logs, queue_lengths = [0.0], [0]
+    n, top = 0, 0.0
+    while n < _ERLANG_A_STATES:
+        n += 1
+        logs.append(logs[-1] + math.log(lam / (min(n, c) * mu + max(n - c, 0) * theta)))
+        queue_lengths.append(max(n - c, 0))
+        top = max(top, logs[-1])
+        if n > c and logs[-1] < top - _ERLANG_A_TAIL and logs[-1] < logs[-2]:
+            break
+    else:
+        raise ValueError(f"Erlang A: the queue's tail is still not negligible after {_ERLANG_A_STATES:,} states "
+                         "(load too close to the capacity with almost no abandonment)")
+    weights = np.exp(np.asarray(logs) - top)
+    probabilities = weights / weights.sum()
+    queue = float(np.dot(probabilities, queue_lengths))
+    return ErlangA(abandonment=theta * queue / lam, mean_wait=queue / lam,
+                   delay_probability=float(probabilities[c:].sum()))
 
 
 # -- a queue whose servers follow a timetable -----------------------------------------------------

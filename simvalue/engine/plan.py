@@ -15,6 +15,7 @@ import numpy as np
 from ..calendars.schedule import DEFAULT_START, Schedule, WeeklyPattern
 from ..distributions import Distribution
 from ..scenario.forks import branch_owners
+from ..scenario.patience import patience_specs
 from ..scenario.schedules import Schedules
 from ..steps import JOIN
 from .initial import InitialPlan, compile_initial
@@ -52,6 +53,9 @@ class StepPlan:
     # by another team are recorded under its copy, so results attribute them to that team.
     alternates: tuple[int, ...] = ()
     escalation_copy: int = -1  # escalate to another team: the hidden copy its executions are recorded under
+    # Abandonment: (demand type, (patience, ring-back probability, time before ringing back)) for each type
+    # whose callers may give up waiting in this step's queue (steps/patience.py).
+    patience: tuple[tuple[str, Any], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -118,7 +122,9 @@ def compile_plan(scenario: Scenario, seed: int | None = None, schedules: Schedul
     types = {d.type: i for i, d in enumerate(scenario.demand)}
     for stream_name, stream in scenario.streams.items():
         first = first_step[stream_name] = len(steps)
-        steps += [_step_plan(first + pos, stream_name, stream, pos, team_ids, labels, types, attributes)
+        steps += [replace(_step_plan(first + pos, stream_name, stream, pos, team_ids, labels, types, attributes),
+                          patience=patience_specs(stream, stream.steps[pos],
+                                                  [d for d in scenario.demand if d.stream == stream_name]))
                   for pos in range(len(stream.steps))]
     steps = _with_alternates(steps, scenario, team_ids)
     demands = tuple(replace(_demand_plan(d, scenario.streams[d.stream], first_step[d.stream], labels, scenario),

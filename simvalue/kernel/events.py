@@ -64,7 +64,8 @@ class Item:
     last wake scheduled for the item (a step's end), so that a closing rule can cancel it;
     ``closed`` marks an item closed by that rule (queues skip it).
 
-    PERF: the fields only some models use (``automating``, ``pending``, ``closed``, ``attrs``) keep
+    PERF: the fields only some models use (``automating``, ``pending``, ``closed``, ``attrs``, ``awaiting``,
+    ``attempt``) keep
     their defaults on the class and are stored per item (in ``__dict__``) only when set, so a new
     item costs only the stores every model needs.
     """
@@ -74,6 +75,8 @@ class Item:
                  "visited", "value_time", "__dict__")
     automating = closed = False
     pending: Wake | None = None
+    awaiting: Wake | None = None  # a patience running, or a caller's ring-back (steps/patience.py)
+    attempt = 0  # the caller's ring-backs so far on this visit of its step (steps/patience.py)
     attrs: tuple[int, ...] = ()  # per declared attribute (Plan.attributes) its value's index; () if none
 
     def __init__(self, item_id: int, index: int, demand: int, rank: int, now: float, runs: list) -> None:

@@ -16,11 +16,11 @@ import numpy as np
 from ..limits import FOLD_ITEMS
 
 # Step-execution outcomes.
-COMPLETED, APPROVED, REJECTED, IN_PROGRESS, TIMED_OUT, CLOSED, CANCELLED = 0, 1, 2, 3, 4, 5, 6
-STEP_OUTCOMES = ("completed", "approved", "rejected", "in_progress", "timed_out", "closed", "cancelled")
-# Item outcomes.
-ITEM_DONE, ITEM_REJECTED, IN_FLIGHT = 0, 1, 2
-ITEM_OUTCOMES = ("done", "rejected", "in_flight")
+COMPLETED, APPROVED, REJECTED, IN_PROGRESS, TIMED_OUT, CLOSED, CANCELLED, ABANDONED = 0, 1, 2, 3, 4, 5, 6, 7
+STEP_OUTCOMES = ("completed", "approved", "rejected", "in_progress", "timed_out", "closed", "cancelled", "abandoned")
+# Item outcomes (abandoned: the caller gave up waiting in a queue, steps/patience.py).
+ITEM_DONE, ITEM_REJECTED, IN_FLIGHT, ITEM_ABANDONED = 0, 1, 2, 3
+ITEM_OUTCOMES = ("done", "rejected", "in_flight", "abandoned")
 
 STEP_FIELDS = ("item_id", "demand", "step", "queued", "started", "finished", "work", "automated", "outcome")
 PAUSE_FIELDS = ("pause_step", "pause_since", "pause_until")

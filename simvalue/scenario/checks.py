@@ -15,6 +15,7 @@ from .capacity import entering_rates, exits, offered_loads, priority_mix, shift_
 from ..steps.by_priority import OTHER, PRIORITY, ApproveByPriority, EffortByPriority, NextByPriority, priority_of, value_of
 from .model import DONE, DROP, SLA_WORDS, Scenario, SlaClock, Stream
 from .forks import check_forks
+from .patience import check_patience
 from .spawn_checks import check_spawns
 from .overload import overload_warning, restart_loads, restart_warning
 from .workload import workload
@@ -37,6 +38,7 @@ def check(scenario: Scenario) -> list[str]:
         _check_tables(scenario, name, stream)
         for label in _labels_into(scenario, name):
             _check_exits(name, stream.for_priority(label))
+    check_patience(scenario)
     check_spawns(scenario)  # before anything counts the items spawned (offered load, work budget)
     used = {d.stream for d in scenario.demand}
     warnings += [f"streams.{n}: no demand flows through this stream" for n in scenario.streams if n not in used]

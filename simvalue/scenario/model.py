@@ -30,7 +30,7 @@ from ..fields import (DONE, DROP, Capacity, Dist, Duration, FrozenModel, Money, 
                       PositiveDuration, Probability, Rate, count, number, sums_to_one)
 from ..limits import (MAX_LABEL, MAX_ATTRIBUTE_VALUES, MAX_ATTRIBUTES, MAX_ITEM_CLASSES, MAX_CHANGES, MAX_HOLIDAYS, MAX_PROFILE_MULTIPLIER,
                       MAX_MEMBERS, MAX_SHARED_TEAMS, MAX_SHIFTS)
-from ..steps import GATE_SCHEMAS, Automation, ForkSettings, WaitSettings, kind_of
+from ..steps import GATE_SCHEMAS, Automation, ForkSettings, OnAbandon, PatienceField, WaitSettings, kind_of
 from ..steps.work import Escalation
 from ..steps.by_priority import ApproveByPriority, EffortByPriority, NextByPriority
 from ..steps.by_priority import shape as by_priority_shape
@@ -236,6 +236,11 @@ class Demand(FrozenModel):
     sla_breach_cost: Annotated[Union[Money, dict[Name, Money]], Field(union_mode="left_to_right")] | None = Field(
         None, description="Penalty per item that misses its SLA target, or per priority.")
 
+    patience: PatienceField | None = Field(
+        None, description="Default patience of this type's callers in every work step's queue (a step's own "
+                          "patience wins; 'none' there turns it off): past it they give up, outcome abandoned.")
+    on_abandon: OnAbandon | None = Field(
+        None, description="Default for callers who gave up: {retry: 0.3, after: exponential(mean=10min)}.")
     attributes: dict[Name, dict[Name, Probability]] | None = Field(
         None, max_length=MAX_ATTRIBUTES,
         description="Attributes drawn for each item at arrival, name -> value -> probability, e.g. "
@@ -300,6 +305,12 @@ class Step(FrozenModel):
     automation: Automation | None = None
     escalate: Escalation | None = Field(None, description="Work steps: raise the priority of an item that has "
                                                           "waited this long in the queue, {after: 4h, priority: P1}.")
+    patience: PatienceField | None = Field(
+        None, description="Work steps: how long a caller waits in the queue (not yet started) before giving up, "
+                          "e.g. exponential(mean=5min), or 'none'; the item then leaves, outcome abandoned.")
+    on_abandon: OnAbandon | None = Field(
+        None, description="Work steps with patience: {retry: 0.3, after: 10min}: a caller who gave up rings back "
+                          "with this probability, after this time, and queues again.")
     next: Annotated[Union[Annotated[dict[Name, Probability], Tag("<plain>")],
                           Annotated[NextByPriority, Tag("<by priority>")]],
                     Discriminator(by_priority_shape)] | None = Field(
@@ -346,7 +357,8 @@ class Step(FrozenModel):
         if special == "fork" and self.next is not None:
             raise ValueError("a fork takes no next: the item goes on to fork.then after the join")
         if special is not None:
-            extra = [f for f in ("team", "effort", "automation", "escalate") if getattr(self, f) is not None]
+            extra = [f for f in ("team", "effort", "automation", "escalate", "patience", "on_abandon")
+                     if getattr(self, f) is not None]
             if extra:
                 hint = " (an approver gate names its team and effort inside 'gate')" if special == "gate" else ""
                 raise ValueError(f"a {special} step takes no {', '.join(extra)}{hint}")

@@ -11,11 +11,12 @@ from .auto import AutoGate, AutoKind
 from .base import StepKind, StepRun, StepView
 from .cab import CabGate, CabKind
 from .fork import JOIN, ForkKind, ForkSettings
+from .patience import OnAbandon, PatienceField, PatientWorkKind
 from .wait import WaitKind, WaitSettings
-from .work import Automation, WorkKind
+from .work import Automation
 
 #: Every kind by name, in a fixed order.
-KINDS: dict[str, StepKind] = {kind.name: kind for kind in (WorkKind(), CabKind(), ApproverKind(), AutoKind(),
+KINDS: dict[str, StepKind] = {kind.name: kind for kind in (PatientWorkKind(), CabKind(), ApproverKind(), AutoKind(),
                                                             WaitKind(), ForkKind())}
 #: The settings models that may appear under a step's ``gate:`` (told apart by ``kind``).
 GATE_SCHEMAS = tuple(kind.schema for kind in KINDS.values() if kind.field == "gate")
@@ -32,5 +33,5 @@ def kind_of(step: StepView) -> StepKind:
     return KINDS["work"]
 
 
-__all__ = ["GATE_SCHEMAS", "JOIN", "KINDS", "ApproverGate", "AutoGate", "Automation", "CabGate", "ForkSettings",
+__all__ = ["GATE_SCHEMAS", "JOIN", "KINDS", "ApproverGate", "AutoGate", "Automation", "CabGate", "ForkSettings", "OnAbandon", "PatienceField",
            "StepKind", "StepRun", "WaitSettings", "kind_of"]

@@ -83,6 +83,8 @@ class StepPlanView(Protocol):
     def alternates(self) -> tuple[int, ...]: ...  # shared staff: the hidden copies for the other teams
     @property
     def escalation_copy(self) -> int: ...
+    @property
+    def patience(self) -> tuple[tuple[str, Any], ...]: ...  # (demand type, its patience here: steps/patience.py)
 
 
 class DemandView(Protocol):

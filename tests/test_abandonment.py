@@ -1,0 +1,152 @@
+"""Abandonment (``patience``, ``on_abandon``): exact traces on hand-computable desks (fixed arrivals,
+efforts and patience), the tie rule, ring-backs, the SLA's two ways of counting the abandoned, the
+random-number streams, the refusals, and a simulation against Erlang A (M/M/c+M)."""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import pytest
+
+import simvalue
+from simvalue import theory
+from simvalue.errors import SimvalueError
+from simvalue.results.stats import t_interval
+
+
+def _desk(patience="1.5h", on_abandon=None, every="1h", effort="3h", horizon="2.5h", by_type=None) -> dict:
+    step = {"name": "answer", "activity": "deliver_and_support", "team": "desk", "effort": effort}
+    if patience is not None:
+        step["patience"] = patience
+    if on_abandon is not None:
+        step["on_abandon"] = on_abandon
+    return {"name": "desk", "horizon": horizon, "drain": "20d", "seed": 1, "replications": 1,
+            "teams": {"desk": {"capacity": 1}},
+            "demand": [{"type": "call", "stream": "s", "arrivals": {"every": every}, **(by_type or {})}],
+            "streams": {"s": {"steps": [step]}}}
+
+
+def _run(data: dict) -> simvalue.Results:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # the desks here are overloaded on purpose
+        return simvalue.simulate(simvalue.load_scenario(data))
+
+
+def _trace(results) -> list[tuple]:
+    events = results.events.sort_values(["queued", "item_id"])
+    return [(int(r.item_id), r.queued, r.started, r.finished, str(r.outcome)) for r in events.itertuples()]
+
+
+def test_a_caller_past_their_patience_leaves_abandoned():
+    # One person, 3 h each, callers at 1, 2, 3, 4 with 1.5 h of patience. 1 is served 1 -> 4; 2 gives up at
+    # 3.5; 3 (patient until 4.5) is served when the person frees at 4 (-> 7); 4 gives up at 5.5.
+    results = _run(_desk(horizon="4.5h"))
+    assert _trace(results) == [(0, 1, 1, 4, "completed"), (1, 2, 3.5, 3.5, "abandoned"),
+                               (2, 3, 4, 7, "completed"), (3, 4, 5.5, 5.5, "abandoned")]
+    items = results.items.set_index("item_id")
+    assert items["outcome"].astype(str).tolist() == ["done", "abandoned", "done", "abandoned"]
+    assert items.loc[1, "completed"] == 3.5 and np.isnan(items.loc[1, "time_to_value"])
+    assert items.loc[1, "wait_time"] == 1.5
+
+
+def test_patience_running_out_as_a_person_frees_up_is_served():
+    # Tie rule: caller 2 arrives at 2 with 2 h of patience; the person frees at 4, the instant it runs out:
+    # served (patience comes after every other event of that instant).
+    assert _trace(_run(_desk("2h")))[1] == (1, 2, 4, 7, "completed")
+    assert _trace(_run(_desk("1.999h")))[1] == (1, 2, 3.999, 3.999, "abandoned")
+
+
+def test_a_caller_who_gives_up_rings_back_and_queues_again():
+    # Caller 2 gives up at 3.5, rings back 1 h later (retry 1) and is served at once (4.5 -> 7.5). The time
+    # before ringing back counts as waiting in the step: wait 2.5 = 1.5 in the queue + 1 off the line.
+    results = _run(_desk(on_abandon={"retry": 1.0, "after": "1h"}))
+    assert _trace(results) == [(0, 1, 1, 4, "completed"), (1, 2, 3.5, 3.5, "abandoned"),
+                               (1, 3.5, 4.5, 7.5, "completed")]
+    second = results.items.set_index("item_id").loc[1]
+    assert (str(second["outcome"]), second["time_to_value"], second["wait_time"], second["work_time"]) == (
+        "done", 5.5, 2.5, 3.0)
+
+
+def test_a_caller_rings_back_with_a_fresh_patience_and_gives_up_again():
+    # Person busy 1 -> 10: caller 2 gives up at 3.5, rings back at 4, gives up again at 5.5, rings back at 6,
+    # and so on until served at 10 (rang back at 8, patient until 9.5: no; at 9.5 gives up, back at 10: the
+    # person frees at 10 as they ring back: ring-backs are ordinary events, served in order; it is served).
+    results = _run(_desk(effort="9h", on_abandon={"retry": 1.0, "after": "0.5h"}))
+    rows = [row for row in _trace(results) if row[0] == 1]
+    assert rows == [(1, 2, 3.5, 3.5, "abandoned"), (1, 3.5, 5.5, 5.5, "abandoned"), (1, 5.5, 7.5, 7.5, "abandoned"),
+                    (1, 7.5, 9.5, 9.5, "abandoned"), (1, 9.5, 10, 19, "completed")]
+
+
+def test_ring_backs_stop_at_the_limit():
+    # Nobody is ever free: a caller with no patience rings back every hour, 100 times, then leaves.
+    results = _run(_desk("0h", {"retry": 1.0, "after": "1h"}, effort="1000h", horizon="2.5h"))
+    second = results.events[results.events["item_id"] == 1]
+    assert (second["outcome"] == "abandoned").sum() == simvalue.limits.MAX_ABANDON_RETRIES + 1
+    assert results.items.set_index("item_id").loc[1, "completed"] == 2 + 100
+
+
+def test_the_types_patience_is_the_default_and_a_step_may_turn_it_off():
+    by_type = _run(_desk(None, by_type={"patience": "1.5h"}))
+    assert [row[4] for row in _trace(by_type)] == ["completed", "abandoned"]
+    off = _run(_desk("none", by_type={"patience": "1.5h"}))
+    assert [row[4] for row in _trace(off)] == ["completed", "completed"]
+    retry_by_type = _run(_desk(None, by_type={"patience": "1.5h", "on_abandon": {"retry": 1.0, "after": "1h"}}))
+    assert _trace(retry_by_type)[-1] == (1, 3.5, 4.5, 7.5, "completed")
+
+
+def _two_steps(patience) -> dict:
+    data = _desk(patience, every="exponential(mean=1h)", effort="exponential(mean=50min)", horizon="300h")
+    data["teams"]["back"] = {"capacity": 1}
+    data["streams"]["s"]["steps"].append({"name": "follow_up", "activity": "deliver_and_support", "team": "back",
+                                          "effort": "exponential(mean=30min)"})
+    return data
+
+
+def test_patience_draws_from_its_own_streams():
+    # Common random numbers: giving the first step patience changes which callers go on, not the efforts
+    # each caller draws, at this step or the next one.
+    plain, patient = (_run(_two_steps(p)).events for p in (None, "exponential(mean=20min)"))
+    assert (patient["outcome"] == "abandoned").sum() > 20
+    for step in ("answer", "follow_up"):
+        done = [frame[(frame["step"] == step) & (frame["outcome"] == "completed")].set_index("item_id")["work"]
+                for frame in (plain, patient)]
+        common = done[0].index.intersection(done[1].index)
+        assert len(common) > 150
+        # (work is finish - start: equal up to the rounding of the clock at which each was served)
+        assert np.allclose(done[0][common].to_numpy(), done[1][common].to_numpy(), rtol=1e-9, atol=1e-9)
+
+
+@pytest.mark.parametrize("change, words, path", [
+    (lambda d: d["streams"]["s"]["steps"][0].update(escalate={"after": "1h", "team": "desk2"}),
+     "escalates", r"steps\[answer\]\.patience"),
+    (lambda d: d["streams"]["s"]["steps"][0].update(team=["desk", "desk2"]), "several teams share",
+     r"steps\[answer\]\.patience"),
+    (lambda d: d["streams"]["s"]["steps"][0].update(patience="none", on_abandon={"retry": 0.5, "after": "1h"}),
+     "on_abandon needs a patience", r"steps\[answer\]\.on_abandon"),
+    (lambda d: d["streams"]["s"]["steps"][0].update(patience="soon"), "", r"steps\[answer\]\.patience"),
+    (lambda d: d["streams"]["s"]["steps"][0].update(on_abandon={"retry": 1.5, "after": "1h"}), "",
+     r"steps\[answer\]\.on_abandon\.retry"),
+])
+def test_unsupported_patience_is_refused_naming_the_field(change, words, path):
+    data = _desk()
+    data["teams"]["desk2"] = {"capacity": 1}
+    change(data)
+    with pytest.raises(SimvalueError, match=rf"{path}.*{words}"):
+        simvalue.load_scenario(data)
+
+
+def test_patience_on_a_wait_step_is_refused():
+    data = _desk()
+    data["streams"]["s"]["steps"] = [{"name": "hold", "activity": "engage", "patience": "1h",
+                                      "wait": {"delay": "1h", "reason": "customer"}}]
+    with pytest.raises(SimvalueError, match=r"steps\[hold\].*takes no patience"):
+        simvalue.load_scenario(data)
+
+
+def test_a_types_default_on_an_escalating_step_is_refused_with_the_way_out():
+    data = _desk(None, by_type={"patience": "1h"})
+    data["teams"]["desk2"] = {"capacity": 1}
+    data["streams"]["s"]["steps"][0]["escalate"] = {"after": "1h", "team": "desk2"}
+    with pytest.raises(SimvalueError, match=r"demand\[call\]\.patience: .*write 'patience: none' on that step"):
+        simvalue.load_scenario(data)
