@@ -27,10 +27,10 @@ def _desk(patience="1.5h", on_abandon=None, every="1h", effort="3h", horizon="2.
             "streams": {"s": {"steps": [step]}}}
 
 
-def _run(data: dict) -> simvalue.Results:
+def _run(data: dict, record: str = "full") -> simvalue.Results:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # the desks here are overloaded on purpose
-        return simvalue.simulate(simvalue.load_scenario(data))
+        return simvalue.simulate(simvalue.load_scenario(data), record=record)
 
 
 def _trace(results) -> list[tuple]:
@@ -150,3 +150,30 @@ def test_a_types_default_on_an_escalating_step_is_refused_with_the_way_out():
     data["streams"]["s"]["steps"][0]["escalate"] = {"after": "1h", "team": "desk2"}
     with pytest.raises(SimvalueError, match=r"demand\[call\]\.patience: .*write 'patience: none' on that step"):
         simvalue.load_scenario(data)
+
+
+def _metric(results, name: str) -> float:
+    summary = results.summary()
+    return float(summary.loc[summary["metric"] == name, "estimate"].iloc[0])
+
+
+@pytest.mark.parametrize("abandoned, attainment", [(None, 0.5), ("missed", 0.5), ("excluded", 1.0)])
+def test_sla_counts_the_abandoned_as_missed_unless_excluded(abandoned, attainment):
+    # The four callers of the first trace: two served within 10 h, two gave up.
+    data = _desk(horizon="4.5h")
+    data["sla"] = {"call": "10h" if abandoned is None else {"target": "10h", "abandoned": abandoned}}
+    assert _metric(_run(data), "sla_attainment") == attainment
+
+
+@pytest.mark.parametrize("record", ["full", "summary"])
+def test_the_summary_reports_the_share_and_time_to_abandon(record):
+    # Callers at 1..6 (horizon 6.5 h), 1.5 h of patience: 1 is served 1 -> 4, 3 at 4 -> 7, 6 at 7; 2, 4 and 5
+    # give up after 1.5 h each (at 3.5, 5.5 and 6.5).
+    results = _run(_desk(horizon="6.5h"), record)
+    assert _metric(results, "abandonment_share") == pytest.approx(3 / 6)
+    assert _metric(results, "time_to_abandon_mean") == pytest.approx(1.5)
+    assert _metric(results, "time_to_abandon_p85") == pytest.approx(1.5, abs=0.02)   # a sketch with record=summary
+
+
+def test_no_abandonment_no_abandonment_rows():
+    assert not _run(_desk(None)).summary()["metric"].str.contains("abandon").any()

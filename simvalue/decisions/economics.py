@@ -234,13 +234,17 @@ def delay_cost(results: Results) -> pd.Series:
 
 
 def breach_cost(results: Results) -> pd.Series:
-    """Per replication: penalties for items missing their SLA target (never realising value is a miss)."""
+    """Per replication: penalties for items missing their SLA target (never realising value is a miss, and so
+    is giving up unless the SLA says ``abandoned: excluded``)."""
     items = results.items
     scenario = results.scenario
     targets = np.array([_target(scenario, t, p) for t, p in zip(items["type"].astype(str),
                                                                  items["priority"].astype(object))], dtype=float)
     clock = items["sla_time"].to_numpy()  # on each SLA's own clock (business hours, paused waits)
     breached = np.isfinite(targets) & ~(clock <= targets)
+    excluded = list(scenario.sla_abandoned_excluded)
+    if excluded:  # an abandoned item of these types is no breach (``abandoned: excluded``)
+        breached &= ~((items["outcome"] == "abandoned") & items["type"].astype(str).isin(excluded)).to_numpy()
     cost = _per_item(scenario, items, "sla_breach_cost") * breached
     return pd.Series(cost).groupby(items["replication"].to_numpy()).sum().reindex(range(results.replications),
                                                                                    fill_value=0.0)

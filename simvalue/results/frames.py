@@ -76,7 +76,12 @@ class Results:
         """The sums every headline metric is a ratio of (tally.py): from the rows, or as streamed."""
         if self.streamed is not None:
             return self.streamed
-        return tally(self.items, self.events, self.scenario.sla_target)
+        return self._tally_of(self.items)
+
+    def _tally_of(self, items: pd.DataFrame) -> Tally:
+        """The tally of some of the items (abandoned ones out of the SLA where it says so)."""
+        return tally(items, self.events, self.scenario.sla_target,
+                     abandoned_excluded=self.scenario.sla_abandoned_excluded)
 
     def in_flight(self) -> int:
         """Items still in flight when the drain limit ended their replication, over all replications."""
@@ -106,13 +111,13 @@ class Results:
         self._needs("full", "a summary by initial or by a column")
         items = self.items if initial is None else self.items[self.items["initial"] == initial]
         if by is None:
-            return summarise(tally(items, self.events, self.scenario.sla_target), self.replications, confidence)
+            return summarise(self._tally_of(items), self.replications, confidence)
         if by not in items.columns or by in ("type", "item_id") or items[by].nunique() > MAX_SUMMARY_GROUPS:
             raise SimulationError(f"by must be a column of items with at most {MAX_SUMMARY_GROUPS} values, such as "
                                   f"'priority' or 'initial'; got {by!r}")
         frames = []
         for value, part in items.groupby(by, observed=True, sort=True):
-            frame = summarise(tally(part, self.events, self.scenario.sla_target), self.replications, confidence)
+            frame = summarise(self._tally_of(part), self.replications, confidence)
             frame = frame[frame["type"].isin(set(part["type"].astype(str)))]   # the types this group has
             frame.insert(1, by, value)
             frames.append(frame)

@@ -10,7 +10,7 @@ import pandas as pd
 from ..activities import Activity
 from ..errors import SimulationError
 from .stats import t_interval
-from .tally import PERCENTILES, Tally
+from .tally import ABANDON_COLUMN, PERCENTILES, Tally
 
 #: What a headline metric is about, as columns (NA where not applicable): an item type, a type and
 #: priority, a team, or a step of a stream. ``subject`` is only a label built from them for display.
@@ -41,6 +41,8 @@ def summarise(tally: Tally, replications: int, confidence: float = 0.95) -> pd.D
 
     Metrics: ``completed`` (items realising value per replication), ``time_to_value_mean``,
     ``time_to_value_p50/p85/p95``, ``sla_attainment`` (when the type has an SLA, on each SLA's clock),
+    where some callers gave up (patience) ``abandonment_share`` (abandoned items over reported items) and
+    ``time_to_abandon_mean`` / ``_p85`` (hours from arrival to giving up for good, ring-backs included),
     ``time_in_<activity>`` (mean hours per item spent waiting for or working in steps of that
     value-chain activity, until value is realised) and ``waiting_on_<reason>`` (mean hours per item
     in wait steps of that reason).
@@ -55,6 +57,11 @@ def summarise(tally: Tally, replications: int, confidence: float = 0.95) -> pd.D
         per_rep = {"completed": mine["done"].fillna(0), "time_to_value_mean": mine["ttv"] / mine["done"],
                    **{f"time_to_value_p{q}": mine[f"p{q}"] for q in PERCENTILES}}
         rows += [(item_type, metric, *t_interval(values, confidence)) for metric, values in per_rep.items()]
+        if (mine["abandoned"] > 0).any():  # callers gave up (patience): how many, and after how long
+            per_rep = {"abandonment_share": (mine["abandoned"] / mine["items"]).fillna(0.0),
+                       "time_to_abandon_mean": mine["abandon_time"] / mine["abandoned"].where(mine["abandoned"] > 0),
+                       "time_to_abandon_p85": mine[ABANDON_COLUMN]}
+            rows += [(item_type, metric, *t_interval(values, confidence)) for metric, values in per_rep.items()]
         if (mine["sla_items"] > 0).any():
             sla = (mine["sla_met"] / mine["sla_items"]).where(mine["sla_items"] > 0)
             rows.append((item_type, "sla_attainment", *t_interval(sla, confidence)))

@@ -40,7 +40,8 @@ class StreamedReplication:
     def fold(self, steps: dict[str, np.ndarray], cols: dict[str, np.ndarray]) -> None:
         """Reduce one chunk of finished items (and their steps) and let it go."""
         items, events = item_frames(self.scenario, self.plan, self.replication, steps, cols)
-        part = tally(items, events, self.scenario.sla_target, exact_quantiles=False)
+        part = tally(items, events, self.scenario.sla_target, exact_quantiles=False,
+                     abandoned_excluded=self.scenario.sla_abandoned_excluded)
         self.sums = part if self.sums is None else Tally.merge([self.sums, part])
         if self.keep_items:
             self.item_rows.append(items)

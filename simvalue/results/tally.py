@@ -11,6 +11,7 @@ Percentiles are the exception: exact from the rows when they are kept, else from
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -21,13 +22,18 @@ from .sketch import QuantileSketch
 #: Time-to-value percentiles reported; p85 is the common service-level forecast in flow practice.
 PERCENTILES = (50, 85, 95)
 #: Sums per (replication, type[, priority]) over the reported items.
-GROUP_SUMS = ("items", "done", "ttv", "work", "handoffs", "reworked", "sla_items", "sla_met", "in_flight")
+GROUP_SUMS = ("items", "done", "ttv", "work", "handoffs", "reworked", "sla_items", "sla_met", "in_flight",
+              "abandoned", "abandon_time")
 GROUP_KEYS = ["replication", "type", "priority"]
 ACTIVITY_KEYS = ["replication", "type", "activity"]
 REASON_KEYS = ["replication", "type", "wait_reason"]
 EXECUTION_KEYS = ["replication", "type"]
 STEP_KEYS = ["replication", "stream", "step", "activity"]
 QUANTILE_COLUMNS = [f"p{q}" for q in PERCENTILES]
+#: The percentile of the time to abandon reported (beside its mean), its quantile column, and the last key of
+#: its sketches (a run that keeps no rows).
+ABANDON_PERCENTILE = 85
+ABANDON_COLUMN, ABANDON = "abandon_p85", "abandon"
 
 
 @dataclass
@@ -36,11 +42,13 @@ class Tally:
 
     ``groups``: replication, type, priority, items (reported), done (realised value), ttv, work and
     handoffs (summed over done items), reworked (items re-entering a step), sla_items (items with a
-    target), sla_met, in_flight. ``activity``: replication, type, activity, wait, work (hours before
+    target), sla_met, in_flight, abandoned (callers who gave up for good) and abandon_time (their hours
+    from arrival to giving up, summed). ``activity``: replication, type, activity, wait, work (hours before
     value, over done items). ``reasons``: replication, type, wait_reason, wait (the same, waits on
     others). ``executions``: replication, type, executions, automated. ``steps``: replication,
     stream, step, activity, executions, wait, work, on_others (executions of wait steps).
-    ``quantiles``: replication, type, priority, p50, p85, p95 of time-to-value (exact or sketched).
+    ``quantiles``: replication, type, priority, p50, p85, p95 of time-to-value (exact or sketched), and
+    abandon_p85, the 85th percentile of the time to abandon (NaN where nobody gave up).
     """
 
     types: list[str]
@@ -63,15 +71,20 @@ class Tally:
                    quantiles if quantiles is not None else parts[0].quantiles)
 
 
-def tally(items: pd.DataFrame, events: pd.DataFrame, sla_target, exact_quantiles: bool = True) -> Tally:
+def tally(items: pd.DataFrame, events: pd.DataFrame, sla_target, exact_quantiles: bool = True,
+          abandoned_excluded: Collection[str] = ()) -> Tally:
     """The sums of these items and events (events of other items are ignored); with
-    ``exact_quantiles`` the time-to-value percentiles of the items as well."""
+    ``exact_quantiles`` the time-to-value percentiles of the items as well. An abandoned item counts
+    as an SLA miss, except for the types in ``abandoned_excluded`` (``abandoned: excluded``)."""
     types = [str(t) for t in items["type"].cat.categories]
     item_type = items["type"].astype(str).to_numpy()
     priority = items["priority"].astype(object).where(items["priority"].notna(), "").to_numpy()
     ttv = items["time_to_value"].to_numpy(dtype=float)
     done = ~np.isnan(ttv)
     targets = _targets(sla_target, item_type, priority)
+    abandoned = (items["outcome"] == "abandoned").to_numpy()
+    if len(abandoned_excluded):
+        targets[abandoned & np.isin(item_type, list(abandoned_excluded))] = np.nan
     has_target = np.isfinite(targets)
     rows = pd.DataFrame({
         "replication": items["replication"].to_numpy(), "type": item_type, "priority": priority,
@@ -81,7 +94,10 @@ def tally(items: pd.DataFrame, events: pd.DataFrame, sla_target, exact_quantiles
         "reworked": (items["reworks"].to_numpy() > 0).astype(np.int64), "sla_items": has_target.astype(np.int64),
         # an item that never realised value (rejected, in flight) has a NaN time: a miss
         "sla_met": (has_target & (items["sla_time"].to_numpy(dtype=float) <= targets)).astype(np.int64),
-        "in_flight": (items["outcome"] == "in_flight").to_numpy().astype(np.int64)})
+        "in_flight": (items["outcome"] == "in_flight").to_numpy().astype(np.int64),
+        "abandoned": abandoned.astype(np.int64),
+        "abandon_time": np.where(abandoned, items["completed"].to_numpy(dtype=float)
+                                 - items["arrived"].to_numpy(dtype=float), 0.0)})
     groups = pd.concat([rows.assign(priority=""), rows[rows["priority"] != ""]], ignore_index=True)
     groups = groups.groupby(GROUP_KEYS, sort=True).sum().reset_index()
     before_value, reported = _events_before_value(items, events)
@@ -103,34 +119,59 @@ def no_quantiles() -> pd.DataFrame:
 
 
 def item_quantiles(items: pd.DataFrame) -> pd.DataFrame:
-    """The exact time-to-value percentiles of every type and (type, priority), per replication."""
-    return _quantile_frame([(*key, *np.quantile(values, [q / 100 for q in PERCENTILES]).tolist())
+    """The exact time-to-value percentiles of every type and (type, priority), per replication, and the 85th
+    percentile of the time to abandon (arrival to giving up) where callers gave up."""
+    done = _quantile_frame([(*key, *np.quantile(values, [q / 100 for q in PERCENTILES]).tolist())
                             for key, values in _groups(items)])
+    return _with_abandon(done, [(*key, float(np.quantile(values, ABANDON_PERCENTILE / 100)))
+                                for key, values in _groups(items, abandoned=True)])
 
 
 def sketch_quantiles(sketches: dict[tuple, QuantileSketch]) -> pd.DataFrame:
-    """The percentiles of each group's sketch, as ``Tally.quantiles``."""
-    return _quantile_frame([(*key, *(sketch.quantile(q / 100) for q in PERCENTILES))
-                            for key, sketch in sorted(sketches.items())])
+    """The percentiles of each group's sketch, as ``Tally.quantiles`` (keys ending in ``ABANDON``: the time to
+    abandon's)."""
+    done = _quantile_frame([(*key, *(sketch.quantile(q / 100) for q in PERCENTILES))
+                            for key, sketch in sorted(sketches.items()) if key[-1] != ABANDON])
+    return _with_abandon(done, [(*key[:-1], sketch.quantile(ABANDON_PERCENTILE / 100))
+                                for key, sketch in sorted(sketches.items()) if key[-1] == ABANDON])
 
 
 def _quantile_frame(rows: list[tuple]) -> pd.DataFrame:
     frame = pd.DataFrame(rows, columns=GROUP_KEYS + QUANTILE_COLUMNS)
-    return frame.astype({"replication": np.int64, "type": object, "priority": object,
-                         **dict.fromkeys(QUANTILE_COLUMNS, float)})
+    frame = frame.astype({"replication": np.int64, "type": object, "priority": object,
+                          **dict.fromkeys(QUANTILE_COLUMNS, float)})
+    return frame.assign(**{ABANDON_COLUMN: np.nan})
+
+
+def _with_abandon(done: pd.DataFrame, rows: list[tuple]) -> pd.DataFrame:
+    """The quantile frame ``done`` with the time-to-abandon percentile of ``rows`` (key, value) in its column."""
+    if not rows:
+        return done
+    abandon = pd.DataFrame(rows, columns=GROUP_KEYS + [ABANDON_COLUMN]).astype(
+        {"replication": np.int64, "type": object, "priority": object, ABANDON_COLUMN: float})
+    return done.drop(columns=ABANDON_COLUMN).merge(abandon, on=GROUP_KEYS, how="outer")
 
 
 def add_to_sketches(sketches: dict[tuple, QuantileSketch], items: pd.DataFrame) -> None:
-    """Count the times-to-value of ``items`` into the sketch of each of their groups."""
+    """Count the times-to-value of ``items`` into the sketch of each of their groups (and the times to abandon
+    into each group's ``ABANDON`` sketch)."""
     for key, values in _groups(items):
         sketches.setdefault(key, QuantileSketch()).add(values)
+    for key, values in _groups(items, abandoned=True):
+        sketches.setdefault((*key, ABANDON), QuantileSketch()).add(values)
 
 
-def _groups(items: pd.DataFrame) -> list[tuple[tuple, np.ndarray]]:
+def _groups(items: pd.DataFrame, abandoned: bool = False) -> list[tuple[tuple, np.ndarray]]:
     """((replication, type, priority), times-to-value of the done items) for every type and (type, priority)
-    with done items. PERF: segments of one sort by category codes, not a pandas group-by."""
-    ttv = items["time_to_value"].to_numpy(dtype=float)
-    done = ~np.isnan(ttv)
+    with done items; with ``abandoned``, the times from arrival to giving up of the abandoned items instead.
+    PERF: segments of one sort by category codes, not a pandas group-by."""
+    if abandoned:
+        kept = (items["outcome"] == "abandoned").to_numpy()
+        ttv = items["completed"].to_numpy(dtype=float) - items["arrived"].to_numpy(dtype=float)
+    else:
+        ttv = items["time_to_value"].to_numpy(dtype=float)
+        kept = ~np.isnan(ttv)
+    done = kept
     replication = items["replication"].to_numpy()[done]
     kind, priority = items["type"].cat.codes.to_numpy()[done], items["priority"].cat.codes.to_numpy()[done]
     types, priorities = [str(t) for t in items["type"].cat.categories], [str(p) for p in items["priority"].cat.categories]

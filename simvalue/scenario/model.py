@@ -373,7 +373,7 @@ class Step(FrozenModel):
         return kind_of(self)
 
 
-SLA_WORDS = ("target", "clock", "calendar", "pause_on")
+SLA_WORDS = ("target", "clock", "calendar", "pause_on", "abandoned")
 
 
 class SlaClock(FrozenModel):
@@ -387,6 +387,9 @@ class SlaClock(FrozenModel):
     calendar: Name | None = Field(None, description="Team whose working time is the business clock "
                                                     "(default: the team of the stream's first team step).")
     pause_on: list[Name] = Field(default_factory=list, description="Wait reasons that stop the clock.")
+    abandoned: Literal["missed", "excluded"] = Field(
+        "missed", description="Items whose callers gave up (patience): missed (count against the target) or "
+                              "excluded (not counted at all, as many contact centres report).")
 
     @model_validator(mode="before")
     @classmethod
@@ -533,6 +536,13 @@ class Scenario(FrozenModel):
             return clock.calendar
         stream = next(d.stream for d in self.demand if d.type == item_type)
         return next((t for s in self.streams[stream].steps if (t := s.kind.team(s)) is not None), None)
+
+    @property
+    def sla_abandoned_excluded(self) -> frozenset[str]:
+        """The demand types whose SLA leaves abandoned items out (``abandoned: excluded``); for the others an
+        abandoned item is a miss."""
+        return frozenset(t for t, value in self.sla.items() if isinstance(value, SlaClock)
+                         and value.abandoned == "excluded")
 
     def sla_clock(self, item_type: str) -> SlaClock | None:
         """The SLA of one type as an :class:`SlaClock` (a plain target runs on elapsed time), or None."""
