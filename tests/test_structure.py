@@ -22,7 +22,7 @@ LAYERS = [
     {"scenario"},
     {"engine"},
     {"results.stats", "results.sketch", "results.tally", "results.metrics", "results.backlog", "results.chains",
-     "results.steady"},
+     "results.steady", "results.groups"},
     {"results.sla"},
     {"results.frames"},
     {"results.streamed"},  # results of runs that keep no event rows, folded as they run

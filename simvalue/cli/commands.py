@@ -122,7 +122,7 @@ def run(args: argparse.Namespace) -> int:
     print(f"{scenario.name}: {results.replications} replications, seed {results.seed}, "
           f"horizon {duration(scenario.horizon, space=' ')} after {duration(scenario.warmup, space=' ')} warm-up "
           "(± is the 95% confidence half-width across replications)\n")
-    print(summary_tables(summary, results.teams, sla_words(scenario), results.metrics()))
+    print(summary_tables(summary, results.teams, sla_words(scenario), results.metrics(), results.groups))
     text = steady_text(steady_state(results))
     _print_steady([text] if text is not None else [])
     if results.items["initial"].any() and results.record == "full":

@@ -30,6 +30,7 @@ from .plan import DONE_ID, Plan
 from ..kernel.recorder import CLOSED, COMPLETED, IN_FLIGHT, IN_PROGRESS, ITEM_DONE, ITEM_ROW, REJECTED, STEP_ROW, Recorder
 from ..kernel.sampling import uniforms
 from .spawn import spawning_run
+from .skills import SkillPool
 from .teams import ClosingPool, PreemptivePool, ScheduledTeam, TeamPool
 
 #: Compact the record buffers every 4,096 arrivals (a bit mask: 4096 - 1).
@@ -60,6 +61,11 @@ class Replication:
                       PreemptivePool(c, self.env, preempt == "restart", self.recorder) if preempt else pool(c, self.env)
                       for c, schedule, pause, preempt in zip(plan.capacities, plan.schedules, plan.pause_at_shift_end,
                                                              plan.preempt)]
+        # People with several skills (engine/skills.py): their teams' desks replace those teams' pools.
+        self.skills = SkillPool(plan.groups, plan.capacities, self.env, self.recorder) if plan.groups else None
+        if self.skills is not None:
+            for team, desk in self.skills.desks.items():
+                self.teams[team] = desk
         self._shared: dict[Any, Any] = {}
         self._starters: list[tuple[int, Callable[[], None]]] = []
         self.runs = [[self._step_run(plan, g, d.type) for g in d.steps] for d in plan.demands]
@@ -136,6 +142,8 @@ class Replication:
         for team in self.teams:
             if isinstance(team, (ScheduledTeam, PreemptivePool)):
                 team.close()
+        if self.skills is not None:
+            self.skills.close()
         for item in self.active.values():
             self._record_unfinished_step(item)
             self._record_item(item, IN_FLIGHT)

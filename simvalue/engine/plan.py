@@ -17,6 +17,7 @@ from ..distributions import Distribution
 from ..scenario.forks import branch_owners
 from ..scenario.patience import patience_specs
 from ..scenario.schedules import Schedules
+from ..scenario.skills import skill_groups
 from ..steps import JOIN
 from .initial import InitialPlan, compile_initial
 from .spawn import SpawnPlan, compile_spawns
@@ -81,6 +82,18 @@ class DemandPlan:
 
 
 @dataclass(frozen=True)
+class GroupPlan:
+    """A group of people (scenario/people.py): ``count`` people of team ``team`` who serve its queue first,
+    then the queues of ``skills`` (team ids, as listed), chosen by ``then``."""
+
+    team: int
+    name: str
+    count: int
+    skills: tuple[int, ...]
+    then: str  # "longest_queue" or "highest_priority"
+
+
+@dataclass(frozen=True)
 class Plan:
     """Everything a replication needs, indexed by int ids."""
 
@@ -99,6 +112,7 @@ class Plan:
     epochs: tuple[tuple[float, "Plan"], ...] = ()  # (time, plan in force from then on): changes over time
     initial: tuple[InitialPlan, ...] = ()  # the open items placed at t = 0 (engine/initial.py)
     attributes: tuple[tuple[str, tuple[str, ...]], ...] = ()  # declared attributes and their values, sorted
+    groups: tuple[GroupPlan, ...] = ()  # people with several skills (engine/skills.py); () when no team shares
     @property
     def initial_count(self) -> int:
         """Open items at the start; they take item ids 0 .. initial_count - 1 in every replication."""
@@ -142,7 +156,9 @@ def compile_plan(scenario: Scenario, seed: int | None = None, schedules: Schedul
     return Plan(teams, capacities, clocks, pauses, preempt, tuple(steps), demands,
                 tuple(labels) or ("",), scenario.warmup, scenario.horizon, scenario.drain_limit,
                 scenario.seed if seed is None else int(seed), epochs, compile_initial(scenario, labels),
-                tuple(attributes))
+                tuple(attributes), tuple(GroupPlan(team_ids[g.team], g.name, g.count,
+                                                   tuple(team_ids[t] for t in g.skills), g.then)
+                                         for g in skill_groups(scenario)))
 
 
 def attribute_values(scenario: Scenario) -> list[tuple[str, tuple[str, ...]]]:

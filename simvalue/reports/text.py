@@ -39,10 +39,11 @@ def with_interval(estimate: float, low: float, high: float, fmt: Callable[[float
 
 
 def summary_tables(summary: pd.DataFrame, teams: pd.DataFrame, sla_words: dict[str, str] | None = None,
-                   metrics: pd.DataFrame | None = None) -> str:
+                   metrics: pd.DataFrame | None = None, groups: pd.DataFrame | None = None) -> str:
     """Time-to-value per type (and per priority, from ``metrics``, Results.metrics()), SLA attainment,
     time per activity, waiting on others per reason and team load, as text tables (``sla_words``: each
-    type's SLA in words, e.g. '16h of business hours')."""
+    type's SLA in words, e.g. '16h of business hours'), and each group's time split when people have several
+    skills (``groups``, Results.groups)."""
     sla_words = sla_words or {}
     indexed = summary.set_index(["type", "metric"])
     columns = ["time_to_value_mean", "time_to_value_p50", "time_to_value_p85", "time_to_value_p95"]
@@ -72,6 +73,8 @@ def summary_tables(summary: pd.DataFrame, teams: pd.DataFrame, sla_words: dict[s
             [r.type, r.metric.removeprefix("waiting_on_"), with_interval(r.estimate, r.ci_low, r.ci_high)]
             for r in waiting.itertuples()]))
     parts.append(team_table(teams))
+    if groups is not None and len(groups):
+        parts.append(group_table(groups))
     return "\n\n".join(parts)
 
 
@@ -98,6 +101,19 @@ def team_table(teams: pd.DataFrame) -> str:
     rows = [[str(name), readable.figure(frame['capacity'].mean()), readable.share(frame['utilisation'].mean()),
              f"{frame['mean_queue_length'].mean():.2f}"] for name, frame in grouped]
     return table(["team", "people on duty", "utilisation (of scheduled hours)", "mean queue"], rows)
+
+
+def group_table(groups: pd.DataFrame) -> str:
+    """People with several skills: each group's time split, mean over replications, e.g. 'network
+    engineers: 62% network, 21% service_desk, 17% idle'."""
+    mean = groups.groupby(["team", "group", "served"], sort=False)["share"].mean()
+    rows = []
+    for (team, group), part in mean.groupby(level=[0, 1], sort=False):
+        people = int(groups.loc[(groups["team"] == team) & (groups["group"] == group), "people"].iloc[0])
+        split = ", ".join(f"{readable.share(value)} {served}" for (_, _, served), value in part.items())
+        rows.append([str(group), str(team), str(people), split])
+    return "time split of people with several skills (share of their hours)\n" + table(
+        ["group", "team", "people", "time split"], rows)
 
 
 #: Metrics shown in comparison tables, in this order, with their words.

@@ -19,8 +19,10 @@
     closing rule).
 ``teams`` — per replication and team, over the reporting window [warmup, warmup + horizon]:
     replication, team, capacity (people on duty on average in the window), scheduled_hours
-    (person-hours on duty in the window), utilisation (busy_hours / scheduled_hours), busy_hours,
-    mean_queue_length (time-averaged items waiting).
+    (person-hours on duty in the window), utilisation (busy_hours / scheduled_hours), busy_hours (for
+    a team whose people are in groups with several skills: its own people's work, whichever queue),
+    mean_queue_length (time-averaged items waiting in the team's queue).
+``groups`` — people with several skills: each group's time split (results/groups.py).
 ``flow`` — per replication and item type, over the same window: wip (time-averaged items in
     flight, warm-up arrivals included), throughput (items realising value per day), backlog_mid and
     backlog_end (items in flight half-way through the window and at its end: steady.py).
@@ -40,6 +42,7 @@ from ..errors import SimulationError
 from ..kernel.recorder import ITEM_FIELDS, ITEM_OUTCOMES, STEP_OUTCOMES
 from .backlog import BacklogClearing, backlog_clearing
 from .chains import chain_summary, chains
+from .groups import group_rows, groups_table, people_busy
 from .metrics import headline, step_breakdown, summarise
 from ..scenario.model import Scenario
 from .sla import sla_times
@@ -66,6 +69,8 @@ class Results:
     flow: pd.DataFrame = field(repr=False)
     record: str = "full"
     streamed: Tally | None = field(default=None, repr=False)  # the tally of a run that kept no event rows
+    #: People with several skills: each group's time split (results/groups.py); empty when no team shares people.
+    groups: pd.DataFrame | None = field(default=None, repr=False)
 
     def __repr__(self) -> str:
         return (f"Results(scenario={self.scenario.name!r}, replications={self.replications}, seed={self.seed}, "
@@ -158,7 +163,8 @@ def build_results(scenario: Scenario, plan: Plan, outputs: list[tuple[dict, dict
     items, events = _frames(scenario, plan, _joined(item_columns), _joined(event_columns))
     teams = teams_table(plan, [row for r, (steps, _) in enumerate(outputs) for row in team_rows(plan, r, steps)])
     flow = flow_table(plan, [row for r, (_, cols) in enumerate(outputs) for row in flow_rows(plan, r, cols)])
-    return Results(scenario, len(outputs), plan.seed, items, events, teams, flow)
+    groups = groups_table(plan, [row for r, (steps, _) in enumerate(outputs) for row in group_rows(plan, r, steps)])
+    return Results(scenario, len(outputs), plan.seed, items, events, teams, flow, groups=groups)
 
 
 def item_frames(scenario: Scenario, plan: Plan, replication: int, steps: dict[str, np.ndarray],
@@ -380,6 +386,9 @@ def team_rows(plan: Plan, replication: int, steps: dict[str, np.ndarray]) -> lis
     busy_per_team = (np.bincount(team + 1, weights=busy, minlength=teams + 1)[1:]
                      - np.bincount(paused_team + 1, weights=paused, minlength=teams + 1)[1:])
     waiting_per_team = np.bincount(team + 1, weights=waiting, minlength=teams + 1)[1:]
+    if plan.groups:  # people with several skills: a team is busy with its own people's work (results/groups.py)
+        for index, hours in people_busy(plan, steps).items():
+            busy_per_team[index] = hours
     rows = []
     for index, name in enumerate(plan.teams):
         busy_hours = float(busy_per_team[index])

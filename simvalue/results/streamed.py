@@ -18,6 +18,7 @@ from ..engine.plan import Plan
 from ..kernel.recorder import ITEM_FIELDS, STEP_FIELDS
 from .frames import Results, event_columns, events_frame, flow_frame, item_frames, teams_frame
 from ..scenario.model import Scenario
+from .groups import added_groups, finished_groups, group_rows, groups_table
 from .sketch import QuantileSketch
 from .tally import Tally, add_to_sketches, item_quantiles, sketch_quantiles, tally
 
@@ -36,6 +37,7 @@ class StreamedReplication:
         self.item_rows: list[pd.DataFrame] = []
         self.teams: pd.DataFrame | None = None
         self.flow: pd.DataFrame | None = None
+        self.groups: pd.DataFrame | None = None
 
     def fold(self, steps: dict[str, np.ndarray], cols: dict[str, np.ndarray]) -> None:
         """Reduce one chunk of finished items (and their steps) and let it go."""
@@ -49,16 +51,19 @@ class StreamedReplication:
             add_to_sketches(self.sketches, items)
         self.teams = _added(self.teams, teams_frame(self.plan, self.replication, steps), TEAM_SUMS)
         self.flow = _added(self.flow, flow_frame(self.plan, self.replication, cols), FLOW_SUMS)
+        if self.plan.groups:
+            self.groups = added_groups(self.groups, groups_table(self.plan, group_rows(self.plan, self.replication,
+                                                                                      steps)))
 
-    def finish(self) -> tuple[Tally, pd.DataFrame | None, pd.DataFrame, pd.DataFrame]:
-        """(tally, item rows or None, teams, flow) of the replication."""
+    def finish(self) -> tuple[Tally, pd.DataFrame | None, pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+        """(tally, item rows or None, teams, flow, groups) of the replication."""
         teams = self.teams.copy()
         teams["utilisation"] = np.where(teams["scheduled_hours"] > 0, teams["busy_hours"] / teams["scheduled_hours"],
                                         np.nan)
         items = (pd.concat(self.item_rows, ignore_index=True).sort_values("item_id", kind="stable", ignore_index=True)
                  if self.keep_items else None)  # in order of id, as a full run gives them
         quantiles = item_quantiles(items) if items is not None else sketch_quantiles(self.sketches)
-        return Tally.merge([self.sums], quantiles), items, teams, self.flow
+        return Tally.merge([self.sums], quantiles), items, teams, self.flow, finished_groups(self.plan, self.groups)
 
 
 def build_streamed_results(scenario: Scenario, plan: Plan, parts: list[tuple], record: str) -> Results:
@@ -72,7 +77,9 @@ def build_streamed_results(scenario: Scenario, plan: Plan, parts: list[tuple], r
         items, _ = item_frames(scenario, plan, 0, empty_steps, _no_items(plan))
     teams = pd.concat([p[2] for p in parts], ignore_index=True)
     flow = pd.concat([p[3] for p in parts], ignore_index=True)
-    return Results(scenario, len(parts), plan.seed, items, events, teams, flow, record=record, streamed=sums)
+    groups = pd.concat([p[4] for p in parts], ignore_index=True)
+    return Results(scenario, len(parts), plan.seed, items, events, teams, flow, record=record, streamed=sums,
+                   groups=groups)
 
 
 def _added(total: pd.DataFrame | None, part: pd.DataFrame, columns: list[str]) -> pd.DataFrame:

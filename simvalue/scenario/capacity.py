@@ -21,6 +21,7 @@ from ..theory import visit_ratios
 from .forks import branch_owners
 from .model import DONE, DROP, Demand, Scenario, Stream
 from .spawn import INHERIT, spawns
+from .skills import pooled_capacities
 
 
 #: Hours in a week: growth per week is growth per hour times this.
@@ -258,10 +259,12 @@ def offered_loads(scenario: Scenario) -> list[Load]:
                 entry[0] += rate * visits * interval
                 entry[1] += peak * visits * interval
                 entry[3] += rate * visits
+    pooled = pooled_capacities(scenario, {name: load[0] for name, load in team_load.items()})
     loads = [Load(name, "team", f"teams.{name}.{'capacity' if team.shifts is None else 'shifts'}",
-                  team.pattern().average_headcount, *team_load[name],
+                  pooled[name][0] if name in pooled else team.pattern().average_headcount, *team_load[name],
                   max(sources[name], key=sources[name].get) if sources[name] else "",
-                  CUT_NOTE if name in approximate else "", team_arrivals[name])
+                  "; ".join(n for n in (CUT_NOTE if name in approximate else "",
+                                        pooled[name][1] if name in pooled else "") if n), team_arrivals[name])
              for name, team in scenario.teams.items()]
     for (stream_name, step_name), (load, peak_load, capacity, arrivals) in gate_load.items():
         path = f"streams.{stream_name}.steps[{step_name}].gate.capacity"

@@ -19,6 +19,7 @@ from .patience import check_patience
 from .spawn_checks import check_spawns
 from .overload import overload_warning, restart_loads, restart_warning
 from .workload import workload
+from .skills import check_people
 
 #: Utilisation from which a team is reported as nearly saturated: the one threshold of the verdict, the load
 #: chart and the app (theory.HIGH_LOAD).
@@ -32,6 +33,7 @@ def check(scenario: Scenario) -> list[str]:
     _check_demand(scenario)
     _check_sla(scenario)
     _check_costs(scenario)
+    check_people(scenario)
     for name, stream in scenario.streams.items():
         _check_stream(scenario, name, stream)
         check_forks(scenario, name, stream)

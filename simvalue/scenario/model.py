@@ -35,6 +35,7 @@ from ..steps.work import Escalation
 from ..steps.by_priority import ApproveByPriority, EffortByPriority, NextByPriority
 from ..steps.by_priority import shape as by_priority_shape
 from .initial import Initial, OpenItems
+from .people import MAX_GROUPS, PeopleGroup, Share
 from .spawn import SpawnField
 from .variant_file import Variant
 
@@ -115,6 +116,20 @@ class Team(FrozenModel):
     preempt: Literal["resume", "restart"] | None = Field(
         None, description="A higher priority interrupts the lowest priority in hand when everyone is busy: "
                           "its work resumes later where it stopped (resume) or starts again (restart).")
+    people: list[PeopleGroup] | None = Field(
+        None, min_length=1, max_length=MAX_GROUPS,
+        description="Groups of this team's people and the other teams whose queues they also serve: "
+                    "[{name, count, skills: [TEAM]}]; the counts add up to capacity.")
+    shared_with: dict[Name, Share] | None = Field(
+        None, min_length=1, max_length=MAX_SHARED_TEAMS,
+        description="A share of this team's people (rounded half up) who also serve another team's queue, "
+                    "e.g. {service_desk: 50%} (instead of people).")
+    serve: Literal["own_first"] | None = Field(
+        None, description="How people with several skills pick their next item: own_first (their own team's "
+                          "queue first; the default).")
+    then: Literal["longest_queue", "highest_priority"] | None = Field(
+        None, description="Among the other queues: the longest (default), or the one whose first item has the "
+                          "highest priority.")
 
     @field_validator("holidays", mode="before")
     @classmethod
