@@ -53,6 +53,88 @@ def mmc_mean_sojourn(arrival_rate: float, service_rate: float, servers: int) -> 
     return mmc_mean_wait(arrival_rate, service_rate, servers) + 1.0 / service_rate
 
 
+def mmc_wait_tail(arrival_rate: float, service_rate: float, servers: int, t: float) -> float:
+    """P(wait in queue > t) of an M/M/c queue (FCFS): C(c, a) exp(-(c mu - lambda) t) for t >= 0.
+
+    A waiting arrival's wait is exponential with rate c mu - lambda (Kleinrock 1975, §3.5; Gross &
+    Harris §2.3, eq. 2.37). Needs lambda < c mu.
+    """
+    load = arrival_rate / service_rate
+    if t < 0:
+        return 1.0
+    return erlang_c(servers, load) * math.exp(-(servers * service_rate - arrival_rate) * t)
+
+
+def mmc_sojourn_tail(arrival_rate: float, service_rate: float, servers: int, t: float) -> float:
+    """P(time in system > t) of an M/M/c queue (FCFS): the wait (0, or exponential with rate
+    theta = c mu - lambda with probability C) plus an independent exponential service of rate mu.
+
+    P(T > t) = (1 - C) e^{-mu t} + C (theta e^{-mu t} - mu e^{-theta t}) / (theta - mu), and
+    C (1 + mu t) e^{-mu t} in place of the last term when theta = mu (Gross & Harris §2.3, eq. 2.41).
+    """
+    if t < 0:
+        return 1.0
+    load = arrival_rate / service_rate
+    delayed = erlang_c(servers, load)
+    theta = servers * service_rate - arrival_rate
+    served = math.exp(-service_rate * t)
+    if math.isclose(theta, service_rate, rel_tol=1e-9):
+        both = (1.0 + service_rate * t) * served
+    else:
+        both = (theta * served - service_rate * math.exp(-theta * t)) / (theta - service_rate)
+    return (1.0 - delayed) * served + delayed * both
+
+
+def mmc_sojourn_cdf(arrival_rate: float, service_rate: float, servers: int, t: float) -> float:
+    """P(time in system <= t) of an M/M/c queue: the share of items that meet an SLA of ``t``."""
+    return 1.0 - mmc_sojourn_tail(arrival_rate, service_rate, servers, t)
+
+
+def mmc_servers_for_sojourn(arrival_rate: float, service_rate: float, target: float, share: float,
+                            most: int = 10_000) -> int:
+    """The fewest servers c of an M/M/c queue with P(time in system <= target) >= share; raises
+    ``ValueError`` when even ``most`` fall short (service alone misses the target too often)."""
+    alone = 1.0 - math.exp(-service_rate * target)  # with no wait at all: the most any c can give
+    servers = math.floor(arrival_rate / service_rate) + 1
+    while mmc_sojourn_cdf(arrival_rate, service_rate, servers, target) < share:
+        servers += 1
+        if servers > most or alone < share:
+            raise ValueError(f"no c <= {most} gives P(sojourn <= {target:g}) >= {share:g}: service alone "
+                             f"meets it with probability {alone:.4g}")
+    return servers
+
+
+def halfin_whitt_delay(beta: float) -> float:
+    """P(wait > 0) of an M/M/c queue staffed c = a + beta sqrt(a), in the Halfin-Whitt limit:
+    [1 + beta Phi(beta) / phi(beta)]^-1 (Halfin & Whitt 1981, *Operations Research* 29(3))."""
+    if beta <= 0:
+        return 1.0
+    cdf = 0.5 * (1.0 + math.erf(beta / math.sqrt(2.0)))
+    pdf = math.exp(-beta * beta / 2.0) / math.sqrt(2.0 * math.pi)
+    return 1.0 / (1.0 + beta * cdf / pdf)
+
+
+def halfin_whitt_beta(delay_probability: float) -> float:
+    """The beta whose Halfin-Whitt delay probability is ``delay_probability`` (in (0, 1)), by bisection."""
+    if not 0 < delay_probability < 1:
+        raise ValueError(f"delay_probability must be between 0 and 1, got {delay_probability}")
+    low, high = 0.0, 1.0
+    while halfin_whitt_delay(high) > delay_probability:
+        high *= 2.0
+    for _ in range(100):
+        middle = (low + high) / 2.0
+        low, high = (middle, high) if halfin_whitt_delay(middle) > delay_probability else (low, middle)
+    return (low + high) / 2.0
+
+
+def square_root_staffing(load: float, beta: float) -> int:
+    """Square-root staffing c = ceil(a + beta sqrt(a)) (Halfin & Whitt 1981; Borst, Mandelbaum & Reiman
+    2004, *Operations Research* 52(1), who show it is exact or one server off over wide ranges of loads)."""
+    if load <= 0:
+        raise ValueError(f"load must be > 0, got {load}")
+    return max(math.ceil(load + beta * math.sqrt(load) - 1e-12), math.floor(load) + 1)
+
+
 def visit_ratios(routing: np.ndarray, entry: np.ndarray) -> np.ndarray:
     """Expected visits per node from the traffic equations v = e + v P, i.e. v = e (I - P)^-1.
 

@@ -1,0 +1,190 @@
+"""What ``staff`` searches over: the SLA goals, the headcounts it may change (posts) and their floors.
+
+A post is one team's headcount, or one shift's where the team has ``shifts:``. Its floor comes from
+the offered-load check (``scenario.capacity``): the fewest people who keep up with the work arriving
+while they are on duty, floor(load) + 1, since a queue is stable only when load < people (Erlang C
+needs a < c). A team's shifts together must also carry its week's work.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+from ..errors import SimvalueError, unknown
+from ..scenario.capacity import demand_flows, step_visits, team_shares
+from ..scenario.model import Scenario, SlaClock
+from ..scenario.variants import load_variant
+
+
+class StaffingError(SimvalueError):
+    """A staffing question that cannot be answered as asked: a bad goal, a goal people cannot meet, a
+    search over its budget."""
+
+
+class GoalError(StaffingError):
+    """A goal that is not well formed or names what the scenario lacks; ``text`` is the goal as given."""
+
+    def __init__(self, text: str, detail: str) -> None:
+        self.text, self.detail = text, detail
+        super().__init__(f"goal {text!r}: {detail}")
+
+
+@dataclass(frozen=True)
+class Goal:
+    """The share of a type's items (of one priority, or all) that must meet their SLA target."""
+
+    type: str
+    priority: str | None
+    share: float
+
+    @property
+    def label(self) -> str:
+        """``incident`` or ``incident.P2``: how the goal is named in tables and JSON."""
+        return self.type if self.priority is None else f"{self.type}.{self.priority}"
+
+
+def parse_goal(text: str) -> Goal:
+    """``TYPE=95%``, ``TYPE=0.95`` or ``TYPE.PRIORITY=95%`` as a Goal (not yet checked against a scenario)."""
+    name, sep, value = text.partition("=")
+    name, value = name.strip(), value.strip()
+    if not sep or not name or not value:
+        raise GoalError(text, "expected TYPE=SHARE, e.g. incident=95% or incident.P2=0.95")
+    item_type, dot, priority = name.partition(".")
+    if not item_type or (dot and not priority):
+        raise GoalError(text, "expected TYPE or TYPE.PRIORITY before '=', e.g. incident.P2")
+    try:
+        share = float(value[:-1]) / 100.0 if value.endswith("%") else float(value)
+    except ValueError:
+        raise GoalError(text, f"expected a share such as 95% or 0.95, got {value!r}") from None
+    if not 0 < share <= 1:
+        raise GoalError(text, f"the share must be above 0 and at most 1 (or 100%), got {value}")
+    return Goal(item_type, priority if dot else None, share)
+
+
+def check_goal(scenario: Scenario, goal: Goal, text: str | None = None) -> None:
+    """Refuse a goal on a type the scenario lacks, a type without an SLA, or a priority its SLA lacks."""
+    text = goal.label if text is None else text
+    types = [d.type for d in scenario.demand]
+    if goal.type not in types:
+        raise GoalError(text, unknown("demand type", goal.type, types))
+    if goal.type not in scenario.sla:
+        raise GoalError(text, f"demand type {goal.type!r} has no SLA (sla: gives one to "
+                              f"{', '.join(scenario.sla) or 'no type'})")
+    value = scenario.sla[goal.type]
+    target = value.target if isinstance(value, SlaClock) else value
+    if goal.priority is not None:
+        if not isinstance(target, dict):
+            raise GoalError(text, f"the SLA of {goal.type!r} has one target for every priority; "
+                                  f"give the goal as {goal.type}={_percent(goal.share)}")
+        if goal.priority not in target:
+            raise GoalError(text, unknown(f"priority in the SLA of {goal.type!r}", goal.priority, list(target)))
+
+
+def _percent(share: float) -> str:
+    return f"{share * 100:g}%"
+
+
+@dataclass(frozen=True)
+class Post:
+    """A headcount the search may change: a team's (``shift`` None) or one of its shifts'."""
+
+    team: str
+    shift: int | None
+    shift_label: str  # "mon-fri 08:00-18:00" for a shift, "" for a whole team
+    hours_per_week: float  # hours on duty a week of one person on this post
+    load: float  # offered load while on duty, in people busy on average
+    floor: int  # the fewest people the offered load allows
+    unit_cost: float  # cost a week of one more person here (1 when people are counted)
+
+    @property
+    def label(self) -> str:
+        return self.team if self.shift is None else f"{self.team} {self.shift_label}"
+
+
+def posts(scenario: Scenario, teams: list[str] | None = None) -> list[Post]:
+    """The posts of ``teams`` (default: every team), in scenario order, with their floors and unit costs.
+    Costs are ``cost_per_hour`` x hours on duty a week when every team searched has one; else each
+    person counts 1."""
+    names = list(scenario.teams) if not teams else teams
+    for name in names:
+        if name not in scenario.teams:
+            raise StaffingError(unknown("team", name, list(scenario.teams)))
+    costed = all(scenario.teams[n].cost_per_hour for n in names)
+    hourly = team_hourly_loads(scenario)
+    result: list[Post] = []
+    for name in (n for n in scenario.teams if n in names):  # scenario order, each once
+        result += _team_posts(scenario, name, hourly[name], costed)
+    return result
+
+
+def _team_posts(scenario: Scenario, name: str, hourly: np.ndarray, costed: bool) -> list[Post]:
+    """One team's posts: the whole team, or one per shift; the shifts' floors raised until the week's
+    person-hours exceed its work (a team must keep up over the week)."""
+    team = scenario.teams[name]
+    rate = team.cost_per_hour or 0.0
+    if team.shifts is None:
+        hours = team.pattern().working_hours_per_week
+        load = float(hourly.mean()) * 168.0 / hours if hours else math.inf
+        return [Post(name, None, "", hours, load, math.floor(load) + 1, rate * hours if costed else 1.0)]
+    found = []
+    for index, shift in enumerate(team.shifts):
+        weights = shift_hours(shift.weekdays.indices, shift.window.start / 60.0, shift.window.end / 60.0)
+        hours = float(weights.sum())
+        load = float(weights @ hourly / hours)
+        label = f"{shift.weekdays.spelling} {shift.window.spelling}"
+        found.append(Post(name, index, label, hours, load, math.floor(load) + 1, rate * hours if costed else 1.0))
+    floors = [p.floor for p in found]
+    week = float(hourly.sum())
+    while sum(f * p.hours_per_week for f, p in zip(floors, found)) <= week:
+        busiest = max(range(len(found)), key=lambda k: found[k].load / floors[k])
+        floors[busiest] += 1
+    return [Post(p.team, p.shift, p.shift_label, p.hours_per_week, p.load, f, p.unit_cost)
+            for p, f in zip(found, floors)]
+
+
+def shift_hours(days: tuple[int, ...], start: float, end: float) -> np.ndarray:
+    """Hours on duty in each hour of the week (Monday 00:00 first) of a shift from ``start`` to ``end``
+    o'clock (past 24 for a night shift) on each of ``days``: 1 for a whole hour, a fraction for a part."""
+    weights = np.zeros(168)
+    for day in days:
+        begin, finish = day * 24 + start, day * 24 + end
+        hour = math.floor(begin)
+        while hour < finish:
+            weights[hour % 168] += min(hour + 1, finish) - max(hour, begin)
+            hour += 1
+    return weights
+
+
+def team_hourly_loads(scenario: Scenario) -> dict[str, np.ndarray]:
+    """Per team, the work arriving in each hour of the week (people busy on average), as the offered-load
+    check computes it (``capacity.shift_loads``): rate x visits x mean manual effort, profiles included."""
+    hourly = {name: np.zeros(168) for name in scenario.teams}
+    for flow in demand_flows(scenario):
+        stream = scenario.streams[flow.demand.stream].for_priority(flow.label)
+        for step, visits in zip(stream.steps, step_visits(stream)):
+            for team, share in team_shares(scenario, step.kind.teams(step)):
+                hourly[team] += share * flow.hourly * visits * step.kind.team_hours(step)
+    return hourly
+
+
+def goal_teams(scenario: Scenario, goal: Goal) -> set[str]:
+    """The teams that work on the goal type's items: the only ones whose people can move its attainment."""
+    streams = {d.stream for d in scenario.demand if d.type == goal.type}
+    return {team for name in streams for step in scenario.streams[name].steps for team in step.kind.teams(step)}
+
+
+def staffed(scenario: Scenario, chosen: list[Post], headcounts: tuple[int, ...] | list[int]) -> Scenario:
+    """``scenario`` with each post at its headcount: ``teams.T.capacity``, or the whole ``teams.T.shifts``
+    list with each shift's capacity (checked like any variant)."""
+    edits: dict[str, object] = {}
+    teams = scenario.model_dump(mode="json")["teams"]
+    for post, people in zip(chosen, headcounts):
+        if post.shift is None:
+            edits[f"teams.{post.team}.capacity"] = int(people)
+        else:
+            shifts = edits.setdefault(f"teams.{post.team}.shifts", [dict(s) for s in teams[post.team]["shifts"]])
+            shifts[post.shift]["capacity"] = int(people)  # type: ignore[index]
+    return load_variant(scenario, {"name": scenario.name, "set": edits})
