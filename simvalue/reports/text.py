@@ -41,7 +41,7 @@ def with_interval(estimate: float, low: float, high: float, fmt: Callable[[float
 def summary_tables(summary: pd.DataFrame, teams: pd.DataFrame, sla_words: dict[str, str] | None = None,
                    metrics: pd.DataFrame | None = None) -> str:
     """Time-to-value per type (and per priority, from ``metrics``, Results.metrics()), SLA attainment,
-    time per activity, waiting on others per reason and team load, as text tables (``sla_words``: each
+    abandonment (when callers gave up), time per activity, waiting on others per reason and team load, as text tables (``sla_words``: each
     type's SLA in words, e.g. '16h of business hours')."""
     sla_words = sla_words or {}
     indexed = summary.set_index(["type", "metric"])
@@ -59,6 +59,13 @@ def summary_tables(summary: pd.DataFrame, teams: pd.DataFrame, sla_words: dict[s
         parts.append(table(["type", "SLA", "attainment"], [
             [r.type, sla_words.get(r.type, ""), with_interval(r.estimate, r.ci_low, r.ci_high, fmt=readable.share)]
             for r in sla.itertuples()]))
+    abandoned = summary[summary["metric"] == "abandonment_share"]
+    if len(abandoned):  # only runs in which some caller gave up (patience)
+        parts.append("abandoned: callers who gave up waiting (ring-backs included)\n" + table(
+            ["type", "share", "time to abandon, mean", "p85"],
+            [[t, with_interval(*indexed.loc[(t, "abandonment_share")], fmt=readable.share),
+              with_interval(*indexed.loc[(t, "time_to_abandon_mean")]),
+              with_interval(*indexed.loc[(t, "time_to_abandon_p85")])] for t in abandoned["type"]]))
     if metrics is not None and metrics["priority"].notna().any():
         parts.append(priority_table(metrics))
     activity = summary[summary["metric"].str.startswith("time_in_")]
@@ -269,6 +276,8 @@ def sla_words(scenario: Scenario) -> dict[str, str]:
         text += " in business hours" if clock.clock == "business_hours" else " elapsed"
         if clock.pause_on:
             text += f", paused on {', '.join(clock.pause_on)}"
+        if clock.abandoned == "excluded":
+            text += ", abandoned excluded"
         words[item_type] = text
     return words
 
