@@ -220,3 +220,26 @@ def test_a_desk_whose_callers_give_up_reaches_a_steady_state():
                  horizon="400h")
     state = steady_state(_run(data))
     assert not state.overloaded
+
+
+def test_the_closing_rule_closes_a_caller_waiting_to_ring_back():
+    # Caller 2 gives up at 3.5 and would ring back at 5.5; the stream closes items 3 h after arrival (at 5):
+    # closed while off the line, its last row 'closed' from when it gave up.
+    data = _desk(on_abandon={"retry": 1.0, "after": "2h"})
+    data["streams"]["s"]["close_after"] = "3h"
+    rows = [row for row in _trace(_run(data)) if row[0] == 1]
+    assert rows == [(1, 2, 3.5, 3.5, "abandoned"), (1, 3.5, 5, 5, "closed")]
+
+
+def test_the_exported_event_log_leaves_abandoned_waits_out():
+    from simvalue.eventlog.write import event_log
+    log = event_log(_run(_desk(horizon="4.5h")))
+    assert sorted(log.groupby("case:concept:name").size().tolist()) == [1, 1, 3, 3]   # arrival (+ start, complete)
+
+
+def test_check_shows_a_desk_whose_callers_give_up_as_abandoning():
+    from simvalue.reports.text import scenario_overview
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        text = scenario_overview(simvalue.load_scenario(_desk()))
+    assert "300%  abandons" in text and "OVERLOADED" not in text

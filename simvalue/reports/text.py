@@ -217,8 +217,7 @@ def scenario_overview(scenario: Scenario) -> str:
                      + table(["type", "arriving", "raised", "entering"], raised))
     loads = [[load.name, load.kind, readable.figure(load.capacity), readable.figure(load.offered),
               readable.share(load.utilisation),
-              "OVERLOADED" if load.utilisation >= 1 else ("high" if load.utilisation >= HIGH_UTILISATION else "ok")]
-             for load in offered_loads(scenario)]
+              _load_status(load)] for load in offered_loads(scenario)]
     parts.append("offered load (Erlangs = rate x visits x mean effort; gates: items per meeting)\n"
                  + table(["name", "kind", "capacity", "offered", "utilisation", "status"], loads))
     shifts = shift_loads(scenario)
@@ -235,6 +234,14 @@ def scenario_overview(scenario: Scenario) -> str:
                  + f" ({readable.figure(work.events)} events, {work.record_bytes / 2**20:,.0f} MiB of records)"
                  + _drain_note(scenario))
     return "\n\n".join(parts)
+
+
+def _load_status(load) -> str:
+    """The offered-load table's status: ok, high, OVERLOADED, or 'abandons' for an overloaded team whose
+    callers give up (patience keeps its queue finite)."""
+    if load.utilisation >= 1:
+        return "abandons" if load.abandons else "OVERLOADED"
+    return "high" if load.utilisation >= HIGH_UTILISATION else "ok"
 
 
 def _drain_note(scenario: Scenario) -> str:
