@@ -177,3 +177,69 @@ def test_the_summary_reports_the_share_and_time_to_abandon(record):
 
 def test_no_abandonment_no_abandonment_rows():
     assert not _run(_desk(None)).summary()["metric"].str.contains("abandon").any()
+
+
+def test_simulation_agrees_with_erlang_a():
+    """M/M/2+M (Erlang A): 10 calls an hour, 15 min of work each, 30 min of patience on average (theta = 2/h);
+    offered load 2.5 on 2 people, so the queue stays finite only because callers give up. 8 replications of
+    300 h (about 3,000 callers each, 10 h warm-up): the share that gives up, the mean wait in the queue (served
+    or not) and the share that waits at all each agree with theory.erlang_a within the 99% t-interval of the
+    replications' means, and that half-width is below 5% of the theoretical value, so the test has the power
+    to catch an error (docs/validation.md: the run length sets the tolerance)."""
+    data = {"name": "erlang a", "horizon": "300h", "warmup": "10h", "seed": 7, "replications": 8,
+            "teams": {"desk": {"capacity": 2}},
+            "demand": [{"type": "call", "stream": "s", "arrivals": {"rate": "10/h"},
+                        "patience": "exponential(mean=30min)"}],
+            "streams": {"s": {"steps": [{"name": "answer", "activity": "deliver_and_support", "team": "desk",
+                                         "effort": "exponential(mean=15min)"}]}}}
+    items = _run(data).items
+    items = items[items["outcome"] != "in_flight"]
+    per_rep = items.groupby("replication").agg(
+        abandonment=("outcome", lambda o: (o == "abandoned").mean()), mean_wait=("wait_time", "mean"),
+        delay_probability=("wait_time", lambda w: (w > 1e-12).mean()))
+    expected = theory.erlang_a(10.0, 4.0, 2, 2.0)
+    assert 0.25 < expected.abandonment < 0.35   # the model is far from a queue without abandonment
+    for name in ("abandonment", "mean_wait", "delay_probability"):
+        _, low, high = t_interval(per_rep[name].to_numpy(), 0.99)
+        assert low <= getattr(expected, name) <= high, (name, low, high, getattr(expected, name))
+        assert (high - low) / 2 < 0.05 * getattr(expected, name), (name, low, high)   # the test has power
+
+
+def test_an_overloaded_desk_whose_callers_give_up_is_said_to_stay_finite():
+    # 3 h of work an hour on one person: without patience the queue grows for ever; with it, callers give up.
+    with pytest.warns(simvalue.ScenarioWarning, match=r"teams\.desk\.capacity: .* give up \(patience\): abandonment "
+                                                      r"keeps the queue finite\. At least 67%"):
+        simvalue.load_scenario(_desk())
+    with pytest.warns(simvalue.ScenarioWarning, match="its queue grows by about"):
+        simvalue.load_scenario(_desk(None))
+
+
+def test_a_desk_whose_callers_give_up_reaches_a_steady_state():
+    from simvalue.results.steady import steady_state
+    data = _desk("exponential(mean=1h)", every="exponential(mean=1h)", effort="exponential(mean=2h)",
+                 horizon="400h")
+    state = steady_state(_run(data))
+    assert not state.overloaded
+
+
+def test_the_closing_rule_closes_a_caller_waiting_to_ring_back():
+    # Caller 2 gives up at 3.5 and would ring back at 5.5; the stream closes items 3 h after arrival (at 5):
+    # closed while off the line, its last row 'closed' from when it gave up.
+    data = _desk(on_abandon={"retry": 1.0, "after": "2h"})
+    data["streams"]["s"]["close_after"] = "3h"
+    rows = [row for row in _trace(_run(data)) if row[0] == 1]
+    assert rows == [(1, 2, 3.5, 3.5, "abandoned"), (1, 3.5, 5, 5, "closed")]
+
+
+def test_the_exported_event_log_leaves_abandoned_waits_out():
+    from simvalue.eventlog.write import event_log
+    log = event_log(_run(_desk(horizon="4.5h")))
+    assert sorted(log.groupby("case:concept:name").size().tolist()) == [1, 1, 3, 3]   # arrival (+ start, complete)
+
+
+def test_check_shows_a_desk_whose_callers_give_up_as_abandoning():
+    from simvalue.reports.text import scenario_overview
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        text = scenario_overview(simvalue.load_scenario(_desk()))
+    assert "300%  abandons" in text and "OVERLOADED" not in text

@@ -85,11 +85,13 @@ def _arrival_rows(items: pd.DataFrame) -> dict[str, np.ndarray]:
 
 def _step_rows(results: Results) -> dict[str, np.ndarray]:
     """A ``start`` when a step begins and a ``complete`` when it ends; a CAB decision gives only its
-    ``complete``, a step cut off by the drain limit only its ``start``; routing-only steps give none."""
+    ``complete``, a step cut off by the drain limit only its ``start``; routing-only steps and waits that
+    ended with the caller giving up (``abandoned``) give none."""
     events = results.events.sort_values(["replication", "item_id", "queued", "started", "finished"],
                                         kind="stable", ignore_index=True)
     kind, label = _step_facts(results, events)
-    logged = label != ""  # label "": a routing-only step
+    # label "": a routing-only step; an abandoned wait in a queue (patience) was never worked: no event
+    logged = (label != "") & (events["outcome"] != "abandoned").to_numpy()
     events, kind, label = events[logged].reset_index(drop=True), kind[logged], label[logged]
     unfinished = (events["outcome"] == "in_progress").to_numpy()
     has_start = (kind != "cab") & ((events["started"] < events["finished"]).to_numpy() | ~unfinished)

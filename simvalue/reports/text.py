@@ -41,9 +41,9 @@ def with_interval(estimate: float, low: float, high: float, fmt: Callable[[float
 def summary_tables(summary: pd.DataFrame, teams: pd.DataFrame, sla_words: dict[str, str] | None = None,
                    metrics: pd.DataFrame | None = None, groups: pd.DataFrame | None = None) -> str:
     """Time-to-value per type (and per priority, from ``metrics``, Results.metrics()), SLA attainment,
-    time per activity, waiting on others per reason and team load, as text tables (``sla_words``: each
-    type's SLA in words, e.g. '16h of business hours'), and each group's time split when people have several
-    skills (``groups``, Results.groups)."""
+    abandonment (when callers gave up), time per activity, waiting on others per reason and team load, as
+    text tables (``sla_words``: each type's SLA in words, e.g. '16h of business hours'), and each group's
+    time split when people have several skills (``groups``, Results.groups)."""
     sla_words = sla_words or {}
     indexed = summary.set_index(["type", "metric"])
     columns = ["time_to_value_mean", "time_to_value_p50", "time_to_value_p85", "time_to_value_p95"]
@@ -60,6 +60,13 @@ def summary_tables(summary: pd.DataFrame, teams: pd.DataFrame, sla_words: dict[s
         parts.append(table(["type", "SLA", "attainment"], [
             [r.type, sla_words.get(r.type, ""), with_interval(r.estimate, r.ci_low, r.ci_high, fmt=readable.share)]
             for r in sla.itertuples()]))
+    abandoned = summary[summary["metric"] == "abandonment_share"]
+    if len(abandoned):  # only runs in which some caller gave up (patience)
+        parts.append("abandoned: callers who gave up waiting (ring-backs included)\n" + table(
+            ["type", "share", "time to abandon, mean", "p85"],
+            [[t, with_interval(*indexed.loc[(t, "abandonment_share")], fmt=readable.share),
+              with_interval(*indexed.loc[(t, "time_to_abandon_mean")]),
+              with_interval(*indexed.loc[(t, "time_to_abandon_p85")])] for t in abandoned["type"]]))
     if metrics is not None and metrics["priority"].notna().any():
         parts.append(priority_table(metrics))
     activity = summary[summary["metric"].str.startswith("time_in_")]
@@ -226,8 +233,7 @@ def scenario_overview(scenario: Scenario) -> str:
                      + table(["type", "arriving", "raised", "entering"], raised))
     loads = [[load.name, load.kind, readable.figure(load.capacity), readable.figure(load.offered),
               readable.share(load.utilisation),
-              "OVERLOADED" if load.utilisation >= 1 else ("high" if load.utilisation >= HIGH_UTILISATION else "ok")]
-             for load in offered_loads(scenario)]
+              _load_status(load)] for load in offered_loads(scenario)]
     parts.append("offered load (Erlangs = rate x visits x mean effort; gates: items per meeting)\n"
                  + table(["name", "kind", "capacity", "offered", "utilisation", "status"], loads))
     shifts = shift_loads(scenario)
@@ -244,6 +250,14 @@ def scenario_overview(scenario: Scenario) -> str:
                  + f" ({readable.figure(work.events)} events, {work.record_bytes / 2**20:,.0f} MiB of records)"
                  + _drain_note(scenario))
     return "\n\n".join(parts)
+
+
+def _load_status(load) -> str:
+    """The offered-load table's status: ok, high, OVERLOADED, or 'abandons' for an overloaded team whose
+    callers give up (patience keeps its queue finite)."""
+    if load.utilisation >= 1:
+        return "abandons" if load.abandons else "OVERLOADED"
+    return "high" if load.utilisation >= HIGH_UTILISATION else "ok"
 
 
 def _drain_note(scenario: Scenario) -> str:
@@ -285,6 +299,8 @@ def sla_words(scenario: Scenario) -> dict[str, str]:
         text += " in business hours" if clock.clock == "business_hours" else " elapsed"
         if clock.pause_on:
             text += f", paused on {', '.join(clock.pause_on)}"
+        if clock.abandoned == "excluded":
+            text += ", abandoned excluded"
         words[item_type] = text
     return words
 

@@ -66,7 +66,8 @@ def steady_state(results, confidence: float = 0.95) -> SteadyState:
     per["growth_per_week"] = (per["backlog_end"] - per["backlog_mid"]) / weeks
     backlog = t_interval(per["backlog_end"].to_numpy(dtype=float), confidence)
     growth = t_interval(per["growth_per_week"].to_numpy(dtype=float), confidence)
-    overloaded = tuple(load for load in offered_loads(scenario) if load.utilisation >= 1)
+    # a team whose callers give up (patience) keeps a finite queue: not overloaded in this sense
+    overloaded = tuple(load for load in offered_loads(scenario) if load.utilisation >= 1 and not load.abandons)
     restarted = tuple(load for load in restart_loads(scenario) if load.utilisation >= 1)
     return SteadyState(per, tuple(backlog), tuple(growth), overloaded, restarted, scenario.warmup, scenario.horizon)
 

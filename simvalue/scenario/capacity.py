@@ -19,6 +19,7 @@ from ..steps import JOIN
 from ..readable import figure
 from ..theory import visit_ratios
 from .forks import branch_owners
+from .patience import effective
 from .model import DONE, DROP, Demand, Scenario, Stream
 from .spawn import INHERIT, spawns
 from .skills import pooled_capacities
@@ -41,6 +42,13 @@ class Load:
     source: str = ""  # where most of the load comes from, e.g. "streams.s.steps[fix] for demand[t]"
     note: str = ""  # how the figure is approximated, when it is (branches a join may cancel)
     arrivals: float = 0.0  # pieces of work (team steps, or items at a gate) arriving per hour
+    patient: float = 0.0  # the part of ``offered`` from steps whose callers give up (patience)
+
+    @property
+    def abandons(self) -> bool:
+        """Overloaded, but callers who give up keep the queue finite: without the work whose callers have
+        patience the team keeps up (what it cannot take is abandoned rather than piled up)."""
+        return self.patient > 0 and self.offered - self.patient < self.capacity
 
     @property
     def utilisation(self) -> float:
@@ -235,6 +243,7 @@ def offered_loads(scenario: Scenario) -> list[Load]:
     """Offered load for every team and every capacity-limited CAB, in scenario order."""
     team_load = {name: [0.0, 0.0] for name in scenario.teams}
     team_arrivals = {name: 0.0 for name in scenario.teams}
+    team_patient = {name: 0.0 for name in scenario.teams}
     sources: dict[str, dict[str, float]] = {name: {} for name in scenario.teams}
     cut, approximate = cancelled_branches(scenario), set()
     gate_load: dict[tuple[str, str], list[float]] = {}
@@ -248,6 +257,8 @@ def offered_loads(scenario: Scenario) -> list[Load]:
                 team_load[team][0] += load
                 team_load[team][1] += share * peak * visits * kind.team_hours(step)
                 team_arrivals[team] += share * rate * visits if kind.team_hours(step) > 0 else 0.0
+                if kind.name == "work" and effective(step, demand)[0] is not None:
+                    team_patient[team] += load
                 key = f"streams.{demand.stream}.steps[{step.name}] for demand[{demand.type}]"
                 if (demand.stream, step.name) in cut:
                     approximate.add(team)
@@ -264,7 +275,8 @@ def offered_loads(scenario: Scenario) -> list[Load]:
                   pooled[name][0] if name in pooled else team.pattern().average_headcount, *team_load[name],
                   max(sources[name], key=sources[name].get) if sources[name] else "",
                   "; ".join(n for n in (CUT_NOTE if name in approximate else "",
-                                        pooled[name][1] if name in pooled else "") if n), team_arrivals[name])
+                                        pooled[name][1] if name in pooled else "") if n), team_arrivals[name],
+                  team_patient[name])
              for name, team in scenario.teams.items()]
     for (stream_name, step_name), (load, peak_load, capacity, arrivals) in gate_load.items():
         path = f"streams.{stream_name}.steps[{step_name}].gate.capacity"

@@ -41,8 +41,17 @@ def growth_words(load: Load) -> str:
 
 def overload_warning(load: Load, allow_overload: bool = False) -> str:
     """The warning for a team or gate whose offered load reaches its capacity: what, how much, how fast
-    its queue grows, and that the run goes on (the backlog it builds is reported)."""
+    its queue grows, and that the run goes on (the backlog it builds is reported); for a team whose callers
+    give up (``Load.abandons``), that abandonment keeps its queue finite instead."""
     what = "team" if load.kind == "team" else "gate"
+    if load.abandons:
+        return (f"{load.path}: {what} {load.name!r} is overloaded: offered load {figure(load.offered)} against its "
+                f"capacity {figure(load.capacity)} (utilisation {readable.share(load.utilisation)}), but its callers "
+                f"give up (patience): abandonment keeps the queue finite. At least "
+                f"{readable.share(1 - load.capacity / load.offered)} of the work offered to it will be abandoned "
+                "(the run reports the abandonment share); add capacity to serve more of it"
+                + (f"; {load.note}" if load.note else "")
+                + ("; allow_overload is no longer needed" if allow_overload else ""))
     text = (f"{load.path}: {what} {load.name!r} is overloaded: offered load {figure(load.offered)} against its "
             f"capacity {figure(load.capacity)} (utilisation {readable.share(load.utilisation)}); {growth_words(load)}. "
             "There is no steady state: the run simulates the growing backlog and reports it (waits grow with "
@@ -58,7 +67,7 @@ def overload_drain(scenario: Scenario, arrival_window: float) -> float:
     infinite for a team without people)."""
     longest = 0.0
     for load in offered_loads(scenario):
-        if load.offered > load.capacity:
+        if load.offered > load.capacity and not load.abandons:  # callers who give up leave no backlog
             excess = (load.offered - load.capacity) * arrival_window
             longest = max(longest, excess / load.capacity if load.capacity else math.inf)
     return longest

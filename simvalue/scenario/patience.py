@@ -16,6 +16,7 @@ from ..errors import ScenarioError
 from ..steps.patience import NO_PATIENCE, OnAbandon, PatienceSpec, resolve
 from .forks import branch_owners
 
+
 def effective(step: Any, demand: Any) -> tuple[Any, OnAbandon | None, str]:
     """(patience or None, on_abandon or None, where the patience was set: 'step', 'type' or '') of a work
     step for one demand type: the step's own value wins; ``none`` turns the type's default off."""
@@ -42,7 +43,7 @@ def check_patience(scenario: Any) -> None:
     waits and forks), on a step that also escalates, on a step several teams share, on a fork's branch;
     and ``on_abandon`` without any patience. A type's default that would fall on such a step is refused
     with the hint to write ``patience: none`` there."""
-    for index, demand in enumerate(scenario.demand):
+    for demand in scenario.demand:
         if demand.on_abandon is not None and demand.patience in (None, NO_PATIENCE):
             raise ScenarioError("on_abandon needs a patience: give this type a 'patience' (e.g. "
                                 "exponential(mean=5min)) or put on_abandon on the steps that have one",
@@ -54,13 +55,18 @@ def check_patience(scenario: Any) -> None:
             path = f"streams.{name}.steps[{step.name}]"
             if step.kind.name != "work":
                 continue
-            if step.on_abandon is not None and step.patience in (None, NO_PATIENCE) and not any(
-                    d.patience not in (None, NO_PATIENCE) for d in types) or (
-                    step.on_abandon is not None and step.patience == NO_PATIENCE):
+            if step.on_abandon is not None and not _has_patience(step, types):
                 raise ScenarioError("on_abandon needs a patience on this step (or its demand type): add "
                                     "patience, e.g. exponential(mean=5min)", path=f"{path}.on_abandon")
             for demand in types:
                 _check_step(step, path, demand, step.name in branches)
+
+
+def _has_patience(step: Any, types: list[Any]) -> bool:
+    """Whether a work step has a patience of its own, or takes one from a type flowing through it."""
+    if step.patience is not None:
+        return step.patience != NO_PATIENCE
+    return any(d.patience not in (None, NO_PATIENCE) for d in types)
 
 
 def _check_step(step: Any, path: str, demand: Any, on_branch: bool) -> None:
