@@ -5,6 +5,7 @@ the pooled offered-load bound, and bad input refused with its field path."""
 from __future__ import annotations
 
 import warnings
+from pathlib import Path
 
 import pytest
 
@@ -205,3 +206,17 @@ def test_a_change_over_time_to_a_pooled_team_is_refused():
     data["changes"] = [{"at": "3h", "set": {"teams.desk.capacity": 2}}]
     with pytest.raises(SimvalueError, match=r"changes\[0\]\.set: a change over time may not edit a team"):
         _load(data)
+
+
+def test_the_bundled_operations_centre_example_loads_and_shares_the_engineers():
+    # The desk alone would be at 100% (5 Erlangs, 5 people); with two engineers who help it, the pooled
+    # bound is 6.6 Erlangs on 8 people, and the engineers' time splits between the two queues.
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no warning: the pooled bound keeps it below 85%
+        scenario = simvalue.load_scenario(Path(__file__).parent.parent / "scenarios" / "operations_centre.yaml")
+    assert {load.name: round(load.utilisation, 3) for load in offered_loads(scenario)} == {
+        "service_desk": 0.825, "network": 0.825}
+    split = simvalue.simulate(scenario, replications=1).groups.set_index(["group", "served"])["share"]
+    assert 0 < split[("network+service_desk", "service_desk")] < 1
+    assert ("network", "service_desk") not in split.index   # the specialist serves only network
+    assert split.groupby(level=0).sum().to_numpy() == pytest.approx([1.0, 1.0, 1.0])

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 from ..scenario.capacity import demand_rate, entering_rates, offered_loads, shift_loads, stream_visits
 from ..scenario.checks import HIGH_UTILISATION
 from ..scenario.overload import overload_drain
+from ..scenario.skills import skill_groups
 from ..scenario.workload import workload
 from ..scenario.model import Scenario
 from .. import readable
@@ -236,6 +237,13 @@ def scenario_overview(scenario: Scenario) -> str:
               _load_status(load)] for load in offered_loads(scenario)]
     parts.append("offered load (Erlangs = rate x visits x mean effort; gates: items per meeting)\n"
                  + table(["name", "kind", "capacity", "offered", "utilisation", "status"], loads))
+    groups = skill_groups(scenario)
+    if groups:
+        parts.append("people with several skills (own team's queue first, then the others; the load above is the "
+                     "pooled bound: each team's capacity is its share of the people who may serve it)\n" + table(
+                         ["group", "team", "people", "also serves", "then"],
+                         [[g.name, g.team, str(g.count), ", ".join(g.skills) or "-", g.then if g.skills else "-"]
+                          for g in groups]))
     shifts = shift_loads(scenario)
     if shifts:
         parts.append("load per shift (work arriving per hour x effort, over the people on duty; work arriving "
