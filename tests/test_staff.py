@@ -101,7 +101,7 @@ def test_a_goal_people_cannot_meet_ends_with_exit_2_not_a_hang(tmp_path, capsys)
     data["sla"] = {"call": "4h"}
     assert main(["staff", str(write(tmp_path, data)), "--goal", "call=50%", "-r", "2"]) == 2
     err = capsys.readouterr().err
-    assert "even 200 people on every post searched, call reaches only 0.0% (goal 50.0%)" in err
+    assert "even 200 people on every post searched, call reaches only 0.00% (goal 50.0%)" in err
     assert "people cannot meet this goal" in err
 
 
