@@ -7,19 +7,22 @@ from ..readable import figure, money
 from .text import table
 
 
+#: The columns of the answer's table (the terminal's and the app's).
+STAFFING_HEADERS = ["team and shift", "busy on duty", "lower bound", "answer", "above bound"]
+
+
 def staffing_rows(answer: StaffingAnswer) -> list[list[str]]:
-    """One row per post: team, shift (or "all hours"), offered load on duty, lower bound, answer, change."""
+    """One row per post: team (and shift), offered load on duty, lower bound, answer, people above the bound."""
     rows = []
     for post, people in zip(answer.posts, answer.headcounts):
         extra = people - post.floor
-        rows.append([post.team, post.shift_label or "whole team", figure(post.load), str(post.floor), str(people),
-                     f"+{extra}" if extra else ""])
+        rows.append([post.label, figure(post.load), str(post.floor), str(people), f"+{extra}" if extra else ""])
     return rows
 
 
 def staffing_text(answer: StaffingAnswer, title: str, currency: str = "") -> str:
     """The table, each goal's attainment with its interval in words, and the search's size and time."""
-    lines = [title, "", table(["team", "shift", "busy on duty", "lower bound", "answer", "above bound"],
+    lines = [title, "", table(STAFFING_HEADERS,
                               staffing_rows(answer)), ""]
     people = sum(answer.headcounts)
     cost = f"; {money(answer.cost, currency)} a week" if answer.costed else ""
