@@ -24,10 +24,13 @@ _HOMES = {
     "ScenarioWarning": ".scenario",
     "SimulationError": ".errors",
     "SimvalueError": ".errors",
+    "StaffingAnswer": ".decisions.staffing",
+    "StaffingError": ".decisions.staffing_plan",
     "UnstableScenarioError": ".errors",
     "Variant": ".scenario",
     "business_case": ".decisions.economics",
     "compare": ".decisions.comparison",
+    "fewest_people": ".decisions.staffing",
     "load_scenario": ".scenario",
     "load_variant": ".scenario",
     "rank": ".decisions.ranking",
@@ -49,6 +52,8 @@ if TYPE_CHECKING:  # for type checkers and editors: the names as plain imports
     from .decisions.economics import BusinessCase, business_case
     from .errors import ScenarioError, SimulationError, SimvalueError, UnstableScenarioError
     from .decisions.ranking import Ranking, rank
+    from .decisions.staffing import StaffingAnswer, fewest_people
+    from .decisions.staffing_plan import StaffingError
     from .reports.compare import write_report
     from .results.frames import Results
     from .scenario import Scenario, ScenarioWarning, Variant, load_scenario, load_variant

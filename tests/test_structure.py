@@ -34,9 +34,12 @@ LAYERS = [
     {"decisions.economics"},
     {"decisions.ranking"},
     {"decisions.plausibility"},
+    {"decisions.staffing_plan"},  # what staff searches over: goals, posts (a team or a shift), their floors
+    {"decisions.staffing"},  # the search: fewest people meeting SLA goals, confirmed with an interval
     {"sweeps"},
     {"eventlog"},  # reads results and scenarios; the cli uses it
     {"reports.text", "reports.business_text"},
+    {"reports.staffing_text"},  # the staff command's table and how sure its answer is
     {"reports.notebook"},  # progress bars drawn with tqdm.auto; imports nothing of simvalue
     {"reports.html_page", "reports.calibration_charts"},
     {"reports.compare", "reports.calibration", "reports.business"},

@@ -57,6 +57,7 @@ def frame(folder: str, choices: list[ScenarioFile]) -> html.Div:
     right = html.Div(className="right", children=[
         actions(),
         html.Div(id="results", children=placeholder()),
+        html.Div(id="staff"),  # How many people? (app/staffing.py), drawn for each baseline
         html.Div(id="overview"),
     ])
     return html.Div([
@@ -66,6 +67,8 @@ def frame(folder: str, choices: list[ScenarioFile]) -> html.Div:
         html.Main([left, right], className="columns"),
         dcc.Store(id="job"),
         dcc.Interval(id="tick", interval=400, disabled=True),
+        dcc.Store(id="staff-job"),
+        dcc.Interval(id="staff-tick", interval=500, disabled=True),
     ])
 
 

@@ -19,6 +19,7 @@ from .controls import DEFAULT_NAME, control_for, edit, overlay_with, simulated_g
 from .folder import load_baseline, read_saved, variants_of
 from .overlay import check_overlay, overlay_text, read_overlay, save_overlay, starting_overlay
 from .runs import Jobs, run_options
+from .staffing import StaffJobs, answer_view, goals_from, panel, progress_view
 
 CONTROLS = {"type": "ctl", "key": ALL}
 ERRORS = {"type": "ctl-error", "key": ALL}
@@ -46,6 +47,7 @@ def wire(app: Dash, folder: Path, jobs: Jobs) -> None:
     _check_callback(app, folder)
     _save_callback(app, folder)
     _run_callbacks(app, folder, jobs)
+    _staff_callbacks(app, folder, StaffJobs())
     app.clientside_callback(DRAW_CHARTS, Output("charts", "data-drawn"), Input("chart-drawings", "data"))
 
 
@@ -180,3 +182,45 @@ def _run_callbacks(app: Dash, folder: Path, jobs: Jobs) -> None:
             return page.progress(job), no_update, True, False
         return [], page.results(job.outcome), True, False
 
+
+def _staff_callbacks(app: Dash, folder: Path, jobs: StaffJobs) -> None:
+    """How many people?: the panel for each baseline, a search started in a thread, polled until its answer."""
+    @app.callback(Output("staff", "children"), Input("baseline", "value"))
+    def draw(baseline: str | None):
+        if baseline is None:
+            return []
+        try:
+            scenario, _ = load_baseline(folder, baseline)
+        except SimvalueError:
+            return []  # the overview says what is wrong
+        return panel(scenario)
+
+    @app.callback(Output("staff-job", "data"), Output("staff-tick", "disabled"), Output("staff-run", "disabled"),
+                  Output("staff-progress", "children"), Input("staff-run", "n_clicks"), State("baseline", "value"),
+                  State({"type": "staff-goal", "goal": ALL}, "value"), State({"type": "staff-goal", "goal": ALL}, "id"),
+                  State("staff-teams", "value"), State("staff-replications", "value"), prevent_initial_call=True)
+    def start(_clicks, baseline: str | None, shares: list, ids: list[dict], teams: list[str], replications: Any):
+        if not teams:
+            return None, True, False, progress_view(None, "Tick at least one team that may change.")
+        try:
+            scenario, _ = load_baseline(folder, baseline)
+            goals = goals_from(scenario, {i["goal"]: v for i, v in zip(ids, shares)})
+            count, _ = run_options(replications, None)
+        except SimvalueError as exc:
+            return None, True, False, progress_view(None, str(exc))
+        job_id = jobs.start(scenario, goals, list(teams or []), count or 3)
+        return job_id, False, True, progress_view(jobs.get(job_id))
+
+    @app.callback(Output("staff-progress", "children", allow_duplicate=True), Output("staff-result", "children"),
+                  Output("staff-tick", "disabled", allow_duplicate=True),
+                  Output("staff-run", "disabled", allow_duplicate=True), Input("staff-tick", "n_intervals"),
+                  State("staff-job", "data"), prevent_initial_call=True)
+    def poll(_ticks, job_id: str | None):
+        job = jobs.get(job_id)
+        if job is None:
+            return [], no_update, True, False
+        if not job.finished:
+            return progress_view(job), no_update, False, True
+        if job.answer is None:
+            return progress_view(job), [], True, False
+        return [], answer_view(job.answer), True, False

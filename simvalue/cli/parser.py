@@ -10,6 +10,7 @@ from .escape import escape_controls
 from . import commands as handlers
 from .app_command import add_app
 from .calibrate_command import add_calibrate
+from .staff_command import staff_command
 
 
 class OneLineParser(argparse.ArgumentParser):
@@ -32,7 +33,7 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(title="commands", metavar="COMMAND", required=True,
                                      parser_class=OneLineParser)
     for add in (_add_run, _add_compare, _add_business_case, _add_rank, _add_sweep, _add_check, _add_schema,
-                add_calibrate, add_app):
+                _add_staff, add_calibrate, add_app):
         add(commands)
     return parser
 
@@ -147,6 +148,42 @@ def _add_sweep(commands) -> None:
     sweeping.add_argument("--sensitivity", metavar="COLUMN",
                           help="with --design sobol: print Sobol indices of this metric column and chart them")
     sweeping.set_defaults(handler=handlers.sweep_command)
+
+
+def _add_staff(commands) -> None:
+    """The ``staff`` sub-command and its options."""
+    staff = commands.add_parser(
+        "staff", help="the fewest people per team and shift that meet SLA goals",
+        description="Find the fewest people (the least cost when every team searched has cost_per_hour) on each "
+                    "team, and on each shift of a team with shifts, such that each goal's SLA attainment holds. "
+                    "Starts from the offered-load lower bound, adds one person at a time where it helps the worst "
+                    "goal most per unit cost (every candidate on the same random numbers), takes away anyone not "
+                    "needed, and confirms the answer with twice the replications on other seeds, reporting each "
+                    "goal's 95% interval. See docs/staffing.md.",
+        epilog="Exit codes: 0 an answer (read how sure it is), 2 a bad goal or team, goals that no number of "
+               "people meets, or a search over its budget.")
+    staff.add_argument("scenario", type=Path, help="scenario YAML file")
+    staff.add_argument("--goal", action="append", required=True, metavar="TYPE=SHARE",
+                       help="SLA attainment to reach: incident=95%%, incident=0.95, or incident.P2=95%% for one "
+                            "priority (the type needs an SLA; the priority a target in it); repeatable")
+    staff.add_argument("--team", action="append", default=[], metavar="NAME",
+                       help="a team whose people may change (repeatable; default: every team); the others keep "
+                            "their headcounts")
+    staff.add_argument("-r", "--replications", type=_positive_int, default=5, metavar="N",
+                       help="replications per candidate (default 5); the confirming run uses twice as many")
+    staff.add_argument("--seed", type=_non_negative_int, metavar="S", help="random seed (default: the scenario's)")
+    staff.add_argument("--max-evaluations", type=_positive_int, default=300, metavar="N",
+                       help="the most candidates the search simulates before it gives up (default 300)")
+    staff.add_argument("--max-people", type=_positive_int, default=200, metavar="N",
+                       help="the most people on one team or shift (default 200): goals still missed there are "
+                            "reported as impossible")
+    staff.add_argument("--max-events", type=_positive_number, metavar="N",
+                       help="work budget of each candidate's run (default 1e7)")
+    staff.add_argument("--json", type=Path, metavar="OUT",
+                       help='write the answer as JSON: {"teams": {NAME: PEOPLE (a team with shifts: its largest '
+                            'shift)}, "attainment": {GOAL: SHARE}, "interval", "shifts": {TEAM: {SHIFT: PEOPLE}}, '
+                            '"lower_bound", "evaluations", ...}')
+    staff.set_defaults(handler=staff_command)
 
 
 def _add_check(commands) -> None:

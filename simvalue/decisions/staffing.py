@@ -13,16 +13,18 @@ from __future__ import annotations
 import math
 import time
 import warnings
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
+from pathlib import Path
+from typing import Any
 from dataclasses import dataclass, field
 
 import numpy as np
 
 from ..readable import share as percent
-from ..results.simulation import simulate
+from ..results.simulation import as_scenario, simulate
 from ..results.stats import t_interval
 from ..scenario.model import Scenario
-from .staffing_plan import Goal, Post, StaffingError, check_goal, goal_teams, posts, staffed
+from .staffing_plan import Goal, Post, StaffingError, check_goal, goal_teams, parse_goal, posts, staffed
 
 #: ``progress(evaluations_done, most_evaluations, what)``: called after each candidate is simulated.
 StaffingProgress = Callable[[int, int, str], None]
@@ -191,7 +193,7 @@ def attainment(scenario: Scenario, goals: list[Goal], replications: int, seed: i
     return values
 
 
-def fewest_people(scenario: Scenario, goals: list[Goal], teams: list[str] | None = None, replications: int = 5,
+def fewest_people(scenario: Scenario | str | Path | Mapping[str, Any], goals: Sequence[Goal | str], teams: list[str] | None = None, replications: int = 5,
                   seed: int | None = None, progress: StaffingProgress | None = None,
                   most_people: int = MOST_PEOPLE, most_evaluations: int = MOST_EVALUATIONS,
                   max_events: float | None = None) -> StaffingAnswer:
@@ -203,6 +205,8 @@ def fewest_people(scenario: Scenario, goals: list[Goal], teams: list[str] | None
     cannot meet them: a wait, an automated step or a team not searched stands in the way) and for a search
     that needs more than ``most_evaluations`` candidates.
     """
+    scenario = as_scenario(scenario)
+    goals = [parse_goal(g) if isinstance(g, str) else g for g in goals]
     if not goals:
         raise StaffingError("give at least one goal, e.g. incident=95%")
     for goal in goals:
@@ -255,7 +259,7 @@ def _check_ceiling(evaluate: _Evaluator, most_people: int) -> None:
     if evaluate.met(ceiling):
         return
     reached = evaluate(ceiling)
-    missed = [f"{g.label} reaches only {percent(v, 1)} (goal {percent(g.share, 1)})"
+    missed = [f"{g.label} reaches only {percent(v, 2)} (goal {percent(g.share, 1)})"
               for g, v in zip(evaluate.goals, reached) if v < g.share]
     raise StaffingError(f"even {most_people} people on every post searched, "
                         + "; ".join(missed) + ": people cannot meet this goal (working hours, a wait, an automated step, a gate or "

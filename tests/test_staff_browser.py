@@ -1,0 +1,50 @@
+"""The app's "How many people?" panel in headless Chromium: a goal typed in, the search run, its answer read."""
+
+from __future__ import annotations
+
+import yaml
+
+from tests.browser import SCREENSHOTS, offline
+from tests.test_app_browser import app_url  # noqa: F401 (the fixture: simvalue app on a copy of scenarios/)
+from tests.test_staffing_theory import mmc_scenario
+
+
+def test_how_many_people_on_one_queue(browser, app_url, tmp_path):  # noqa: F811
+    """One M/M/c queue (4 calls an hour, 1 h each, 95% within 3.8 h): the panel finds Erlang C's 6 people."""
+    data = mmc_scenario(horizon="600h") | {"name": "one queue"}
+    (tmp_path / "scenarios" / "one_queue.yaml").write_text(yaml.safe_dump(data, sort_keys=False))
+    page = browser.new_page(viewport={"width": 1400, "height": 1000})
+    refused = offline(page)
+    try:
+        page.goto(app_url)  # the page reads the folder on each visit: the new file is listed
+        page.get_by_text("one queue", exact=True).click()
+        page.wait_for_selector("#staff-box")
+        assert "How many people?" in page.inner_text("#staff")
+        page.locator('input[name="staff-goal.call"]').fill("95")
+        page.locator('input[name="staff-replications"]').fill("3")
+        page.get_by_role("button", name="Find the fewest people").click()
+        page.wait_for_selector(".staff-answer", timeout=90_000)
+        answer = page.inner_text(".staff-answer")
+        assert "6 people on the posts searched" in answer
+        assert "call attainment" in answer and "95% CI" in answer and "candidates tried" in answer
+        row = page.locator(".staff-answer tbody tr").first.inner_text().split()
+        assert row[0] == "desk" and row[2:4] == ["5", "6"]  # lower bound 5 (floor(4) + 1), answer 6
+        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        page.locator("#staff").screenshot(path=str(SCREENSHOTS / "app-staff.png"))
+        assert not refused
+    finally:
+        page.close()
+
+
+def test_a_search_without_goals_says_so(browser, app_url):  # noqa: F811
+    page = browser.new_page(viewport={"width": 1400, "height": 1000})
+    try:
+        page.goto(app_url)
+        page.get_by_text("service desk", exact=True).click()
+        page.wait_for_selector("#staff-box")
+        assert "incident.P2" in page.inner_text("#staff-box")
+        page.get_by_role("button", name="Find the fewest people").click()
+        page.wait_for_selector("#staff-progress .error")
+        assert "give at least one goal" in page.inner_text("#staff-progress")
+    finally:
+        page.close()
