@@ -243,3 +243,12 @@ def test_check_shows_a_desk_whose_callers_give_up_as_abandoning():
         warnings.simplefilter("ignore")
         text = scenario_overview(simvalue.load_scenario(_desk()))
     assert "300%  abandons" in text and "OVERLOADED" not in text
+
+
+def test_an_open_item_at_the_start_has_its_whole_patience_from_t0():
+    # Two calls open at the start, aged 5 h, queue for the one person: the first is served 0 -> 3, the
+    # second gives up at 1.5 (its age not held against it); its row runs from its arrival, -5.
+    data = _desk(horizon="0.5h")
+    data["initial"] = [{"type": "call", "step": "answer", "count": 2, "age": "5h"}]
+    rows = [row for row in _trace(_run(data)) if row[0] < 2]
+    assert rows == [(0, -5, 0, 3, "completed"), (1, -5, 1.5, 1.5, "abandoned")]

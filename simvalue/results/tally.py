@@ -166,12 +166,11 @@ def _groups(items: pd.DataFrame, abandoned: bool = False) -> list[tuple[tuple, n
     with done items; with ``abandoned``, the times from arrival to giving up of the abandoned items instead.
     PERF: segments of one sort by category codes, not a pandas group-by."""
     if abandoned:
-        kept = (items["outcome"] == "abandoned").to_numpy()
+        done = (items["outcome"] == "abandoned").to_numpy()
         ttv = items["completed"].to_numpy(dtype=float) - items["arrived"].to_numpy(dtype=float)
     else:
         ttv = items["time_to_value"].to_numpy(dtype=float)
-        kept = ~np.isnan(ttv)
-    done = kept
+        done = ~np.isnan(ttv)
     replication = items["replication"].to_numpy()[done]
     kind, priority = items["type"].cat.codes.to_numpy()[done], items["priority"].cat.codes.to_numpy()[done]
     types, priorities = [str(t) for t in items["type"].cat.categories], [str(p) for p in items["priority"].cat.categories]
