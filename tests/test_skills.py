@@ -254,3 +254,13 @@ def test_no_group_ever_works_more_items_at_once_than_it_has_people():
             at_once += change
             most = max(most, at_once)
         assert most == group.count, (group.name, most)
+
+
+def test_a_closing_rule_frees_the_helper_exact_trace():
+    # Calls at 1, 2, 3 h (4 h each) closed 2.5 h after arrival; no faults arrive. t=1 c1 -> the desk's
+    # person; t=2 c2 -> the engineer; t=3 c3 queues. t=3.5 c1 closes: its person takes c3 (3.5 h);
+    # t=4.5 c2 closes: the engineer is free (nothing waits); t=5.5 c3 closes.
+    data = _desk_and_network({"capacity": 1, "shared_with": {"desk": "100%"}}, horizon="3.5h")
+    data["demand"][1]["arrivals"] = {"every": "100h"}
+    data["streams"]["d"]["close_after"] = "2.5h"
+    assert served(data) == [("desk", "desk", 1, 3.5), ("network+desk", "desk", 2, 4.5), ("desk", "desk", 3.5, 5.5)]
