@@ -8,8 +8,10 @@ import warnings
 from pathlib import Path
 
 import pytest
+import yaml
 
 import simvalue
+from simvalue.cli import main
 from simvalue.engine.flow import Replication
 from simvalue.engine.plan import compile_plan
 from simvalue.errors import SimvalueError
@@ -220,3 +222,45 @@ def test_the_bundled_operations_centre_example_loads_and_shares_the_engineers():
     assert 0 < split[("network+service_desk", "service_desk")] < 1
     assert ("network", "service_desk") not in split.index   # the specialist serves only network
     assert split.groupby(level=0).sum().to_numpy() == pytest.approx([1.0, 1.0, 1.0])
+
+
+def test_the_cli_refuses_a_bad_group_with_exit_2_file_and_field_path(tmp_path, capsys):
+    path = tmp_path / "skills.yaml"
+    path.write_text(yaml.safe_dump(_desk_and_network(
+        {"capacity": 3, "people": [{"name": "helpers", "count": 2, "skills": ["desk"]}]}), sort_keys=False))
+    assert main(["check", str(path)]) == 2
+    assert capsys.readouterr().err == (
+        f"simvalue: error: {path}: teams.network.people: the groups' counts add up to 2 people, but the team's "
+        "capacity is 3; list every person of the team in one group (a group without skills serves only its own "
+        "team)\n")
+
+
+def test_no_group_ever_works_more_items_at_once_than_it_has_people():
+    # A busy Poisson run of the three-team helper scenario: sweep every group's segments in time order.
+    data = _helper("highest_priority") | {"horizon": "300h", "drain": "300h"}
+    for kind, rate, effort in (("x", "0.8/h", "exponential(mean=1h)"), ("y", "0.7/h", "exponential(mean=1h)"),
+                               ("z", "0.5/h", "exponential(mean=1h)")):
+        demand = next(d for d in data["demand"] if d["type"] == kind)
+        demand["arrivals"] = {"rate": rate}
+        data["streams"][demand["stream"]]["steps"][0]["effort"] = effort
+    plan = compile_plan(_load(data))
+    steps, items = Replication(plan, 0).run().arrays()
+    assert len(steps["segment_group"]) == len(steps["item_id"]) > 500   # one segment per piece of team work
+    for index, group in enumerate(plan.groups):
+        mine = steps["segment_group"] == index
+        moments = sorted([(s, 1) for s in steps["segment_start"][mine]] + [(e, -1) for e in steps["segment_end"][mine]])
+        at_once, most = 0, 0
+        for _, change in moments:   # an end before a start at the same instant: (t, -1) sorts first
+            at_once += change
+            most = max(most, at_once)
+        assert most == group.count, (group.name, most)
+
+
+def test_a_closing_rule_frees_the_helper_exact_trace():
+    # Calls at 1, 2, 3 h (4 h each) closed 2.5 h after arrival; no faults arrive. t=1 c1 -> the desk's
+    # person; t=2 c2 -> the engineer; t=3 c3 queues. t=3.5 c1 closes: its person takes c3 (3.5 h);
+    # t=4.5 c2 closes: the engineer is free (nothing waits); t=5.5 c3 closes.
+    data = _desk_and_network({"capacity": 1, "shared_with": {"desk": "100%"}}, horizon="3.5h")
+    data["demand"][1]["arrivals"] = {"every": "100h"}
+    data["streams"]["d"]["close_after"] = "2.5h"
+    assert served(data) == [("desk", "desk", 1, 3.5), ("network+desk", "desk", 2, 4.5), ("desk", "desk", 3.5, 5.5)]
