@@ -155,3 +155,21 @@ def test_parse_goal_keeps_the_text_for_messages():
     with pytest.raises(GoalError) as info:
         parse_goal("x=2")
     assert info.value.text == "x=2" and "at most 1" in info.value.detail
+
+
+def test_candidates_share_seeds_and_the_confirming_run_uses_others(monkeypatch):
+    """Common random numbers: every candidate runs on the search's seed; the confirmation on another, twice as long."""
+    import simvalue.decisions.staffing as staffing
+    runs: list[tuple[int, int]] = []
+    original = staffing.simulate
+
+    def recording(scenario, replications, seed, **options):
+        runs.append((seed, replications))
+        return original(scenario, replications=replications, seed=seed, **options)
+    monkeypatch.setattr(staffing, "simulate", recording)
+    seen: list[int] = []
+    answer = fewest_people(validate(mmc_scenario(horizon="300h"), None), ["call=95%"], replications=2, seed=7,
+                           progress=lambda done, most, what: seen.append(done))
+    assert runs[:-1] == [(7, 2)] * answer.evaluations
+    assert runs[-1] == (7 + staffing.CONFIRM_SEED_OFFSET, 4)
+    assert seen == list(range(1, answer.evaluations + 1))

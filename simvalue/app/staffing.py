@@ -59,7 +59,8 @@ def panel(scenario: Scenario) -> html.Div:
     labels = goal_labels(scenario)
     if not labels:
         return html.Div([html.H2("How many people?"),
-                         html.P("This baseline has no SLA (sla:), so there is no goal to staff for.", className="muted")])
+                         html.P("This baseline has no SLA (sla:), so there is no goal to staff for.",
+                                className="muted")])
     goal_rows = [html.Tr([html.Td(label),
                           html.Td(dcc.Input(id={"type": "staff-goal", "goal": label}, name=f"staff-goal.{label}",
                                             type="number", min=1, max=100, step="any", className="short")),
