@@ -82,6 +82,12 @@ def test_bad_goals_exit_2_naming_the_flag_and_value(tmp_path, capsys, goal, mess
     assert message in err
 
 
+def test_a_second_goal_for_the_same_type_exits_2(tmp_path, capsys):
+    path = write(tmp_path, desk())
+    assert main(["staff", str(path), "--goal", "incident=90%", "--goal", "incident=0.8"]) == 2
+    assert "--goal incident=0.8: a second goal for incident" in capsys.readouterr().err
+
+
 def test_unknown_team_exits_2(tmp_path, capsys):
     assert main(["staff", str(write(tmp_path, desk())), "--goal", "incident=90%", "--team", "dsk"]) == 2
     assert "--team dsk: unknown team 'dsk'; did you mean 'desk'?" in capsys.readouterr().err

@@ -24,7 +24,7 @@ from ..readable import share as percent
 from ..results.simulation import as_scenario, simulate
 from ..results.stats import t_interval
 from ..scenario.model import Scenario
-from .staffing_plan import Goal, Post, StaffingError, check_goal, goal_teams, parse_goal, posts, staffed
+from .staffing_plan import Goal, GoalError, Post, StaffingError, check_goal, goal_teams, parse_goal, posts, staffed
 
 #: ``progress(evaluations_done, most_evaluations, what)``: called after each candidate is simulated.
 StaffingProgress = Callable[[int, int, str], None]
@@ -116,8 +116,8 @@ class StaffingAnswer:
         """The answer as plain JSON: teams, attainment and its intervals, shifts, floors, the search's size."""
         return {
             "teams": self.teams(),
-            "attainment": {g.goal.label: g.mean for g in self.goals},
-            "interval": {g.goal.label: [g.low, g.high] for g in self.goals},
+            "attainment": {g.goal.label: _plain(g.mean) for g in self.goals},
+            "interval": {g.goal.label: [_plain(g.low), _plain(g.high)] for g in self.goals},
             "goals": {g.goal.label: g.goal.share for g in self.goals},
             "verdict": {g.goal.label: g.verdict for g in self.goals},
             "shifts": self.shifts(),
@@ -127,6 +127,11 @@ class StaffingAnswer:
             "evaluations": self.evaluations, "replications": self.replications,
             "confirm_replications": self.confirm_replications, "seed": self.seed,
             "confirm_seed": self.confirm_seed, "seconds": round(self.seconds, 2), "notes": self.notes}
+
+
+def _plain(value: float) -> float | None:
+    """A number JSON can hold: NaN (no interval from one replication) becomes null."""
+    return None if math.isnan(value) else float(value)
 
 
 class _Evaluator:
@@ -233,8 +238,13 @@ def checked_goals(scenario: Scenario, goals: Sequence[Goal | str]) -> list[Goal]
     found = [parse_goal(g) if isinstance(g, str) else g for g in goals]
     if not found:
         raise StaffingError("give at least one goal, e.g. incident=95%")
-    for goal in found:
-        check_goal(scenario, goal)
+    labels: set[str] = set()
+    for goal, given in zip(found, goals):
+        text = given if isinstance(given, str) else goal.label
+        check_goal(scenario, goal, text)
+        if goal.label in labels:
+            raise GoalError(text, f"a second goal for {goal.label}: give one share per type (and priority)")
+        labels.add(goal.label)
     return found
 
 
