@@ -67,8 +67,8 @@ def panel(scenario: Scenario) -> html.Div:
                           html.Td("%", className="muted")]) for label in labels]
     return html.Div(id="staff-box", children=[
         html.H2("How many people?"),
-        html.P(["The fewest people per team and shift that meet the SLA goals you give, found as ",
-                html.Code("simvalue staff"), " finds them: from the offered-load lower bound, one person at a time "
+        html.P(["The fewest people per team and shift that meet the SLA goals you give, found as the command "
+                "simvalue staff finds them: from the offered-load lower bound, one person at a time "
                 "where the worst goal gains most, then anyone not needed taken away, then a confirming run with "
                 "twice the replications. Beside each goal you want, give the share of its items that must meet "
                 "the SLA, in % (e.g. 95); leave the others empty."],
