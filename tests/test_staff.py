@@ -179,3 +179,12 @@ def test_candidates_share_seeds_and_the_confirming_run_uses_others(monkeypatch):
     assert runs[:-1] == [(7, 2)] * answer.evaluations
     assert runs[-1] == (7 + staffing.CONFIRM_SEED_OFFSET, 4)
     assert seen == list(range(1, answer.evaluations + 1))
+
+
+def test_a_change_over_time_to_a_searched_team_is_noted(tmp_path):
+    """staff sets headcounts from the start; a later change of the team's capacity wins from then on: said."""
+    data = mmc_scenario(horizon="300h") | {"changes": [{"at": "200h", "set": {"teams.desk.capacity": 9}}]}
+    from simvalue.scenario import load_scenario
+    answer = fewest_people(load_scenario(write(tmp_path, data)), ["call=50%"], replications=2, seed=1)
+    assert answer.notes == ["changes: teams.desk.capacity at 200 h overrides the searched headcount of team 'desk' "
+                            "from then on; the answer holds for the run with that change"]

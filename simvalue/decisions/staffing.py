@@ -24,7 +24,8 @@ from ..readable import share as percent
 from ..results.simulation import as_scenario, simulate
 from ..results.stats import t_interval
 from ..scenario.model import Scenario
-from .staffing_plan import Goal, GoalError, Post, StaffingError, check_goal, goal_teams, parse_goal, posts, staffed
+from .staffing_plan import (Goal, GoalError, Post, StaffingError, check_goal, goal_teams, overridden, parse_goal,
+                            posts, staffed)
 
 #: ``progress(evaluations_done, most_evaluations, what)``: called after each candidate is simulated.
 StaffingProgress = Callable[[int, int, str], None]
@@ -230,7 +231,7 @@ def fewest_people(scenario: Scenario | str | Path | Mapping[str, Any], goals: Se
     results = [GoalResult(goal, *t_interval(v)) for goal, v in zip(goals, values)]
     costed = all(scenario.teams[p.team].cost_per_hour for p in chosen)
     return StaffingAnswer(chosen, headcounts, results, evaluate.done, replications, 2 * replications, seed,
-                          confirm_seed, time.perf_counter() - started, costed, notes)
+                          confirm_seed, time.perf_counter() - started, costed, overridden(scenario, chosen) + notes)
 
 
 def checked_goals(scenario: Scenario, goals: Sequence[Goal | str]) -> list[Goal]:

@@ -199,3 +199,16 @@ def staffed(scenario: Scenario, chosen: list[Post], headcounts: tuple[int, ...] 
             shifts = edits.setdefault(f"teams.{post.team}.shifts", [dict(s) for s in teams[post.team]["shifts"]])
             shifts[post.shift]["capacity"] = int(people)  # type: ignore[index]
     return load_variant(scenario, {"name": scenario.name, "set": edits})
+
+
+def overridden(scenario: Scenario, chosen: list[Post]) -> list[str]:
+    """Notes on the changes over time that set or scale a searched team's headcount: from then on the file's
+    value, not the search's, is simulated (staff sets headcounts from the start)."""
+    teams, notes = {p.team for p in chosen}, []
+    for change in scenario.changes:
+        for path in [*change.set, *change.scale]:
+            parts = path.split(".")
+            if len(parts) >= 3 and parts[0] == "teams" and parts[1] in teams and parts[2] in ("capacity", "shifts"):
+                notes.append(f"changes: {path} at {change.at:g} h overrides the searched headcount of team "
+                             f"{parts[1]!r} from then on; the answer holds for the run with that change")
+    return notes
