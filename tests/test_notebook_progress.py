@@ -38,6 +38,14 @@ def test_sweep_bar_starts_from_the_resumed_points(capsys):
     assert "points: 100%" in capsys.readouterr().err
 
 
+def test_staff_bar_counts_candidates_and_shows_the_latest(capsys):
+    update = notebook.staff_bar()
+    update(1, 300, "desk=5: call 93.1%")
+    update(2, 300, "desk=6: call 97.1%")
+    drawn = capsys.readouterr().err
+    assert "candidates: 2" in drawn and "desk=6: call 97.1%" in drawn
+
+
 def test_tqdm_loads_only_when_a_bar_is_drawn():
     code = ("import sys, simvalue\nnotebook = simvalue.notebook\n"
             "notebook.bar(); print('tqdm' in sys.modules)\nnotebook.bar()(1, 1); print('tqdm' in sys.modules)")

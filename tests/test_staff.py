@@ -82,6 +82,12 @@ def test_bad_goals_exit_2_naming_the_flag_and_value(tmp_path, capsys, goal, mess
     assert message in err
 
 
+def test_a_second_goal_for_the_same_type_exits_2(tmp_path, capsys):
+    path = write(tmp_path, desk())
+    assert main(["staff", str(path), "--goal", "incident=90%", "--goal", "incident=0.8"]) == 2
+    assert "--goal incident=0.8: a second goal for incident" in capsys.readouterr().err
+
+
 def test_unknown_team_exits_2(tmp_path, capsys):
     assert main(["staff", str(write(tmp_path, desk())), "--goal", "incident=90%", "--team", "dsk"]) == 2
     assert "--team dsk: unknown team 'dsk'; did you mean 'desk'?" in capsys.readouterr().err
@@ -155,3 +161,30 @@ def test_parse_goal_keeps_the_text_for_messages():
     with pytest.raises(GoalError) as info:
         parse_goal("x=2")
     assert info.value.text == "x=2" and "at most 1" in info.value.detail
+
+
+def test_candidates_share_seeds_and_the_confirming_run_uses_others(monkeypatch):
+    """Common random numbers: every candidate runs on the search's seed; the confirmation on another, twice as long."""
+    import simvalue.decisions.staffing as staffing
+    runs: list[tuple[int, int]] = []
+    original = staffing.simulate
+
+    def recording(scenario, replications, seed, **options):
+        runs.append((seed, replications))
+        return original(scenario, replications=replications, seed=seed, **options)
+    monkeypatch.setattr(staffing, "simulate", recording)
+    seen: list[int] = []
+    answer = fewest_people(validate(mmc_scenario(horizon="300h"), None), ["call=95%"], replications=2, seed=7,
+                           progress=lambda done, most, what: seen.append(done))
+    assert runs[:-1] == [(7, 2)] * answer.evaluations
+    assert runs[-1] == (7 + staffing.CONFIRM_SEED_OFFSET, 4)
+    assert seen == list(range(1, answer.evaluations + 1))
+
+
+def test_a_change_over_time_to_a_searched_team_is_noted(tmp_path):
+    """staff sets headcounts from the start; a later change of the team's capacity wins from then on: said."""
+    data = mmc_scenario(horizon="300h") | {"changes": [{"at": "200h", "set": {"teams.desk.capacity": 9}}]}
+    from simvalue.scenario import load_scenario
+    answer = fewest_people(load_scenario(write(tmp_path, data)), ["call=50%"], replications=2, seed=1)
+    assert answer.notes == ["changes: teams.desk.capacity at 200 h overrides the searched headcount of team 'desk' "
+                            "from then on; the answer holds for the run with that change"]

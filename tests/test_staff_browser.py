@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import yaml
 
-from tests.browser import SCREENSHOTS, offline
+from tests.browser import SCREENSHOTS, hidden_sideways, offline, overflowing, small_text
 from tests.test_app_browser import app_url  # noqa: F401 (the fixture: simvalue app on a copy of scenarios/)
 from tests.test_staffing_theory import mmc_scenario
 
@@ -31,6 +31,9 @@ def test_how_many_people_on_one_queue(browser, app_url, tmp_path):  # noqa: F811
         assert row[0] == "desk" and row[2:4] == ["5", "6"]  # lower bound 5 (floor(4) + 1), answer 6
         SCREENSHOTS.mkdir(parents=True, exist_ok=True)
         page.locator("#staff").screenshot(path=str(SCREENSHOTS / "app-staff.png"))
+        for width in (1400, 390):  # no chart here: the page's checks but chart labels' (tests/browser.py)
+            page.set_viewport_size({"width": width, "height": 900})
+            assert overflowing(page) + hidden_sideways(page) + small_text(page) == [], width
         assert not refused
     finally:
         page.close()

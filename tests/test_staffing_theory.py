@@ -74,7 +74,7 @@ def test_square_root_staffing_is_exact_or_one_off(load, delay):
 def mmc_scenario(rate: float = 4.0, target: str = "228min", horizon: str = "1000h") -> dict:
     """One team, Poisson arrivals, exponential work of 1 h, first come first served, an elapsed SLA."""
     return {"name": "mmc", "horizon": horizon, "warmup": "50h", "replications": 4, "seed": 3,
-            "teams": {"desk": {"capacity": 1}}, "sla": {"call": target},
+            "teams": {"desk": {"capacity": 8}}, "sla": {"call": target},
             "demand": [{"type": "call", "stream": "call", "arrivals": {"rate": f"{rate}/h"}}],
             "streams": {"call": {"steps": [{"name": "answer", "activity": "engage", "team": "desk",
                                            "effort": "exponential(mean=1h)"}]}}}
@@ -99,3 +99,29 @@ def test_staff_finds_the_erlang_c_answer_on_one_queue():
     # the confirming run agrees with theory: within twice its 95% half-width (a 4-sigma band)
     result, theory_at_answer = answer.goals[0], theory.mmc_sojourn_cdf(4.0, 1.0, people, 3.8)
     assert abs(result.mean - theory_at_answer) <= result.high - result.low
+
+
+def test_the_person_goes_to_the_bottleneck_of_a_tandem():
+    """Two teams in series: a slow one near saturation with 2 people (1.9 busy: 24% within 3 h by Erlang C) and a
+    fast one at half load. One more person on the slow team gives 89.9% there; the fast one adds minutes. The
+    marginal analysis must add to the slow team only, and the removal pass leave the fast one at its bound."""
+    data = mmc_scenario(rate=1.9, target="3h", horizon="500h")
+    data["teams"]["check"] = {"capacity": 1}
+    data["streams"]["call"]["steps"].append({"name": "check", "activity": "engage", "team": "check",
+                                             "effort": "exponential(mean=6min)"})
+    answer = fewest_people(validate(data, None), ["call=85%"], replications=3, seed=2)
+    assert [p.floor for p in answer.posts] == [2, 1]
+    assert answer.teams() == {"desk": 3, "check": 1}
+
+
+def test_how_sure_in_words():
+    """The confirming run's interval against the goal: all above, straddling, mean below, or no interval."""
+    from simvalue.decisions.staffing import GoalResult
+    goal = parse_goal("incident.P2=95%")
+    assert GoalResult(goal, 0.961, 0.952, 0.970).statement == (
+        "incident.P2 attainment 96.1% (95% CI 95.2–97.0%) against a goal of 95.0%: the goal holds (the whole "
+        "interval is above it)")
+    assert GoalResult(goal, 0.955, 0.945, 0.965).verdict == "marginal"
+    assert "add a person for safety" in GoalResult(goal, 0.955, 0.945, 0.965).statement
+    assert GoalResult(goal, 0.94, 0.93, 0.95).verdict == "missed"
+    assert GoalResult(goal, 0.96, math.nan, math.nan).verdict == "unsure"

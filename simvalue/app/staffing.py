@@ -59,15 +59,16 @@ def panel(scenario: Scenario) -> html.Div:
     labels = goal_labels(scenario)
     if not labels:
         return html.Div([html.H2("How many people?"),
-                         html.P("This baseline has no SLA (sla:), so there is no goal to staff for.", className="muted")])
+                         html.P("This baseline has no SLA (sla:), so there is no goal to staff for.",
+                                className="muted")])
     goal_rows = [html.Tr([html.Td(label),
                           html.Td(dcc.Input(id={"type": "staff-goal", "goal": label}, name=f"staff-goal.{label}",
                                             type="number", min=1, max=100, step="any", className="short")),
                           html.Td("%", className="muted")]) for label in labels]
     return html.Div(id="staff-box", children=[
         html.H2("How many people?"),
-        html.P(["The fewest people per team and shift that meet the SLA goals you give, found as ",
-                html.Code("simvalue staff"), " finds them: from the offered-load lower bound, one person at a time "
+        html.P(["The fewest people per team and shift that meet the SLA goals you give, found as the command "
+                "simvalue staff finds them: from the offered-load lower bound, one person at a time "
                 "where the worst goal gains most, then anyone not needed taken away, then a confirming run with "
                 "twice the replications. Beside each goal you want, give the share of its items that must meet "
                 "the SLA, in % (e.g. 95); leave the others empty."],

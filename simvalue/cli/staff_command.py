@@ -16,8 +16,8 @@ QUIET_SECONDS = 2.0
 
 def staff_command(args: argparse.Namespace) -> int:
     """Parse and check the goals, search, print the table and how sure it is, write the JSON."""
-    from ..decisions.staffing import fewest_people
-    from ..decisions.staffing_plan import GoalError, check_goal, parse_goal
+    from ..decisions.staffing import checked_goals, fewest_people
+    from ..decisions.staffing_plan import GoalError
     from ..errors import SimvalueError
     from ..readable import share
     from ..reports.staffing_text import staffing_text
@@ -28,14 +28,10 @@ def staff_command(args: argparse.Namespace) -> int:
     with warnings.catch_warnings():  # the headcounts as given are what the search replaces: no overload warning
         warnings.filterwarnings("ignore", message=f".*{OVERLOADED}")
         scenario = _whole_scenario(args.scenario)
-    goals = []
-    for text in args.goal:
-        try:
-            goal = parse_goal(text)
-            check_goal(scenario, goal, text)
-        except GoalError as exc:
-            raise SimvalueError(f"{args.scenario}: --goal {text}: {exc.detail}") from None
-        goals.append(goal)
+    try:
+        goals = checked_goals(scenario, args.goal)
+    except GoalError as exc:
+        raise SimvalueError(f"{args.scenario}: --goal {exc.text}: {exc.detail}") from None
     for name in args.team:
         if name not in scenario.teams:
             from ..errors import unknown

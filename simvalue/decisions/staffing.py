@@ -24,7 +24,8 @@ from ..readable import share as percent
 from ..results.simulation import as_scenario, simulate
 from ..results.stats import t_interval
 from ..scenario.model import Scenario
-from .staffing_plan import Goal, Post, StaffingError, check_goal, goal_teams, parse_goal, posts, staffed
+from .staffing_plan import (Goal, GoalError, Post, StaffingError, check_goal, goal_teams, overridden, parse_goal,
+                            posts, staffed)
 
 #: ``progress(evaluations_done, most_evaluations, what)``: called after each candidate is simulated.
 StaffingProgress = Callable[[int, int, str], None]
@@ -116,8 +117,8 @@ class StaffingAnswer:
         """The answer as plain JSON: teams, attainment and its intervals, shifts, floors, the search's size."""
         return {
             "teams": self.teams(),
-            "attainment": {g.goal.label: g.mean for g in self.goals},
-            "interval": {g.goal.label: [g.low, g.high] for g in self.goals},
+            "attainment": {g.goal.label: _plain(g.mean) for g in self.goals},
+            "interval": {g.goal.label: [_plain(g.low), _plain(g.high)] for g in self.goals},
             "goals": {g.goal.label: g.goal.share for g in self.goals},
             "verdict": {g.goal.label: g.verdict for g in self.goals},
             "shifts": self.shifts(),
@@ -127,6 +128,11 @@ class StaffingAnswer:
             "evaluations": self.evaluations, "replications": self.replications,
             "confirm_replications": self.confirm_replications, "seed": self.seed,
             "confirm_seed": self.confirm_seed, "seconds": round(self.seconds, 2), "notes": self.notes}
+
+
+def _plain(value: float) -> float | None:
+    """A number JSON can hold: NaN (no interval from one replication) becomes null."""
+    return None if math.isnan(value) else float(value)
 
 
 class _Evaluator:
@@ -193,24 +199,20 @@ def attainment(scenario: Scenario, goals: list[Goal], replications: int, seed: i
     return values
 
 
-def fewest_people(scenario: Scenario | str | Path | Mapping[str, Any], goals: Sequence[Goal | str], teams: list[str] | None = None, replications: int = 5,
-                  seed: int | None = None, progress: StaffingProgress | None = None,
-                  most_people: int = MOST_PEOPLE, most_evaluations: int = MOST_EVALUATIONS,
-                  max_events: float | None = None) -> StaffingAnswer:
+def fewest_people(scenario: Scenario | str | Path | Mapping[str, Any], goals: Sequence[Goal | str],
+                  teams: list[str] | None = None, replications: int = 5, seed: int | None = None,
+                  progress: StaffingProgress | None = None, most_people: int = MOST_PEOPLE,
+                  most_evaluations: int = MOST_EVALUATIONS, max_events: float | None = None) -> StaffingAnswer:
     """The fewest people (the least cost where every team searched has ``cost_per_hour``) on each post of
-    ``teams`` (default: all) such that every goal's mean attainment over ``replications`` meets its share,
-    confirmed by a run with twice the replications on other seeds.
+    ``teams`` (default: all but those with ``people:`` groups) such that every goal's mean attainment over
+    ``replications`` meets its share, confirmed by a run with twice the replications on other seeds.
 
     Raises StaffingError for a bad goal, for goals still missed with ``most_people`` on every post (people
     cannot meet them: a wait, an automated step or a team not searched stands in the way) and for a search
     that needs more than ``most_evaluations`` candidates.
     """
     scenario = as_scenario(scenario)
-    goals = [parse_goal(g) if isinstance(g, str) else g for g in goals]
-    if not goals:
-        raise StaffingError("give at least one goal, e.g. incident=95%")
-    for goal in goals:
-        check_goal(scenario, goal)
+    goals = checked_goals(scenario, goals)
     started = time.perf_counter()
     seed = scenario.seed if seed is None else seed
     chosen = posts(scenario, teams)
@@ -229,7 +231,22 @@ def fewest_people(scenario: Scenario | str | Path | Mapping[str, Any], goals: Se
     results = [GoalResult(goal, *t_interval(v)) for goal, v in zip(goals, values)]
     costed = all(scenario.teams[p.team].cost_per_hour for p in chosen)
     return StaffingAnswer(chosen, headcounts, results, evaluate.done, replications, 2 * replications, seed,
-                          confirm_seed, time.perf_counter() - started, costed, notes)
+                          confirm_seed, time.perf_counter() - started, costed, overridden(scenario, chosen) + notes)
+
+
+def checked_goals(scenario: Scenario, goals: Sequence[Goal | str]) -> list[Goal]:
+    """Goals given as text (``incident.P2=95%``) or Goals, each checked against the scenario (GoalError)."""
+    found = [parse_goal(g) if isinstance(g, str) else g for g in goals]
+    if not found:
+        raise StaffingError("give at least one goal, e.g. incident=95%")
+    labels: set[str] = set()
+    for goal, given in zip(found, goals):
+        text = given if isinstance(given, str) else goal.label
+        check_goal(scenario, goal, text)
+        if goal.label in labels:
+            raise GoalError(text, f"a second goal for {goal.label}: give one share per type (and priority)")
+        labels.add(goal.label)
+    return found
 
 
 def _search(evaluate: _Evaluator, most_people: int) -> tuple[tuple[int, ...], list[str]]:
@@ -262,8 +279,8 @@ def _check_ceiling(evaluate: _Evaluator, most_people: int) -> None:
     missed = [f"{g.label} reaches only {percent(v, 2)} (goal {percent(g.share, 1)})"
               for g, v in zip(evaluate.goals, reached) if v < g.share]
     raise StaffingError(f"even {most_people} people on every post searched, "
-                        + "; ".join(missed) + ": people cannot meet this goal (working hours, a wait, an automated step, a gate or "
-                        "a team not searched takes longer than the target allows)")
+                        + "; ".join(missed) + ": people cannot meet this goal (working hours, a wait, an automated "
+                        "step, a gate or a team not searched takes longer than the target allows)")
 
 
 def _add_one(evaluate: _Evaluator, headcounts: tuple[int, ...], most_people: int) -> tuple[int, ...]:

@@ -105,19 +105,30 @@ class Post:
 
 
 def posts(scenario: Scenario, teams: list[str] | None = None) -> list[Post]:
-    """The posts of ``teams`` (default: every team), in scenario order, with their floors and unit costs.
-    Costs are ``cost_per_hour`` x hours on duty a week when every team searched has one; else each
-    person counts 1."""
-    names = list(scenario.teams) if not teams else teams
-    for name in names:
+    """The posts of ``teams`` (default: every team but those with ``people:`` groups, whose counts are the
+    headcount), in scenario order, with their floors and unit costs. Costs are ``cost_per_hour`` x hours on
+    duty a week when every team searched has one; else each person counts 1."""
+    for name in teams or []:
         if name not in scenario.teams:
             raise StaffingError(unknown("team", name, list(scenario.teams)))
+        if grouped(scenario, name):
+            raise StaffingError(f"team {name!r} lists its people in groups with several skills (people:), whose "
+                                "counts add up to its capacity: staff cannot tell which group gets a person; leave "
+                                "it out of --team")
+    names = teams or [name for name in scenario.teams if not grouped(scenario, name)]
+    if not names:
+        raise StaffingError("no team to search: every team lists its people in groups (people:)")
     costed = all(scenario.teams[n].cost_per_hour for n in names)
     hourly = team_hourly_loads(scenario)
     result: list[Post] = []
     for name in (n for n in scenario.teams if n in names):  # scenario order, each once
         result += _team_posts(scenario, name, hourly[name], costed)
     return result
+
+
+def grouped(scenario: Scenario, team: str) -> bool:
+    """Whether a team lists its people in groups with several skills (``people:``): its headcount is theirs."""
+    return bool(getattr(scenario.teams[team], "people", None))
 
 
 def _team_posts(scenario: Scenario, name: str, hourly: np.ndarray, costed: bool) -> list[Post]:
@@ -188,3 +199,16 @@ def staffed(scenario: Scenario, chosen: list[Post], headcounts: tuple[int, ...] 
             shifts = edits.setdefault(f"teams.{post.team}.shifts", [dict(s) for s in teams[post.team]["shifts"]])
             shifts[post.shift]["capacity"] = int(people)  # type: ignore[index]
     return load_variant(scenario, {"name": scenario.name, "set": edits})
+
+
+def overridden(scenario: Scenario, chosen: list[Post]) -> list[str]:
+    """Notes on the changes over time that set or scale a searched team's headcount: from then on the file's
+    value, not the search's, is simulated (staff sets headcounts from the start)."""
+    teams, notes = {p.team for p in chosen}, []
+    for change in scenario.changes:
+        for path in [*change.set, *change.scale]:
+            parts = path.split(".")
+            if len(parts) >= 3 and parts[0] == "teams" and parts[1] in teams and parts[2] in ("capacity", "shifts"):
+                notes.append(f"changes: {path} at {change.at:g} h overrides the searched headcount of team "
+                             f"{parts[1]!r} from then on; the answer holds for the run with that change")
+    return notes

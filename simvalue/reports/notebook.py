@@ -5,6 +5,7 @@ with ``tqdm.auto`` (a widget in Jupyter when ipywidgets is installed, a text bar
     results = simvalue.simulate(scenario, progress=notebook.bar("replications"))
     comparison = simvalue.compare(base, variant, progress=notebook.bars())
     frame = simvalue.sweep(scenario, params, progress=notebook.sweep_bar())
+    answer = simvalue.fewest_people(scenario, ["incident=95%"], progress=notebook.staff_bar())
 
 Each bar closes itself when its work is done, and a callback used again draws a new bar. tqdm is
 imported when the first bar is drawn, not with this module (``import simvalue`` stays light).
@@ -39,6 +40,19 @@ def sweep_bar() -> Callable[[int, int, int], None]:
     return _counter("points", "pt")  # its third argument, the points resumed, is where the bar starts
 
 
+def staff_bar() -> Callable[[int, int, str], None]:
+    """A ``progress(done, most, what)`` callback (``fewest_people``): candidates tried, the latest beside the
+    count. No total: the search stops when the goals hold, usually long before its budget ``most``."""
+    state: dict[str, Any] = {}
+
+    def update(done: int, most: int, what: str) -> None:
+        if "bar" not in state or done <= state["bar"].n:  # used again: a new bar
+            state["bar"] = _tqdm()(desc="candidates", unit="cand")
+        state["bar"].update(done - state["bar"].n)
+        state["bar"].set_postfix_str(what[:100])
+    return update
+
+
 def _counter(description: str, unit: str) -> Callable[..., None]:
     """``update(done, total, initial=0)``: draws a bar on the first call, closes it at ``total``."""
     state: dict[str, Any] = {}
@@ -60,4 +74,4 @@ def _tqdm() -> type:
     return tqdm
 
 
-__all__ = ["bar", "bars", "sweep_bar"]
+__all__ = ["bar", "bars", "staff_bar", "sweep_bar"]

@@ -26,8 +26,9 @@ def staffing_text(answer: StaffingAnswer, title: str, currency: str = "") -> str
                               staffing_rows(answer)), ""]
     people = sum(answer.headcounts)
     cost = f"; {money(answer.cost, currency)} a week" if answer.costed else ""
-    lines.append(f"{people} people on the posts searched{cost}. Teams with shifts count each shift's people; "
-                 "the JSON's `teams` gives each team's peak (its largest shift).")
+    shifts = (" Teams with shifts count each shift's people; the JSON's `teams` gives each team's peak (its "
+              "largest shift).") if answer.shifts() else ""
+    lines.append(f"{people} people on the posts searched{cost}.{shifts}")
     lines.append("")
     lines += [goal.statement for goal in answer.goals]
     lines.append("")
