@@ -8,6 +8,8 @@ import warnings
 
 import numpy as np
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 import simvalue
 from simvalue import theory
@@ -252,3 +254,27 @@ def test_an_open_item_at_the_start_has_its_whole_patience_from_t0():
     data["initial"] = [{"type": "call", "step": "answer", "count": 2, "age": "5h"}]
     rows = [row for row in _trace(_run(data)) if row[0] < 2]
     assert rows == [(0, -5, 0, 3, "completed"), (1, -5, 1.5, 1.5, "abandoned")]
+
+
+@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(people=st.integers(1, 3), patience=st.floats(0.0, 2.0), retry=st.sampled_from([0.0, 0.5, 1.0]),
+       seed=st.integers(0, 1000))
+def test_abandonment_keeps_the_books(people, patience, retry, seed):
+    """Properties on random desks: a give-up comes exactly one patience after joining the queue (a fixed
+    patience), nobody is served after giving up for good, and work and waits still add up to time-to-value."""
+    data = _desk(f"{patience}h", {"retry": retry, "after": "exponential(mean=1h)"} if retry else None,
+                 every="exponential(mean=1h)", effort="exponential(mean=1.5h)", horizon="60h")
+    data["teams"]["desk"]["capacity"], data["seed"] = people, seed
+    results = _run(data)
+    events, items = results.events, results.items
+    gave_up = events[events["outcome"] == "abandoned"]
+    assert np.allclose(gave_up["started"], gave_up["finished"])
+    first = gave_up.groupby("item_id")["queued"].idxmin()   # the first give-up of each caller: from arrival
+    assert np.allclose(gave_up.loc[first, "finished"] - gave_up.loc[first, "queued"], patience)
+    abandoned = items[items["outcome"] == "abandoned"]
+    last = events.groupby("item_id")["finished"].max()
+    assert np.allclose(last[abandoned["item_id"]].to_numpy(), abandoned["completed"].to_numpy())
+    done = items[items["outcome"] == "done"]
+    assert np.allclose(done["work_time"] + done["wait_time"], done["time_to_value"])
+    if not retry:
+        assert (events.groupby("item_id")["outcome"].apply(lambda o: (o == "abandoned").sum()) <= 1).all()
