@@ -7,6 +7,7 @@ from __future__ import annotations
 import warnings
 from pathlib import Path
 
+import pandas as pd
 import pytest
 import yaml
 
@@ -264,3 +265,21 @@ def test_a_closing_rule_frees_the_helper_exact_trace():
     data["demand"][1]["arrivals"] = {"every": "100h"}
     data["streams"]["d"]["close_after"] = "2.5h"
     assert served(data) == [("desk", "desk", 1, 3.5), ("network+desk", "desk", 2, 4.5), ("desk", "desk", 3.5, 5.5)]
+
+
+def test_run_writes_the_time_split_beside_the_teams(tmp_path, capsys):
+    data = _desk_and_network({"capacity": 1, "shared_with": {"desk": "100%"}})
+    path = tmp_path / "skills.yaml"
+    path.write_text(yaml.safe_dump(data, sort_keys=False))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        assert main(["run", str(path), "-r", "1", "--out", str(tmp_path / "out")]) == 0
+    assert "time split of people with several skills" in capsys.readouterr().out
+    groups = pd.read_parquet(tmp_path / "out" / "groups.parquet")
+    assert set(groups["group"]) == {"desk", "network+desk"}
+    data["teams"]["network"] = {"capacity": 1}   # the same folder, now without shared people: no stale file
+    path.write_text(yaml.safe_dump(data, sort_keys=False))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        assert main(["run", str(path), "-r", "1", "--out", str(tmp_path / "out")]) == 0
+    assert not (tmp_path / "out" / "groups.parquet").exists()

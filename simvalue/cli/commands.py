@@ -140,10 +140,14 @@ def run(args: argparse.Namespace) -> int:
         writers = {"items.parquet": results.items.to_parquet, events_file: write_events_file,
                    "teams.parquet": results.teams.to_parquet,
                    "summary.csv": lambda path: summary.to_csv(path, index=False)}
+        if results.groups is not None and len(results.groups):  # people with several skills: their time split
+            writers["groups.parquet"] = results.groups.to_parquet
         kept = {"full": writers, "items": {k: v for k, v in writers.items() if k != events_file},
-                "summary": {k: v for k, v in writers.items() if k in ("teams.parquet", "summary.csv")}}[args.record]
+                "summary": {k: v for k, v in writers.items()
+                            if k in ("teams.parquet", "groups.parquet", "summary.csv")}}[args.record]
         # the files a less complete record does not write go, so no stale events.parquet is left behind
-        write_outputs(args.out, kept, owned=[f"events.{ending}" for ending in EVENT_FORMATS] + ["items.parquet"])
+        write_outputs(args.out, kept, owned=[f"events.{ending}" for ending in EVENT_FORMATS]
+                      + ["items.parquet", "groups.parquet"])
         print(f"\nwrote {', '.join(kept)} to {args.out}")
     return EXIT_OK
 
