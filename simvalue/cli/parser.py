@@ -41,7 +41,8 @@ def build_parser() -> argparse.ArgumentParser:
 def _add_run(commands) -> None:
     run = commands.add_parser("run", help="simulate a scenario and print its summary",
                               description="Simulate a scenario file and print time-to-value per item "
-                                          "type, time per value-chain activity and team load.")
+                                          "type, SLA attainment, abandonment (when callers give up), time "
+                                          "per value-chain activity and team load.")
     run.add_argument("scenario", type=Path, help="scenario YAML file")
     _add_run_options(run)
     _add_edit_options(run)
