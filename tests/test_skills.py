@@ -283,3 +283,11 @@ def test_run_writes_the_time_split_beside_the_teams(tmp_path, capsys):
         warnings.simplefilter("ignore")
         assert main(["run", str(path), "-r", "1", "--out", str(tmp_path / "out")]) == 0
     assert not (tmp_path / "out" / "groups.parquet").exists()
+
+
+def test_a_change_over_time_that_starts_sharing_people_is_refused():
+    data = _desk_and_network({"capacity": 2})
+    data["changes"] = [{"at": "5h", "set": {"teams.desk.capacity": 2}},
+                       {"at": "3h", "set": {"teams.network.shared_with": {"desk": "50%"}}}]
+    with pytest.raises(SimvalueError, match=r"changes\[1\]\.set: a change over time may not .* nor share people"):
+        _load(data)

@@ -94,15 +94,15 @@ def check_people(scenario: Scenario) -> None:
     for name, team in scenario.teams.items():
         _check_team(name, team, names)
     groups = skill_groups(scenario)
-    involved = {g.team for g in groups}
+    involved = [name for name in scenario.teams if any(g.team == name for g in groups)]
     for name in involved:
         _check_round_the_clock(scenario, name, groups)
-    for index, (_, epoch) in enumerate(scenario.epochs):
-        for name in sorted(involved):
-            if epoch.teams.get(name) != scenario.teams[name]:
-                raise ScenarioError("a change over time may not edit a team whose people serve several teams' "
-                                    "queues (or whose queue helpers serve): their groups are fixed for the run",
-                                    path=f"changes[{index}].set")
+    in_time_order = sorted(range(len(scenario.changes)), key=lambda i: scenario.changes[i].at)  # as epochs are
+    for index, (_, epoch) in zip(in_time_order, scenario.epochs):
+        if skill_groups(epoch) != groups or any(epoch.teams.get(name) != scenario.teams[name] for name in involved):
+            raise ScenarioError("a change over time may not edit a team whose people serve several teams' queues "
+                                "(or whose queue helpers serve), nor share people: the groups are fixed for the run",
+                                path=f"changes[{index}].set")
 
 
 def _check_team(name: str, team: Team, names: list[str]) -> None:
