@@ -226,7 +226,9 @@ def pooled_capacities(scenario: Scenario, offered: dict[str, float]) -> dict[str
     A team's capacity is therefore the tightest share of those people, in proportion to load:
     min over sets A holding the team of people(A) x offered(team) / offered(A); its utilisation is
     max over A of offered(A) / people(A). Sets {team} alone (its people and its helpers) and the whole
-    pool are always tried; every set when the pool has at most MAX_SUBSET_TEAMS teams."""
+    pool are always tried; every set when the pool has at most MAX_SUBSET_TEAMS teams. A team offered no work
+    keeps the people who may serve it (no share of a set's load makes it overloaded). On teams with working
+    time, a group's people are its average on duty over the week."""
     groups = skill_groups(scenario)
     result: dict[str, tuple[float, str]] = {}
     for pool in pools(groups):
@@ -234,7 +236,7 @@ def pooled_capacities(scenario: Scenario, offered: dict[str, float]) -> dict[str
                 if len(pool) <= MAX_SUBSET_TEAMS else [{t} for t in pool] + [set(pool)])
         for team in pool:
             best, worst_set = math.inf, {team}
-            for chosen in (s for s in sets if team in s):
+            for chosen in (s for s in sets if team in s and (offered.get(team, 0.0) > 0 or s == {team})):
                 people = sum(average_people(g, groups, scenario.teams[g.team].pattern()) for g in groups
                              if g.team in chosen or chosen & set(g.skills))
                 load = sum(offered.get(t, 0.0) for t in chosen)
