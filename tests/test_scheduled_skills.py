@@ -157,3 +157,13 @@ def test_no_group_ever_has_more_people_busy_than_on_duty():
         for t in instants:
             busy = int(np.count_nonzero((s <= t) & (t < e)))
             assert busy <= spec.people_at(schedule.headcount_at(float(t))), (spec.name, t)
+
+
+def test_a_paused_item_closed_by_its_stream_is_not_resumed():
+    # Monday 17:00 (t = 17), 2 h: the desk works it 17-18 and stops at 18:00 with 1 h left; the stream closes
+    # it 3 h after arrival (20:00), while paused: nobody resumes it at 08:00.
+    data = _scenario({"shifts": [DAYS]}, _engineer(), "17h", "2h", "18h")
+    data["streams"]["d"]["close_after"] = "3h"
+    assert served(data) == [("desk", "desk", 17, 18)]
+    items = simvalue.simulate(_load(data)).items
+    assert items["completed"].tolist() == [20.0] and items["work_time"].tolist() == [1.0]  # closing: done at 20

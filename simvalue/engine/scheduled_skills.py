@@ -39,7 +39,8 @@ class ScheduledSkillPool(SkillPool):
         self.paused: dict[int, list[tuple]] = {team: [] for team in self.desks}  # (item, rest, callbacks, since)
         self.overtime: set[int] = set()  # ids of items finished after their person's shift ended (finish rule)
         self.on_change, self.on_fill, self.filling = (self._change,), (self._fill_all,), False
-        # per team with a schedule: [schedule, pause at shift end, [(group, people per headcount)], its changes]
+        # per team with a schedule: [schedule, pause at shift end, [(group, people per headcount)], its changes,
+        # its desk]
         self.followed: list[list] = []
         for team in dict.fromkeys(plan.team for plan in groups):
             if schedules[team] is None:
@@ -48,7 +49,7 @@ class ScheduledSkillPool(SkillPool):
                        if plan.team == team]
             for group, table in members:
                 group.count = table.get(capacities[team], 0)
-            self.followed.append([schedules[team], pauses[team], members, None])
+            self.followed.append([schedules[team], pauses[team], members, None, self.desks[team]])
 
     def follow(self) -> None:
         """Schedule each team's first change of headcount (when the replication starts)."""
@@ -66,7 +67,8 @@ class ScheduledSkillPool(SkillPool):
         """A team's headcount changes: its groups' people on duty follow; those going off duty stop (pause) or
         finish their item (finish); free people take waiting work; the team's next change is scheduled."""
         entry, headcount = event.item
-        _, pause, members, _ = entry
+        _, pause, members, _, desk = entry
+        desk.capacity = headcount  # its people on duty (alternate teams, ``team: [a, b]``, compare queues by it)
         for group, table in members:
             group.count = table.get(headcount, 0)
             if group.busy > group.count:
