@@ -191,17 +191,19 @@ def test_a_rule_without_people_is_refused():
     _refused({"capacity": 1, "shared_with": {"desk": "100%"}, "then": "shortest"}, r"teams\.network\.then")
 
 
-def test_shifts_calendars_holidays_and_preemption_are_refused():
-    _refused({"shifts": [{"days": "mon-fri", "hours": "08:00-17:00", "capacity": 1}], "shared_with": {"desk": "100%"}},
-             r"teams\.network\.shifts: people with several skills are not supported on a team with shifts")
-    data = _desk_and_network({"capacity": 1, "shared_with": {"desk": "100%"}})
-    data["teams"]["desk"]["calendar"] = {"mon-fri": "09:00-17:00"}
-    with pytest.raises(SimvalueError, match=r"teams\.desk\.calendar: shifts or a calendar on team 'desk' cannot go "
-                                            r"with people who serve several teams' queues \(people of 'network'"):
-        _load(data)
-    _refused({"capacity": 1, "shared_with": {"desk": "100%"}}, r"^holidays: holidays on team", holidays=["2024-01-02"])
+def test_fixed_groups_on_shifts_and_preemption_are_refused():
+    # Working time is followed (tests/test_scheduled_skills.py); fixed counts on shifts and preemption are not.
+    _refused({"shifts": [{"days": "mon-fri", "hours": "08:00-17:00", "capacity": 1}],
+              "people": [{"name": "all", "count": 1, "skills": ["desk"]}]},
+             r"teams\.network\.people: groups with fixed counts \('people'\) cannot go on a team with shifts.*"
+             r"give 'shared_with")
     _refused({"capacity": 1, "shared_with": {"desk": "100%"}, "preempt": "resume"},
              r"teams\.network\.preempt: preemption on team 'network'")
+    data = _desk_and_network({"capacity": 1, "shared_with": {"desk": "100%"}})
+    data["teams"]["desk"]["preempt"] = "resume"
+    with pytest.raises(SimvalueError, match=r"teams\.desk\.preempt: preemption on team 'desk' cannot go with people "
+                                            r"who serve several teams' queues \(people of 'network'"):
+        _load(data)
 
 
 def test_a_change_over_time_to_a_pooled_team_is_refused():

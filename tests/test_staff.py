@@ -188,3 +188,34 @@ def test_a_change_over_time_to_a_searched_team_is_noted(tmp_path):
     answer = fewest_people(load_scenario(write(tmp_path, data)), ["call=50%"], replications=2, seed=1)
     assert answer.notes == ["changes: teams.desk.capacity at 200 h overrides the searched headcount of team 'desk' "
                             "from then on; the answer holds for the run with that change"]
+
+
+def helped_desk() -> dict:
+    """The desk of ``desk()`` helped 08:00-20:00 every day by two engineers of a network team on a calendar."""
+    data = desk(demand=desk()["demand"][:1], streams={"incident": desk()["streams"]["incident"]}, horizon="1w",
+                warmup="1d")
+    data["teams"] = {"desk": data["teams"]["desk"],
+                     "network": {"capacity": 2, "calendar": {"mon-sun": "08:00-20:00"},
+                                 "people": [{"name": "helpers", "count": 2, "skills": ["desk"]}]}}
+    data["sla"] = {"incident": {"P1": "2h", "P2": "8h"}}
+    return data
+
+
+@pytest.mark.filterwarnings("ignore:teams.network")  # the helpers' own team has no work of its own here
+def test_a_team_helped_by_another_teams_people_is_staffed_per_shift(tmp_path):
+    # 2 people busy on average (3/h x 40 min). By day 2 engineers may serve the desk's queue, so its own
+    # day shift needs only floor(max(2 - 2, 0)) + 1 = 1; the night carries 2 -> 3. The week's work left to the
+    # desk, 2 x 168 - 2 x 84 = 168 person-hours, exceeds 1 x 84 + 3 x 84: the floors stand. The helpers'
+    # group stays as written; the desk's own headcount per shift is the decision.
+    scenario = validate(helped_desk(), None)
+    assert {p.label: p.floor for p in posts(scenario, ["desk"])} == {"desk mon-sun 08:00-20:00": 1,
+                                                                       "desk mon-sun 20:00-08:00": 3}
+    out = tmp_path / "answer.json"
+    code = main(["staff", str(write(tmp_path, helped_desk())), "--goal", "incident.P2=80%", "--team", "desk",
+                 "-r", "2", "--seed", "1", "--json", str(out)])
+    assert code == 0
+    answer = json.loads(out.read_text())
+    assert set(answer["shifts"]["desk"]) == {"mon-sun 08:00-20:00", "mon-sun 20:00-08:00"}
+    assert answer["shifts"]["desk"]["mon-sun 20:00-08:00"] >= 3
+    assert answer["shifts"]["desk"]["mon-sun 08:00-20:00"] < answer["shifts"]["desk"]["mon-sun 20:00-08:00"]
+    assert set(answer["teams"]) == {"desk"}

@@ -3,7 +3,10 @@
 A post is one team's headcount, or one shift's where the team has ``shifts:``. Its floor comes from
 the offered-load check (``scenario.capacity``): the fewest people who keep up with the work arriving
 while they are on duty, floor(load) + 1, since a queue is stable only when load < people (Erlang C
-needs a < c). A team's shifts together must also carry its week's work.
+needs a < c). A team's shifts together must also carry its week's work. Where people of other teams
+help with a team's queue (``people``/``shared_with``), the floor counts only the work they cannot carry
+even if they did nothing else while on duty: their groups stay as the file gives them, the team's own
+headcount is the decision.
 """
 
 from __future__ import annotations
@@ -16,6 +19,7 @@ import numpy as np
 from ..errors import SimvalueError, unknown
 from ..scenario.capacity import demand_flows, step_visits, team_shares
 from ..scenario.model import Scenario, SlaClock
+from ..scenario.skills import skill_groups, weekly_people
 from ..scenario.variants import load_variant
 
 
@@ -120,6 +124,8 @@ def posts(scenario: Scenario, teams: list[str] | None = None) -> list[Post]:
         raise StaffingError("no team to search: every team lists its people in groups (people:)")
     costed = all(scenario.teams[n].cost_per_hour for n in names)
     hourly = team_hourly_loads(scenario)
+    for name in names:
+        hourly[name] = np.maximum(hourly[name] - helpers_on_duty(scenario, name), 0.0)
     result: list[Post] = []
     for name in (n for n in scenario.teams if n in names):  # scenario order, each once
         result += _team_posts(scenario, name, hourly[name], costed)
@@ -154,6 +160,20 @@ def _team_posts(scenario: Scenario, name: str, hourly: np.ndarray, costed: bool)
         floors[busiest] += 1
     return [Post(p.team, p.shift, p.shift_label, p.hours_per_week, p.load, f, p.unit_cost)
             for p, f in zip(found, floors)]
+
+
+def helpers_on_duty(scenario: Scenario, team: str) -> np.ndarray:
+    """People of other teams on duty who may serve ``team``'s queue, in each hour of the week (Monday 00:00
+    first): at most what they take off its own people's load, so the floors stay lower bounds."""
+    groups = skill_groups(scenario)
+    hourly = np.zeros(168)
+    for group in (g for g in groups if team in g.skills):
+        stretches = weekly_people(group, groups, scenario.teams[group.team].pattern())
+        ends = [start for start, _ in stretches[1:]] + [168.0]
+        for (start, people), end in zip(stretches, ends):
+            if people:
+                hourly += people * shift_hours((0,), start, end)
+    return hourly
 
 
 def shift_hours(days: tuple[int, ...], start: float, end: float) -> np.ndarray:

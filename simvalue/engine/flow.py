@@ -30,6 +30,7 @@ from .plan import DONE_ID, Plan
 from ..kernel.recorder import CLOSED, COMPLETED, IN_FLIGHT, IN_PROGRESS, ITEM_DONE, ITEM_ROW, REJECTED, STEP_ROW, Recorder
 from ..kernel.sampling import uniforms
 from .spawn import spawning_run
+from .scheduled_skills import ScheduledSkillPool
 from .skills import SkillPool
 from .teams import ClosingPool, PreemptivePool, ScheduledTeam, TeamPool
 
@@ -62,7 +63,11 @@ class Replication:
                       for c, schedule, pause, preempt in zip(plan.capacities, plan.schedules, plan.pause_at_shift_end,
                                                              plan.preempt)]
         # People with several skills (engine/skills.py): their teams' desks replace those teams' pools.
-        self.skills = SkillPool(plan.groups, plan.capacities, self.env, self.recorder) if plan.groups else None
+        # A pool whose teams follow a schedule is its own subclass (engine/scheduled_skills.py).
+        self.skills = (None if not plan.groups else
+                       ScheduledSkillPool(plan.groups, plan.capacities, self.env, self.recorder, plan.schedules,
+                                          plan.pause_at_shift_end) if any(g.by_headcount for g in plan.groups) else
+                       SkillPool(plan.groups, plan.capacities, self.env, self.recorder))
         if self.skills is not None:
             for team, desk in self.skills.desks.items():
                 self.teams[team] = desk
@@ -133,6 +138,8 @@ class Replication:
         for team in self.teams:
             if isinstance(team, ScheduledTeam):
                 team.start()
+        if isinstance(self.skills, ScheduledSkillPool):
+            self.skills.follow()
         for at, epoch in self.plan.epochs:
             self.schedule(Wake((self._switch,), epoch), NORMAL, at)
         self._finish_if_idle()

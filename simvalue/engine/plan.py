@@ -17,7 +17,7 @@ from ..distributions import Distribution
 from ..scenario.forks import branch_owners
 from ..scenario.patience import patience_specs
 from ..scenario.schedules import Schedules
-from ..scenario.skills import skill_groups
+from ..scenario.skills import on_duty, skill_groups
 from ..steps import JOIN
 from .initial import InitialPlan, compile_initial
 from .spawn import SpawnPlan, compile_spawns
@@ -91,6 +91,13 @@ class GroupPlan:
     count: int
     skills: tuple[int, ...]
     then: str  # "longest_queue" or "highest_priority"
+    # On a team that follows a schedule (Plan.schedules): (team headcount, people of this group on duty) for each
+    # headcount the schedule shows; () for a team at a fixed headcount around the clock (``count`` always on).
+    by_headcount: tuple[tuple[int, int], ...] = ()
+
+    def people_at(self, headcount: int) -> int:
+        """People of this group on duty while its team has ``headcount`` on duty."""
+        return dict(self.by_headcount).get(headcount, 0) if self.by_headcount else self.count
 
 
 @dataclass(frozen=True)
@@ -156,9 +163,23 @@ def compile_plan(scenario: Scenario, seed: int | None = None, schedules: Schedul
     return Plan(teams, capacities, clocks, pauses, preempt, tuple(steps), demands,
                 tuple(labels) or ("",), scenario.warmup, scenario.horizon, scenario.drain_limit,
                 scenario.seed if seed is None else int(seed), epochs, compile_initial(scenario, labels),
-                tuple(attributes), tuple(GroupPlan(team_ids[g.team], g.name, g.count,
-                                                   tuple(team_ids[t] for t in g.skills), g.then)
-                                         for g in skill_groups(scenario)))
+                tuple(attributes), _group_plans(scenario, team_ids, clocks))
+
+
+def _group_plans(scenario: Scenario, team_ids: dict[str, int], clocks: tuple[Schedule | None, ...]
+                 ) -> tuple[GroupPlan, ...]:
+    """The groups of people with several skills; on a team with a schedule, how many of each are on duty at each
+    headcount the schedule shows (holidays: 0)."""
+    groups = skill_groups(scenario)
+    plans = []
+    for group in groups:
+        team = team_ids[group.team]
+        clock = clocks[team]
+        by_headcount = () if clock is None else tuple(
+            (h, on_duty(group, groups, h)) for h in sorted({0, *clock.pattern.headcounts}))
+        plans.append(GroupPlan(team, group.name, group.count, tuple(team_ids[t] for t in group.skills), group.then,
+                               by_headcount))
+    return tuple(plans)
 
 
 def attribute_values(scenario: Scenario) -> list[tuple[str, tuple[str, ...]]]:

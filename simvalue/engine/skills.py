@@ -8,7 +8,8 @@ free), then to a free helper (fewest skills first, then in team order). Each pie
 recorded as a segment against its group and the team whose item it was (Recorder.served).
 
 PERF (benchmarks/engine_throughput.py): built only for scenarios with ``people``/``shared_with``; the
-24/7 TeamPool of every other team is untouched.
+24/7 TeamPool of every other team is untouched. A pool whose teams follow a schedule (calendar, shifts,
+holidays) is a subclass (engine/scheduled_skills.py), so a 24/7 pool pays nothing for it.
 """
 
 from __future__ import annotations
@@ -76,8 +77,7 @@ class Desk:
 
     def drop(self, item) -> None:
         """``item`` was closed while worked on (its finish is cancelled): its person takes the next work."""
-        if item.id in self.pool.serving:
-            self.pool.release(item)
+        self.pool.drop(item)
 
     def take_back(self, item) -> tuple | None:
         """Remove ``item`` waiting here and return its entry (an escalation to another team); None if absent."""
@@ -136,6 +136,11 @@ class SkillPool:
                 self.start(group, chosen, waiting, effort, callbacks)
                 return
         group.busy -= 1
+
+    def drop(self, item) -> None:
+        """``item`` was closed while worked on (its finish is cancelled): its person takes the next work."""
+        if item.id in self.serving:
+            self.release(item)
 
     def close(self) -> None:
         """At the end of the run: the work still in hand is recorded up to now."""

@@ -3,8 +3,8 @@
 ``groups`` — per replication, group and what its people did, over the reporting window
 [warmup, warmup + horizon]: replication, team (the group's own team), group, people, served (a team
 whose items they worked, own team first, then their skills as listed, then ``idle``), hours
-(person-hours) and share (hours over the group's person-hours in the window: the shares of a group
-add up to 1). Empty for a scenario where no team shares people. The engine records each piece of
+(person-hours) and share (hours over the group's person-hours on duty in the window: the shares of a
+group add up to 1; on a team with working time, ``people`` is the most on duty at once). Empty for a scenario where no team shares people. The engine records each piece of
 their work as a segment (kernel/recorder.py: SEGMENT_FIELDS).
 """
 
@@ -40,6 +40,20 @@ def people_busy(plan: Plan, steps: dict[str, np.ndarray]) -> dict[int, float]:
     return busy
 
 
+def group_hours(plan: Plan, index: int, start: float, end: float) -> float:
+    """Person-hours group ``index`` is on duty in [start, end]: its count, or, on a team with a schedule, its
+    people on duty at each headcount of the team (holidays included) over the time at that headcount."""
+    spec = plan.groups[index]
+    schedule = plan.schedules[spec.team]
+    if not spec.by_headcount or schedule is None:
+        return spec.count * max(end - start, 0.0)
+    total, since, people = 0.0, start, spec.people_at(schedule.headcount_at(start))
+    for at, headcount in schedule.changes(start, end):
+        total += people * (at - since)
+        since, people = at, spec.people_at(headcount)
+    return total + people * max(end - since, 0.0)
+
+
 def group_rows(plan: Plan, replication: int, steps: dict[str, np.ndarray]) -> list[dict]:
     """``groups`` rows of one replication (or of a chunk of it: hours add up over chunks)."""
     if not plan.groups:
@@ -50,7 +64,7 @@ def group_rows(plan: Plan, replication: int, steps: dict[str, np.ndarray]) -> li
              else np.zeros(len(plan.groups) * width)).reshape(len(plan.groups), width)
     rows = []
     for index, spec in enumerate(plan.groups):
-        scheduled = spec.count * plan.horizon
+        scheduled = group_hours(plan, index, plan.warmup, plan.arrivals_end)
         served = [(plan.teams[t], float(table[index, t])) for t in (spec.team, *spec.skills)]
         served.append((IDLE, scheduled - sum(h for _, h in served)))
         rows += [{"replication": replication, "team": plan.teams[spec.team], "group": spec.name,
@@ -81,7 +95,9 @@ def finished_groups(plan: Plan, frame: pd.DataFrame) -> pd.DataFrame:
     if frame is None or frame.empty:
         return groups_table(plan, [])
     frame = frame.copy()
-    scheduled = frame["people"] * plan.horizon
+    hours = {(plan.teams[spec.team], spec.name): group_hours(plan, index, plan.warmup, plan.arrivals_end)
+             for index, spec in enumerate(plan.groups)}
+    scheduled = pd.Series([hours[key] for key in zip(frame["team"], frame["group"])], index=frame.index)
     key = [frame["group"], frame["team"]]
     busy = frame["hours"].where(frame["served"] != IDLE, 0.0).groupby(key).transform("sum")
     frame.loc[frame["served"] == IDLE, "hours"] = (scheduled - busy)[frame["served"] == IDLE]

@@ -122,8 +122,8 @@ class Team(FrozenModel):
                     "[{name, count, skills: [TEAM]}]; the counts add up to capacity.")
     shared_with: dict[Name, Share] | None = Field(
         None, min_length=1, max_length=MAX_SHARED_TEAMS,
-        description="A share of this team's people (rounded half up) who also serve another team's queue, "
-                    "e.g. {service_desk: 50%} (instead of people).")
+        description="A share of this team's people on duty (rounded half up; on each shift, of that shift's "
+                    "headcount) who also serve another team's queue, e.g. {service_desk: 50%} (instead of people).")
     serve: Literal["own_first"] | None = Field(
         None, description="How people with several skills pick their next item: own_first (their own team's "
                           "queue first; the default).")

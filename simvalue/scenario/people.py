@@ -1,8 +1,9 @@
 """The schema of people with several skills: a team's groups (``people``) and shares (``shared_with``).
 
 YAML, on a team: ``people: [{name, count, skills: [TEAM, ...]}]`` (groups whose counts add up to the
-team's capacity), or the shorthand ``shared_with: {TEAM: SHARE}``: a share of the team's *people*
-(not of their time), rounded half up to whole people, who also serve that team's queue. What they
+team's capacity; on a team with a calendar, people on duty in its hours), or the shorthand
+``shared_with: {TEAM: SHARE}``: a share of the team's *people* on duty (not of their time), rounded half
+up to whole people (on each shift, of that shift's headcount), who also serve that team's queue. What they
 mean across teams (groups, checks, pooled capacity) is scenario/skills.py.
 """
 

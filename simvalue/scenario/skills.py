@@ -8,9 +8,11 @@ a freed person picks the next item (engine/skills.py runs it). Teams linked by s
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from collections.abc import Sequence
 from itertools import combinations
 
+from ..calendars.schedule import WEEK, WeeklyPattern
 from ..errors import ScenarioError, unknown
 from .model import Scenario, Team
 from .people import DEFAULT_THEN
@@ -29,6 +31,31 @@ class Group:
     count: int
     skills: tuple[str, ...]
     then: str  # the tie-break between the other queues: longest_queue or highest_priority
+    share: float | None = None  # shared_with: this share of the team's people on duty (rounded half up)
+    rest: bool = False  # the team's people on duty outside its shares (shared_with's rest, or the whole team)
+
+
+def on_duty(group: Group, groups: Sequence[Group], headcount: int) -> int:
+    """People of ``group`` on duty while its team has ``headcount`` on duty: a share of them (rounded half up),
+    the rest once the shares are out, or a listed group's count whenever the team works (``capacity``)."""
+    if group.share is not None:
+        return shared_count(group.share, headcount)
+    if group.rest:
+        shared = sum(shared_count(g.share, headcount) for g in groups if g.team == group.team and g.share is not None)
+        return max(headcount - shared, 0)
+    return group.count if headcount > 0 else 0
+
+
+def weekly_people(group: Group, groups: Sequence[Group], pattern: WeeklyPattern) -> list[tuple[float, int]]:
+    """(hour of the week it starts, people on duty) of each stretch of ``group``'s week, from its team's."""
+    return [(start, on_duty(group, groups, headcount)) for start, headcount in zip(pattern.breaks, pattern.headcounts)]
+
+
+def average_people(group: Group, groups: Sequence[Group], pattern: WeeklyPattern) -> float:
+    """People of ``group`` on duty on average over the week (its count around the clock)."""
+    stretches = weekly_people(group, groups, pattern)
+    ends = [start for start, _ in stretches[1:]] + [WEEK]
+    return sum(people * (end - start) for (start, people), end in zip(stretches, ends)) / WEEK
 
 
 def shared_count(share: float, capacity: int) -> int:
@@ -38,16 +65,18 @@ def shared_count(share: float, capacity: int) -> int:
 
 def team_groups(name: str, team: Team) -> list[Group]:
     """A team's groups: as listed in ``people``; from ``shared_with`` (one group per team named, called
-    '<team>+<other>', the rest called '<team>'); or none when the team shares nobody."""
+    '<team>+<other>', the rest called '<team>'); or none when the team shares nobody. A group's ``count``
+    is the most people it has on duty at once (on a team with shifts, on its largest shift)."""
     then = team.then or DEFAULT_THEN
     if team.people is not None:
         return [Group(name, g.name, g.count, tuple(g.skills), then) for g in team.people]
     if team.shared_with is None:
         return []
-    groups = [Group(name, f"{name}+{other}", shared_count(share, team.capacity or 0), (other,), then)
-              for other, share in team.shared_with.items()]
-    rest = (team.capacity or 0) - sum(g.count for g in groups)
-    return groups + ([Group(name, name, rest, (), then)] if rest > 0 else [])
+    shares = [Group(name, f"{name}+{other}", 0, (other,), then, share=share) for other, share in team.shared_with.items()]
+    rest = Group(name, name, 0, (), then, rest=True)
+    headcounts = team.pattern().headcounts
+    sized = [replace(g, count=max(on_duty(g, shares, h) for h in headcounts)) for g in [*shares, rest]]
+    return [g for g in sized if g.count > 0 or g.share is not None]
 
 
 def skill_groups(scenario: Scenario) -> list[Group]:
@@ -60,7 +89,7 @@ def skill_groups(scenario: Scenario) -> list[Group]:
     for name, team in scenario.teams.items():
         if name in pooled:
             own = [g for g in listed if g.team == name]
-            result += own or [Group(name, name, team.capacity or 0, (), team.then or DEFAULT_THEN)]
+            result += own or [Group(name, name, team.pattern().peak_headcount, (), team.then or DEFAULT_THEN, rest=True)]
     return result
 
 
@@ -88,15 +117,15 @@ def pools(groups: list[Group]) -> list[list[str]]:
 
 
 def check_people(scenario: Scenario) -> None:
-    """Refuse what the groups cannot mean: unknown or own teams in skills, counts that do not add up, and
-    teams whose headcount is not fixed around the clock (the shared pool does not follow calendars)."""
+    """Refuse what the groups cannot mean: unknown or own teams in skills, counts that do not add up, fixed
+    counts on a team with shifts, preemption in a pool, and changes over time to a pool's teams."""
     names = list(scenario.teams)
     for name, team in scenario.teams.items():
         _check_team(name, team, names)
     groups = skill_groups(scenario)
     involved = [name for name in scenario.teams if any(g.team == name for g in groups)]
     for name in involved:
-        _check_round_the_clock(scenario, name, groups)
+        _check_preemption(scenario, name, groups)
     in_time_order = sorted(range(len(scenario.changes)), key=lambda i: scenario.changes[i].at)  # as epochs are
     for index, (_, epoch) in zip(in_time_order, scenario.epochs):
         if skill_groups(epoch) != groups or any(epoch.teams.get(name) != scenario.teams[name] for name in involved):
@@ -116,10 +145,12 @@ def _check_team(name: str, team: Team, names: list[str]) -> None:
                 raise ScenarioError(f"'{word}' is the rule of people with several skills: give 'people' or "
                                     "'shared_with' on this team, or remove it", path=f"{path}.{word}")
         return
-    if team.shifts is not None:
-        raise ScenarioError("people with several skills are not supported on a team with shifts (their shared pool "
-                            "keeps a fixed headcount around the clock): give 'capacity', or model the shifts as "
-                            "separate teams", path=f"{path}.shifts")
+    if team.people is not None and team.shifts is not None:
+        raise ScenarioError("groups with fixed counts ('people') cannot go on a team with shifts: its headcount "
+                            "changes from shift to shift, so a group's count has no fixed meaning; give "
+                            "'shared_with: {TEAM: SHARE}' instead (on each shift that share of the people on duty, "
+                            "rounded half up, also serve TEAM's queue), or 'capacity' with a 'calendar'",
+                            path=f"{path}.people")
     if team.people is not None:
         _check_listed(name, team, names)
     else:
@@ -143,18 +174,24 @@ def _check_listed(name: str, team: Team, names: list[str]) -> None:
 
 
 def _check_shares(name: str, team: Team, names: list[str]) -> None:
+    """Each share gives at least one person on some shift (or on duty), and the shares never give more people
+    than are on duty (each share names different people)."""
     path = f"teams.{name}.shared_with"
     _check_skills(name, list(team.shared_with or {}), names, path)
-    capacity = team.capacity or 0
+    headcounts = sorted({h for h in team.pattern().headcounts if h > 0})
+    shifts = team.shifts is not None
     for other, share in (team.shared_with or {}).items():
-        if shared_count(share, capacity) < 1:
-            raise ScenarioError(f"{100 * share:g}% of {capacity} people is less than one person once rounded; give a "
+        if shared_count(share, headcounts[-1]) < 1:
+            where = f"the largest shift's {headcounts[-1]}" if shifts else str(headcounts[-1])
+            raise ScenarioError(f"{100 * share:g}% of {where} people is less than one person once rounded; give a "
                                 "larger share or name the group in 'people'", path=f"{path}.{other}")
-    total = sum(shared_count(share, capacity) for share in (team.shared_with or {}).values())
-    if total > capacity:
-        raise ScenarioError(f"the shares give {total} people (each rounded half up), more than the team's capacity "
-                            f"of {capacity}; each share names different people: lower them, or list the groups in "
-                            "'people' (a group may hold several skills)", path=path)
+    for headcount in headcounts:
+        total = sum(shared_count(share, headcount) for share in (team.shared_with or {}).values())
+        if total > headcount:
+            where = f"a shift of {headcount} people" if shifts else f"the team's capacity of {headcount}"
+            raise ScenarioError(f"the shares give {total} people (each rounded half up), more than {where}; each "
+                                "share names different people: lower them, or list the groups in 'people' (a group "
+                                "may hold several skills)", path=path)
 
 
 def _check_skills(name: str, skills: list[str], names: list[str], path: str) -> None:
@@ -168,24 +205,17 @@ def _check_skills(name: str, skills: list[str], names: list[str], path: str) -> 
         raise ScenarioError("a team is listed twice", path=path)
 
 
-def _check_round_the_clock(scenario: Scenario, name: str, groups: list[Group]) -> None:
-    """Every team of a pool works a fixed headcount around the clock, without preemption."""
+def _check_preemption(scenario: Scenario, name: str, groups: list[Group]) -> None:
+    """No team of a pool preempts work: a helper's interrupted item would have no rule for who resumes it."""
     team = scenario.teams[name]
+    if team.preempt is None:
+        return
     owner = next((g.team for g in groups if name in g.skills), name)
     why = ("its people serve other teams' queues" if team.people is not None or team.shared_with is not None
            else f"people of {owner!r} help with its queue")
-    refusal = None
-    if team.shifts is not None or team.working_time is not None:
-        refusal, field = "shifts or a calendar", "shifts" if team.shifts is not None else "calendar"
-    elif team.holidays or scenario.holidays:
-        refusal, field = "holidays", "holidays"
-    elif team.preempt is not None:
-        refusal, field = "preemption", "preempt"
-    if refusal is not None:
-        where = f"teams.{name}.{field}" if field != "holidays" or team.holidays else "holidays"
-        raise ScenarioError(f"{refusal} on team {name!r} cannot go with people who serve several teams' queues "
-                            f"({why}): their shared pool keeps a fixed headcount around the clock, without "
-                            "preemption", path=where)
+    raise ScenarioError(f"preemption on team {name!r} cannot go with people who serve several teams' queues "
+                        f"({why}): their shared pool does not interrupt work; remove 'preempt'",
+                        path=f"teams.{name}.preempt")
 
 
 def pooled_capacities(scenario: Scenario, offered: dict[str, float]) -> dict[str, tuple[float, str]]:
@@ -196,7 +226,9 @@ def pooled_capacities(scenario: Scenario, offered: dict[str, float]) -> dict[str
     A team's capacity is therefore the tightest share of those people, in proportion to load:
     min over sets A holding the team of people(A) x offered(team) / offered(A); its utilisation is
     max over A of offered(A) / people(A). Sets {team} alone (its people and its helpers) and the whole
-    pool are always tried; every set when the pool has at most MAX_SUBSET_TEAMS teams."""
+    pool are always tried; every set when the pool has at most MAX_SUBSET_TEAMS teams. A team offered no work
+    keeps the people who may serve it (no share of a set's load makes it overloaded). On teams with working
+    time, a group's people are its average on duty over the week."""
     groups = skill_groups(scenario)
     result: dict[str, tuple[float, str]] = {}
     for pool in pools(groups):
@@ -204,8 +236,9 @@ def pooled_capacities(scenario: Scenario, offered: dict[str, float]) -> dict[str
                 if len(pool) <= MAX_SUBSET_TEAMS else [{t} for t in pool] + [set(pool)])
         for team in pool:
             best, worst_set = math.inf, {team}
-            for chosen in (s for s in sets if team in s):
-                people = sum(g.count for g in groups if g.team in chosen or chosen & set(g.skills))
+            for chosen in (s for s in sets if team in s and (offered.get(team, 0.0) > 0 or s == {team})):
+                people = sum(average_people(g, groups, scenario.teams[g.team].pattern()) for g in groups
+                             if g.team in chosen or chosen & set(g.skills))
                 load = sum(offered.get(t, 0.0) for t in chosen)
                 share = people * offered.get(team, 0.0) / load if load > 0 else float(people)
                 if share < best - 1e-12:
