@@ -113,6 +113,7 @@ class Plan:
     initial: tuple[InitialPlan, ...] = ()  # the open items placed at t = 0 (engine/initial.py)
     attributes: tuple[tuple[str, tuple[str, ...]], ...] = ()  # declared attributes and their values, sorted
     groups: tuple[GroupPlan, ...] = ()  # people with several skills (engine/skills.py); () when no team shares
+    start: datetime = DEFAULT_START  # the local date and time at t = 0 (a release's freeze windows on the clock)
     @property
     def initial_count(self) -> int:
         """Open items at the start; they take item ids 0 .. initial_count - 1 in every replication."""
@@ -158,7 +159,7 @@ def compile_plan(scenario: Scenario, seed: int | None = None, schedules: Schedul
                 scenario.seed if seed is None else int(seed), epochs, compile_initial(scenario, labels),
                 tuple(attributes), tuple(GroupPlan(team_ids[g.team], g.name, g.count,
                                                    tuple(team_ids[t] for t in g.skills), g.then)
-                                         for g in skill_groups(scenario)))
+                                         for g in skill_groups(scenario)), scenario.start or DEFAULT_START)
 
 
 def attribute_values(scenario: Scenario) -> list[tuple[str, tuple[str, ...]]]:
