@@ -227,3 +227,31 @@ def test_the_bundled_example_loads_without_warnings_checks_and_runs(capsys):
     assert (ship["outcome"] == "completed").any()
     # Nothing departs in the year-end freeze: 2026-12-18 00:00 to 2027-01-05 00:00 is 1752 h to 2184 h.
     assert not ship["started"].between(1752, 2184, inclusive="left").any()
+
+
+def test_freezes_are_read_once_and_written_back_as_written(monkeypatch):
+    """The freeze windows become typed values at load (calendars/freeze.py); a run parses no text again."""
+    import sys
+
+    from simvalue.calendars import spelling
+    from simvalue.calendars.freeze import Freeze
+    from simvalue.calendars.week import Calendar
+
+    freeze = [{"from": "2024-01-01 05:00", "to": "2024-01-01 09:00"}, {"mon": "11:30-12:30"}]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # teams unused here
+        scenario = simvalue.load_scenario(_scenario({"every": "3h", "freeze": freeze}, horizon="13.5h"))
+    settings = scenario.streams["s"].steps[0].release
+    assert isinstance(settings.freeze, Freeze) and len(settings.freeze.spans) == len(settings.freeze.weekly) == 1
+    assert scenario.model_dump(mode="json")["streams"]["s"]["steps"][0]["release"]["freeze"] == freeze
+
+    def refuse(*args, **kwargs):
+        raise AssertionError(f"text parsed again after the load: {args!r}")
+    for module in [m for name, m in sys.modules.items() if name.startswith("simvalue") and m is not None]:
+        for name in ("parse_start", "parse_days", "window_minutes", "read_weekdays", "read_window"):
+            if getattr(module, name, None) is getattr(spelling, name):
+                monkeypatch.setattr(module, name, refuse)
+    monkeypatch.setattr(Calendar, "read", refuse)
+    monkeypatch.setattr(Freeze, "read", refuse)
+    started = set(simvalue.simulate(scenario).events["started"])
+    assert {9.0, 12.5} <= started
