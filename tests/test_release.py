@@ -255,3 +255,25 @@ def test_freezes_are_read_once_and_written_back_as_written(monkeypatch):
     monkeypatch.setattr(Freeze, "read", refuse)
     started = set(simvalue.simulate(scenario).events["started"])
     assert {9.0, 12.5} <= started
+
+
+def test_a_batch_whose_items_are_all_closed_stops_its_deployment_and_frees_the_person():
+    # Items at 4 and 8 h (a third at 12 h waits alone); the batch of two departs at 8 h for 6 h of deployment.
+    # The closing rule (5.5 h after arrival) closes item 0 at 9.5 h: the deployment goes on for item 1; item 1
+    # closes at 13.5 h, the last of its batch: the deployment stops there and ops takes its next work (a chore
+    # queued since 10 h). Busy time counts the deployment once, 8 to 13.5 h, then the chore.
+    data = _scenario({"when_ready": 2, "team": "ops", "effort": "6h"}, every="4h", horizon="14h")
+    data["streams"]["s"]["close_after"] = "5.5h"
+    data["demand"].append({"type": "other", "stream": "o", "arrivals": {"every": "10h"}})
+    data["streams"]["o"] = {"steps": [{"name": "chore", "activity": "engage", "team": "ops", "effort": "1h"}]}
+    results = _run(data)
+    assert _rows(results) == [[0, 4, 9.5, 9.5, 0, "closed"], [1, 8, 8, 13.5, 5.5, "closed"],
+                              [3, 12, 17.5, 17.5, 0, "closed"]]  # item 2 is the chore
+    chore = results.events[results.events["step"] == "chore"].iloc[0]
+    assert (chore["queued"], chore["started"], chore["finished"]) == (10, 13.5, 14.5)
+    assert results.teams.set_index("team").loc["ops", "busy_hours"] == pytest.approx(5.5 + 0.5)
+
+
+def test_a_deployment_cut_by_the_drain_limit_is_carried_by_one_item_of_its_batch():
+    results = _run(_scenario({"when_ready": 2, "team": "ops", "effort": "100h"}, horizon="2.5h", drain="10h"))
+    assert _rows(results) == [[0, 1, 2, 12.5, 10.5, "in_progress"], [1, 2, 12.5, 12.5, 0, "in_progress"]]

@@ -25,7 +25,7 @@ from ..calendars.freeze import Freeze, FreezeClock
 from ..distributions import Distribution, fixed
 from ..errors import ScenarioError, unknown
 from ..fields import Dist, Duration, FrozenModel, Name, PositiveDuration, Probability, count as whole
-from ..kernel.events import Item, Wake
+from ..kernel.events import Item, Wake, cancel
 from ..kernel.recorder import COMPLETED, REJECTED
 from ..kernel.sampling import draws, uniforms
 from ..readable import duration, share
@@ -150,7 +150,7 @@ class Train:
     """
 
     __slots__ = ("spec", "flow", "plan", "team", "waiting", "due", "thawing", "freeze", "effort", "fail_u", "names",
-                 "on_tick", "on_thaw", "on_deployed", "tokens", "batches")
+                 "on_tick", "on_thaw", "on_deployed", "tokens", "batches", "holding")
 
     def __init__(self, spec: ReleaseSpec, plan: StepPlanView, flow: Flow) -> None:
         self.flow, self.plan = flow, plan
@@ -161,6 +161,7 @@ class Train:
         self.fail_u = uniforms(rng_stream(*self.names, "fail"))
         self.tokens = flow.shared(("release", "tokens"), lambda: count(1))[0]  # ids -1, -2, ... per replication
         self.batches: dict[int, list[tuple[Item, float]]] = {}  # token id -> its batch, while deployed
+        self.holding: dict[int, Item] = {}  # item id -> its batch's token, while deployed
         self.on_tick, self.on_thaw, self.on_deployed = (self.tick,), (self.thaw,), (self.deployed,)
         self.spec = None
         self.retarget(spec)
@@ -218,18 +219,23 @@ class Train:
         token = Item(-next(self.tokens), 0, first.demand, min(item.rank for item, _ in batch), now, [first.runs[first.step]])
         token.step, token.queued, token.started, token.paused, token.visit = 0, now, -1.0, 0.0, 0
         self.batches[token.id] = batch
+        for item, _ in batch:
+            self.holding[item.id] = token
         if self.team is not None:
             self.team.request(token, effort, self.on_deployed)
         else:
             token.started = now
             for item, _ in batch:
                 item.automating = True
-            self.flow.schedule(Wake(self.on_deployed, token), NORMAL, effort)
+            token.pending = wake = Wake(self.on_deployed, token)
+            self.flow.schedule(wake, NORMAL, effort)
 
     def deployed(self, event: Wake) -> None:
         """The deployment ends: the batch goes on together, or (``fail``) is rolled back together."""
         token = event.item
         batch = [item for item, _ in self.batches.pop(token.id) if not item.closed]
+        for item in batch:
+            del self.holding[item.id]
         if self.team is not None:
             self.team.release(token)
         spec, flow, now = self.spec, self.flow, self.flow.env._now
@@ -272,9 +278,30 @@ class ReleaseRun(StepRun):
         self.train.join(item, self.per_item(item))
 
     def withdraw(self, item: Item) -> None:
-        """Closed while it waits (skipped at the departure) or while its batch is deployed (the deployment
-        goes on for the others; the person stays on it)."""
+        """Closed while it waits: skipped at the departure. Closed while its batch is deployed: the deployment
+        goes on for the others; when it was the last open item of the batch, the deployment stops (the person
+        is freed) and this item's record carries the deployment so far, so the team's busy time keeps it."""
+        train = self.train
+        token = train.holding.pop(item.id, None)
+        if token is None or any(not other.closed for other, _ in train.batches[token.id]):
+            return
+        del train.batches[token.id]
+        token.closed = True  # skipped if still waiting for the deployer
+        if token.pending is not None:
+            cancel(token.pending)
+        if token.started >= 0:
+            if train.team is not None:
+                train.team.drop(token)
+            item.started, item.paused = token.started, token.paused
 
     def in_progress(self, item: Item) -> tuple[float, bool]:
+        """At the drain limit: the first open item of a batch being deployed carries the deployment so far
+        (the others' records are empty), so the team's busy time counts it once."""
+        train = self.train
+        token = train.holding.get(item.id)
+        if token is not None and token.started >= 0:
+            for other, _ in train.batches.get(token.id, ()):
+                train.holding.pop(other.id, None)
+            item.started, item.paused = token.started, token.paused
         now = self.flow.env._now
         return (now - item.started - item.paused if item.started >= 0 else 0.0), item.automating
