@@ -277,3 +277,38 @@ def test_a_batch_whose_items_are_all_closed_stops_its_deployment_and_frees_the_p
 def test_a_deployment_cut_by_the_drain_limit_is_carried_by_one_item_of_its_batch():
     results = _run(_scenario({"when_ready": 2, "team": "ops", "effort": "100h"}, horizon="2.5h", drain="10h"))
     assert _rows(results) == [[0, 1, 2, 12.5, 10.5, "in_progress"], [1, 2, 12.5, 12.5, 0, "in_progress"]]
+
+
+def test_adding_a_release_shifts_no_other_draw():
+    """Common random numbers: the build efforts per item are the same with and without a release after it."""
+    build = {"name": "build", "activity": "obtain_build", "team": "dev", "effort": "exponential(mean=30min)"}
+    without = _scenario({"every": "1d"}, every="exponential(mean=1h)", horizon="100h", before=(build,))
+    without["streams"]["s"]["steps"] = [build]
+    with_release = _scenario({"every": "1d", "team": "ops", "effort": "exponential(mean=1h)", "per_item": "gamma(mean=5min, cv=1)",
+                              "fail": 0.2, "on_fail": "build"}, every="exponential(mean=1h)", horizon="100h", before=(build,))
+    first = {row[0]: row[4] for row in _rows(_run(without), "build")}
+    again = {}
+    for row in _rows(_run(with_release), "build"):
+        again.setdefault(row[0], row[4])  # the first build of each item (a rollback builds again)
+    assert len(first) > 50 and first == pytest.approx(again, rel=1e-9)  # work is finished - started: rounding only
+
+
+def test_a_release_step_may_raise_linked_records():
+    data = _scenario({"when_ready": 2}, horizon="4.5h")
+    data["streams"]["s"]["steps"][0]["spawn"] = {"type": "note", "p": 1.0}
+    data["demand"].append({"type": "note", "stream": "n", "arrivals": {"every": "1000h"}})
+    data["streams"]["n"] = {"steps": [{"name": "log", "activity": "engage", "team": "dev", "effort": "1h"}]}
+    items = _run(data).items
+    # Two batches of two, each item raising one note when its release ends (the first notes take ids 2 and 3).
+    assert items["parent_id"].dropna().astype(int).tolist() == [0, 1, 4, 5]
+
+
+def test_a_release_on_a_branch_of_a_fork_is_refused():
+    steps = [{"name": "split", "activity": "plan", "fork": {"branches": ["a", "ship"], "then": "end"}},
+             {"name": "a", "activity": "plan", "team": "dev", "effort": "1h", "next": {"join": 1.0}},
+             {"name": "ship", "activity": "deliver_and_support", "release": {"every": "1d"}, "next": {"join": 1.0}},
+             {"name": "end", "activity": "plan", "team": "dev", "effort": "1h"}]
+    data = _scenario({"every": "1d"})
+    data["streams"]["s"]["steps"] = steps
+    with pytest.raises(ScenarioError, match=r"steps\[ship\]\.release: a release train cannot sit on a branch"):
+        simvalue.load_scenario(data)

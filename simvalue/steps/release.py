@@ -238,26 +238,27 @@ class Train:
             del self.holding[item.id]
         if self.team is not None:
             self.team.release(token)
-        spec, flow, now = self.spec, self.flow, self.flow.env._now
+        spec, now = self.spec, self.flow.env._now
         failed = spec.fail >= 1 or (spec.fail > 0 and self.fail_u() < spec.fail)
         automated = self.team is None
-        for item in batch:
+        runs = [item.runs[item.step] for item in batch]  # each type's own run, seeing its own flow (a spawn's)
+        for item, run in zip(batch, runs):
             item.started, item.paused = token.started, token.paused
-            run = item.runs[item.step]
             if automated:
                 item.automating = False
                 item.automated += 1
             else:
-                flow.handoff(item, self.plan.team)
-            flow.done_step(item, run, now, REJECTED if failed else COMPLETED, automated, now - item.started - item.paused)
+                run.flow.handoff(item, self.plan.team)
+            run.flow.done_step(item, run, now, REJECTED if failed else COMPLETED, automated,
+                               now - item.started - item.paused)
         if not automated and len(batch) > 1:  # one person worked it: the other records' span was not busy time
             for _ in range(len(batch) - 1):
-                flow.recorder.pause(self.plan.id, token.started, now)
-        for item in batch:
+                self.flow.recorder.pause(self.plan.id, token.started, now)
+        for item, run in zip(batch, runs):
             if failed:
-                flow.enter(item, spec.on_fail)
+                run.flow.enter(item, spec.on_fail)
             else:
-                flow.route(item, item.runs[item.step])
+                run.flow.route(item, run)
 
 
 class ReleaseRun(StepRun):
