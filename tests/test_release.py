@@ -312,3 +312,21 @@ def test_a_release_on_a_branch_of_a_fork_is_refused():
     data["streams"]["s"]["steps"] = steps
     with pytest.raises(ScenarioError, match=r"steps\[ship\]\.release: a release train cannot sit on a branch"):
         simvalue.load_scenario(data)
+
+
+def test_the_app_offers_a_release_trains_cadence_and_batch_size_and_a_variant_applies_them():
+    from simvalue.app.controls import controls_for, overlay_with
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        baseline = simvalue.load_scenario(EXAMPLE)
+    every = "streams.normal_change.steps.release.release.every"
+    ready = "streams.normal_change.steps.release.release.when_ready"
+    offered = {c.key: c.baseline for c in controls_for(baseline) if c.group == "releases"}
+    assert offered == {every: "2w", ready: 20}
+    assert "set" not in overlay_with({"name": "v"}, baseline, offered)  # the baseline's values make no edit
+    overlay = overlay_with({"name": "weekly"}, baseline, {every: "1w", ready: 10})
+    assert overlay["set"] == {every: "1w", ready: 10}
+    variant = simvalue.load_variant(baseline, overlay)
+    release = variant.streams["normal_change"].steps[3].release
+    assert (release.every, release.when_ready, release.freeze) == (168.0, 10, baseline.streams["normal_change"].steps[3].release.freeze)
