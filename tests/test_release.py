@@ -284,8 +284,9 @@ def test_adding_a_release_shifts_no_other_draw():
     build = {"name": "build", "activity": "obtain_build", "team": "dev", "effort": "exponential(mean=30min)"}
     without = _scenario({"every": "1d"}, every="exponential(mean=1h)", horizon="100h", before=(build,))
     without["streams"]["s"]["steps"] = [build]
-    with_release = _scenario({"every": "1d", "team": "ops", "effort": "exponential(mean=1h)", "per_item": "gamma(mean=5min, cv=1)",
-                              "fail": 0.2, "on_fail": "build"}, every="exponential(mean=1h)", horizon="100h", before=(build,))
+    release = {"every": "1d", "team": "ops", "effort": "exponential(mean=1h)", "per_item": "gamma(mean=5min, cv=1)",
+               "fail": 0.2, "on_fail": "build"}
+    with_release = _scenario(release, every="exponential(mean=1h)", horizon="100h", before=(build,))
     first = {row[0]: row[4] for row in _rows(_run(without), "build")}
     again = {}
     for row in _rows(_run(with_release), "build"):
@@ -329,4 +330,15 @@ def test_the_app_offers_a_release_trains_cadence_and_batch_size_and_a_variant_ap
     assert overlay["set"] == {every: "1w", ready: 10}
     variant = simvalue.load_variant(baseline, overlay)
     release = variant.streams["normal_change"].steps[3].release
-    assert (release.every, release.when_ready, release.freeze) == (168.0, 10, baseline.streams["normal_change"].steps[3].release.freeze)
+    before = baseline.streams["normal_change"].steps[3].release
+    assert (release.every, release.when_ready, release.freeze) == (168.0, 10, before.freeze)
+
+
+def test_a_change_over_time_moves_the_timetable_from_the_next_departure():
+    # Departures every 4 h (4, 8); from 9 h every 2 h: the departure due at 12 h goes, then 14 h, 16 h.
+    # A train without a cadence that gets one by a change starts it then: every 3 h from 5 h (8 h, 11 h).
+    every = "streams.s.steps.ship.release.every"
+    data = _scenario({"every": "4h"}, horizon="15.5h", changes=[{"at": "9h", "set": {every: "2h"}}])
+    assert sorted(set(_run(data).events["started"])) == [4, 8, 12, 14, 16]
+    data = _scenario({"when_ready": 100}, horizon="11.5h", changes=[{"at": "5h", "set": {every: "3h"}}])
+    assert sorted(set(_run(data).events["started"])) == [8, 11]

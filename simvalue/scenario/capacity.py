@@ -306,7 +306,8 @@ def batch_loads(scenario: Scenario) -> dict[str, tuple[float, float, str]]:
         for team, share in team_shares(scenario, step.kind.teams(step)):
             load, peak_load, _ = loads.get(team, (0.0, 0.0, ""))
             loads[team] = (load + share * step.kind.batch_hours(step, rate),
-                           peak_load + share * step.kind.batch_hours(step, peak), f"streams.{stream_name}.steps[{name}]")
+                           peak_load + share * step.kind.batch_hours(step, peak),
+                           f"streams.{stream_name}.steps[{name}]")
     return loads
 
 

@@ -16,7 +16,7 @@ per hour x mean ``effort`` + items per hour x mean ``per_item`` (theory.releases
 from __future__ import annotations
 
 from itertools import count
-from typing import Annotated, Any, NamedTuple
+from typing import Annotated, NamedTuple
 
 from pydantic import Field, PlainSerializer, PlainValidator, WithJsonSchema, model_validator
 from simpy.events import NORMAL
@@ -150,7 +150,7 @@ class Train:
     """
 
     __slots__ = ("spec", "flow", "plan", "team", "waiting", "due", "thawing", "freeze", "effort", "fail_u", "names",
-                 "on_tick", "on_thaw", "on_deployed", "tokens", "batches", "holding")
+                 "on_tick", "on_thaw", "on_deployed", "tokens", "batches", "holding", "ticking")
 
     def __init__(self, spec: ReleaseSpec, plan: StepPlanView, flow: Flow) -> None:
         self.flow, self.plan = flow, plan
@@ -163,7 +163,8 @@ class Train:
         self.batches: dict[int, list[tuple[Item, float]]] = {}  # token id -> its batch, while deployed
         self.holding: dict[int, Item] = {}  # item id -> its batch's token, while deployed
         self.on_tick, self.on_thaw, self.on_deployed = (self.tick,), (self.thaw,), (self.deployed,)
-        self.spec = None
+        self.spec: ReleaseSpec | None = None
+        self.ticking: bool | None = None  # whether the timetable runs (None: the replication has not started)
         self.retarget(spec)
 
     def retarget(self, spec: ReleaseSpec) -> None:
@@ -172,10 +173,14 @@ class Train:
             self.effort = draws(spec.effort, rng_stream(*self.names, "effort"))
         self.spec = spec
         self.freeze: FreezeClock | None = spec.freeze.clock(self.flow.plan.start) if spec.freeze else None
+        if self.ticking is False and spec.every is not None:  # a cadence given by a change: from now on
+            self.ticking = True
+            self.flow.schedule(Wake(self.on_tick, self), DEPARTURE, spec.every)
 
     def start(self) -> None:
         """Schedule the timetable's first departure (none without a cadence)."""
-        if self.spec.every is not None:
+        self.ticking = self.spec.every is not None
+        if self.ticking:
             self.flow.schedule(Wake(self.on_tick, self), DEPARTURE, self.spec.first)
 
     def join(self, item: Item, per_item: float) -> None:
@@ -187,7 +192,8 @@ class Train:
     def tick(self, event: Wake) -> None:
         """A departure of the timetable, then the next one ``every`` later."""
         self.release()
-        if self.spec.every is not None:
+        self.ticking = self.spec.every is not None  # a change may have dropped the cadence
+        if self.ticking:
             self.flow.schedule(Wake(self.on_tick, self), DEPARTURE, self.spec.every)
 
     def release(self) -> None:
@@ -216,7 +222,8 @@ class Train:
             return
         effort = self.effort() + sum(part for _, part in batch)
         first = batch[0][0]
-        token = Item(-next(self.tokens), 0, first.demand, min(item.rank for item, _ in batch), now, [first.runs[first.step]])
+        rank = min(item.rank for item, _ in batch)
+        token = Item(-next(self.tokens), 0, first.demand, rank, now, [first.runs[first.step]])
         token.step, token.queued, token.started, token.paused, token.visit = 0, now, -1.0, 0.0, 0
         self.batches[token.id] = batch
         for item, _ in batch:
