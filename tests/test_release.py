@@ -225,6 +225,9 @@ def test_the_bundled_example_loads_without_warnings_checks_and_runs(capsys):
     results = simvalue.simulate(scenario.model_copy(update={"replications": 1, "horizon": 1500.0}))
     ship = results.events[results.events["step"] == "release"]
     assert (ship["outcome"] == "completed").any()
+    # Per-step times: the release's wait is waiting for the train, its work the deployment (3 h + 15 min each).
+    step = results.steps().set_index("step").loc["release"]
+    assert step["wait"] > 24 and step["work"] > 3
     # Nothing departs in the year-end freeze: 2026-12-18 00:00 to 2027-01-05 00:00 is 1752 h to 2184 h.
     assert not ship["started"].between(1752, 2184, inclusive="left").any()
 
@@ -342,3 +345,10 @@ def test_a_change_over_time_moves_the_timetable_from_the_next_departure():
     assert sorted(set(_run(data).events["started"])) == [4, 8, 12, 14, 16]
     data = _scenario({"when_ready": 100}, horizon="11.5h", changes=[{"at": "5h", "set": {every: "3h"}}])
     assert sorted(set(_run(data).events["started"])) == [8, 11]
+
+
+def test_the_bundled_weekly_variant_loads_without_warnings():
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        variant = simvalue.load_variant(None, EXAMPLE.parent / "variants" / "weekly_releases.yaml")
+    assert variant.streams["normal_change"].steps[3].release.every == 168.0
