@@ -127,6 +127,11 @@ class Plan:
 def compile_plan(scenario: Scenario, seed: int | None = None, schedules: Schedules | None = None) -> Plan:
     """Build the engine plan of a checked scenario (``seed`` overrides the scenario's); the plans of its
     changes over time share ``schedules``, so a calendar they keep is built once."""
+    return replace(_compiled(scenario, seed, schedules), start=scenario.start or DEFAULT_START)
+
+
+def _compiled(scenario: Scenario, seed: int | None, schedules: Schedules | None) -> Plan:
+    """``compile_plan``'s plan, but for the date at t = 0."""
     schedules = Schedules() if schedules is None else schedules
     teams = tuple(scenario.teams)
     team_ids = {name: i for i, name in enumerate(teams)}
@@ -159,7 +164,7 @@ def compile_plan(scenario: Scenario, seed: int | None = None, schedules: Schedul
                 scenario.seed if seed is None else int(seed), epochs, compile_initial(scenario, labels),
                 tuple(attributes), tuple(GroupPlan(team_ids[g.team], g.name, g.count,
                                                    tuple(team_ids[t] for t in g.skills), g.then)
-                                         for g in skill_groups(scenario)), scenario.start or DEFAULT_START)
+                                         for g in skill_groups(scenario)))
 
 
 def attribute_values(scenario: Scenario) -> list[tuple[str, tuple[str, ...]]]:
