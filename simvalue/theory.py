@@ -7,7 +7,8 @@ steady state of a queue whose servers follow a timetable, from the Kolmogorov fo
 (Kolmogorov 1931; Green, Kolesar & Soares 2001, "Improving the SIPP approach for staffing service
 systems that have cyclic demands", *Operations Research* 49(4)); the M/M/c+M queue with impatient
 callers, Erlang A (Palm 1943; Garnett, Mandelbaum & Reiman 2002, "Designing a call center with
-impatient customers", *Manufacturing & Service Operations Management* 4(3)).
+impatient customers", *Manufacturing & Service Operations Management* 4(3)); release trains as
+bulk-service queues (Bailey 1954).
 """
 
 from __future__ import annotations
@@ -165,6 +166,46 @@ def periodic_gate_mean_wait(interval: float) -> float:
     Holds for any arrival process independent of the meeting phase (a uniform phase argument).
     """
     return interval / 2.0
+
+
+# -- release trains: a bulk-service queue (steps/release.py) ----------------------------------------
+def release_ready_mean_wait(arrival_rate: float, batch: int) -> float:
+    """Mean wait for a release that departs as soon as ``batch`` items wait, deployment instant, Poisson
+    arrivals at ``arrival_rate``: (N - 1) / (2 lambda). The k-th item of a batch waits for the N - k after it,
+    (N - k) / lambda on average; averaged over k = 1..N (a bulk-service queue with a fixed batch size,
+    Bailey 1954, "On queueing processes with bulk service", JRSS B 16(1); Gross & Harris §3.3)."""
+    return (batch - 1) / (2.0 * arrival_rate)
+
+
+def release_cadence_mean_wait(interval: float) -> float:
+    """Mean wait for a release on a timetable every ``interval`` that takes every item waiting, deployment
+    instant: interval / 2 for arrivals independent of the timetable (``periodic_gate_mean_wait``)."""
+    return periodic_gate_mean_wait(interval)
+
+
+#: Arrivals per interval summed over for ``releases_per_hour`` (the Poisson tail beyond is below 1e-12).
+_RELEASE_TAIL_SDS = 12.0
+
+
+def releases_per_hour(arrival_rate: float, interval: float | None, batch: int | None) -> float:
+    """Long-run releases per hour of a train fed by Poisson arrivals at ``arrival_rate`` (no freeze).
+
+    Batch size only: lambda / N. Timetable only (an empty departure is no release): (1 - exp(-lambda T)) / T.
+    Both, whichever first: a period of the timetable with K ~ Poisson(lambda T) arrivals makes ceil(K / N)
+    releases (N-item batches as they fill, then the rest at the timetable's departure): E[ceil(K / N)] / T.
+    """
+    if arrival_rate <= 0:
+        return 0.0
+    if interval is None:
+        return arrival_rate / batch if batch else 0.0
+    mean = arrival_rate * interval
+    if not batch:
+        return -math.expm1(-mean) / interval
+    top = int(mean + _RELEASE_TAIL_SDS * math.sqrt(mean) + 2 * batch + 10)
+    k = np.arange(top + 1)
+    log_factorial = np.concatenate(([0.0], np.cumsum(np.log(k[1:]))))
+    log_pmf = k * math.log(mean) - mean - log_factorial
+    return float(np.sum(np.exp(log_pmf) * np.ceil(k / batch))) / interval
 
 
 def stable(load: float, capacity: float) -> bool:

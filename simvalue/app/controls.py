@@ -41,7 +41,7 @@ class Control:
     baseline's value (leaving it there makes no edit)."""
 
     key: str
-    group: str  # variant, teams, automation, gates, demand or economics
+    group: str  # variant, teams, automation, gates, releases, demand or economics
     label: str
     kind: str  # number, text or choice
     baseline: Any
@@ -51,7 +51,8 @@ class Control:
 
 def controls_for(scenario: Scenario) -> list[Control]:
     """The inputs the baseline offers, grouped: name, team capacities, automation per work step, each
-    gate's kind and timing, demand scale, and economics when the baseline has costs."""
+    gate's kind and timing, each release train's cadence and batch size, demand scale, and economics when
+    the baseline has costs."""
     data = scenario.model_dump(mode="json")
     found = [Control("name", "variant", "variant name", "text", "", hint="names the saved file too")]
     for name, team in scenario.teams.items():
@@ -62,6 +63,12 @@ def controls_for(scenario: Scenario) -> list[Control]:
             where = f"{stream_name} › {step['name']}"
             if step.get("gate"):
                 found += _gate_controls(path, where, step["gate"])
+            elif step.get("release"):
+                release = step["release"]
+                found += [Control(f"{path}.release.every", "releases", f"{where}: a release every", "text",
+                                  release.get("every") or "", hint="e.g. 1w; empty keeps the baseline's"),
+                          Control(f"{path}.release.when_ready", "releases", f"{where}: early when ready", "number",
+                                  release.get("when_ready"), hint="items waiting that make a release at once")]
             elif step.get("team") and step.get("effort"):
                 automation = step.get("automation") or {}
                 found += [Control(f"{path}.automation.share", "automation", where, "number", automation.get("share", 0.0),
@@ -133,7 +140,7 @@ def overlay_with(overlay: Mapping[str, Any], scenario: Scenario, values: Mapping
             value[key] = ""  # the baseline's timing is another kind's: none given
     result["name"] = value["name"] if _given(value["name"]) else result.get("name", DEFAULT_NAME)
     for key, control in controls.items():
-        if control.group == "teams" and ".shifts." not in key and _changed(value[key], control.baseline):
+        if control.group in ("teams", "releases") and ".shifts." not in key and _changed(value[key], control.baseline):
             sets[key] = value[key]
         elif key.endswith(".automation.share"):
             sets.update(_automation_edits(key.removesuffix(".automation.share"), controls, value))

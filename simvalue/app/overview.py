@@ -20,7 +20,7 @@ class StepFacts:
 
     name: str
     activity: str
-    kind: str  # work, cab, approver, auto or wait
+    kind: str  # work, cab, approver, auto, wait, fork or release
     by: str
     takes: str
     visits: float

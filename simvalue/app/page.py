@@ -26,6 +26,7 @@ GROUPS = {
     "teams": ("Teams", "People on duty, each working one item at a time (the offered-load table counts the same "
                        "people)."),
     "gates": ("Gates", "A CAB meets on a cadence; an automated check takes minutes."),
+    "releases": ("Release trains", "How often a release goes, and how many items waiting make one at once."),
     "demand": ("Demand", "Scales every arrival rate."),
     "automation": ("Automation", "Share of a step's executions run by a pipeline (no person), and how long one takes."),
     "economics": ("Economics (optional)", "For a business case: what the change costs and when it starts paying."),

@@ -90,7 +90,7 @@ th{background:#f3f3f3}
 .stream h3{margin-bottom:0.2em}.flow{display:flex;flex-wrap:wrap;align-items:stretch;gap:0.3em}
 .step{border:1px solid #cfd8d7;border-radius:5px;padding:0.25em 0.55em;background:#f4f8f8;font-size:0.85em;
  display:flex;flex-direction:column;max-width:15em;overflow-wrap:anywhere}
-.step.cab,.step.approver{background:#fff3e6;border-color:#f4a261}.step.auto{background:#eaf4ff;border-color:#8ab6e0}
+.step.cab,.step.approver{background:#fff3e6;border-color:#f4a261}.step.auto{background:#eaf4ff;border-color:#8ab6e0}.step.release{background:#eef7ee;border-color:#6aa56a}
 .step .by{color:#264653}.step .takes{color:#666;font-size:0.92em}.arrow{align-self:center;color:#888}
 .meter{display:flex;align-items:center;gap:0.5em}.meter span{min-width:2.5em;text-align:right}
 .meter .track{width:8em;height:0.8em;background:#eee;border-radius:3px;overflow:hidden}

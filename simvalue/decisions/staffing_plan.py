@@ -17,7 +17,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..errors import SimvalueError, unknown
-from ..scenario.capacity import demand_flows, step_visits, team_shares
+from ..scenario.capacity import batch_loads, demand_flows, step_visits, team_shares
 from ..scenario.model import Scenario, SlaClock
 from ..scenario.skills import skill_groups, weekly_people
 from ..scenario.variants import load_variant
@@ -198,6 +198,8 @@ def team_hourly_loads(scenario: Scenario) -> dict[str, np.ndarray]:
         for step, visits in zip(stream.steps, step_visits(stream)):
             for team, share in team_shares(scenario, step.kind.teams(step)):
                 hourly[team] += share * flow.hourly * visits * step.kind.team_hours(step)
+    for team, (load, _, _) in batch_loads(scenario).items():  # release deployments, spread over the week
+        hourly[team] += load
     return hourly
 
 

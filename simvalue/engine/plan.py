@@ -120,6 +120,7 @@ class Plan:
     initial: tuple[InitialPlan, ...] = ()  # the open items placed at t = 0 (engine/initial.py)
     attributes: tuple[tuple[str, tuple[str, ...]], ...] = ()  # declared attributes and their values, sorted
     groups: tuple[GroupPlan, ...] = ()  # people with several skills (engine/skills.py); () when no team shares
+    start: datetime = DEFAULT_START  # the local date and time at t = 0 (a release's freeze windows on the clock)
     @property
     def initial_count(self) -> int:
         """Open items at the start; they take item ids 0 .. initial_count - 1 in every replication."""
@@ -133,6 +134,11 @@ class Plan:
 def compile_plan(scenario: Scenario, seed: int | None = None, schedules: Schedules | None = None) -> Plan:
     """Build the engine plan of a checked scenario (``seed`` overrides the scenario's); the plans of its
     changes over time share ``schedules``, so a calendar they keep is built once."""
+    return replace(_compiled(scenario, seed, schedules), start=scenario.start or DEFAULT_START)
+
+
+def _compiled(scenario: Scenario, seed: int | None, schedules: Schedules | None) -> Plan:
+    """``compile_plan``'s plan, but for the date at t = 0."""
     schedules = Schedules() if schedules is None else schedules
     teams = tuple(scenario.teams)
     team_ids = {name: i for i, name in enumerate(teams)}

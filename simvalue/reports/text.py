@@ -235,7 +235,9 @@ def scenario_overview(scenario: Scenario) -> str:
     loads = [[load.name, load.kind, readable.figure(load.capacity), readable.figure(load.offered),
               readable.share(load.utilisation),
               _load_status(load)] for load in offered_loads(scenario)]
-    parts.append("offered load (Erlangs = rate x visits x mean effort; gates: items per meeting)\n"
+    trains = any(step.release is not None for stream in scenario.streams.values() for step in stream.steps)
+    parts.append("offered load (Erlangs = rate x visits x mean effort; gates: items per meeting"
+                 + ("; release trains add releases per hour x batch effort" if trains else "") + ")\n"
                  + table(["name", "kind", "capacity", "offered", "utilisation", "status"], loads))
     groups = skill_groups(scenario)
     if groups:

@@ -366,7 +366,8 @@ def teams_frame(plan: Plan, replication: int, steps: dict[str, np.ndarray]) -> p
     """Busy and queue time integrated over the reporting window from every step record.
 
     Utilisation is busy hours over the person-hours scheduled in the window (capacity x horizon for
-    a team on duty around the clock); work paused while its people were off duty is not busy time.
+    a team on duty around the clock); work paused while its people were off duty is not busy time, nor is
+    the span a release's deployment adds to every item of its batch beyond the first (steps/release.py).
     """
     return teams_table(plan, team_rows(plan, replication, steps))
 
@@ -385,7 +386,10 @@ def team_rows(plan: Plan, replication: int, steps: dict[str, np.ndarray]) -> lis
     teams = len(plan.teams)  # per team (an automated step's team is -1: counted apart, then dropped)
     busy_per_team = (np.bincount(team + 1, weights=busy, minlength=teams + 1)[1:]
                      - np.bincount(paused_team + 1, weights=paused, minlength=teams + 1)[1:])
-    waiting_per_team = np.bincount(team + 1, weights=waiting, minlength=teams + 1)[1:]
+    # Items waiting for a release train wait for the train, not for the team's people: not its queue.
+    train = np.array([s.kind == "release" for s in plan.steps], dtype=bool)
+    queued_team = np.where(train[step], -1, team) if step.size else team
+    waiting_per_team = np.bincount(queued_team + 1, weights=waiting, minlength=teams + 1)[1:]
     if plan.groups:  # people with several skills: a team is busy with its own people's work (results/groups.py)
         for index, hours in people_busy(plan, steps).items():
             busy_per_team[index] = hours

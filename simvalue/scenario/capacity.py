@@ -2,7 +2,8 @@
 
 Visits per step come from the traffic equations of each stream (``theory.visit_ratios``);
 a team's offered load is sum(rate x visits x mean manual effort) in Erlangs, compared with its
-capacity. A CAB with a per-meeting capacity is loaded by rate x interval / capacity. Items raised
+capacity. A CAB with a per-meeting capacity is loaded by rate x interval / capacity. A release train
+adds its deployments: releases per hour x mean batch effort (``batch_loads``). Items raised
 by other items (``spawn``) add to their type's rate: the traffic equations across types
 (``demand_flows``).
 """
@@ -270,6 +271,10 @@ def offered_loads(scenario: Scenario) -> list[Load]:
                 entry[0] += rate * visits * interval
                 entry[1] += peak * visits * interval
                 entry[3] += rate * visits
+    for team, (load, peak_load, key) in batch_loads(scenario).items():
+        team_load[team][0] += load
+        team_load[team][1] += peak_load
+        sources[team][key] = sources[team].get(key, 0.0) + load
     pooled = pooled_capacities(scenario, {name: load[0] for name, load in team_load.items()})
     loads = [Load(name, "team", f"teams.{name}.{'capacity' if team.shifts is None else 'shifts'}",
                   pooled[name][0] if name in pooled else team.pattern().average_headcount, *team_load[name],
@@ -281,6 +286,28 @@ def offered_loads(scenario: Scenario) -> list[Load]:
     for (stream_name, step_name), (load, peak_load, capacity, arrivals) in gate_load.items():
         path = f"streams.{stream_name}.steps[{step_name}].gate.capacity"
         loads.append(Load(f"{stream_name}.{step_name}", "gate", path, capacity, load, peak_load, arrivals=arrivals))
+    return loads
+
+
+def batch_loads(scenario: Scenario) -> dict[str, tuple[float, float, str]]:
+    """Per team, the load of work done once per batch whatever its size (a release's deployment effort):
+    (average, at the busiest hour's rate, the step's path). The kind turns the items per hour reaching the
+    step, over every demand type and priority, into team hours per hour (steps/release.py: batch_hours)."""
+    reaching: dict[tuple[str, str], list] = {}
+    for flow in demand_flows(scenario):
+        stream = scenario.streams[flow.demand.stream].for_priority(flow.label)
+        for step, visits in zip(stream.steps, step_visits(stream)):
+            if step.kind.batch_hours(step, 1.0) > 0:
+                entry = reaching.setdefault((flow.demand.stream, step.name), [step, 0.0, 0.0])
+                entry[1] += flow.rate * visits
+                entry[2] += flow.peak * visits
+    loads: dict[str, tuple[float, float, str]] = {}
+    for (stream_name, name), (step, rate, peak) in reaching.items():
+        for team, share in team_shares(scenario, step.kind.teams(step)):
+            load, peak_load, _ = loads.get(team, (0.0, 0.0, ""))
+            loads[team] = (load + share * step.kind.batch_hours(step, rate),
+                           peak_load + share * step.kind.batch_hours(step, peak),
+                           f"streams.{stream_name}.steps[{name}]")
     return loads
 
 
@@ -327,6 +354,8 @@ def shift_loads(scenario: Scenario) -> list[ShiftLoad]:
         for step, visits in zip(stream.steps, step_visits(stream)):
             for team, share in team_shares(scenario, step.kind.teams(step)):
                 hourly[team] += share * flow.hourly * visits * step.kind.team_hours(step)
+    for team, (load, _, _) in batch_loads(scenario).items():  # releases come on their own timetable: spread
+        hourly[team] += load
     loads = []
     for name, team in scenario.teams.items():
         if team.always_on:

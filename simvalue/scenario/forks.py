@@ -133,6 +133,9 @@ def _check_step(stream: Stream, position: int, step: Step, path: str, owners: di
     if step.spawn is not None:
         raise ScenarioError(f"a step on a branch of fork {own[0]!r} cannot raise items (spawn); move the spawn to "
                             "the fork or a later step", path=f"{path}.spawn")
+    if step.release is not None:
+        raise ScenarioError(f"a release train cannot sit on a branch of fork {own[0]!r} (its batches gather items, "
+                            "a branch is one item's part); put the release after the fork's join", path=f"{path}.release")
     for target in routes:
         if target == DONE:
             raise ScenarioError(f"a branch of fork {own[0]!r} ends at the join: route to 'join', not 'done'",

@@ -30,7 +30,7 @@ from ..fields import (DONE, DROP, Capacity, Dist, Duration, FrozenModel, Money, 
                       PositiveDuration, Probability, Rate, count, number, sums_to_one)
 from ..limits import (MAX_LABEL, MAX_ATTRIBUTE_VALUES, MAX_ATTRIBUTES, MAX_ITEM_CLASSES, MAX_CHANGES, MAX_HOLIDAYS, MAX_PROFILE_MULTIPLIER,
                       MAX_MEMBERS, MAX_SHARED_TEAMS, MAX_SHIFTS)
-from ..steps import GATE_SCHEMAS, Automation, ForkSettings, OnAbandon, PatienceField, WaitSettings, kind_of
+from ..steps import GATE_SCHEMAS, Automation, ForkSettings, OnAbandon, PatienceField, ReleaseSettings, WaitSettings, kind_of
 from ..steps.work import Escalation
 from ..steps.by_priority import ApproveByPriority, EffortByPriority, NextByPriority
 from ..steps.by_priority import shape as by_priority_shape
@@ -317,6 +317,9 @@ class Step(FrozenModel):
     fork: ForkSettings | None = Field(
         None, description="Parallel branches: {branches: [first steps], join: all | any | k, then: step} "
                           "(steps/fork.py).")
+    release: ReleaseSettings | None = Field(
+        None, description="A release train: {every: 2w, when_ready: 10, team: release_mgmt, effort: 2h, per_item: "
+                          "10min, fail: 0.05, on_fail: build, freeze: [...]} (steps/release.py).")
     automation: Automation | None = None
     escalate: Escalation | None = Field(None, description="Work steps: raise the priority of an item that has "
                                                           "waited this long in the queue, {after: 4h, priority: P1}.")
@@ -365,26 +368,27 @@ class Step(FrozenModel):
 
     @model_validator(mode="after")
     def _one_kind(self) -> "Step":
-        if sum(f is not None for f in (self.gate, self.wait, self.fork)) > 1:
-            raise ValueError("a step is one of a gate, a wait or a fork, not several")
+        if sum(f is not None for f in (self.gate, self.wait, self.fork, self.release)) > 1:
+            raise ValueError("a step is one of a gate, a wait, a fork or a release, not several")
         special = ("gate" if self.gate is not None else "wait" if self.wait is not None else
-                   "fork" if self.fork is not None else None)
+                   "fork" if self.fork is not None else "release" if self.release is not None else None)
         if special == "fork" and self.next is not None:
             raise ValueError("a fork takes no next: the item goes on to fork.then after the join")
         if special is not None:
             extra = [f for f in ("team", "effort", "automation", "escalate", "patience", "on_abandon")
                      if getattr(self, f) is not None]
             if extra:
-                hint = " (an approver gate names its team and effort inside 'gate')" if special == "gate" else ""
+                hint = {"gate": " (an approver gate names its team and effort inside 'gate')",
+                        "release": " (a release names its team and effort inside 'release')"}.get(special, "")
                 raise ValueError(f"a {special} step takes no {', '.join(extra)}{hint}")
         elif self.team is None or self.effort is None:
             missing = " and ".join(f for f in ("team", "effort") if getattr(self, f) is None)
-            raise ValueError(f"a work step needs {missing} (or a 'gate', a 'wait' or a 'fork')")
+            raise ValueError(f"a work step needs {missing} (or a 'gate', a 'wait', a 'fork' or a 'release')")
         return self
 
     @property
     def kind(self):
-        """This step's kind (steps/): work, cab, approver, auto, wait or fork."""
+        """This step's kind (steps/): work, cab, approver, auto, wait, fork or release."""
         return kind_of(self)
 
 

@@ -122,7 +122,8 @@ def _team_work(scenario: Scenario, team: str) -> list[tuple[tuple, float, object
         for step, visits in zip(stream.steps, step_visits(stream)):
             hours = step.kind.team_hours(step)
             for who, share in team_shares(scenario, step.kind.teams(step)):
-                effort = step.effort if getattr(step, "effort", None) is not None else step.gate.effort
+                effort = (step.effort if getattr(step, "effort", None) is not None else
+                          step.release.per_item if step.release is not None else step.gate.effort)
                 if who == team and hours > 0:
                     pieces.append((_rank(flow.label), flow.rate * visits * share, effort, hours / effort.mean))
     return pieces

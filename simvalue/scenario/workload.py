@@ -1,7 +1,8 @@
 """How much work one replication of a scenario is, estimated before running it.
 
 From the arrival rates and the traffic equations (``capacity.step_visits``): items, step
-executions (each one event and one record) and CAB meetings (one event each) per replication.
+executions (each one event and one record) and CAB meetings and release departures (one event
+each) per replication.
 Items raised by other items (``spawn``) count with their type (``capacity.demand_flows``).
 The simulation's work budget compares these with its event and memory limits; ``check`` shows them.
 """
@@ -134,6 +135,9 @@ def _mean_hours(step) -> float:
         return step.wait.delay.mean
     if kind.name == "cab":
         return step.gate.meets
+    if kind.name == "release":  # the cadence bounds the wait for the train; then the deployment
+        release = step.release
+        return (release.every or 0.0) + release.effort.mean + release.per_item.mean
     if kind.name == "auto":
         return step.gate.delay.mean
     return kind.team_hours(step) if kind.team(step) is not None else 0.0
@@ -165,8 +169,10 @@ def _period(scenario: Scenario, arriving: float, running: float) -> Workload:
             count = running * step.kind.events_per_hour(step)
             if count:
                 meetings += count
-                contributions.append((count, f"meetings of the CAB at {stream_name}.{step.name}",
-                                      f"streams.{stream_name}.steps[{step.name}].gate.meets"))
+                train = step.kind.field == "release"
+                contributions.append((count, f"{'departures of the release train' if train else 'meetings of the CAB'} "
+                                      f"at {stream_name}.{step.name}", f"streams.{stream_name}.steps[{step.name}]."
+                                      f"{'release.every' if train else 'gate.meets'}"))
     busiest = {load.name: load.peak_offered for load in offered_loads(scenario) if load.kind == "team"}
     for name, team in scenario.teams.items():
         if not team.always_on:  # one event per change of headcount, and a resumption per paused item

@@ -17,6 +17,8 @@ from ..kernel.sampling import item_draws, item_uniforms
 from ..rng import streams as rng_streams
 
 if TYPE_CHECKING:  # annotations only: the ground below
+    from datetime import datetime
+
     import numpy as np
     import simpy
 
@@ -46,14 +48,17 @@ class StepView(Protocol):
     @property
     def escalate(self) -> Any: ...  # work.Escalation or None
     # A kind's own settings are its module's classes (work.Automation and Escalation, approver.ApproverGate,
-    # auto.AutoGate, cab.CabGate, wait.WaitSettings, fork.ForkSettings); the kinds import this module, so it
-    # names them as Any rather than import them back (an import circle, if only for type checkers).
+    # auto.AutoGate, cab.CabGate, wait.WaitSettings, fork.ForkSettings, release.ReleaseSettings); the kinds
+    # import this module, so it names them as Any rather than import them back (an import circle, if only for type
+    # checkers).
     @property
     def gate(self) -> Any: ...
     @property
     def wait(self) -> Any: ...
     @property
     def fork(self) -> Any: ...
+    @property
+    def release(self) -> Any: ...
 
 
 class StepPlanView(Protocol):
@@ -112,6 +117,8 @@ class PlanView(Protocol):
     def schedules(self) -> Sequence[Schedule | None]: ...  # per team; None around the clock
     @property
     def steps(self) -> Sequence[StepPlanView]: ...  # by global id (hidden copies included)
+    @property
+    def start(self) -> datetime: ...  # the local date and time at t = 0 (calendar windows on the clock)
 
 
 class TeamView(Protocol):
@@ -219,6 +226,11 @@ class StepKind:
     def branches(self, step: StepView) -> list[str]:
         """Steps every execution also starts, each once, besides going onward (a fork's branches)."""
         return []
+
+    def batch_hours(self, step: StepView, rate: float) -> float:
+        """Team hours per hour a step needs per batch whatever its size, given ``rate`` items per hour reaching
+        it (a release's deployment effort; 0 for kinds that work items one at a time)."""
+        return 0.0
 
     def batch(self, step: StepView) -> tuple[float, int] | None:
         """(interval, items per batch) for a step that serves items in capacity-limited batches."""
