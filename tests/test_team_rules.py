@@ -210,3 +210,29 @@ def test_sla_first_refuses_a_clock_paused_on_waits():
                                           "wait": {"delay": "1h", "reason": "customer"}})
     with pytest.raises(SimvalueError, match=r"teams\.desk\.queue: .*pauses on customer"):
         simvalue.load_scenario(data)
+
+
+# -- the bundled example ---------------------------------------------------------------------------
+
+def test_the_bundled_rules_desk_loads_without_warnings_and_runs(tmp_path):
+    import warnings
+    from pathlib import Path
+    path = Path(__file__).resolve().parent.parent / "scenarios" / "desk_rules.yaml"
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        scenario = simvalue.load_scenario(path)
+    assert scenario.teams["service_desk"].queue == "sla_first"
+    assert scenario.teams["service_desk"].overtime is not None
+    results = simvalue.simulate(scenario, replications=1)
+    teams = results.teams.set_index("team")
+    assert teams.loc["service_desk", "overtime_hours"] > 0 and teams.loc["tier2", "overtime_hours"] == 0
+    resolved = results.events[results.events["step"].astype(str) == "resolve"]
+    assert (resolved["team"].astype(str) == "tier2").any()  # some resolve work overflowed
+    assert (resolved["team"].astype(str) == "service_desk").mean() > 0.5
+
+
+def test_overtime_is_costed_with_its_premium():
+    # Busy 7 h in the window at 40/h, plus the premium of 1.5 overtime hours at (1.5 - 1) x 40: 280 + 30.
+    from simvalue.decisions.economics import team_hours
+    hours, value = team_hours(simvalue.simulate(simvalue.load_scenario(_overtime_desk(0))))
+    assert hours.tolist() == [pytest.approx(7.0)] and value.tolist() == [pytest.approx(310.0)]
