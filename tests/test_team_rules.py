@@ -203,13 +203,27 @@ def test_bad_team_rules_name_the_field(team, words, path):
     assert words in str(caught.value) and path in str(caught.value), str(caught.value)
 
 
-def test_sla_first_refuses_a_clock_paused_on_waits():
-    data = _sla_desk("sla_first")
-    data["sla"]["minor"] = {"target": "3h", "pause_on": ["customer"]}
-    data["streams"]["s"]["steps"].append({"name": "ask", "activity": "engage",
-                                          "wait": {"delay": "1h", "reason": "customer"}})
-    with pytest.raises(SimvalueError, match=r"teams\.desk\.queue: .*pauses on customer"):
-        simvalue.load_scenario(data)
+def _paused_desk(pause_on: list[str]) -> dict:
+    """One person, 2 h each. A blocker at 1 (1 -> 3); 'major' (SLA 5 h) joins the queue at 1.2; 'minor' (SLA
+    4 h, paused on ``pause_on``) arrives at 1.4, waits 1 h on the customer and joins the queue at 2.4."""
+    return {"name": "paused", "horizon": "1.5h", "drain": "2d", "replications": 1,
+            "teams": {"desk": {"capacity": 1, "queue": "sla_first"}},
+            "sla": {"major": "5h", "minor": {"target": "4h", "pause_on": pause_on}},
+            "demand": [{"type": "blocker", "stream": "s", "arrivals": {"every": "1h"}},
+                       {"type": "major", "stream": "s", "arrivals": {"every": "1.2h"}},
+                       {"type": "minor", "stream": "ask", "arrivals": {"every": "1.4h"}}],
+            "streams": {"s": {"steps": [{"name": "fix", "activity": WORK, "team": "desk", "effort": "2h"}]},
+                        "ask": {"steps": [{"name": "ask", "activity": "engage",
+                                           "wait": {"delay": "1h", "reason": "customer"}},
+                                          {"name": "fix", "activity": WORK, "team": "desk", "effort": "2h"}]}}}
+
+
+def test_sla_first_moves_the_breach_by_the_pauses_so_far():
+    # Without pauses minor's breach is 1.4 + 4 = 5.4, before major's 1.2 + 5 = 6.2: minor goes first at 3.
+    assert _finishes(_paused_desk([])) == {("blocker", 1.0): 3.0, ("minor", 1.4): 5.0, ("major", 1.2): 7.0}
+    # Its clock paused the hour it waited on the customer: breach 6.4, after major's: major first.
+    assert _finishes(_paused_desk(["customer"])) == {("blocker", 1.0): 3.0, ("major", 1.2): 5.0,
+                                                     ("minor", 1.4): 7.0}
 
 
 # -- the bundled example ---------------------------------------------------------------------------

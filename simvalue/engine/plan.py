@@ -120,8 +120,9 @@ class Plan:
     # first, and its overtime (when_backlog_over, extra, until_below) or None; () when no team has a rule.
     sla_first: tuple[bool, ...] = ()
     overtime: tuple[tuple[int, int, int] | None, ...] = ()
-    # sla_first's deadlines, per demand type: (SLA target in hours per rank or None, business clock or None)
-    sla_deadlines: tuple[tuple[tuple[float | None, ...], Schedule | None], ...] = ()
+    # sla_first's deadlines, per demand type: (SLA target in hours per rank or None, business clock or None, the
+    # wait reasons its clock pauses on)
+    sla_deadlines: tuple[tuple[tuple[float | None, ...], Schedule | None, frozenset[str]], ...] = ()
     @property
     def initial_count(self) -> int:
         """Open items at the start; they take item ids 0 .. initial_count - 1 in every replication."""
@@ -183,7 +184,9 @@ def _with_rules(plan: Plan, scenario: Scenario, labels: list[str]) -> Plan:
         prioritised = demand.priority is not None
         targets = tuple(scenario.sla_target(demand.type, label if prioritised and label else None) for label in ranks)
         business = clock is not None and clock.clock == "business_hours"
-        deadlines.append((targets, scenario.schedule(scenario.sla_team(demand.type)) if business else None))
+        deadlines.append((targets, scenario.schedule(scenario.sla_team(demand.type)) if business else None,
+                          frozenset(clock.pause_on) if clock is not None and any(t.queue == "sla_first" for t in teams)
+                          else frozenset()))
     return replace(plan, sla_first=tuple(t.queue == "sla_first" for t in teams),
                    overtime=tuple((t.overtime.when_backlog_over, t.overtime.extra, t.overtime.until_below)
                                   if t.overtime is not None else None for t in teams),

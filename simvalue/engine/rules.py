@@ -1,9 +1,9 @@
 """State-dependent team rules at run time: a queue served nearest SLA breach first, and overtime.
 
-``queue: sla_first`` keys a team's queue by each item's SLA breach instant (fixed when it joins the queue:
-arrival + target, or on a business-hours clock the instant the target's working hours have passed since
-arrival), items without an SLA after every item with one (by priority, then arrival); ties by priority,
-then the order they joined. ``overtime`` calls ``extra`` people in when the queue passes a level and lets
+``queue: sla_first`` keys a team's queue by each item's SLA breach instant (computed when it joins the
+queue: arrival + target + its SLA pauses so far, or on a business-hours clock the instant that many working
+hours have passed since arrival), items without an SLA after every item with one (by priority, then
+arrival); ties by priority, then the order they joined. ``overtime`` calls ``extra`` people in when the queue passes a level and lets
 them go when it is down to a lower one (scenario/rules.py), recording each one's time on duty
 (Recorder.overtime). PERF (benchmarks/engine_throughput.py): built only for teams with a rule; every other
 team keeps its plain pool.
@@ -29,15 +29,19 @@ def rank_key(item) -> int:
     return item.rank
 
 
-def sla_key(deadlines: tuple[tuple[tuple[float | None, ...], Any], ...]) -> QueueKey:
-    """The sla_first key from each demand type's (target per rank, business clock or None): items with a
-    target first by breach instant (an item already breached is the most overdue first), then the rest."""
+def sla_key(deadlines: tuple[tuple[tuple[float | None, ...], Any, frozenset[str]], ...]) -> QueueKey:
+    """The sla_first key from each demand type's (target per rank, business clock or None, pause reasons):
+    items with a target first by breach instant, then the rest. Time left is target - SLA time so far, and
+    SLA time so far is the clock from arrival less the pauses so far (``sla_paused``), so the breach is the
+    instant at which the clock from arrival reaches target + pauses: arrival + target + pauses, or that
+    many working hours after arrival. An item already breached is the most overdue first."""
     def key(item) -> tuple:
-        targets, clock = deadlines[item.demand]
+        targets, clock, _ = deadlines[item.demand]
         target = targets[item.rank]
         if target is None:
             return (1, 0.0, item.rank)
-        breach = item.arrived + target if clock is None else clock.add_working_hours(max(item.arrived, 0.0), target)
+        due = target + item.sla_paused
+        breach = item.arrived + due if clock is None else clock.add_working_hours(max(item.arrived, 0.0), due)
         return (0, breach, item.rank)
     return key
 

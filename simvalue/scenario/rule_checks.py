@@ -29,8 +29,7 @@ def check_rules(scenario: Scenario) -> None:
 
 def _check_team_rules(scenario: Scenario, name: str, desks: set[str]) -> None:
     """A rule's team must run on a plain pool: not people with several skills, not preemption (which has
-    its own order); overtime also needs a headcount fixed around the clock; sla_first needs SLAs it can
-    order by without pauses."""
+    its own order); overtime also needs a headcount fixed around the clock."""
     team = scenario.teams[name]
     rule = "overtime" if team.overtime is not None else "queue"
     if name in desks:
@@ -47,23 +46,6 @@ def _check_team_rules(scenario: Scenario, name: str, desks: set[str]) -> None:
                 "overtime needs a team on duty around the clock with a fixed headcount (capacity without calendar, "
                 "shifts, holidays or changes over time); a calendar team's overtime is at_shift_end: finish",
                 path=f"teams.{name}.overtime")
-    if team.queue == "sla_first":
-        _check_sla_first(scenario, name)
-
-
-def _check_sla_first(scenario: Scenario, name: str) -> None:
-    """sla_first orders by each item's SLA breach instant, fixed when it joins the queue: a clock paused
-    on wait reasons would move it, which the queue does not follow (yet)."""
-    for demand in scenario.demand:
-        steps = scenario.streams[demand.stream].steps
-        if not any(name in step.kind.teams(step) for step in steps):
-            continue
-        clock = scenario.sla_clock(demand.type)
-        if clock is not None and clock.pause_on:
-            raise ScenarioError(
-                f"queue: sla_first cannot order items of type {demand.type!r}: their SLA clock pauses on "
-                f"{', '.join(clock.pause_on)}, which would move their breach while they wait; remove pause_on or "
-                "use queue: priority", path=f"teams.{name}.queue")
 
 
 def _check_overflow(scenario: Scenario, path: str, step) -> None:
