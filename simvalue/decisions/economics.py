@@ -256,11 +256,18 @@ def _target(scenario: Scenario, item_type: str, priority) -> float:
 
 
 def team_hours(results: Results) -> tuple[pd.Series, pd.Series]:
-    """Per replication: busy team hours in the window, and their cost at each team's cost per hour."""
+    """Per replication: busy team hours in the window, and their cost at each team's cost per hour, plus the
+    overtime premium of teams with ``overtime``: overtime_hours x cost_per_hour x (rate - 1) (the work done in
+    overtime is already among the busy hours at the normal rate)."""
     teams = results.teams
-    rates = teams["team"].astype(str).map(lambda t: results.scenario.teams[t].cost_per_hour or 0.0).to_numpy()
+    spec = results.scenario.teams
+    rates = teams["team"].astype(str).map(lambda t: spec[t].cost_per_hour or 0.0).to_numpy()
+    premium = teams["team"].astype(str).map(
+        lambda t: (spec[t].overtime.rate - 1.0) if spec[t].overtime is not None else 0.0).to_numpy()
+    overtime = teams["overtime_hours"].to_numpy() if "overtime_hours" in teams else 0.0
     hours = teams.groupby("replication")["busy_hours"].sum()
-    value = pd.Series(teams["busy_hours"].to_numpy() * rates).groupby(teams["replication"].to_numpy()).sum()
+    value = pd.Series((teams["busy_hours"].to_numpy() + overtime * premium) * rates).groupby(
+        teams["replication"].to_numpy()).sum()
     return hours, value
 
 

@@ -32,6 +32,7 @@ from ..kernel.sampling import uniforms
 from .spawn import spawning_run
 from .scheduled_skills import ScheduledSkillPool
 from .skills import SkillPool
+from .rules import RulePool, rule_pools
 from .teams import ClosingPool, PreemptivePool, ScheduledTeam, TeamPool
 
 #: Compact the record buffers every 4,096 arrivals (a bit mask: 4096 - 1).
@@ -62,6 +63,8 @@ class Replication:
                       PreemptivePool(c, self.env, preempt == "restart", self.recorder) if preempt else pool(c, self.env)
                       for c, schedule, pause, preempt in zip(plan.capacities, plan.schedules, plan.pause_at_shift_end,
                                                              plan.preempt)]
+        if plan.sla_first:  # state-dependent rules (engine/rules.py): only their teams get another pool
+            rule_pools(plan, self.env, self.recorder, self.teams)
         # People with several skills (engine/skills.py): their teams' desks replace those teams' pools.
         # A pool whose teams follow a schedule is its own subclass (engine/scheduled_skills.py).
         self.skills = (None if not plan.groups else
@@ -147,7 +150,7 @@ class Replication:
         with fewer_collections():
             self._process_events()
         for team in self.teams:
-            if isinstance(team, (ScheduledTeam, PreemptivePool)):
+            if isinstance(team, (ScheduledTeam, PreemptivePool, RulePool)):
                 team.close()
         if self.skills is not None:
             self.skills.close()

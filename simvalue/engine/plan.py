@@ -54,6 +54,9 @@ class StepPlan:
     # by another team are recorded under its copy, so results attribute them to that team.
     alternates: tuple[int, ...] = ()
     escalation_copy: int = -1  # escalate to another team: the hidden copy its executions are recorded under
+    # Overflow to another team (steps/work.py): (when_queue_over, that team's id, the hidden copy its executions
+    # are recorded under); () without the rule.
+    overflow: tuple[int, ...] = ()
     # Abandonment: (demand type, (patience, ring-back probability, time before ringing back)) for each type
     # whose callers may give up waiting in this step's queue (steps/patience.py).
     patience: tuple[tuple[str, Any], ...] = ()
@@ -121,6 +124,13 @@ class Plan:
     attributes: tuple[tuple[str, tuple[str, ...]], ...] = ()  # declared attributes and their values, sorted
     groups: tuple[GroupPlan, ...] = ()  # people with several skills (engine/skills.py); () when no team shares
     start: datetime = DEFAULT_START  # the local date and time at t = 0 (a release's freeze windows on the clock)
+    # State-dependent team rules (engine/rules.py): per team, whether its queue is served nearest SLA breach
+    # first, and its overtime (when_backlog_over, extra, until_below) or None; () when no team has a rule.
+    sla_first: tuple[bool, ...] = ()
+    overtime: tuple[tuple[int, int, int] | None, ...] = ()
+    # sla_first's deadlines, per demand type: (SLA target in hours per rank or None, business clock or None, the
+    # wait reasons its clock pauses on)
+    sla_deadlines: tuple[tuple[tuple[float | None, ...], Schedule | None, frozenset[str]], ...] = ()
     @property
     def initial_count(self) -> int:
         """Open items at the start; they take item ids 0 .. initial_count - 1 in every replication."""
@@ -166,10 +176,11 @@ def _compiled(scenario: Scenario, seed: int | None, schedules: Schedules | None)
     pauses = tuple(t.at_shift_end == "pause" for t in scenario.teams.values())
     preempt = tuple(t.preempt for t in scenario.teams.values())
     epochs = tuple((at, compile_plan(epoch, seed, schedules)) for at, epoch in later)
-    return Plan(teams, capacities, clocks, pauses, preempt, tuple(steps), demands,
+    plan = Plan(teams, capacities, clocks, pauses, preempt, tuple(steps), demands,
                 tuple(labels) or ("",), scenario.warmup, scenario.horizon, scenario.drain_limit,
                 scenario.seed if seed is None else int(seed), epochs, compile_initial(scenario, labels),
                 tuple(attributes), _group_plans(scenario, team_ids, clocks))
+    return _with_rules(plan, scenario, labels)
 
 
 def _group_plans(scenario: Scenario, team_ids: dict[str, int], clocks: tuple[Schedule | None, ...]
@@ -186,6 +197,27 @@ def _group_plans(scenario: Scenario, team_ids: dict[str, int], clocks: tuple[Sch
         plans.append(GroupPlan(team, group.name, group.count, tuple(team_ids[t] for t in group.skills), group.then,
                                by_headcount))
     return tuple(plans)
+
+
+def _with_rules(plan: Plan, scenario: Scenario, labels: list[str]) -> Plan:
+    """The plan with its teams' rules (queue order, overtime) and, for sla_first, each type's deadlines."""
+    teams = scenario.teams.values()
+    if all(t.queue == "priority" and t.overtime is None for t in teams):
+        return plan
+    ranks = labels or [""]
+    deadlines = []
+    for demand in scenario.demand:
+        clock = scenario.sla_clock(demand.type)
+        prioritised = demand.priority is not None
+        targets = tuple(scenario.sla_target(demand.type, label if prioritised and label else None) for label in ranks)
+        business = clock is not None and clock.clock == "business_hours"
+        deadlines.append((targets, scenario.schedule(scenario.sla_team(demand.type)) if business else None,
+                          frozenset(clock.pause_on) if clock is not None and any(t.queue == "sla_first" for t in teams)
+                          else frozenset()))
+    return replace(plan, sla_first=tuple(t.queue == "sla_first" for t in teams),
+                   overtime=tuple((t.overtime.when_backlog_over, t.overtime.extra, t.overtime.until_below)
+                                  if t.overtime is not None else None for t in teams),
+                   sla_deadlines=tuple(deadlines))
 
 
 def attribute_values(scenario: Scenario) -> list[tuple[str, tuple[str, ...]]]:
@@ -270,8 +302,8 @@ def _step_plan(global_id: int, stream_name: str, stream: Stream, position: int,
 
 def _with_alternates(steps: list[StepPlan], scenario: Scenario, team_ids: dict[str, int]) -> list[StepPlan]:
     """Append a hidden copy of each shared-staff step per other team (same name, spec and routes; that
-    team's id), and give the step the copies' ids; likewise one copy for a step escalating to another
-    team. The copies belong to no demand's step list."""
+    team's id), and give the step the copies' ids; likewise one copy for a step escalating or overflowing
+    to another team. The copies belong to no demand's step list."""
     out = list(steps)
     for stream_name, stream in scenario.streams.items():
         for step in stream.steps:
@@ -291,6 +323,14 @@ def _with_alternates(steps: list[StepPlan], scenario: Scenario, team_ids: dict[s
             index = next(i for i, s in enumerate(out) if s.stream == stream_name and s.name == step.name)
             out.append(replace(out[index], id=len(out), team=team_ids[escalation.team], alternates=()))
             out[index] = replace(out[index], escalation_copy=len(out) - 1)
+    for stream_name, stream in scenario.streams.items():
+        for step in stream.steps:
+            overflow = getattr(step, "overflow", None)
+            if overflow is None:
+                continue
+            index = next(i for i, s in enumerate(out) if s.stream == stream_name and s.name == step.name)
+            out.append(replace(out[index], id=len(out), team=team_ids[overflow.to], alternates=()))
+            out[index] = replace(out[index], overflow=(overflow.when_queue_over, team_ids[overflow.to], len(out) - 1))
     return out
 
 

@@ -78,6 +78,7 @@ class Item:
     awaiting: Wake | None = None  # a patience running, or a caller's ring-back (steps/patience.py)
     attempt = 0  # the caller's ring-backs so far on this visit of its step (steps/patience.py)
     attrs: tuple[int, ...] = ()  # per declared attribute (Plan.attributes) its value's index; () if none
+    sla_paused = 0.0  # time in waits its SLA clock pauses on, on that clock (queue: sla_first, engine/rules.py)
 
     def __init__(self, item_id: int, index: int, demand: int, rank: int, now: float, runs: list) -> None:
         self.id, self.index, self.demand, self.rank, self.arrived, self.runs = item_id, index, demand, rank, now, runs

@@ -27,6 +27,8 @@ PAUSE_FIELDS = ("pause_step", "pause_since", "pause_until")
 #: Work of people with several skills (engine/skills.py): their group (Plan.groups index), the team whose
 #: item it was, and when the work started and ended.
 SEGMENT_FIELDS = ("segment_group", "segment_team", "segment_start", "segment_end")
+#: Overtime (engine/rules.py): one extra person's time on duty, for a team (Plan.teams index).
+OVERTIME_FIELDS = ("overtime_team", "overtime_start", "overtime_end")
 ITEM_FIELDS = ("item_id", "demand", "rank", "arrived", "value_realized", "completed", "work_time",
                "wait_time", "others_time", "off_hours_time", "handoffs", "reworks", "automated_steps", "outcome")
 #: One record of each kind as packed float64s (native order, as ``np.frombuffer`` reads them).
@@ -41,7 +43,8 @@ class Recorder:
     them into float arrays every few thousand arrivals (a folding recorder folds there).
     """
 
-    __slots__ = ("steps", "items", "pauses", "links", "_step_chunks", "_item_chunks", "attributes", "segments")
+    __slots__ = ("steps", "items", "pauses", "links", "_step_chunks", "_item_chunks", "attributes", "segments",
+                 "overtimes")
 
     def __init__(self) -> None:
         self.steps = bytearray()  # packed STEP_ROWs
@@ -50,6 +53,7 @@ class Recorder:
         self.links: list[tuple[int, int]] = []  # (item id, parent id) of items raised by others (spawn)
         self.attributes: list[tuple] = []  # (item id, value index per attribute) of items that drew any
         self.segments: list[tuple] = []  # (group, team served, start, end): people with several skills
+        self.overtimes: list[tuple] = []  # (team, start, end): an extra person's time on overtime
         self._step_chunks: list[np.ndarray] = []
         self._item_chunks: list[np.ndarray] = []
 
@@ -80,6 +84,10 @@ class Recorder:
         """A person of ``group`` worked an item of ``team`` from ``start`` to ``end`` (engine/skills.py)."""
         self.segments.append((group, team, start, end))
 
+    def overtime(self, team: int, start: float, end: float) -> None:
+        """An extra person of ``team`` was on duty (overtime) from ``start`` to ``end`` (engine/rules.py)."""
+        self.overtimes.append((team, start, end))
+
     def compact(self) -> None:
         """Move the buffered rows into float arrays (every few thousand arrivals; PERF: the buffers stay
         small and hot in the cache)."""
@@ -93,7 +101,7 @@ class Recorder:
     def arrays(self) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
         """Step and item records as column arrays (and the buffers released); the step columns also
         hold the pauses as ``pause_step``, ``pause_since`` and ``pause_until`` and the work of people with
-        several skills (SEGMENT_FIELDS), the item columns
+        several skills (SEGMENT_FIELDS) and overtime (OVERTIME_FIELDS), the item columns
         ``parent_id`` (NaN for an item that arrived)."""
         Recorder.compact(self)  # the buffers only (a folding recorder's compact may fold)
         steps, items = _columns(self._step_chunks, STEP_FIELDS), _columns(self._item_chunks, ITEM_FIELDS)
@@ -106,6 +114,8 @@ class Recorder:
         self.pauses = []
         steps.update(_columns([_table(self.segments, 4)] if self.segments else [], SEGMENT_FIELDS))
         self.segments = []
+        steps.update(_columns([_table(self.overtimes, 3)] if self.overtimes else [], OVERTIME_FIELDS))
+        self.overtimes = []
         self._step_chunks, self._item_chunks = [], []
         return steps, items
 
@@ -143,7 +153,7 @@ class FoldingRecorder(Recorder):
             self.links = [link for link in links if link[0] not in gone]
             self.attributes = [row for row in attributes if row[0] not in gone]
         step_columns = {name: steps[name][done] for name in STEP_FIELDS}
-        self.fold(step_columns | {name: steps[name] for name in PAUSE_FIELDS + SEGMENT_FIELDS}, items)
+        self.fold(step_columns | {name: steps[name] for name in PAUSE_FIELDS + SEGMENT_FIELDS + OVERTIME_FIELDS}, items)
 
 
 def _unpacked(buffer: bytearray, width: int) -> np.ndarray:

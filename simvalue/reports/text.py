@@ -106,9 +106,12 @@ def priority_table(metrics: pd.DataFrame, confidence: float = 0.95) -> str:
 def team_table(teams: pd.DataFrame) -> str:
     """Mean utilisation and queue length per team across replications."""
     grouped = teams.groupby("team", observed=True)
+    overtime = "overtime_hours" in teams and bool((teams["overtime_hours"] > 0).any())  # a column only when some
     rows = [[str(name), readable.figure(frame['capacity'].mean()), readable.share(frame['utilisation'].mean()),
-             f"{frame['mean_queue_length'].mean():.2f}"] for name, frame in grouped]
-    return table(["team", "people on duty", "utilisation (of scheduled hours)", "mean queue"], rows)
+             f"{frame['mean_queue_length'].mean():.2f}",
+             *([readable.figure(frame['overtime_hours'].mean())] if overtime else [])] for name, frame in grouped]
+    return table(["team", "people on duty", "utilisation (of scheduled hours)", "mean queue",
+                  *(["overtime hours"] if overtime else [])], rows)
 
 
 def group_table(groups: pd.DataFrame) -> str:

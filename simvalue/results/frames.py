@@ -19,9 +19,10 @@
     closing rule).
 ``teams`` — per replication and team, over the reporting window [warmup, warmup + horizon]:
     replication, team, capacity (people on duty on average in the window), scheduled_hours
-    (person-hours on duty in the window), utilisation (busy_hours / scheduled_hours), busy_hours (for
-    a team whose people are in groups with several skills: its own people's work, whichever queue),
-    mean_queue_length (time-averaged items waiting in the team's queue).
+    (person-hours on duty in the window, overtime apart), utilisation (busy_hours / (scheduled_hours +
+    overtime_hours)), busy_hours (for a team whose people are in groups with several skills: its own
+    people's work, whichever queue), mean_queue_length (time-averaged items waiting in the team's queue),
+    overtime_hours (person-hours of people called in on overtime, ``overtime``; 0 without the rule).
 ``groups`` — people with several skills: each group's time split (results/groups.py).
 ``flow`` — per replication and item type, over the same window: wip (time-averaged items in
     flight, warm-up arrivals included), throughput (items realising value per day), backlog_mid and
@@ -393,19 +394,30 @@ def team_rows(plan: Plan, replication: int, steps: dict[str, np.ndarray]) -> lis
     if plan.groups:  # people with several skills: a team is busy with its own people's work (results/groups.py)
         for index, hours in people_busy(plan, steps).items():
             busy_per_team[index] = hours
+    overtime = _overtime_hours(plan, steps, start, end)
     rows = []
     for index, name in enumerate(plan.teams):
         busy_hours = float(busy_per_team[index])
         scheduled = scheduled_hours(plan, index, start, end)
+        on_duty = scheduled + overtime[index]
         rows.append({"replication": replication, "team": name, "capacity": scheduled / plan.horizon,
-                     "scheduled_hours": scheduled, "utilisation": busy_hours / scheduled if scheduled else np.nan,
-                     "busy_hours": busy_hours, "mean_queue_length": float(waiting_per_team[index]) / plan.horizon})
+                     "scheduled_hours": scheduled, "utilisation": busy_hours / on_duty if on_duty else np.nan,
+                     "busy_hours": busy_hours, "mean_queue_length": float(waiting_per_team[index]) / plan.horizon,
+                     "overtime_hours": float(overtime[index])})
     return rows
+
+
+def _overtime_hours(plan: Plan, steps: dict[str, np.ndarray], start: float, end: float) -> np.ndarray:
+    """Per team: the extra people's person-hours on overtime inside the window (engine/rules.py)."""
+    if "overtime_team" not in steps or not steps["overtime_team"].size:
+        return np.zeros(len(plan.teams))
+    hours = _overlap(steps["overtime_start"], steps["overtime_end"], start, end)
+    return np.bincount(steps["overtime_team"].astype(np.int64), weights=hours, minlength=len(plan.teams))
 
 
 def teams_table(plan: Plan, rows: list[dict]) -> pd.DataFrame:
     frame = pd.DataFrame(rows, columns=["replication", "team", "capacity", "scheduled_hours", "utilisation",
-                                        "busy_hours", "mean_queue_length"])
+                                        "busy_hours", "mean_queue_length", "overtime_hours"])
     frame["team"] = pd.Categorical(frame["team"], categories=list(plan.teams))
     return frame
 

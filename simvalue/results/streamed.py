@@ -23,7 +23,7 @@ from .sketch import QuantileSketch
 from .tally import Tally, add_to_sketches, item_quantiles, sketch_quantiles, tally
 
 #: Team columns that add up over chunks; the rest is fixed by the schedule or a ratio recomputed.
-TEAM_SUMS = ["busy_hours", "mean_queue_length"]
+TEAM_SUMS = ["busy_hours", "mean_queue_length", "overtime_hours"]
 FLOW_SUMS = ["wip", "throughput", "backlog_mid", "backlog_end"]
 
 
@@ -58,8 +58,8 @@ class StreamedReplication:
     def finish(self) -> tuple[Tally, pd.DataFrame | None, pd.DataFrame, pd.DataFrame, pd.DataFrame]:
         """(tally, item rows or None, teams, flow, groups) of the replication."""
         teams = self.teams.copy()
-        teams["utilisation"] = np.where(teams["scheduled_hours"] > 0, teams["busy_hours"] / teams["scheduled_hours"],
-                                        np.nan)
+        on_duty = teams["scheduled_hours"] + teams["overtime_hours"]
+        teams["utilisation"] = np.where(on_duty > 0, teams["busy_hours"] / on_duty.where(on_duty > 0, 1.0), np.nan)
         items = (pd.concat(self.item_rows, ignore_index=True).sort_values("item_id", kind="stable", ignore_index=True)
                  if self.keep_items else None)  # in order of id, as a full run gives them
         quantiles = item_quantiles(items) if items is not None else sketch_quantiles(self.sketches)

@@ -20,6 +20,7 @@ from .spawn_checks import check_spawns
 from .overload import overload_warning, restart_loads, restart_warning
 from .workload import workload
 from .skills import check_people
+from .rule_checks import check_rules, with_overflow_notes
 
 #: Utilisation from which a team is reported as nearly saturated: the one threshold of the verdict, the load
 #: chart and the app (theory.HIGH_LOAD).
@@ -34,6 +35,7 @@ def check(scenario: Scenario) -> list[str]:
     _check_sla(scenario)
     _check_costs(scenario)
     check_people(scenario)
+    check_rules(scenario)
     for name, stream in scenario.streams.items():
         _check_stream(scenario, name, stream)
         check_forks(scenario, name, stream)
@@ -63,6 +65,8 @@ def _teams_used(scenario: Scenario) -> set[str]:
             used.update(step.kind.teams(step))
             if getattr(step, "escalate", None) is not None and step.escalate.team is not None:
                 used.add(step.escalate.team)
+            if getattr(step, "overflow", None) is not None:
+                used.add(step.overflow.to)
     return used
 
 
@@ -274,7 +278,7 @@ def _check_load(scenario: Scenario) -> list[str]:
     """Warnings on offered load: an overloaded team or gate is simulated (its growing backlog is
     reported), a nearly saturated one settles slowly, peaks overload for a while; restarted work adds load."""
     warnings = []
-    for load in offered_loads(scenario):
+    for load in with_overflow_notes(scenario, offered_loads(scenario)):
         what = "team" if load.kind == "team" else "gate"
         if load.utilisation >= 1:
             warnings.append(overload_warning(load, scenario.allow_overload))

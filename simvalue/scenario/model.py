@@ -31,11 +31,12 @@ from ..fields import (DONE, DROP, Capacity, Dist, Duration, FrozenModel, Money, 
 from ..limits import (MAX_LABEL, MAX_ATTRIBUTE_VALUES, MAX_ATTRIBUTES, MAX_ITEM_CLASSES, MAX_CHANGES, MAX_HOLIDAYS, MAX_PROFILE_MULTIPLIER,
                       MAX_MEMBERS, MAX_SHARED_TEAMS, MAX_SHIFTS)
 from ..steps import GATE_SCHEMAS, Automation, ForkSettings, OnAbandon, PatienceField, ReleaseSettings, WaitSettings, kind_of
-from ..steps.work import Escalation
+from ..steps.work import Escalation, Overflow
 from ..steps.by_priority import ApproveByPriority, EffortByPriority, NextByPriority
 from ..steps.by_priority import shape as by_priority_shape
 from .initial import Initial, OpenItems
 from .people import MAX_GROUPS, PeopleGroup, Share
+from .rules import Overtime, QueueOrder
 from .spawn import SpawnField
 from .variant_file import Variant
 
@@ -130,6 +131,11 @@ class Team(FrozenModel):
     then: Literal["longest_queue", "highest_priority"] | None = Field(
         None, description="Among the other queues: the longest (default), or the one whose first item has the "
                           "highest priority.")
+    queue: QueueOrder = Field("priority", description="Which waiting item a freed person takes: priority (then "
+                              "arrival), or sla_first (the nearest SLA breach first; items without one last).")
+    overtime: Overtime | None = Field(
+        None, description="Extra people called in while the backlog is high: {when_backlog_over: 10, extra: 2, "
+                          "until_below: 3, rate: 1.5}.")
 
     @field_validator("holidays", mode="before")
     @classmethod
@@ -323,6 +329,9 @@ class Step(FrozenModel):
     automation: Automation | None = None
     escalate: Escalation | None = Field(None, description="Work steps: raise the priority of an item that has "
                                                           "waited this long in the queue, {after: 4h, priority: P1}.")
+    overflow: Overflow | None = Field(
+        None, description="Work steps: when the team has nobody free and this many items waiting, an arriving item "
+                          "joins another team's queue instead, {to: tier2, when_queue_over: 5}.")
     patience: PatienceField | None = Field(
         None, description="Work steps: how long a caller waits in the queue (not yet started) before giving up, "
                           "e.g. exponential(mean=5min), or 'none'; the item then leaves, outcome abandoned.")
@@ -375,7 +384,7 @@ class Step(FrozenModel):
         if special == "fork" and self.next is not None:
             raise ValueError("a fork takes no next: the item goes on to fork.then after the join")
         if special is not None:
-            extra = [f for f in ("team", "effort", "automation", "escalate", "patience", "on_abandon")
+            extra = [f for f in ("team", "effort", "automation", "escalate", "overflow", "patience", "on_abandon")
                      if getattr(self, f) is not None]
             if extra:
                 hint = {"gate": " (an approver gate names its team and effort inside 'gate')",

@@ -89,6 +89,8 @@ class StepPlanView(Protocol):
     @property
     def escalation_copy(self) -> int: ...
     @property
+    def overflow(self) -> tuple[int, ...]: ...  # (when_queue_over, other team id, its hidden copy) or ()
+    @property
     def patience(self) -> tuple[tuple[str, Any], ...]: ...  # (demand type, its patience here: steps/patience.py)
 
 

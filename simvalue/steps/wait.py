@@ -114,6 +114,10 @@ class WaitKind(StepKind):
         return WaitSpec(wait.delay, wait.reason, wait.timeout, target, calendar)
 
     def run(self, plan: StepPlanView, demand_type: str, flow: Flow) -> WaitRun:
+        # PERF: only a wait whose reason pauses the SLA of a type some sla_first queue orders keeps that time.
+        for demand, (_, clock, reasons) in zip(flow.plan.demands, flow.plan.sla_deadlines):
+            if demand.type == demand_type and plan.spec.reason in reasons:
+                return SlaPausingWaitRun(plan, demand_type, flow, clock)
         return WaitRun(plan, demand_type, flow)
 
 
@@ -183,3 +187,20 @@ class WaitRun(StepRun):
 
     def in_progress(self, item: Item) -> tuple[float, bool]:
         return 0.0, False
+
+
+class SlaPausingWaitRun(WaitRun):
+    """A wait whose reason stops its type's SLA clock, in a model with a ``queue: sla_first``: the item keeps
+    the time it stood here on that clock (``sla_paused``), which moves its breach later (engine/rules.py)."""
+
+    __slots__ = ("clock",)
+
+    def __init__(self, plan: StepPlanView, demand_type: str, flow: Flow, clock) -> None:
+        super().__init__(plan, demand_type, flow)
+        self.clock = clock  # the business-hours clock, or None for elapsed time
+
+    def _end(self, item: Item, outcome: int) -> float:
+        if item.value_time < 0:  # as the reported SLA: pauses after value do not count
+            now, since = self.flow.env._now, item.started
+            item.sla_paused += now - since if self.clock is None else self.clock.working_hours(since, now)
+        return super()._end(item, outcome)

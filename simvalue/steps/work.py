@@ -49,6 +49,16 @@ class Escalation(FrozenModel):
         return self
 
 
+class Overflow(FrozenModel):
+    """An item arriving at this step when its team has nobody free and ``when_queue_over`` items already
+    waiting goes to ``to``'s queue instead (it keeps its step and effort; a handoff), unless that team is
+    as full (nobody free and at least as many waiting): then it stays."""
+
+    to: Name = Field(description="The team whose queue takes the overflow, e.g. tier2.")
+    when_queue_over: int = Field(ge=0, le=1_000_000, description="Items already waiting in the step's team's "
+                                 "queue from which an arriving item overflows (0: whenever nobody is free).")
+
+
 class WorkKind(StepKind):
     name = "work"
     holds_team = True
@@ -79,6 +89,8 @@ class WorkKind(StepKind):
         # PERF: only steps that escalate pay for it (a subclass chosen here).
         if plan.alternates:
             return SharedWorkRun(plan, demand_type, flow)
+        if plan.overflow:
+            return OverflowWorkRun(plan, demand_type, flow)
         return (EscalatingWorkRun if plan.spec[3] is not None else WorkRun)(plan, demand_type, flow)
 
 
@@ -238,3 +250,56 @@ class SharedWorkRun(WorkRun):
         if item.started >= 0 and not item.automating:
             self.pools[k].drop(item)
 
+
+
+class OverflowWorkRun(WorkRun):
+    """A work step with ``overflow``: an arriving item whose team has nobody free and ``limit`` items waiting
+    joins the other team's queue instead (unless that team is as full), for this step's effort; the other
+    team's execution is recorded under the step's hidden copy for it, as an escalation to a team is. PERF: a
+    subclass, so steps without the rule pay nothing."""
+
+    __slots__ = ("limit", "other", "other_id", "record", "on_finish_other", "moved")
+
+    def __init__(self, plan: StepPlanView, demand_type: str, flow: Flow) -> None:
+        super().__init__(plan, demand_type, flow)
+        self.limit, self.other_id, copy = plan.overflow
+        self.other = flow.teams[self.other_id]
+        self.record = _Record(flow.plan.steps[copy], plan.realises_value)
+        self.on_finish_other = (self.finish_other,)
+        self.moved: set[int] = set()
+
+    def enter(self, item: Item, now: float) -> None:
+        team, other = self.team, self.other
+        if team.free() or len(team.queue) < self.limit or (not other.free() and len(other.queue) >= self.limit):
+            super().enter(item, now)
+            return
+        effort = self.effort(item)  # the same draws, in the same order, as WorkRun.enter
+        if self.share and self.automation_u(item) < self.share:
+            item.started, item.automating = now, True
+            item.pending = wake = Wake(self.on_automated, item)
+            self.schedule(wake, NORMAL, self.automated_effort(item))
+            return
+        self.flow.handoff(item, self.team_id)  # assigned to the step's team, then passed on: a handoff
+        self.moved.add(item.id)
+        other.request(item, effort, self.on_finish_other)
+
+    def finish_other(self, event: Wake) -> None:
+        """The other team finished overflowed work: free its person, record it under its team, route."""
+        item = event.item
+        self.other.release(item)
+        self.moved.discard(item.id)
+        flow = self.flow
+        flow.handoff(item, self.other_id)
+        now = flow.env._now
+        flow.done_step(item, self.record, now, COMPLETED, False, now - item.started - item.paused)
+        flow.route(item, self)
+
+    def withdraw(self, item: Item) -> None:
+        if item.id in self.moved:
+            self.moved.discard(item.id)
+            if item.pending is not None:
+                cancel(item.pending)
+            if item.started >= 0:
+                self.other.drop(item)
+            return
+        super().withdraw(item)
