@@ -62,6 +62,8 @@ class Review:
     resamples: int = RESAMPLES
     seed: int = 0
     confidence: float = 0.95
+    #: Per subject, time-to-value samples in hours by source (the real logs, the two forecasts), for charts.
+    cycle_times: dict[str, dict[str, np.ndarray]] = field(default_factory=dict, repr=False)
 
     @property
     def missed(self) -> pd.DataFrame:
@@ -92,8 +94,29 @@ def review(scenario: ScenarioLike, variant: ScenarioLike, after: pd.DataFrame, b
     table = pd.DataFrame(rows)
     steps = drift(after, run, resamples, seed, confidence)
     notes += _measure_notes(run.scenario, subjects, after_cases, "start" in after.columns)
+    samples = {subject: _samples(subject, base, run, after_cases, before_cases) for subject in subjects}
     return Review(base.scenario.name, run.scenario.name, table, steps, tuple(notes), comparison,
-                  "the before-log" if before is not None else "the baseline's forecast", resamples, seed, confidence)
+                  "the before-log" if before is not None else "the baseline's forecast", resamples, seed, confidence,
+                  samples)
+
+
+def _samples(subject: str, base: Results, run: Results, after: pd.DataFrame, before: pd.DataFrame | None
+             ) -> dict[str, np.ndarray]:
+    """Time-to-value in hours of one subject: the after-log's cases, the variant's and the baseline's items that
+    realised value, and the before-log's cases when there is one."""
+    def simulated(results: Results) -> np.ndarray:
+        items = results.items[results.items["outcome"].astype(str) == "done"]
+        if subject != ALL_CASES:
+            items = items[items["type"].astype(str) == subject]
+        return items["time_to_value"].to_numpy(dtype=float)
+
+    def real(cases: pd.DataFrame) -> np.ndarray:
+        return (cases if subject == ALL_CASES else cases[cases["type"] == subject])["hours"].to_numpy(dtype=float)
+    out = {"real, after the change": real(after), "forecast of the change": simulated(run),
+           "forecast without it": simulated(base)}
+    if before is not None:
+        out["real, before the change"] = real(before)
+    return out
 
 
 def _typed(cases: pd.DataFrame, types: tuple[str, ...], name: str) -> tuple[pd.DataFrame, list[str]]:
