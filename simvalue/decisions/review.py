@@ -123,12 +123,12 @@ def _typed(cases: pd.DataFrame, types: tuple[str, ...], name: str) -> tuple[pd.D
     """The cases with ``type`` mapped to the scenario's demand types (same name, or same name once spaces and
     punctuation are underscores); a log without types whose scenario has one type: that type."""
     if cases["type"].isna().all():
-        cases["type"] = types[0] if len(types) == 1 else None
+        cases["type"] = pd.Series(types[0] if len(types) == 1 else None, index=cases.index, dtype=object)
         return cases, [] if len(types) == 1 else [f"the {name} names no types: every case is reviewed together"]
     key = {_key(t): t for t in types}
-    mapped = cases["type"].map(lambda value: key.get(_key(value)) if value is not None else None)
+    mapped = [key.get(_key(value)) if value is not None else None for value in cases["type"]]
     unknown = sorted({str(v) for v, m in zip(cases["type"], mapped) if m is None and v is not None})
-    cases["type"] = mapped
+    cases["type"] = pd.Series(mapped, index=cases.index, dtype=object)
     notes = [f"the {name}'s types {', '.join(unknown[:5])} match no type of the scenario: their cases count "
              "only among all cases"] if unknown else []
     return cases, notes
