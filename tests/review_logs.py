@@ -6,6 +6,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 import simvalue
 from simvalue.eventlog import event_log, read_log, write_csv
 from simvalue.scenario.variants import load_variant
@@ -41,3 +43,14 @@ def write_scenarios(folder: Path, before: Path) -> tuple[Path, Path, Path]:
     (folder / "faithful.yaml").write_text(FAITHFUL, encoding="utf-8")
     (folder / "overpromise.yaml").write_text(OVERPROMISE, encoding="utf-8")
     return calibrated, folder / "faithful.yaml", folder / "overpromise.yaml"
+
+
+@pytest.fixture(scope="module")
+def desk(tmp_path_factory):
+    """The logs before and after the change, the calibrated scenario and its two variants (import it into a test
+    module to use it)."""
+    folder = tmp_path_factory.mktemp("review")
+    before, after = write_logs(folder)
+    calibrated, faithful, overpromise = write_scenarios(folder, before)
+    return {"folder": folder, "before": before, "after": after, "scenario": calibrated, "faithful": faithful,
+            "overpromise": overpromise}

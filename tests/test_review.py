@@ -20,19 +20,9 @@ from simvalue.decisions import observed
 from simvalue.decisions.review import AS_FORECAST, BETTER, UNMEASURED, WORSE, judge, review
 from simvalue.eventlog import read_log
 from simvalue.results.stats import bootstrap, t_interval
-from tests.review_logs import COLUMNS, write_logs, write_scenarios
+from tests.review_logs import COLUMNS, desk  # noqa: F401 (a fixture)
 
 FLAGS = ["--case", COLUMNS["case"], "--activity", COLUMNS["activity"], "--timestamp", COLUMNS["timestamp"]]
-
-
-@pytest.fixture(scope="module")
-def desk(tmp_path_factory):
-    """The logs before and after the change, the calibrated scenario and its two variants."""
-    folder = tmp_path_factory.mktemp("review")
-    before, after = write_logs(folder)
-    calibrated, faithful, overpromise = write_scenarios(folder, before)
-    return {"folder": folder, "before": before, "after": after, "scenario": calibrated, "faithful": faithful,
-            "overpromise": overpromise}
 
 
 def _review(desk, variant: str, *extra: str) -> tuple[int, dict, str]:
