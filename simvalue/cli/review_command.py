@@ -14,7 +14,7 @@ from .output import check_target, progress_bars, write_file
 
 def review_command(args: argparse.Namespace) -> int:
     """Forecast the variant, read the after-log (and the before-log), print the verdict, write the page and JSON."""
-    from ..decisions.review import drift_sentence, lead, review, sentences  # PERF: loaded by this command only
+    from ..decisions.review import review  # PERF: loaded by this command only
     from ..eventlog.read import read_log
     from ..scenario import load_scenario
     from ..errors import SimulationError, SimvalueError
@@ -33,6 +33,22 @@ def review_command(args: argparse.Namespace) -> int:
         raise SimulationError(f"{args.scenario}: {exc}") from None
     finally:
         close()
+    _print_review(result, args)
+    if args.report is not None:
+        from ..reports.review import review_page
+        page = review_page(result, after=str(args.after), before=str(args.before) if args.before else None)
+        write_file(args.report, lambda path: Path(path).write_text(page, encoding="utf-8"))
+        print(f"\nwrote report {args.report}")
+    if args.json is not None:
+        text = json.dumps(review_json(result), indent=2, allow_nan=False)
+        write_file(args.json, lambda path: Path(path).write_text(text + "\n", encoding="utf-8"))
+        print(f"wrote {args.json}")
+    return 0
+
+
+def _print_review(result, args: argparse.Namespace) -> None:
+    """The verdict in the terminal: what was compared, the lead, a line per measure, the drift, the notes."""
+    from ..decisions.review import drift_sentence, lead, sentences
     runs = result.comparison.baseline.replications
     print(f"{result.scenario} -> {result.variant}: forecast from {runs} replication{'s' if runs > 1 else ''} "
           f"(seed {result.comparison.baseline.seed}); real from {args.after}"
@@ -46,16 +62,6 @@ def review_command(args: argparse.Namespace) -> int:
     print()
     for note in result.notes:
         print(textwrap.fill(note, 100, initial_indent="  note: ", subsequent_indent="    ", break_on_hyphens=False))
-    if args.report is not None:
-        from ..reports.review import review_page
-        page = review_page(result, after=str(args.after), before=str(args.before) if args.before else None)
-        write_file(args.report, lambda path: Path(path).write_text(page, encoding="utf-8"))
-        print(f"\nwrote report {args.report}")
-    if args.json is not None:
-        text = json.dumps(review_json(result), indent=2, allow_nan=False)
-        write_file(args.json, lambda path: Path(path).write_text(text + "\n", encoding="utf-8"))
-        print(f"wrote {args.json}")
-    return 0
 
 
 def review_json(result) -> dict:

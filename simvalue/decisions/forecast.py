@@ -19,12 +19,13 @@ from .observed import HOURS_PER_WEEK, TIME_METRICS
 
 def item_targets(scenario: Scenario, types: pd.Series, priorities: pd.Series) -> np.ndarray:
     """Each item's SLA target in hours (NaN where its type, or its priority, has none)."""
-    def target(item_type: object, priority: object) -> float:
-        if item_type is None or item_type not in scenario.sla:
-            return np.nan
-        value = scenario.sla_target(str(item_type), None if priority is None or pd.isna(priority) else str(priority))
-        return float(value) if isinstance(value, (int, float)) else np.nan
-    return np.array([target(t, p) for t, p in zip(types, priorities)], dtype=float)
+    keys = [(None if t is None or pd.isna(t) else str(t), None if p is None or pd.isna(p) else str(p))
+            for t, p in zip(types, priorities)]
+    targets = {}
+    for item_type, priority in set(keys):  # PERF: one look-up per type and priority, not per item
+        value = scenario.sla_target(item_type, priority) if item_type in scenario.sla else None
+        targets[item_type, priority] = float(value) if isinstance(value, (int, float)) else np.nan
+    return np.array([targets[key] for key in keys], dtype=float)
 
 
 def per_replication(results: Results, item_type: str | None) -> pd.DataFrame:

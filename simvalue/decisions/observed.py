@@ -60,13 +60,19 @@ def weekly_counts(cases: pd.DataFrame, subject: np.ndarray) -> np.ndarray:
     The window runs from the first case's begin to the last case's begin, cut to whole weeks: the
     weeks after arrivals stop (a log's tail, where only old cases finish) would understate the rate.
     """
-    start, last = cases["begin"].min(), cases["begin"].max()
-    weeks = int((last - start).total_seconds() // (HOURS_PER_WEEK * 3600))
+    start, weeks = cases["begin"].min(), whole_weeks(cases)
     if weeks < 1:
         return np.zeros(0)
     offset = (cases.loc[subject, "end"] - start).dt.total_seconds().to_numpy() / (HOURS_PER_WEEK * 3600)
     offset = offset[(offset >= 0) & (offset < weeks)]
     return np.bincount(offset.astype(int), minlength=weeks).astype(float)
+
+
+def whole_weeks(cases: pd.DataFrame) -> int:
+    """Whole weeks from the first case's begin to the last's: the window ``weekly_counts`` counts in."""
+    if cases.empty:
+        return 0
+    return int((cases["begin"].max() - cases["begin"].min()).total_seconds() // (HOURS_PER_WEEK * 3600))
 
 
 def throughput(counts: np.ndarray, resamples: int = RESAMPLES, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:

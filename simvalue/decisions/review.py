@@ -23,7 +23,7 @@ from ..errors import SimvalueError
 from ..results.frames import Results
 from ..results.stats import RESAMPLES, percentile_interval, relative_change, t_interval
 from .observed import (TIME_METRICS, attainment, case_table, gap_table, throughput, time_figures,
-                       weekly_counts)
+                       weekly_counts, whole_weeks)
 from .comparison import Comparison, ScenarioLike, compare
 from .forecast import item_targets, per_replication, simulated_gaps
 
@@ -267,6 +267,8 @@ def _measure_notes(scenario, subjects: list[str], cases: pd.DataFrame, starts: b
         notes.append("SLA attainment is measured on elapsed time on both sides: a case's time-to-value against "
                      "its type's target" + (" (and priority's)" if "priority" in cases and cases["priority"].notna()
                                             .any() else "") + "; cases without a target are left out.")
+    if whole_weeks(cases) < 1:
+        notes.append("The after-log spans less than a whole week of arrivals: throughput is not measured.")
     if clocks:
         notes.append(f"The scenario's SLA of {', '.join(clocks)} counts business hours or pauses on waits, which "
                      "a log's timestamps alone cannot show: both sides are measured on elapsed time instead.")
