@@ -197,3 +197,21 @@ def test_types_are_matched_by_name_and_unknown_ones_said(desk):
     assert any("types change match no type" in note for note in result.notes)
     assert result.table.set_index(["subject", "metric"]).loc[("ticket", "time_to_value_mean"), "cases"] == \
         after["case"].nunique() - 10
+
+
+def test_a_log_without_types_is_the_one_type_of_the_scenario(desk):
+    after = read_log(desk["after"], **COLUMNS)
+    result = review(desk["scenario"], desk["faithful"], after, replications=2, seed=1, resamples=200)
+    assert result.table["subject"].unique().tolist() == ["ticket"]
+    assert not any("match no type" in note or "names no types" in note for note in result.notes)
+
+
+def test_sla_targets_per_priority():
+    import simvalue
+    from simvalue.decisions.forecast import item_targets
+    from tests.review_logs import DESK
+    scenario = simvalue.load_variant(DESK, {"name": "by priority", "set": {
+        "sla.ticket": {"P1": "4h", "P2": "8h"}, "demand.ticket.priority": {"P1": 0.2, "P2": 0.8}}})
+    targets = item_targets(scenario, pd.Series(["ticket", "ticket", "ticket", "other"]),
+                           pd.Series(["P1", "P2", None, "P1"]))
+    np.testing.assert_array_equal(targets, [4.0, 8.0, np.nan, np.nan])

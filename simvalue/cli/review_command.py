@@ -100,7 +100,8 @@ def add_review(commands, run_options) -> None:
                     "forecast' when the intervals overlap, else 'better' or 'worse than forecast'; where the "
                     "forecast missed, the step whose real times drifted most from the model is named. Steps are "
                     "matched to the log's activities by their label (a calibrated scenario keeps the log's "
-                    "activity there) or name. See docs/review.md.",
+                    "activity there) or name. The log columns are calibrate's (--resource and --team are read but not "
+                    "needed here). See docs/review.md.",
         epilog="Exit codes: 0 a review (read its verdict), 2 bad input (the message names the file and column).")
     parser.add_argument("scenario", type=Path, help="the scenario before the change (e.g. written by calibrate "
                         "from the before-log)")
