@@ -19,6 +19,7 @@ _HOMES = {
     "Comparison": ".decisions.comparison",
     "Ranking": ".decisions.ranking",
     "Results": ".results.frames",
+    "Review": ".decisions.review",
     "Scenario": ".scenario",
     "ScenarioError": ".errors",
     "ScenarioWarning": ".scenario",
@@ -34,6 +35,7 @@ _HOMES = {
     "load_scenario": ".scenario",
     "load_variant": ".scenario",
     "rank": ".decisions.ranking",
+    "review": ".decisions.review",
     "simulate": ".results.simulation",
     "sobol_indices": ".sweeps",
     "sweep": ".sweeps",
@@ -52,6 +54,7 @@ if TYPE_CHECKING:  # for type checkers and editors: the names as plain imports
     from .decisions.economics import BusinessCase, business_case
     from .errors import ScenarioError, SimulationError, SimvalueError, UnstableScenarioError
     from .decisions.ranking import Ranking, rank
+    from .decisions.review import Review, review
     from .decisions.staffing import StaffingAnswer, fewest_people
     from .decisions.staffing_plan import StaffingError
     from .reports.compare import write_report

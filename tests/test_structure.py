@@ -31,6 +31,9 @@ LAYERS = [
     {"charts"},  # charts.style: the width, fonts and inline SVG of every chart; charts.plots: the charts
     {"decisions.verdict"},  # the words of a comparison's answer: readable numbers only
     {"decisions.comparison"},
+    {"decisions.observed"},  # what a real event log shows: cycle times, SLA, weekly completions, bootstrap
+    {"decisions.forecast"},  # the same measures of a simulation, per replication
+    {"decisions.review"},  # a forecast checked against the real log after the change
     {"decisions.economics"},
     {"decisions.ranking"},
     {"decisions.plausibility"},
@@ -42,7 +45,7 @@ LAYERS = [
     {"reports.staffing_text"},  # the staff command's table and how sure its answer is
     {"reports.notebook"},  # progress bars drawn with tqdm.auto; imports nothing of simvalue
     {"reports.html_page", "reports.calibration_charts"},
-    {"reports.compare", "reports.calibration", "reports.business"},
+    {"reports.compare", "reports.calibration", "reports.business", "reports.review"},
     {"app"},  # the local web app: scenarios, variants, runs and the report's words behind a UI
     {"cli", "__main__"},
 ]

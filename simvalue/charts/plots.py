@@ -67,6 +67,34 @@ def plot_ttv(runs: dict[str, Results], item_type: str, log: bool = False) -> Fig
     return fig
 
 
+@styled
+def plot_ecdfs(samples: dict[str, np.ndarray], title: str, targets: Sequence[tuple[str, float]] = ()) -> Figure:
+    """Empirical CDFs of time-to-value samples in hours, one line per name (a forecast, a real log), with SLA
+    targets as dotted lines; the axis ends at the largest 99th percentile, as ``plot_ttv``'s does."""
+    fig = Figure(figsize=(CHART_WIDTH, 3.6), layout="constrained")
+    ax = fig.subplots()
+    kept = {name: np.sort(np.asarray(v, dtype=float)[np.isfinite(v)]) for name, v in samples.items()}
+    tail = max((float(np.quantile(v, 0.99)) for v in kept.values() if v.size), default=1.0) or 1.0
+    scale, unit = (1.0, "hours") if tail < 72 else (24.0, "days")
+    for (name, values), style in zip(kept.items(), ("-", "--", "-", ":")):
+        if values.size:
+            ax.step(*_ecdf(values / scale), where="post", label=name, linestyle=style)
+    for label, hours in targets:
+        if hours <= tail * 1.05:
+            ax.axvline(hours / scale, color="black", linestyle=":", linewidth=1.2)
+            ax.annotate(label, (hours / scale, 0.5), xytext=(-2, 0), textcoords="offset points", rotation=90,
+                        ha="right", va="center")
+    ax.set_xlim(0, tail * 1.05 / scale)
+    ax.set_ylim(0, 1.02)
+    ax.yaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))
+    ax.set_xlabel(f"time-to-value ({unit}), to the 99th percentile")
+    ax.set_ylabel("delivered within")
+    ax.set_title(title)
+    ax.grid(alpha=0.3)
+    fig.legend(loc="outside lower center", ncol=1, frameon=False)
+    return fig
+
+
 def _ecdf(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Steps of the empirical CDF of sorted ``values``: every item, or ``ECDF_POINTS`` quantiles of many."""
     if values.size <= ECDF_POINTS:

@@ -23,8 +23,7 @@ def calibrate_command(args: argparse.Namespace) -> int:
     check_target(args.out, "--out", folder=False)
     report = report_path(args.out, args.report) if split.kind != "none" else args.report
     check_target(report, "--report", folder=False)
-    log = read_log(args.log, case=args.case, activity=args.activity, timestamp=args.timestamp, start=args.start,
-                   resource=args.resource, type=args.type, priority=args.priority, team=args.team)
+    log = read_log(args.log, **log_columns(args))
     result = calibrate(log, split, seed=args.seed, replications=args.replications, name=args.out.stem)
     write_file(args.out, lambda path: Path(path).write_text(result.yaml_text, encoding="utf-8"))
     print(f"wrote scenario {args.out} ({len(result.steps) + len(result.streams)} steps; calibrated in "
@@ -59,6 +58,30 @@ def _print_validation(validation: dict) -> None:
         print(f"  target {name}: {'met' if ok else 'NOT met'}")
 
 
+#: The log's columns by role, as ``read_log`` takes them: (role, required, what the column holds).
+LOG_COLUMNS = (
+    ("case", True, "the case id"), ("activity", True, "the activity"),
+    ("timestamp", True, "when the activity completed"),
+    ("start", False, "when it started (its work is start to complete)"),
+    ("resource", False, "who did it (a person: teams get their headcount from the people active per week)"),
+    ("team", False, "the group that did it (support team, assignment group): one scenario team each"),
+    ("type", False, "the demand type (one stream each)"), ("priority", False, "the priority"))
+
+
+def add_log_columns(parser: argparse.ArgumentParser) -> None:
+    """The options naming an event log's columns (``--case``, ``--activity``, ``--timestamp``, ...): one group,
+    shared by every command that reads a log (calibrate, review)."""
+    group = parser.add_argument_group("log columns", "the event log's column for each role (XES: "
+                                      "case:concept:name, concept:name, time:timestamp, org:resource, case:KEY)")
+    for role, required, words in LOG_COLUMNS:
+        group.add_argument(f"--{role}", required=required, metavar="COL", help=f"the log's column of {words}")
+
+
+def log_columns(args: argparse.Namespace) -> dict[str, str | None]:
+    """The column options as ``read_log``'s keyword arguments."""
+    return {role: getattr(args, role) for role, _, _ in LOG_COLUMNS}
+
+
 def add_calibrate(commands) -> None:
     """The ``calibrate`` sub-command's options."""
     parser = commands.add_parser(
@@ -68,14 +91,7 @@ def add_calibrate(commands) -> None:
                     "delays, and write a commented scenario; with --split, simulate it and compare the "
                     "held-back cases' cycle times (written as an HTML report).")
     parser.add_argument("log", type=Path, help="event log: .csv, .csv.gz, .parquet, .xes or .xes.gz")
-    for role, required, words in (
-            ("case", True, "the case id"), ("activity", True, "the activity"),
-            ("timestamp", True, "when the activity completed"),
-            ("start", False, "when it started (its work is start to complete)"),
-            ("resource", False, "who did it (a person: teams get their headcount from the people active per week)"),
-            ("team", False, "the group that did it (support team, assignment group): one scenario team each"),
-            ("type", False, "the demand type (one stream each)"), ("priority", False, "the priority")):
-        parser.add_argument(f"--{role}", required=required, metavar="COL", help=f"the log's column of {words}")
+    add_log_columns(parser)
     parser.add_argument("--split", default="random:0.3", metavar="random:0.3|time:0.3|none",
                         help="hold cases back to validate on: a random share, the latest-starting share, or none "
                              "(default random:0.3)")

@@ -10,6 +10,7 @@ from .escape import escape_controls
 from . import commands as handlers
 from .app_command import add_app
 from .calibrate_command import add_calibrate
+from .review_command import add_review
 from .staff_command import staff_command
 
 
@@ -33,7 +34,7 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(title="commands", metavar="COMMAND", required=True,
                                      parser_class=OneLineParser)
     for add in (_add_run, _add_compare, _add_business_case, _add_rank, _add_sweep, _add_check, _add_schema,
-                _add_staff, add_calibrate, add_app):
+                _add_staff, add_calibrate, _add_review, add_app):
         add(commands)
     return parser
 
@@ -185,6 +186,10 @@ def _add_staff(commands) -> None:
                             'shift)}, "attainment": {GOAL: SHARE}, "interval", "shifts": {TEAM: {SHIFT: PEOPLE}}, '
                             '"lower_bound", "evaluations", ...}')
     staff.set_defaults(handler=staff_command)
+
+
+def _add_review(commands) -> None:
+    add_review(commands, _add_run_options)
 
 
 def _add_check(commands) -> None:

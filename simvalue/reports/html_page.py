@@ -103,9 +103,9 @@ def charts(*figures: str) -> str:
     return f'<div class="charts">{"".join(figures)}</div>'
 
 
-def page(title: str, body: str) -> str:
-    """The whole document: ``body`` is HTML already built from escaped parts."""
+def page(title: str, body: str, css: str = "") -> str:
+    """The whole document: ``body`` is HTML already built from escaped parts; ``css`` adds a page's own rules."""
     return (f'<!DOCTYPE html><html lang="en"><head><meta charset="utf-8">'
             f'<meta name="viewport" content="width=device-width, initial-scale=1">'
-            f"<title>{escape(title)}</title><style>{STYLE}{NARROW_CSS}{CARDS_CSS}{CHARTS_CSS}</style></head>"
+            f"<title>{escape(title)}</title><style>{STYLE}{NARROW_CSS}{CARDS_CSS}{CHARTS_CSS}{css}</style></head>"
             f"<body>\n{body}\n</body></html>")
