@@ -17,7 +17,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..errors import SimvalueError, unknown
-from ..scenario.capacity import batch_loads, demand_flows, step_visits, team_shares
+from ..scenario.capacity import team_hourly_loads
 from ..scenario.model import Scenario, SlaClock
 from ..scenario.skills import skill_groups, weekly_people
 from ..scenario.variants import load_variant
@@ -187,20 +187,6 @@ def shift_hours(days: tuple[int, ...], start: float, end: float) -> np.ndarray:
             weights[hour % 168] += min(hour + 1, finish) - max(hour, begin)
             hour += 1
     return weights
-
-
-def team_hourly_loads(scenario: Scenario) -> dict[str, np.ndarray]:
-    """Per team, the work arriving in each hour of the week (people busy on average), as the offered-load
-    check computes it (``capacity.shift_loads``): rate x visits x mean manual effort, profiles included."""
-    hourly = {name: np.zeros(168) for name in scenario.teams}
-    for flow in demand_flows(scenario):
-        stream = scenario.streams[flow.demand.stream].for_priority(flow.label)
-        for step, visits in zip(stream.steps, step_visits(stream)):
-            for team, share in team_shares(scenario, step.kind.teams(step)):
-                hourly[team] += share * flow.hourly * visits * step.kind.team_hours(step)
-    for team, (load, _, _) in batch_loads(scenario).items():  # release deployments, spread over the week
-        hourly[team] += load
-    return hourly
 
 
 def goal_teams(scenario: Scenario, goal: Goal) -> set[str]:

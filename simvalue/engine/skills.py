@@ -20,6 +20,7 @@ from simpy.events import NORMAL
 
 from ..kernel.events import Wake
 from .plan import GroupPlan
+from .teams import take_back
 
 
 class Group:
@@ -81,15 +82,7 @@ class Desk:
 
     def take_back(self, item) -> tuple | None:
         """Remove ``item`` waiting here and return its entry (an escalation to another team); None if absent."""
-        queue = self.queue
-        for index, entry in enumerate(queue):
-            if entry[2] is item:
-                last = queue.pop()
-                if index < len(queue):
-                    queue[index] = last
-                    heapify(queue)
-                return entry
-        return None
+        return take_back(self.queue, item)
 
     def requeue(self, item) -> None:
         """``item`` waiting here has a new priority (an escalation): its entry moves to its new place."""

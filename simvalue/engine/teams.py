@@ -23,6 +23,19 @@ def held(item, since: float, now: float, recorder) -> None:
     recorder.pause(item.runs[item.step].plan.id, since, now)
 
 
+def take_back(queue: list, item) -> tuple | None:
+    """Remove ``item`` from a heap ``queue`` of (rank, seq, item, ...) entries and return its entry; None if
+    it is not there. Rare (an escalation, a caller giving up), so a linear search is fine."""
+    for index, entry in enumerate(queue):
+        if entry[2] is item:
+            last = queue.pop()
+            if index < len(queue):
+                queue[index] = last
+                heapify(queue)
+            return entry
+    return None
+
+
 class TeamPool:
     """``capacity`` people; ``request`` starts work at once or queues it; ``release`` frees a person."""
 
@@ -49,16 +62,8 @@ class TeamPool:
 
     def take_back(self, item) -> tuple | None:
         """Remove ``item``, waiting in this queue, and return its entry (rank, seq, item, effort, ...);
-        None if it is not waiting here. Rare (an escalation), so a linear search is fine."""
-        queue = self.queue
-        for index, entry in enumerate(queue):
-            if entry[2] is item:
-                last = queue.pop()
-                if index < len(queue):
-                    queue[index] = last
-                    heapify(queue)
-                return entry
-        return None
+        None if it is not waiting here."""
+        return take_back(self.queue, item)
 
     def requeue(self, item) -> None:
         """``item``, waiting in this queue, has a new priority (``item.rank``, an escalation): its entry

@@ -343,19 +343,26 @@ class ShiftLoad:
         return self.average / self.headcount if self.headcount else float("inf")
 
 
-def shift_loads(scenario: Scenario) -> list[ShiftLoad]:
-    """For each team with working hours: offered load per stretch of its week, from the arrival
-    rate in each hour of the week (profiles included) times the team's work per arrival. Work
-    arriving off duty waits for the next shift: a shift's load may exceed its people on average
-    only if quieter shifts make up for it (the week's total is checked against the average)."""
+def team_hourly_loads(scenario: Scenario) -> dict[str, np.ndarray]:
+    """Per team, the work arriving in each hour of the week (people busy on average): rate x visits x mean
+    manual effort, profiles included; release deployments come on their own timetable, spread over the week."""
     hourly = {name: np.zeros(168) for name in scenario.teams}
     for flow in demand_flows(scenario):
         stream = scenario.streams[flow.demand.stream].for_priority(flow.label)
         for step, visits in zip(stream.steps, step_visits(stream)):
             for team, share in team_shares(scenario, step.kind.teams(step)):
                 hourly[team] += share * flow.hourly * visits * step.kind.team_hours(step)
-    for team, (load, _, _) in batch_loads(scenario).items():  # releases come on their own timetable: spread
+    for team, (load, _, _) in batch_loads(scenario).items():
         hourly[team] += load
+    return hourly
+
+
+def shift_loads(scenario: Scenario) -> list[ShiftLoad]:
+    """For each team with working hours: offered load per stretch of its week, from the arrival
+    rate in each hour of the week (profiles included) times the team's work per arrival. Work
+    arriving off duty waits for the next shift: a shift's load may exceed its people on average
+    only if quieter shifts make up for it (the week's total is checked against the average)."""
+    hourly = team_hourly_loads(scenario)
     loads = []
     for name, team in scenario.teams.items():
         if team.always_on:
