@@ -215,3 +215,14 @@ def test_sla_targets_per_priority():
     targets = item_targets(scenario, pd.Series(["ticket", "ticket", "ticket", "other"]),
                            pd.Series(["P1", "P2", None, "P1"]))
     np.testing.assert_array_equal(targets, [4.0, 8.0, np.nan, np.nan])
+
+
+def test_page_escapes_names_from_files(desk):
+    from simvalue.reports.review import review_page
+    hostile = desk["folder"] / "hostile.yaml"
+    hostile.write_text(desk["faithful"].read_text().replace("name: knowledge base halves the fixing effort",
+                                                            'name: "<script>alert(1)</script>"'))
+    after = read_log(desk["after"], **COLUMNS)
+    page = review_page(review(desk["scenario"], hostile, after, replications=2, seed=1, resamples=200),
+                       after="<b>after</b>.csv")
+    assert "<script>" not in page and "&lt;script&gt;alert(1)&lt;/script&gt;" in page and "<b>after</b>" not in page
