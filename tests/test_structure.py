@@ -30,6 +30,7 @@ LAYERS = [
     {"results.simulation"},
     {"charts"},  # charts.style: the width, fonts and inline SVG of every chart; charts.plots: the charts
     {"decisions.verdict"},  # the words of a comparison's answer: readable numbers only
+    {"decisions.levers"},  # the planner's levers compared: abandonment share, groups' time split
     {"decisions.comparison"},
     {"decisions.observed"},  # what a real event log shows: cycle times, SLA, weekly completions, bootstrap
     {"decisions.forecast"},  # the same measures of a simulation, per replication
@@ -42,6 +43,7 @@ LAYERS = [
     {"sweeps"},
     {"eventlog"},  # reads results and scenarios; the cli uses it
     {"reports.text", "reports.business_text"},
+    {"reports.levers_text"},  # a comparison's levers: who gives up waiting, groups' time split
     {"reports.staffing_text"},  # the staff command's table and how sure its answer is
     {"reports.notebook"},  # progress bars drawn with tqdm.auto; imports nothing of simvalue
     {"reports.html_page", "reports.calibration_charts"},

@@ -67,3 +67,19 @@ def test_a_team_freed_and_a_team_near_saturation_are_said():
     summary = verdict_of(table, "v", 0.95, 5).summary
     assert "Team cab is freed: utilisation falls to 55% (-15.0 points)." in summary
     assert "Near saturation: platform at 89%." in summary
+
+
+def test_callers_who_give_up_are_a_change_that_matters():
+    table = _table(_row("sla_attainment", 0.92, 0.93, -0.01, 0.03, type_="call"))
+    abandonment = pd.DataFrame([{"variant": "v", "type": "call", "baseline": 0.16, "baseline_low": 0.15,
+                                 "baseline_high": 0.17, "value": 0.09, "value_low": 0.08, "value_high": 0.10,
+                                 "change": -0.07, "change_low": -0.09, "change_high": -0.05}])
+    verdict = verdict_of(table, "v", 0.95, 5, abandonment=abandonment)
+    assert [c.kind for c in verdict.changes] == ["abandon"]
+    assert verdict.summary.startswith("v: abandonment of call falls from 16% to 9% (-7.0 points).")
+    assert verdict.changes[0].sentence == ("Abandonment of call (the share that gives up waiting) falls from 16% to "
+                                           "9% (-7.0 points; 95% interval -9.0 to -5.0 points).")
+    quiet = abandonment.assign(value=0.158, change=-0.002, change_low=-0.01, change_high=0.006)
+    summary = verdict_of(table, "v", 0.95, 5, abandonment=quiet).summary
+    assert "no abandonment by a point" in summary
+    assert "no abandonment" not in verdict_of(table, "v", 0.95, 5).summary

@@ -162,6 +162,7 @@ def _print_steady(notes: list[str]) -> None:
 def compare_command(args: argparse.Namespace) -> int:
     from ..reports.compare import economics_cases, economics_sections, render_html, steady_notes
     from ..decisions.verdict import verdicts
+    from ..reports.levers_text import levers_text
     check_target(args.out, "--out", folder=True)
     check_target(args.report, "--report", folder=False)
     base = load_scenario(args.base)
@@ -180,12 +181,17 @@ def compare_command(args: argparse.Namespace) -> int:
     for verdict in verdicts(comparison, cases):
         print(verdict_text(verdict) + "\n")
     print(comparison_table(comparison.table, comparison.confidence))
+    levers = levers_text(comparison.abandonment(), comparison.time_split(), comparison.confidence)
+    if levers:  # callers who may give up (patience), people with several skills: only when a side has them
+        print("\n" + levers)
     _print_steady(steady_notes(comparison))
     print("\nBottlenecks (step with the largest share of waiting, per stream):")
     print(bottleneck_table(comparison.bottlenecks()))
     if args.out is not None:
-        write_outputs(args.out, _comparison_files(comparison), owned=COMPARISON_FIGURES)
-        print(f"\nwrote comparison.csv, tests.csv and figures to {args.out}")
+        files = _comparison_files(comparison)
+        write_outputs(args.out, files, owned=COMPARISON_FIGURES + ("abandonment.csv", "time_split.csv"))
+        extra = "".join(f"{name}, " for name in ("abandonment.csv", "time_split.csv") if name in files)
+        print(f"\nwrote comparison.csv, {extra}tests.csv and figures to {args.out}")
     if args.report is not None:
         report = render_html(comparison, economics_sections(comparison), cases)
         write_file(args.report, lambda path: Path(path).write_text(report))
@@ -356,6 +362,9 @@ def _comparison_files(comparison) -> dict[str, Callable[[str], object]]:
         "utilisation.png": lambda path: comparison.plot_utilisation().savefig(path, format="png"),
         "cfd.png": lambda path: comparison.plot_cfd().savefig(path, format="png"),
     }
+    for name, frame in (("abandonment.csv", comparison.abandonment()), ("time_split.csv", comparison.time_split())):
+        if len(frame):  # the levers, only when a side has patience or shares people
+            files[name] = lambda path, frame=frame: frame.to_csv(path, index=False)
     base = comparison.baseline
     for item_type in base.items["type"].cat.categories:
         files[f"ttv_{item_type}.png"] = (lambda path, t=item_type: comparison.plot_ttv(t, log=True)

@@ -31,6 +31,7 @@ from ..scenario.variants import Variant, load_variant_spec, variant_of
 from ..results.simulation import as_scenario, simulate
 from ..results.stats import relative_change, t_interval
 from .. import readable
+from .levers import ABANDONMENT_COLUMNS, TIME_SPLIT_COLUMNS, abandonment_table, time_split_table
 
 ScenarioLike = Scenario | str | Path | Mapping[str, Any]
 
@@ -83,6 +84,19 @@ class Comparison:
             for row in steps[steps["bottleneck"]].itertuples():
                 rows.append((name, row.stream, row.step, row.wait_share, row.wait))
         return pd.DataFrame(rows, columns=["scenario", "stream", "step", "wait_share", "wait"])
+
+    def abandonment(self) -> pd.DataFrame:
+        """Per variant and type that may give up waiting (a patience on either side): abandonment share of
+        baseline and variant with intervals, and the paired change (levers.py); empty without patience."""
+        frames = [abandonment_table(self.baseline, run, self.confidence) for run in self.variants]
+        frames = [frame for frame in frames if len(frame)]
+        return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=ABANDONMENT_COLUMNS)
+
+    def time_split(self) -> pd.DataFrame:
+        """Per variant, each group of people with several skills: its time split on both sides, mean over
+        replications (levers.py); empty when no side shares people."""
+        frames = [frame for run in self.variants if len(frame := time_split_table(self.baseline, run))]
+        return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=TIME_SPLIT_COLUMNS)
 
     def findings(self, variant: str | None = None) -> list[str]:
         """One sentence per headline metric and variant, e.g. 'Median change time-to-value falls ...'.

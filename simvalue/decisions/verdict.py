@@ -4,8 +4,9 @@ From a comparison's paired table, each variant gets a verdict: a paragraph a dir
 the three to five changes that matter (largest first), and one line folding what does not change.
 A change *matters* when its interval at the comparison's confidence excludes zero and it is
 material: time-to-value moves by at least MATERIAL_TIME of its baseline, SLA attainment by
-MATERIAL_SLA, a team's utilisation by MATERIAL_LOAD. Changes are ordered by relative size (the
-change over the baseline value), so a time falling by 89% leads an SLA rising 8 points.
+MATERIAL_SLA, a team's utilisation by MATERIAL_LOAD, and, where items may give up waiting (``patience``),
+the share who do by MATERIAL_ABANDON (for a phone line, the planner's first question). Changes are ordered
+by relative size (the change over the baseline value), so a time falling by 89% leads an SLA rising 8 points.
 The report, the terminal and the app all say it in these words.
 """
 
@@ -23,6 +24,8 @@ from ..theory import HIGH_LOAD
 
 #: Material changes: a share of the baseline time, points of SLA attainment, points of utilisation.
 MATERIAL_TIME, MATERIAL_SLA, MATERIAL_LOAD = 0.05, 0.01, 0.02
+#: A material change in the share of items that give up waiting: one point.
+MATERIAL_ABANDON = 0.01
 #: Most changes listed per variant.
 MOST_CHANGES = 5
 #: Time-to-value statistics, with their words, in order of preference: one per item type is kept, the
@@ -35,7 +38,7 @@ TIME_METRICS = {"time_to_value_mean": "mean", "time_to_value_p85": "85th-percent
 class Change:
     """One headline figure of one variant against the baseline, in numbers and in words."""
 
-    kind: str            # "time", "sla" or "load"
+    kind: str            # "time", "sla", "load" or "abandon"
     subject: str         # the item type or team it is about
     metric: str
     baseline: float
@@ -88,16 +91,20 @@ class Verdict:
 
 def verdicts(comparison, money: dict | None = None) -> list["Verdict"]:
     """One verdict per variant of ``comparison`` (``money``: variant name -> a business case, whose NPV
-    and payback then close the summary)."""
+    and payback then close the summary), with the share who give up waiting where a side has patience."""
     replications = comparison.baseline.replications
+    abandonment = comparison.abandonment()
     return [verdict_of(comparison.table[comparison.table["variant"] == run.scenario.name], run.scenario.name,
-                       comparison.confidence, replications, (money or {}).get(run.scenario.name))
+                       comparison.confidence, replications, (money or {}).get(run.scenario.name),
+                       abandonment[abandonment["variant"] == run.scenario.name])
             for run in comparison.variants]
 
 
-def verdict_of(table: pd.DataFrame, variant: str, confidence: float, replications: int, case=None) -> Verdict:
-    """The verdict of one variant from its rows of a comparison table."""
-    changes = _changes(table, confidence)
+def verdict_of(table: pd.DataFrame, variant: str, confidence: float, replications: int, case=None,
+               abandonment: pd.DataFrame | None = None) -> Verdict:
+    """The verdict of one variant from its rows of a comparison table (and of ``Comparison.abandonment``:
+    each type's share who give up waiting, a change like the others)."""
+    changes = _changes(table, confidence) + _abandon_changes(abandonment, confidence)
     ordered = sorted(changes, key=lambda c: -c.size)
     every = tuple(c for c in ordered if c.matters)
     mattering = every[:MOST_CHANGES]
@@ -124,6 +131,14 @@ def _changes(table: pd.DataFrame, confidence: float) -> list[Change]:
     return out
 
 
+def _abandon_changes(abandonment: pd.DataFrame | None, confidence: float) -> list[Change]:
+    """Per type that may give up waiting, its abandonment share as a change (levers.abandonment_table rows)."""
+    if abandonment is None or abandonment.empty:
+        return []
+    rows = abandonment.assign(metric="abandonment_share")
+    return [_change("abandon", str(r.type), r, confidence) for r in rows.itertuples() if _finite(r)]
+
+
 def _finite(row) -> bool:
     return math.isfinite(row.baseline) and math.isfinite(row.value)
 
@@ -138,7 +153,7 @@ def _change(kind: str, subject: str, row, confidence: float) -> Change:
     else:
         scale = row.baseline if row.baseline else math.nan
         relative, low, high = row.change / scale, row.change_low / scale, row.change_high / scale
-        material = abs(row.change) >= (MATERIAL_SLA if kind == "sla" else MATERIAL_LOAD)
+        material = abs(row.change) >= {"sla": MATERIAL_SLA, "abandon": MATERIAL_ABANDON}.get(kind, MATERIAL_LOAD)
     change = Change(kind, subject, row.metric, row.baseline, row.value, row.change, row.change_low,
                     row.change_high, relative, low, high, significant, material, "", known)
     return Change(**{**change.__dict__, "sentence": _sentence(change, confidence)})
@@ -149,6 +164,8 @@ def _what(change: Change) -> str:
         return f"{TIME_METRICS[change.metric]} time-to-value of {change.subject}"
     if change.kind == "sla":
         return f"SLA attainment of {change.subject}"
+    if change.kind == "abandon":
+        return f"abandonment of {change.subject} (the share that gives up waiting)"
     return f"utilisation of team {change.subject}"
 
 
@@ -188,14 +205,15 @@ def _unchanged_words(change: Change) -> str:
 def _summary(variant: str, mattering: tuple[Change, ...], changes: list[Change], confidence: float,
              replications: int, case) -> str:
     """The paragraph: the main effect for whom and by how much, the SLA, what it costs, how sure."""
+    giving_up = ", no abandonment by a point" if any(c.kind == "abandon" for c in changes) else ""
     if not mattering and replications < 2:
         return (f"{variant} changes nothing material in its single replication: no time-to-value moves by "
-                f"{readable.share(MATERIAL_TIME)} or more, no SLA attainment by a point, no team's load by "
-                f"{100 * MATERIAL_LOAD:.0f} points. {_sureness(mattering, confidence, replications)}")
+                f"{readable.share(MATERIAL_TIME)} or more, no SLA attainment by a point{giving_up}, no team's load "
+                f"by {100 * MATERIAL_LOAD:.0f} points. {_sureness(mattering, confidence, replications)}")
     if not mattering:
         return (f"{variant} changes nothing that matters: no time-to-value moves by {readable.share(MATERIAL_TIME)} "
-                f"or more, no SLA attainment by a point, no team's load by {100 * MATERIAL_LOAD:.0f} points, "
-                f"beyond what {replications} paired replications can tell from noise.")
+                f"or more, no SLA attainment by a point{giving_up}, no team's load by {100 * MATERIAL_LOAD:.0f} "
+                f"points, beyond what {replications} paired replications can tell from noise.")
     parts = []
     times = [c for c in mattering if c.kind == "time"]
     if times:
@@ -217,6 +235,12 @@ def _summary(variant: str, mattering: tuple[Change, ...], changes: list[Change],
         lead = "" if parts else f"{variant}: "
         parts.append(f"{lead}SLA attainment of {c.subject} {'rises' if c.change > 0 else 'falls'} to "
                      f"{readable.share(c.value)} ({readable.points(c.change)})")
+    gone = [c for c in mattering if c.kind == "abandon"]
+    if gone:  # callers who give up: the phone line's own measure
+        c = gone[0]
+        lead = "" if parts else f"{variant}: "
+        parts.append(f"{lead}abandonment of {c.subject} {'rises' if c.change > 0 else 'falls'} "
+                     f"from {readable.share(c.baseline)} to {readable.share(c.value)} ({readable.points(c.change)})")
     sentence = "; ".join(parts) + "." if parts else f"{variant} changes team load only."
     return " ".join([sentence, _cost(changes), _sureness(mattering, confidence, replications), (case_sentence(case) if case is not None else "")]).strip()
 
@@ -316,5 +340,5 @@ def case_sentence(case: CaseLike, confidence: float = 0.95) -> str:
     return text + (f"; {clause}." if clause else ".")
 
 
-__all__ = ["CaseLike", "Change", "HIGH_LOAD", "MATERIAL_LOAD", "MATERIAL_SLA", "MATERIAL_TIME", "Verdict",
+__all__ = ["CaseLike", "Change", "HIGH_LOAD", "MATERIAL_ABANDON", "MATERIAL_LOAD", "MATERIAL_SLA", "MATERIAL_TIME", "Verdict",
            "case_sentence", "how_sure", "rests_on", "verdict_of", "verdicts"]

@@ -23,6 +23,7 @@ from ..scenario import Scenario
 from ..scenario.variants import describe_edits
 from .. import readable
 from .business_text import case_rows
+from .levers_text import abandonment_rows, abandonment_sentences, time_split_rows
 from ..results.steady import steady_state, steady_text
 from .text import headline_rows
 from ..decisions.verdict import Verdict, verdicts
@@ -41,6 +42,7 @@ img{max-width:100%;height:auto;display:block;margin:0.6em 0}
 details{margin:0.6em 0}summary{cursor:pointer;font-weight:600;padding:0.3em 0}
 .muted{color:#666;font-size:0.9em}
 .flag{border-left:5px solid #c0392b;background:#fdf0ee;padding:0.5em 1em}
+td.text,th.text{text-align:left}
 """ + NARROW_CSS + CARDS_CSS + CHARTS_CSS
 
 
@@ -55,6 +57,7 @@ def render_html(comparison: Comparison, extra_sections: list[str] | None = None,
     for verdict in verdicts(comparison, money):
         parts.append(_verdict(verdict))
     parts += [f'<p class="flag">{_e(note)}</p>' for note in steady_notes(comparison)]
+    parts += lever_sections(comparison)
     parts += extra_sections or []
     parts += ["<h2>At a glance</h2>", '<div class="charts">', *(_figure(fig) for fig in _figures(comparison)),
               "</div>"]
@@ -70,6 +73,30 @@ def render_html(comparison: Comparison, extra_sections: list[str] | None = None,
     return (f"<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>{_e(title)}: what it changes"
             f"</title><meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
             f"<style>{_STYLE}</style></head><body>{body}</body></html>")
+
+
+def lever_sections(comparison: Comparison) -> list[str]:
+    """The planner's levers, each only when a side has it: the share who give up waiting per type (a plain
+    sentence, then baseline and variant with intervals and the paired change), and the time split of
+    people with several skills on both sides. None for a pair with no patience and no shared people."""
+    sections = []
+    abandonment = comparison.abandonment()
+    if len(abandonment):
+        headers, rows = abandonment_rows(abandonment, comparison.confidence)
+        sentences = "".join(f"<li>{_e(sentence)}</li>" for sentence in abandonment_sentences(abandonment))
+        sections.append(f"<h2>Who gives up waiting</h2><ul>{sentences}</ul>"
+                        '<p class="muted">The share of each type\'s items that gave up waiting (callers who hung '
+                        f"up; a caller who rings back and is answered is not counted). {_e(change_note(comparison))}"
+                        "</p>" + table(headers, rows))
+    split = comparison.time_split()
+    if len(split):
+        headers, rows = time_split_rows(split)
+        words = [len(headers) - 2, len(headers) - 1]  # the two splits: words that wrap, left-aligned
+        sections.append(f"<h2>People with several skills</h2>"
+                        '<p class="muted">How each group spends its hours on duty, mean over replications: its own '
+                        f"team's work, the other teams it helps, idle; {_e(readable.MISSING)} where a side has no "
+                        "such group.</p>" + table(headers, rows, text_columns=words))
+    return sections
 
 
 def steady_notes(comparison: Comparison) -> list[str]:

@@ -83,3 +83,14 @@ def _check_step(step: Any, path: str, demand: Any, on_branch: bool) -> None:
               "it is on a fork's branch: abandonment leaves the stream, a branch cannot" if on_branch else None)
     if reason is not None:
         raise ScenarioError(f"patience is not supported on this step: {reason}{hint}", path=where)
+
+
+def patient_types(scenario: Any) -> list[str]:
+    """The demand types that may give up waiting: those with a patience on some work step of their stream
+    (their own default or the step's). A comparison shows abandonment for these only."""
+    found = []
+    for name, stream in scenario.streams.items():
+        demands = [d for d in scenario.demand if d.stream == name]
+        for step in stream.steps:
+            found += [item_type for item_type, _ in patience_specs(stream, step, demands) if item_type not in found]
+    return found
