@@ -250,3 +250,29 @@ def test_overtime_is_costed_with_its_premium():
     from simvalue.decisions.economics import team_hours
     hours, value = team_hours(simvalue.simulate(simvalue.load_scenario(_overtime_desk(0))))
     assert hours.tolist() == [pytest.approx(7.0)] and value.tolist() == [pytest.approx(310.0)]
+
+
+# -- the command line ------------------------------------------------------------------------------
+
+def test_the_cli_refuses_a_bad_rule_with_exit_2_file_and_field_path(tmp_path, capsys):
+    import yaml
+    from simvalue.cli import main
+    data = _overflow_desk()
+    data["streams"]["s"]["steps"][0]["overflow"]["to"] = "desk"
+    path = tmp_path / "bad.yaml"
+    path.write_text(yaml.safe_dump(data))
+    assert main(["check", str(path)]) == 2
+    err = capsys.readouterr().err
+    assert f"{path}: streams.s.steps[fix].overflow.to: overflow to the step's own team 'desk'" in err, err
+
+
+def test_run_shows_overtime_hours_in_the_team_table(tmp_path, capsys):
+    import yaml
+    from simvalue.cli import main
+    path = tmp_path / "overtime.yaml"
+    path.write_text(yaml.safe_dump(_overtime_desk(0)))
+    assert main(["run", str(path), "-r", "1", "--out", str(tmp_path / "out")]) == 0
+    assert "overtime hours" in capsys.readouterr().out
+    import pandas as pd
+    teams = pd.read_parquet(tmp_path / "out" / "teams.parquet")
+    assert teams["overtime_hours"].tolist() == [pytest.approx(1.5)]
