@@ -18,7 +18,7 @@ from typing import Any
 from simpy.events import NORMAL
 
 from ..kernel.events import Wake
-from .teams import ClosingPool, ScheduledTeam
+from .teams import ClosingPool, ScheduledTeam, requeue
 
 #: A queue key of an item: its rank (priority), or (0, breach instant, rank) / (1, rank) for sla_first.
 QueueKey = Callable[[Any], Any]
@@ -113,11 +113,7 @@ class RulePool(ClosingPool):
 
     def requeue(self, item) -> None:
         """A new priority (an escalation): the item's key is computed again (its SLA target may change)."""
-        for index, entry in enumerate(self.queue):
-            if entry[2] is item:
-                self.queue[index] = (self.key(item), *entry[1:])
-                heapify(self.queue)
-                return
+        requeue(self.queue, item, self.key(item))
 
     def _call_in(self) -> None:
         """Overtime starts: ``extra`` people on duty (those still finishing from the last spell count among
@@ -166,8 +162,4 @@ class SlaFirstScheduledTeam(ScheduledTeam):
             heappush(self.queue, (self.key(item), self.seq, item, effort, callbacks))
 
     def requeue(self, item) -> None:
-        for index, entry in enumerate(self.queue):
-            if entry[2] is item:
-                self.queue[index] = (self.key(item), *entry[1:])
-                heapify(self.queue)
-                return
+        requeue(self.queue, item, self.key(item))

@@ -20,7 +20,7 @@ from simpy.events import NORMAL
 
 from ..kernel.events import Wake
 from .plan import GroupPlan
-from .teams import take_back
+from .teams import requeue, take_back
 
 
 class Group:
@@ -86,11 +86,7 @@ class Desk:
 
     def requeue(self, item) -> None:
         """``item`` waiting here has a new priority (an escalation): its entry moves to its new place."""
-        for index, entry in enumerate(self.queue):
-            if entry[2] is item:
-                self.queue[index] = (item.rank, *entry[1:])
-                heapify(self.queue)
-                return
+        requeue(self.queue, item, item.rank)
 
 
 class SkillPool:

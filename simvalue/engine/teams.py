@@ -36,6 +36,16 @@ def take_back(queue: list, item) -> tuple | None:
     return None
 
 
+def requeue(queue: list, item, key) -> None:
+    """Give ``item``'s entry in a heap ``queue`` of (key, seq, item, ...) entries the new ``key`` (a new
+    priority, or its SLA deadline again), keeping the order it joined in. Rare, so a linear search is fine."""
+    for index, entry in enumerate(queue):
+        if entry[2] is item:
+            queue[index] = (key, *entry[1:])
+            heapify(queue)
+            return
+
+
 class TeamPool:
     """``capacity`` people; ``request`` starts work at once or queues it; ``release`` frees a person."""
 
@@ -67,13 +77,8 @@ class TeamPool:
 
     def requeue(self, item) -> None:
         """``item``, waiting in this queue, has a new priority (``item.rank``, an escalation): its entry
-        moves to its new place, keeping the order it joined in. Rare, so a linear search is fine."""
-        queue = self.queue
-        for index, entry in enumerate(queue):
-            if entry[2] is item:
-                queue[index] = (item.rank, *entry[1:])
-                heapify(queue)
-                return
+        moves to its new place, keeping the order it joined in."""
+        requeue(self.queue, item, item.rank)
 
     def release(self, item) -> None:
         """A person finished ``item``: they take the next item in the queue, or become free."""

@@ -135,13 +135,42 @@ class WorkRun(StepRun):
         flow.route(item, self)
 
 
-class EscalatingWorkRun(WorkRun):
+class PassedOnRun(WorkRun):
+    """A work step whose waiting work may pass to another team (an escalation to a team, an overflow): the other
+    team's execution is recorded under the step's hidden copy for that team (``record``); ``moved`` holds the
+    items passed on. The two rules share how that work ends and how it is withdrawn."""
+
+    __slots__ = ("other", "other_id", "record", "on_finish_other", "moved")
+
+    def finish_other(self, event: Wake) -> None:
+        """The other team finished work passed to it: free its person, record it under its team, route."""
+        item = event.item
+        self.other.release(item)
+        self.moved.discard(item.id)
+        flow = self.flow
+        flow.handoff(item, self.other_id)
+        now = flow.env._now
+        flow.done_step(item, self.record, now, COMPLETED, False, now - item.started - item.paused)
+        flow.route(item, self)
+
+    def withdraw(self, item: Item) -> None:
+        if item.id in self.moved:
+            self.moved.discard(item.id)
+            if item.pending is not None:
+                cancel(item.pending)
+            if item.started >= 0:
+                self.other.drop(item)
+            return
+        super().withdraw(item)
+
+
+class EscalatingWorkRun(PassedOnRun):
     """A work step with ``escalate``: when an item has waited ``after`` in the team's queue without
     being started, its priority is raised (never lowered) and it moves up the queue. It does not
     interrupt work in hand, even on a preempting team; it takes its place as if it had queued with
     that priority, in the order it joined."""
 
-    __slots__ = ("after", "rank", "on_escalate", "other", "other_id", "record", "on_finish_other", "moved")
+    __slots__ = ("after", "rank", "on_escalate")
 
     def __init__(self, plan: StepPlanView, demand_type: str, flow: Flow) -> None:
         super().__init__(plan, demand_type, flow)
@@ -174,27 +203,6 @@ class EscalatingWorkRun(WorkRun):
         if entry is not None:
             self.moved.add(item.id)
             self.other.request(item, entry[3], self.on_finish_other)
-
-    def finish_other(self, event: Wake) -> None:
-        """The other team finished escalated work: free its person, record it under its team, route."""
-        item = event.item
-        self.other.release(item)
-        self.moved.discard(item.id)
-        flow = self.flow
-        flow.handoff(item, self.other_id)
-        now = flow.env._now
-        flow.done_step(item, self.record, now, COMPLETED, False, now - item.started - item.paused)
-        flow.route(item, self)
-
-    def withdraw(self, item: Item) -> None:
-        if item.id in self.moved:
-            self.moved.discard(item.id)
-            if item.pending is not None:
-                cancel(item.pending)
-            if item.started >= 0:
-                self.other.drop(item)
-            return
-        super().withdraw(item)
 
 
 class _Record:
@@ -252,13 +260,13 @@ class SharedWorkRun(WorkRun):
 
 
 
-class OverflowWorkRun(WorkRun):
+class OverflowWorkRun(PassedOnRun):
     """A work step with ``overflow``: an arriving item whose team has nobody free and ``limit`` items waiting
     joins the other team's queue instead (unless that team is as full), for this step's effort; the other
     team's execution is recorded under the step's hidden copy for it, as an escalation to a team is. PERF: a
     subclass, so steps without the rule pay nothing."""
 
-    __slots__ = ("limit", "other", "other_id", "record", "on_finish_other", "moved")
+    __slots__ = ("limit",)
 
     def __init__(self, plan: StepPlanView, demand_type: str, flow: Flow) -> None:
         super().__init__(plan, demand_type, flow)
@@ -282,24 +290,3 @@ class OverflowWorkRun(WorkRun):
         self.flow.handoff(item, self.team_id)  # assigned to the step's team, then passed on: a handoff
         self.moved.add(item.id)
         other.request(item, effort, self.on_finish_other)
-
-    def finish_other(self, event: Wake) -> None:
-        """The other team finished overflowed work: free its person, record it under its team, route."""
-        item = event.item
-        self.other.release(item)
-        self.moved.discard(item.id)
-        flow = self.flow
-        flow.handoff(item, self.other_id)
-        now = flow.env._now
-        flow.done_step(item, self.record, now, COMPLETED, False, now - item.started - item.paused)
-        flow.route(item, self)
-
-    def withdraw(self, item: Item) -> None:
-        if item.id in self.moved:
-            self.moved.discard(item.id)
-            if item.pending is not None:
-                cancel(item.pending)
-            if item.started >= 0:
-                self.other.drop(item)
-            return
-        super().withdraw(item)
