@@ -38,6 +38,20 @@ def test_compare_report_loads_offline_without_overflow(browser, tmp_path):
         page.close()
 
 
+def test_the_levers_sections_read_on_a_laptop_and_a_phone(browser, tmp_path):
+    # The phone desk over a short week: who gives up waiting, and the engineers' time split side by side.
+    from tests.test_compare_levers import VARIANT, _short
+    path = write_report(compare(_short(), VARIANT), tmp_path / "levers.html")
+    for width in (1366, 390):
+        page = browser.new_page(viewport={"width": width, "height": 1000})
+        refused = offline(page)
+        page.goto(path.as_uri())
+        page.wait_for_load_state("load")
+        assert refused == [] and readable_at(page, width) == []
+        assert page.get_by_text("engineers who help the desk").first.is_visible()
+        page.close()
+
+
 def test_calibration_report_loads_offline_without_overflow(browser, tmp_path):
     # A small known log (tests/test_calibrate.py's scenario): the report, with its long scenario text.
     from simvalue.eventlog import read_log

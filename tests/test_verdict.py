@@ -82,4 +82,5 @@ def test_callers_who_give_up_are_a_change_that_matters():
     quiet = abandonment.assign(value=0.158, change=-0.002, change_low=-0.01, change_high=0.006)
     summary = verdict_of(table, "v", 0.95, 5, abandonment=quiet).summary
     assert "no abandonment by a point" in summary
+    assert "abandonment of call (16%)" in verdict_of(table, "v", 0.95, 5, abandonment=quiet).unchanged_line
     assert "no abandonment" not in verdict_of(table, "v", 0.95, 5).summary

@@ -165,13 +165,13 @@ def _what(change: Change) -> str:
     if change.kind == "sla":
         return f"SLA attainment of {change.subject}"
     if change.kind == "abandon":
-        return f"abandonment of {change.subject} (the share that gives up waiting)"
+        return f"abandonment of {change.subject}"
     return f"utilisation of team {change.subject}"
 
 
 def _sentence(change: Change, confidence: float) -> str:
     """'Mean time-to-value of normal_change falls from 8.6 d to 22.9 h (-89%; 95% interval -89% to -89%).'"""
-    what = _what(change)
+    what = _what(change) + (" (the share that gives up waiting)" if change.kind == "abandon" else "")
     what = what[0].upper() + what[1:]
     level = readable.confidence_label(confidence)
     if change.change == 0 and change.low == change.high:
@@ -340,5 +340,5 @@ def case_sentence(case: CaseLike, confidence: float = 0.95) -> str:
     return text + (f"; {clause}." if clause else ".")
 
 
-__all__ = ["CaseLike", "Change", "HIGH_LOAD", "MATERIAL_ABANDON", "MATERIAL_LOAD", "MATERIAL_SLA", "MATERIAL_TIME", "Verdict",
-           "case_sentence", "how_sure", "rests_on", "verdict_of", "verdicts"]
+__all__ = ["CaseLike", "Change", "HIGH_LOAD", "MATERIAL_ABANDON", "MATERIAL_LOAD", "MATERIAL_SLA", "MATERIAL_TIME",
+           "Verdict", "case_sentence", "how_sure", "rests_on", "verdict_of", "verdicts"]
