@@ -73,3 +73,15 @@ def test_variant_without_any_base_is_an_error(tmp_path):
 def test_bundled_variants_load_without_warnings(variant, recwarn):
     scenario = load_variant(None, variant)
     assert scenario.name and not [w for w in recwarn if "simvalue" in str(w.filename)]
+
+
+def test_a_shift_is_edited_by_its_position():
+    """Shifts have no name: ``shifts[1]`` (or ``shifts.1``) is the second; a position past the end is refused
+    naming the positions there are."""
+    base = load_scenario(Path(__file__).parent.parent / "scenarios" / "service_desk_phone.yaml")
+    variant = load_variant(base, {"name": "evening", "set": {"teams.service_desk.shifts[1].capacity": 3},
+                                  "scale": {"teams.service_desk.shifts.0.capacity": 2}})
+    before, after = base.teams["service_desk"].shifts, variant.teams["service_desk"].shifts
+    assert [s.capacity for s in after] == [2 * before[0].capacity, 3, before[2].capacity]
+    with pytest.raises(ScenarioError, match=r"shifts\[5\].capacity: no entry '5' .*valid: 0 to 2"):
+        load_variant(base, {"name": "x", "set": {"teams.service_desk.shifts[5].capacity": 1}})

@@ -1,7 +1,8 @@
 """Dotted-path edits of a scenario written as data: ``set`` a value, ``scale`` a rate, duration or count.
 
 Paths address mappings by key and list entries by their ``name`` (steps) or ``type`` (demand):
-``streams.normal_change.steps.approve.gate`` or ``demand.change.arrivals.rate``. Variants and
+``streams.normal_change.steps.approve.gate`` or ``demand.change.arrivals.rate``; entries without a name
+(a team's shifts) by their position from 0, written ``shifts[1]`` or ``shifts.1``. Variants and
 changes over time both edit a scenario this way; the result is validated like any scenario file.
 """
 
@@ -10,6 +11,7 @@ from __future__ import annotations
 import copy
 import difflib
 import math
+import re
 from collections.abc import Mapping
 from typing import Any
 
@@ -47,7 +49,7 @@ def _assign(parent: Any, key: Any, value: Any) -> None:
 def _locate(data: dict[str, Any], path: str, file: str | None, section: str,
             creating: bool) -> tuple[Any, Any]:
     """The container holding the last part of ``path`` and the key (or index) within it."""
-    parts = path.split(".")
+    parts = re.sub(r"\[(\d+)\]", r".\1", path).split(".")
     node: Any = data
     for depth, part in enumerate(parts):
         last = depth == len(parts) - 1
@@ -56,9 +58,9 @@ def _locate(data: dict[str, Any], path: str, file: str | None, section: str,
         if isinstance(node, list):
             index = _entry_index(node, part)
             if index is None:
-                labels = [_entry_label(e) for e in node]
-                raise ScenarioError(_nearest(part, [str(x) for x in labels if x is not None], "entry", where),
-                                    file=file, path=error_path)
+                labels = [str(x) for x in (_entry_label(e) for e in node) if x is not None]
+                raise ScenarioError(_nearest(part, labels or [f"0 to {len(node) - 1}" if node else "none"],
+                                             "entry", where), file=file, path=error_path)
             if last:
                 return node, index
             node = node[index]
@@ -81,9 +83,12 @@ def _entry_label(entry: Any) -> Any:
 
 
 def _entry_index(entries: list[Any], label: str) -> int | None:
+    """The entry named ``label``; in a list of unnamed entries, the one at position ``label`` (from 0)."""
     for index, entry in enumerate(entries):
         if _entry_label(entry) == label:
             return index
+    if label.isdigit() and int(label) < len(entries) and all(_entry_label(e) is None for e in entries):
+        return int(label)
     return None
 
 
