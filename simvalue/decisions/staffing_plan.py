@@ -19,7 +19,7 @@ import numpy as np
 from ..errors import SimvalueError, unknown
 from ..scenario.capacity import team_hourly_loads
 from ..scenario.model import Scenario, SlaClock
-from ..scenario.skills import skill_groups, weekly_people
+from ..scenario.skills import helpers_on_duty, shift_hours
 from ..scenario.variants import load_variant
 
 
@@ -162,31 +162,6 @@ def _team_posts(scenario: Scenario, name: str, hourly: np.ndarray, costed: bool)
             for p, f in zip(found, floors)]
 
 
-def helpers_on_duty(scenario: Scenario, team: str) -> np.ndarray:
-    """People of other teams on duty who may serve ``team``'s queue, in each hour of the week (Monday 00:00
-    first): at most what they take off its own people's load, so the floors stay lower bounds."""
-    groups = skill_groups(scenario)
-    hourly = np.zeros(168)
-    for group in (g for g in groups if team in g.skills):
-        stretches = weekly_people(group, groups, scenario.teams[group.team].pattern())
-        ends = [start for start, _ in stretches[1:]] + [168.0]
-        for (start, people), end in zip(stretches, ends):
-            if people:
-                hourly += people * shift_hours((0,), start, end)
-    return hourly
-
-
-def shift_hours(days: tuple[int, ...], start: float, end: float) -> np.ndarray:
-    """Hours on duty in each hour of the week (Monday 00:00 first) of a shift from ``start`` to ``end``
-    o'clock (past 24 for a night shift) on each of ``days``: 1 for a whole hour, a fraction for a part."""
-    weights = np.zeros(168)
-    for day in days:
-        begin, finish = day * 24 + start, day * 24 + end
-        hour = math.floor(begin)
-        while hour < finish:
-            weights[hour % 168] += min(hour + 1, finish) - max(hour, begin)
-            hour += 1
-    return weights
 
 
 def goal_teams(scenario: Scenario, goal: Goal) -> set[str]:

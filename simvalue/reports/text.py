@@ -251,8 +251,9 @@ def scenario_overview(scenario: Scenario) -> str:
                           for g in groups]))
     shifts = shift_loads(scenario)
     if shifts:
+        helped = "; less what helpers of other teams on duty could carry" if any(g.skills for g in groups) else ""
         parts.append("load per shift (work arriving per hour x effort, over the people on duty; work arriving "
-                     "off duty waits for the next shift)\n" + table(
+                     f"off duty waits for the next shift{helped})\n" + table(
                          ["team", "on duty", "people", "offered", "utilisation", "busiest hour"],
                          [[s.team, s.window, str(s.headcount), readable.figure(s.average),
                            readable.share(s.utilisation) if s.headcount else "closed",

@@ -23,7 +23,7 @@ from .forks import branch_owners
 from .patience import effective
 from .model import DONE, DROP, Demand, Scenario, Stream
 from .spawn import INHERIT, spawns
-from .skills import pooled_capacities
+from .skills import helpers_on_duty, pooled_capacities
 
 
 #: Hours in a week: growth per week is growth per hour times this.
@@ -363,6 +363,8 @@ def shift_loads(scenario: Scenario) -> list[ShiftLoad]:
     arriving off duty waits for the next shift: a shift's load may exceed its people on average
     only if quieter shifts make up for it (the week's total is checked against the average)."""
     hourly = team_hourly_loads(scenario)
+    for name in hourly:  # helpers of other teams on duty carry part of it (at most their hours): theirs
+        hourly[name] = np.maximum(hourly[name] - helpers_on_duty(scenario, name), 0.0)
     loads = []
     for name, team in scenario.teams.items():
         if team.always_on:

@@ -12,6 +12,8 @@ from dataclasses import dataclass, replace
 from collections.abc import Sequence
 from itertools import combinations
 
+import numpy as np
+
 from ..calendars.schedule import WEEK, WeeklyPattern
 from ..errors import ScenarioError, unknown
 from .model import Scenario, Team
@@ -248,3 +250,30 @@ def pooled_capacities(scenario: Scenario, offered: dict[str, float]) -> dict[str
                      "to their load")
             result[team] = (best, f"people with several skills: capacity counts {words} (pooled bound)")
     return result
+
+
+def helpers_on_duty(scenario: Scenario, team: str) -> np.ndarray:
+    """People of other teams on duty who may serve ``team``'s queue, in each hour of the week (Monday 00:00
+    first): at most what they take off its own people's load, so the floors stay lower bounds."""
+    groups = skill_groups(scenario)
+    hourly = np.zeros(168)
+    for group in (g for g in groups if team in g.skills):
+        stretches = weekly_people(group, groups, scenario.teams[group.team].pattern())
+        ends = [start for start, _ in stretches[1:]] + [168.0]
+        for (start, people), end in zip(stretches, ends):
+            if people:
+                hourly += people * shift_hours((0,), start, end)
+    return hourly
+
+
+def shift_hours(days: tuple[int, ...], start: float, end: float) -> np.ndarray:
+    """Hours on duty in each hour of the week (Monday 00:00 first) of a shift from ``start`` to ``end``
+    o'clock (past 24 for a night shift) on each of ``days``: 1 for a whole hour, a fraction for a part."""
+    weights = np.zeros(168)
+    for day in days:
+        begin, finish = day * 24 + start, day * 24 + end
+        hour = math.floor(begin)
+        while hour < finish:
+            weights[hour % 168] += min(hour + 1, finish) - max(hour, begin)
+            hour += 1
+    return weights
