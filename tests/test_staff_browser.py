@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import yaml
+from playwright.sync_api import expect
 
 from tests.browser import SCREENSHOTS, hidden_sideways, offline, overflowing, small_text
 from tests.test_app_browser import app_url  # noqa: F401 (the fixture: simvalue app on a copy of scenarios/)
@@ -47,7 +48,8 @@ def test_a_search_without_goals_says_so(browser, app_url):  # noqa: F811
         page.wait_for_selector("#staff-box")
         assert "incident.P2" in page.inner_text("#staff-box")
         page.get_by_role("button", name="Find the fewest people").click()
-        page.wait_for_selector("#staff-progress .error")
-        assert "give at least one goal" in page.inner_text("#staff-progress")
+        # The message is written by the page's poll: wait for its text, not only for its element (under load the
+        # element could be read before its text came).
+        expect(page.locator("#staff-progress .error")).to_contain_text("give at least one goal", timeout=30_000)
     finally:
         page.close()
