@@ -4,6 +4,7 @@ from outside 127.0.0.1."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import socket
@@ -40,15 +41,15 @@ def _wait_until_up(url: str, server: subprocess.Popen, seconds: float = 60) -> N
     pytest.fail(f"simvalue app did not answer {url} within {seconds:.0f} s")
 
 
-@pytest.fixture
-def app_url(tmp_path: Path):
-    """`simvalue app scenarios --port N` on a copy of the bundled scenarios (saves land in tmp_path), stopped
-    at the end of the test."""
-    shutil.copytree(SCENARIOS, tmp_path / "scenarios")
+@contextlib.contextmanager
+def serving_app(folder: Path):
+    """`simvalue app scenarios --port N` in ``folder`` on a copy of the bundled scenarios (saves land there),
+    stopped on leaving."""
+    shutil.copytree(SCENARIOS, folder / "scenarios")
     port = _free_port()
     env = {**os.environ, "PYTHONUNBUFFERED": "1"}
     server = subprocess.Popen([sys.executable, "-m", "simvalue", "app", "scenarios", "--port", str(port)],
-                              cwd=tmp_path, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+                              cwd=folder, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     try:
         url = f"http://127.0.0.1:{port}/"
         _wait_until_up(url, server)
@@ -61,6 +62,13 @@ def app_url(tmp_path: Path):
             server.kill()
             server.wait()
         server.stdout.close()
+
+
+@pytest.fixture
+def app_url(tmp_path: Path):
+    """The app on a copy of the bundled scenarios in tmp_path, stopped at the end of the test."""
+    with serving_app(tmp_path) as url:
+        yield url
 
 
 def test_change_a_capacity_run_and_read_the_verdict(browser, app_url, tmp_path):

@@ -2,18 +2,28 @@
 
 from __future__ import annotations
 
+import pytest
 import yaml
 from playwright.sync_api import expect
 
 from tests.browser import SCREENSHOTS, hidden_sideways, offline, overflowing, small_text
-from tests.test_app_browser import app_url  # noqa: F401 (the fixture: simvalue app on a copy of scenarios/)
+from tests.test_app_browser import serving_app
 from tests.test_staffing_theory import mmc_scenario
 
 
-def test_how_many_people_on_one_queue(browser, app_url, tmp_path):  # noqa: F811
+@pytest.fixture(scope="module")
+def staff_app(tmp_path_factory):
+    """One app for this module's tests (a server takes seconds to start): (its URL, its folder)."""
+    folder = tmp_path_factory.mktemp("staff_app")
+    with serving_app(folder) as url:
+        yield url, folder
+
+
+def test_how_many_people_on_one_queue(browser, staff_app):
     """One M/M/c queue (4 calls an hour, 1 h each, 95% within 3.8 h): the panel finds Erlang C's 6 people."""
     data = mmc_scenario(horizon="600h") | {"name": "one queue"}
-    (tmp_path / "scenarios" / "one_queue.yaml").write_text(yaml.safe_dump(data, sort_keys=False))
+    app_url, folder = staff_app
+    (folder / "scenarios" / "one_queue.yaml").write_text(yaml.safe_dump(data, sort_keys=False))
     page = browser.new_page(viewport={"width": 1400, "height": 1000})
     refused = offline(page)
     try:
@@ -40,7 +50,8 @@ def test_how_many_people_on_one_queue(browser, app_url, tmp_path):  # noqa: F811
         page.close()
 
 
-def test_a_search_without_goals_says_so(browser, app_url):  # noqa: F811
+def test_a_search_without_goals_says_so(browser, staff_app):
+    app_url, _ = staff_app
     page = browser.new_page(viewport={"width": 1400, "height": 1000})
     try:
         page.goto(app_url)
