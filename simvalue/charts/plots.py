@@ -44,11 +44,15 @@ def plot_ttv(runs: dict[str, Results], item_type: str, log: bool = False) -> Fig
             ax.step(*_ecdf(values / scale), where="post", label=name)
     edge = np.inf if log else tail * 1.05 / scale
     beyond = 0
-    for label, hours in _sla_targets(next(iter(runs.values())).scenario, item_type):
+    targets = _sla_targets(next(iter(runs.values())).scenario, item_type)
+    for label, x in _spaced_labels([(label, hours / scale) for label, hours in targets if hours / scale <= edge],
+                                   edge if not log else np.inf):
+        near_axis = np.isfinite(edge) and x < 0.06 * edge  # no room on its left: the label goes on the right
+        ax.annotate(label, (x, 0.5), xytext=(2 if near_axis else -2, 0), textcoords="offset points", rotation=90,
+                    ha="left" if near_axis else "right", va="center")
+    for label, hours in targets:
         if hours / scale <= edge:
             ax.axvline(hours / scale, color="black", linestyle=":", linewidth=1.2)
-            ax.annotate(label, (hours / scale, 0.5), xytext=(-2, 0), textcoords="offset points", rotation=90,
-                        ha="right", va="center")
         else:
             ax.annotate(f"{label} \N{RIGHTWARDS ARROW}", (1, 0.55 - 0.12 * beyond), xycoords="axes fraction",
                         xytext=(-4, 0), textcoords="offset points", ha="right", va="center")
@@ -101,6 +105,24 @@ def _ecdf(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         return values, np.arange(1, values.size + 1) / values.size
     levels = np.arange(1, ECDF_POINTS + 1) / ECDF_POINTS
     return np.quantile(values, levels, method="inverted_cdf"), levels
+
+
+def _spaced_labels(targets: list[tuple[str, float]], width: float) -> list[tuple[str, float]]:
+    """SLA labels to write beside their lines: targets closer than 6% of the axis ``width`` to the next one
+    share one label at the last of them ('SLA P1 1 h, P2 2 h (business h)'), so rotated labels never print
+    over each other."""
+    groups: list[list[tuple[str, float]]] = []
+    for label, x in sorted(targets, key=lambda t: t[1]):
+        if groups and np.isfinite(width) and x - groups[-1][-1][1] < 0.06 * width:
+            groups[-1].append((label, x))
+        else:
+            groups.append([(label, x)])
+    spaced = []
+    for group in groups:
+        suffix = " (business h)" if group[0][0].endswith(" (business h)") else ""
+        parts = [label.removesuffix(suffix).removeprefix("SLA ") for label, _ in group]
+        spaced.append((f"SLA {', '.join(parts)}{suffix}", group[-1][1]))
+    return spaced
 
 
 def _sla_targets(scenario, item_type: str) -> list[tuple[str, float]]:
